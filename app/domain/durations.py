@@ -50,5 +50,9 @@ class ProcessingTime:
                 if self.cutoff
                 else ""
             )
-        number = f"{int(self.value):02d}" if float(self.value).is_integer() else f"{self.value:g}".replace(".", ",")
+        number = (
+            f"{int(self.value):02d}"
+            if float(self.value).is_integer()
+            else f"{self.value:g}".replace(".", ",")
+        )
         return f"{number} {self.unit.label}"

@@ -1,0 +1,47 @@
+"""Event types and ids: every user action is one immutable event (SYNC.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import uuid6
+
+
+class EventType(StrEnum):
+    """What happened to a dossier; stored as text in the event log and on the wire."""
+
+    RECEIVED = "dossier.received"
+    SUPPLEMENT_REQUESTED = "dossier.supplement_requested"
+    REFUSED = "dossier.refused"
+    FORM_PRINTED = "form.printed"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    EventType.RECEIVED: "Tiếp nhận hồ sơ",
+    EventType.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung, hoàn thiện hồ sơ",
+    EventType.REFUSED: "Từ chối tiếp nhận hồ sơ",
+    EventType.FORM_PRINTED: "In phiếu",
+}
+
+
+def new_id() -> str:
+    """A UUIDv7: time-ordered, so ids sort roughly by creation and index well."""
+    return str(uuid6.uuid7())
+
+
+def next_hlc(last: str, wall_ms: int, device_id: str) -> str:
+    """Hybrid logical clock: never goes backwards even when the PC clock does.
+
+    Format ``<ms:013d>:<counter:05d>:<device>`` sorts as text in causal order per device.
+    """
+    last_ms, counter = 0, 0
+    if last:
+        parts = last.split(":")
+        last_ms, counter = int(parts[0]), int(parts[1])
+    if wall_ms > last_ms:
+        return f"{wall_ms:013d}:{0:05d}:{device_id}"
+    return f"{last_ms:013d}:{counter + 1:05d}:{device_id}"
