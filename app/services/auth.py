@@ -1,0 +1,75 @@
+"""Local accounts: Argon2id password hashes, login with a short lock-out after repeated failures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import UserFacingError
+from app.services.context import Actor, Role
+from app.store.models import Device, Office, Officer
+
+MAX_FAILURES = 5
+LOCK_FOR = timedelta(minutes=5)
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+
+
+class LoginError(UserFacingError):
+    """Wrong credentials, inactive or locked account."""
+
+
+def hash_password(password: str) -> str:
+    """Salted Argon2id hash (PHC string) of ``password``."""
+    return _hasher.hash(password)
+
+
+def login(session: Session, username: str, password: str, device_id: str, now: datetime) -> Actor:
+    """Check the credentials and return who is now acting at this device.
+
+    Raises:
+        LoginError: with a message that does not reveal whether the user name exists.
+    """
+    officer = session.scalars(
+        select(Officer).where(Officer.username == username.strip().lower())
+    ).one_or_none()
+    wrong = LoginError("Sai tên đăng nhập hoặc mật khẩu. Hãy kiểm tra lại (chú ý chữ hoa, bộ gõ tiếng Việt).")
+    if officer is None:
+        _hasher.hash(password)  # same cost as a real check, so timing reveals nothing
+        raise wrong
+    if not officer.active:
+        raise LoginError("Tài khoản đã bị khoá. Hãy liên hệ quản trị hệ thống.")
+    if officer.locked_until and officer.locked_until > now:
+        minutes = max(1, int((officer.locked_until - now).total_seconds() // 60) + 1)
+        raise LoginError(f"Đăng nhập sai quá {MAX_FAILURES} lần. Hãy thử lại sau {minutes} phút.")
+    try:
+        _hasher.verify(officer.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        officer.failed_logins += 1
+        if officer.failed_logins >= MAX_FAILURES:
+            officer.locked_until = now + LOCK_FOR
+            officer.failed_logins = 0
+        raise wrong from None
+    officer.failed_logins = 0
+    officer.locked_until = None
+    if _hasher.check_needs_rehash(officer.password_hash):
+        officer.password_hash = _hasher.hash(password)
+    device = session.get(Device, device_id)
+    office = session.get(Office, officer.unit_code)
+    if device is None or office is None:
+        raise LoginError("Máy trạm chưa được cấu hình cho đơn vị này. Hãy liên hệ bộ phận CNTT.")
+    if device.unit_code != officer.unit_code:
+        raise LoginError("Tài khoản này không thuộc đơn vị của máy trạm. Hãy dùng tài khoản của đơn vị.")
+    return Actor(
+        officer_id=officer.id,
+        username=officer.username,
+        full_name=officer.full_name,
+        role=Role(officer.role),
+        device_id=device.id,
+        counter_name=device.counter_name,
+        unit_code=office.unit_code,
+        office_name=office.name,
+    )

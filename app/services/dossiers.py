@@ -1,0 +1,145 @@
+"""Dossier queries: list and search (diacritic-insensitive, indexed), detail with history."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.domain.codes import parse_dossier_code
+from app.domain.events import EventType
+from app.store.models import Dossier, Event
+from app.text import fold
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class DossierRow:
+    """One line of the dossier list."""
+
+    uid: str
+    code: str | None
+    status: int
+    applicant_name: str
+    personal_id: str
+    phone: str
+    procedure_name: str
+    received_at: datetime
+    due_at: datetime | None
+    officer_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One event in a dossier's history."""
+
+    event_id: str
+    kind: str
+    label: str
+    officer_name: str
+    device_id: str
+    occurred_at: datetime
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class DossierDetail:
+    """Everything the detail view shows."""
+
+    uid: str
+    code: str | None
+    status: int
+    applicant_name: str
+    personal_id: str
+    birth_date: date | None
+    sex: str
+    address: str
+    phone: str
+    email: str
+    procedure_code: str
+    procedure_name: str
+    department_name: str
+    received_at: datetime
+    due_at: datetime | None
+    officer_name: str
+    data: dict[str, Any]
+    history: tuple[HistoryItem, ...]
+
+
+def _row(d: Dossier) -> DossierRow:
+    return DossierRow(
+        d.uid, d.code, d.status, d.applicant_name, d.personal_id, d.phone, d.procedure_name,
+        d.received_at, d.due_at, d.officer_name,
+    )  # fmt: skip
+
+
+def fts_query(query: str) -> str:
+    """FTS5 MATCH expression: every folded token as a quoted prefix term, all required."""
+    return " ".join(f'"{t}"*' for t in _TOKEN.findall(fold(query)))
+
+
+def search(
+    session: Session, query: str = "", status: int | None = None, limit: int = 200
+) -> list[DossierRow]:
+    """Newest first. ``query`` matches code, name, ID number, phone or procedure, accents ignored."""
+    stmt = select(Dossier)
+    if status is not None:
+        stmt = stmt.where(Dossier.status == status)
+    code = parse_dossier_code(query)
+    if code is not None:
+        stmt = stmt.where(Dossier.code == code.text)
+    elif match := fts_query(query):
+        ids = select(text("rowid")).select_from(text("dossier_fts")).where(text("dossier_fts MATCH :q"))
+        stmt = stmt.where(Dossier.id.in_(ids)).params(q=match)
+    stmt = stmt.order_by(Dossier.id.desc()).limit(limit)
+    return [_row(d) for d in session.scalars(stmt)]
+
+
+def get_by_code(session: Session, code: str) -> DossierRow | None:
+    """The dossier with exactly this code (as printed or scanned), or None."""
+    parsed = parse_dossier_code(code)
+    if parsed is None:
+        return None
+    d = session.scalars(select(Dossier).where(Dossier.code == parsed.text)).one_or_none()
+    return _row(d) if d else None
+
+
+def _detail_text(e: Event) -> str:
+    p = e.payload
+    match EventType(e.type):
+        case EventType.RECEIVED:
+            return f"Mã hồ sơ {p.get('code')}; hẹn trả {p.get('due_at', '').replace('T', ' ')}"
+        case EventType.SUPPLEMENT_REQUESTED:
+            return "Cần bổ sung: " + "; ".join(p.get("items", [])) + f". Lý do: {p.get('reason', '')}"
+        case EventType.REFUSED:
+            return f"Lý do: {p.get('reason', '')}"
+        case EventType.FORM_PRINTED:
+            action = "Lưu PDF" if p.get("output") == "pdf" else "In"
+            again = " (in lại)" if p.get("reprint") else ""
+            return f"{action} {p.get('form_title', p.get('form', ''))}{again}"
+    return ""
+
+
+def get_detail(session: Session, uid: str) -> DossierDetail | None:
+    """Full detail and history (oldest first) of one dossier."""
+    d = session.scalars(select(Dossier).where(Dossier.uid == uid)).one_or_none()
+    if d is None:
+        return None
+    events = session.scalars(
+        select(Event).where(Event.dossier_uid == uid).order_by(Event.occurred_at, Event.hlc)
+    ).all()
+    history = tuple(
+        HistoryItem(e.id, e.type, EventType(e.type).label, e.officer_name, e.device_id, e.occurred_at,
+                    _detail_text(e))
+        for e in events
+    )  # fmt: skip
+    return DossierDetail(
+        d.uid, d.code, d.status, d.applicant_name, d.personal_id, d.birth_date, d.sex, d.address,
+        d.phone, d.email, d.procedure_code, d.procedure_name, d.department_name, d.received_at,
+        d.due_at, d.officer_name, dict(d.data), history,
+    )  # fmt: skip

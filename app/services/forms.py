@@ -1,0 +1,126 @@
+"""Builds the data of forms 01–03 from a stored dossier, renders them, and records printing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.events import EventType
+from app.errors import UserFacingError
+from app.printing.data import Applicant, OfficeHeader, ReceiptSlip, RefusalSlip, SlipDocument, SupplementSlip
+from app.services.context import Actor
+from app.services.recorder import record
+from app.store.models import Dossier, Office, Setting
+
+
+class FormKind(StrEnum):
+    """The reception forms; their printed numbers come from configuration (DOMAIN.md §3)."""
+
+    RECEIPT = "receipt"
+    SUPPLEMENT = "supplement"
+    REFUSAL = "refusal"
+
+    @property
+    def title(self) -> str:
+        return {
+            "receipt": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+            "supplement": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+            "refusal": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
+        }[self]
+
+
+# Circular 03/2025/TT-VPCP numbering; an office may override it with the "form_numbers" setting.
+DEFAULT_FORM_NUMBERS = {"receipt": "Mẫu số 01", "supplement": "Mẫu số 02", "refusal": "Mẫu số 03"}
+FORM_FOR_EVENT = {
+    EventType.RECEIVED: FormKind.RECEIPT,
+    EventType.SUPPLEMENT_REQUESTED: FormKind.SUPPLEMENT,
+    EventType.REFUSED: FormKind.REFUSAL,
+}
+Slip = ReceiptSlip | SupplementSlip | RefusalSlip
+
+
+def _form_number(session: Session, kind: FormKind) -> str:
+    row = session.get(Setting, "form_numbers")
+    numbers = {**DEFAULT_FORM_NUMBERS, **(row.value if row else {})}
+    return str(numbers[kind])
+
+
+def form_kind_of(status: int) -> FormKind:
+    """The reception form a dossier in ``status`` was decided with."""
+    return {2: FormKind.RECEIPT, 5: FormKind.SUPPLEMENT, 3: FormKind.REFUSAL}.get(status, FormKind.RECEIPT)
+
+
+def build_slip(session: Session, uid: str) -> tuple[FormKind, Slip]:
+    """The form a dossier's reception decision produced, rebuilt from the stored event payload."""
+    d = session.scalars(select(Dossier).where(Dossier.uid == uid)).one_or_none()
+    if d is None:
+        raise UserFacingError("Không tìm thấy hồ sơ. Có thể hồ sơ đã bị xoá khỏi máy này.")
+    office = session.get(Office, d.unit_code)
+    if office is None:
+        raise UserFacingError(f"Thiếu thông tin đơn vị {d.unit_code}. Hãy liên hệ bộ phận CNTT.")
+    p = d.data
+    header = OfficeHeader(
+        office.governing_body, office.name.replace(" (DEMO)", "").upper(), office.place_name
+    )
+    a = p["applicant"]
+    applicant = Applicant(a["full_name"], a.get("personal_id", ""), a.get("address", ""), a.get("phone", ""),
+                          a.get("email", ""))  # fmt: skip
+    issued = datetime.fromisoformat(p["received_at"])
+    kind = form_kind_of(d.status)
+    number = _form_number(session, kind)
+    if kind is FormKind.RECEIPT:
+        assert d.code is not None and d.due_at is not None
+        return kind, ReceiptSlip(
+            header=header,
+            form_number=number,
+            dossier_code=d.code,
+            receiving_unit=office.name.replace(" (DEMO)", ""),
+            applicant=applicant,
+            procedure_name=p["procedure"]["name"],
+            procedure_code=p["procedure"]["code"],
+            documents=tuple(SlipDocument(x["name"], x["form_label"], x["copies"]) for x in p["documents"]),
+            sets=int(p.get("sets", 1)),
+            processing_time_text=p["procedure"]["processing_text"],
+            received_at=issued,
+            due_at=d.due_at,
+            return_place=p.get("return_method", ""),
+            fee_text=p["procedure"].get("fee_text", "") or "Không",
+            register_book=f"{p.get('register_book', issued.year)}",
+            register_number=f"{p.get('register_no', '')}",
+            officer_name=d.officer_name,
+            demo=office.demo,
+        )
+    contact = f"{office.name}" + (f", điện thoại {office.phone}" if office.phone else "")
+    if kind is FormKind.SUPPLEMENT:
+        return kind, SupplementSlip(
+            header, number, "", office.name.replace(" (DEMO)", ""), applicant, p["procedure"]["name"],
+            tuple(p.get("items", [])), p.get("reason", ""), contact, d.officer_name, issued, office.demo,
+        )  # fmt: skip
+    return kind, RefusalSlip(
+        header, number, "", office.name.replace(" (DEMO)", ""), applicant, p["procedure"]["name"],
+        p.get("reason", ""), d.officer_name, issued, office.demo,
+    )  # fmt: skip
+
+
+def render(kind: FormKind, slip: Slip, out: str | Path | BinaryIO) -> None:
+    """Render ``slip`` as PDF to ``out`` with the form module of ``kind``."""
+    if kind is FormKind.RECEIPT:
+        from app.printing import form01 as module
+    elif kind is FormKind.SUPPLEMENT:
+        from app.printing import form02 as module  # type: ignore[no-redef]
+    else:
+        from app.printing import form03 as module  # type: ignore[no-redef]
+    module.render(slip, out)  # type: ignore[arg-type]
+
+
+def record_print(
+    session: Session, actor: Actor, uid: str, kind: FormKind, output: str, reprint: bool, now: datetime
+) -> None:
+    """Log that a form was printed or saved (history shows every copy handed out)."""
+    payload = {"form": str(kind), "form_title": kind.title, "output": output, "reprint": reprint}
+    record(session, actor, EventType.FORM_PRINTED, uid, payload, occurred_at=now)

@@ -1,0 +1,274 @@
+"""Reception use cases: receive a dossier (form 01), request a supplement (02), refuse (03)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.domain.calendar import WorkingCalendar
+from app.domain.catalog import Catalog, Procedure
+from app.domain.codes import MAX_DAILY_SEQUENCE, format_dossier_code
+from app.domain.events import EventType, new_id
+from app.domain.status import DossierStatus
+from app.errors import UserFacingError, ValidationError
+from app.services.applicant import ApplicantDraft, validate_applicant
+from app.services.context import Actor
+from app.services.recorder import record
+from app.store.models import CodeSequence, Dossier, RegisterSequence
+from app.text import nfc
+
+RETURN_AT_COUNTER = "Bộ phận Một cửa (nhận trực tiếp)"
+RETURN_BY_POST = "Qua dịch vụ bưu chính công ích"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentCheck:
+    """One line of the procedure's checklist as the officer ticked it."""
+
+    name: str
+    form_label: str
+    copies: int
+    required: bool
+    submitted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReceptionDraft:
+    """Everything on the reception screen at the moment the officer decides."""
+
+    procedure_code: str
+    applicant: ApplicantDraft
+    documents: tuple[DocumentCheck, ...]
+    sets: int = 1
+    return_method: str = RETURN_AT_COUNTER
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DossierSummary:
+    """Plain result of a reception decision."""
+
+    uid: str
+    code: str | None
+    status: int
+    applicant_name: str
+    procedure_name: str
+    received_at: datetime
+    due_at: datetime | None
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a write touched, for the UI's change bus."""
+
+    dossier_uids: frozenset[str] = field(default_factory=frozenset)
+
+
+def checklist(procedure: Procedure) -> tuple[DocumentCheck, ...]:
+    """The procedure's required documents, none ticked yet."""
+    return tuple(
+        DocumentCheck(d.name, d.form.label, d.copies, d.required, submitted=False)
+        for d in procedure.documents
+    )
+
+
+def _procedure(catalog: Catalog, code: str) -> Procedure:
+    procedure = catalog.get(code)
+    if procedure is None:
+        raise ValidationError(
+            {"procedure": "Chưa chọn thủ tục hành chính, hoặc thủ tục không còn trong danh mục."}
+        )
+    return procedure
+
+
+def _procedure_payload(p: Procedure) -> dict[str, object]:
+    return {
+        "code": p.code,
+        "name": p.name,
+        "field": p.field,
+        "level": p.level,
+        "department_code": p.department.code,
+        "department_name": p.department.name,
+        "processing": {
+            "value": p.processing.value,
+            "unit": str(p.processing.unit),
+            "cutoff": p.processing.cutoff.strftime("%H:%M") if p.processing.cutoff else None,
+        },
+        "processing_text": p.processing.text(),
+        "fee_text": p.fee_text,
+        "legal_basis": p.legal_basis,
+    }
+
+
+def _validated(draft: ReceptionDraft, today: date) -> tuple[ApplicantDraft, dict[str, str]]:
+    applicant = draft.applicant.normalised()
+    errors = validate_applicant(applicant, today)
+    if not 1 <= draft.sets <= 99:
+        errors["sets"] = "Số lượng hồ sơ phải từ 1 đến 99 bộ."
+    return applicant, errors
+
+
+def _next_number(session: Session, unit_code: str, day: date) -> int:
+    """Take the day's next dossier number in the current transaction.
+
+    The counter row and the dossier commit together, so a crash either keeps both or neither;
+    the max over existing codes guards against a counter row restored from an older backup.
+    """
+    seq = session.get(CodeSequence, (unit_code, day), with_for_update=True)
+    if seq is None:
+        seq = CodeSequence(unit_code=unit_code, day=day, last=0)
+        session.add(seq)
+    prefix = format_dossier_code(unit_code, day, 1)[:-4]
+    highest = session.scalar(
+        select(func.max(Dossier.code)).where(Dossier.code >= prefix + "0000", Dossier.code <= prefix + "9999")
+    )
+    used = int(highest[-4:]) if highest else 0
+    number = max(seq.last, used) + 1
+    if number > MAX_DAILY_SEQUENCE:
+        raise UserFacingError(
+            "Đã dùng hết 9.999 mã hồ sơ của đơn vị trong ngày hôm nay. Hãy liên hệ bộ phận CNTT."
+        )
+    seq.last = number
+    return number
+
+
+def _next_register_no(session: Session, unit_code: str, year: int) -> int:
+    reg = session.get(RegisterSequence, (unit_code, year), with_for_update=True)
+    if reg is None:
+        reg = RegisterSequence(unit_code=unit_code, year=year, last=0)
+        session.add(reg)
+    reg.last += 1
+    return reg.last
+
+
+def receive_dossier(
+    session: Session,
+    actor: Actor,
+    catalog: Catalog,
+    calendar: WorkingCalendar,
+    draft: ReceptionDraft,
+    now: datetime,
+) -> tuple[DossierSummary, Changes]:
+    """Receive a complete dossier: legal code, due date and the event, in one transaction.
+
+    Raises:
+        ValidationError: a field is wrong or a required document is not ticked.
+    """
+    procedure = _procedure(catalog, draft.procedure_code)
+    applicant, errors = _validated(draft, now.date())
+    missing = [d.name for d in draft.documents if d.required and not d.submitted]
+    if missing:
+        errors["documents"] = (
+            "Hồ sơ còn thiếu giấy tờ bắt buộc: " + "; ".join(missing) + ". Hãy đánh dấu đã nhận, hoặc lập"
+            " Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."
+        )
+    if not any(d.submitted for d in draft.documents):
+        errors.setdefault("documents", "Chưa đánh dấu giấy tờ nào đã nhận.")
+    if errors:
+        raise ValidationError(errors)
+    due_at = calendar.due(now, procedure.processing)
+    number = _next_number(session, actor.unit_code, now.date())
+    code = format_dossier_code(actor.unit_code, now.date(), number)
+    register_no = _next_register_no(session, actor.unit_code, now.year)
+    uid = new_id()
+    payload = {
+        "code": code,
+        "unit_code": actor.unit_code,
+        "counter_name": actor.counter_name,
+        "procedure": _procedure_payload(procedure),
+        "applicant": applicant.as_payload(),
+        "documents": [
+            {"name": d.name, "form_label": d.form_label, "copies": d.copies, "required": d.required}
+            for d in draft.documents
+            if d.submitted
+        ],
+        "sets": draft.sets,
+        "return_method": draft.return_method,
+        "note": nfc(draft.note),
+        "received_at": now.isoformat(timespec="seconds"),
+        "due_at": due_at.isoformat(timespec="minutes"),
+        "register_book": f"{now.year}",
+        "register_no": register_no,
+        "daily_seq": number,
+    }
+    rec, _ = record(session, actor, EventType.RECEIVED, uid, payload, occurred_at=now)
+    summary = DossierSummary(
+        uid, code, DossierStatus.RECEIVED, applicant.full_name, procedure.name, now, due_at, rec.event_id
+    )
+    return summary, Changes(frozenset({uid}))
+
+
+def _not_received(
+    session: Session,
+    actor: Actor,
+    catalog: Catalog,
+    draft: ReceptionDraft,
+    now: datetime,
+    kind: EventType,
+    status: DossierStatus,
+    extra: dict[str, object],
+) -> tuple[DossierSummary, Changes]:
+    procedure = _procedure(catalog, draft.procedure_code)
+    applicant, errors = _validated(draft, now.date())
+    if errors:
+        raise ValidationError(errors)
+    uid = new_id()
+    payload = {
+        "code": None,
+        "unit_code": actor.unit_code,
+        "counter_name": actor.counter_name,
+        "procedure": _procedure_payload(procedure),
+        "applicant": applicant.as_payload(),
+        "documents": [
+            {"name": d.name, "form_label": d.form_label, "copies": d.copies, "submitted": d.submitted}
+            for d in draft.documents
+        ],
+        "received_at": now.isoformat(timespec="seconds"),
+        **extra,
+    }
+    rec, _ = record(session, actor, kind, uid, payload, occurred_at=now)
+    summary = DossierSummary(uid, None, status, applicant.full_name, procedure.name, now, None, rec.event_id)
+    return summary, Changes(frozenset({uid}))
+
+
+def request_supplement(
+    session: Session,
+    actor: Actor,
+    catalog: Catalog,
+    draft: ReceptionDraft,
+    items: list[str],
+    reason: str,
+    now: datetime,
+) -> tuple[DossierSummary, Changes]:
+    """Record a supplement request (form 02) listing what is missing or faulty and why."""
+    clean = [nfc(i) for i in items if nfc(i)]
+    errors: dict[str, str] = {}
+    if not clean:
+        errors["items"] = "Hãy ghi ít nhất một nội dung cần bổ sung, hoàn thiện."
+    if not nfc(reason):
+        errors["reason"] = "Hãy ghi lý do yêu cầu bổ sung."
+    if errors:
+        raise ValidationError(errors)
+    extra: dict[str, object] = {"items": clean, "reason": nfc(reason)}
+    kind, status = EventType.SUPPLEMENT_REQUESTED, DossierStatus.SUPPLEMENT_REQUESTED
+    return _not_received(session, actor, catalog, draft, now, kind, status, extra)
+
+
+def refuse(
+    session: Session,
+    actor: Actor,
+    catalog: Catalog,
+    draft: ReceptionDraft,
+    reason: str,
+    now: datetime,
+) -> tuple[DossierSummary, Changes]:
+    """Record a refusal to receive (form 03) with its reason."""
+    if not nfc(reason):
+        raise ValidationError({"reason": "Hãy ghi rõ lý do từ chối tiếp nhận hồ sơ."})
+    return _not_received(
+        session, actor, catalog, draft, now, EventType.REFUSED, DossierStatus.REFUSED, {"reason": nfc(reason)}
+    )

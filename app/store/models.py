@@ -1,0 +1,185 @@
+"""SQLAlchemy models of the local store: dossier state, immutable events, outbox, sequences."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the local store."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Office(Base):
+    """The unit this installation serves (one row today; the server will distribute more)."""
+
+    __tablename__ = "office"
+
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    governing_body: Mapped[str] = mapped_column(String(200))
+    place_name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    demo: Mapped[bool] = mapped_column(default=False)
+
+
+class Department(Base):
+    """A handling department that receives paper folders from the counter."""
+
+    __tablename__ = "department"
+
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(10), default="")
+
+
+class Officer(Base):
+    """A person who logs in: counter officer, supervisor or admin."""
+
+    __tablename__ = "officer"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("office.unit_code"))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+
+class Device(Base):
+    """This PC: its identity and the gap-free sequence of the events it writes."""
+
+    __tablename__ = "device"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    counter_name: Mapped[str] = mapped_column(String(100))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("office.unit_code"))
+    last_seq: Mapped[int] = mapped_column(default=0)
+    last_hlc: Mapped[str] = mapped_column(String(40), default="")
+
+
+class Dossier(Base):
+    """Current state of a dossier, derived from its events by app.store.projection only."""
+
+    __tablename__ = "dossier"
+
+    # Integer rowid so the FTS5 index can use it as its content rowid.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    code: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    status: Mapped[int] = mapped_column(Integer)
+    procedure_code: Mapped[str] = mapped_column(String(40))
+    procedure_name: Mapped[str] = mapped_column(Text)
+    field: Mapped[str] = mapped_column(String(200), default="")
+    department_code: Mapped[str] = mapped_column(String(30), default="")
+    department_name: Mapped[str] = mapped_column(String(200), default="")
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    personal_id: Mapped[str] = mapped_column(String(20), default="")
+    birth_date: Mapped[date | None] = mapped_column(Date, default=None)
+    sex: Mapped[str] = mapped_column(String(5), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    register_no: Mapped[int | None] = mapped_column(default=None)
+    officer_id: Mapped[str] = mapped_column(String(36))
+    officer_name: Mapped[str] = mapped_column(String(200))
+    device_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(default=1)
+    # The decision's full detail (documents, reason, fee…) as received in the event payload.
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_dossier_status_received", "status", "received_at"),
+        Index("ix_dossier_received", "received_at"),
+        Index("ix_dossier_personal_id", "personal_id"),
+        Index("ix_dossier_phone", "phone"),
+    )
+
+
+class Event(Base):
+    """One user action, immutable once written; the unit of sync."""
+
+    __tablename__ = "event"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    device_seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(50))
+    dossier_uid: Mapped[str] = mapped_column(String(36))
+    base_version: Mapped[int] = mapped_column(default=0)
+    officer_id: Mapped[str] = mapped_column(String(36))
+    officer_name: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    hlc: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        UniqueConstraint("device_id", "device_seq", name="uq_event_device_seq"),
+        Index("ix_event_dossier", "dossier_uid", "occurred_at"),
+    )
+
+
+class Outbox(Base):
+    """Events not yet acknowledged by the central server (the sync issue drains it)."""
+
+    __tablename__ = "outbox"
+
+    event_id: Mapped[str] = mapped_column(ForeignKey("event.id"), primary_key=True)
+    device_seq: Mapped[int] = mapped_column(Integer, index=True)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class CodeSequence(Base):
+    """Last dossier number issued per unit and day; bumped in the receipt's own transaction."""
+
+    __tablename__ = "code_sequence"
+
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class RegisterSequence(Base):
+    """Running number in the yearly Sổ theo dõi hồ sơ (paper books run one per year)."""
+
+    __tablename__ = "register_sequence"
+
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class CalendarEntryRow(Base):
+    """Admin-entered holiday or make-up working day, with its legal reference."""
+
+    __tablename__ = "calendar_entry"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    legal_ref: Mapped[str] = mapped_column(String(200))
+
+
+class Setting(Base):
+    """Office-wide settings as JSON values (office hours, form numbering)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)

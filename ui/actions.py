@@ -1,0 +1,65 @@
+"""Action registry: text, shortcut and tip of every menu command, declared once (Picard)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+
+class ActionId(StrEnum):
+    NEW_RECEPTION = "new_reception"
+    FIND_DOSSIER = "find_dossier"
+    LOGOUT = "logout"
+    QUIT = "quit"
+    SHORTCUTS = "shortcuts"
+    ABOUT = "about"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    text: str
+    shortcut: str
+    tip: str
+
+
+ACTIONS: dict[ActionId, ActionSpec] = {
+    ActionId.NEW_RECEPTION: ActionSpec("Tiếp nhận hồ sơ", "F5", "Mở màn hình tiếp nhận hồ sơ"),
+    ActionId.FIND_DOSSIER: ActionSpec(
+        "Tra cứu hồ sơ", "F6", "Tìm hồ sơ theo mã, tên, số định danh, điện thoại"
+    ),
+    ActionId.LOGOUT: ActionSpec("Đăng xuất", "Ctrl+Shift+L", "Kết thúc phiên làm việc của cán bộ"),
+    ActionId.QUIT: ActionSpec("Thoát", "Ctrl+Q", "Đóng chương trình"),
+    ActionId.SHORTCUTS: ActionSpec("Phím tắt", "F1", "Danh sách phím tắt"),
+    ActionId.ABOUT: ActionSpec("Giới thiệu", "", "Phiên bản và giấy phép"),
+}
+
+SHORTCUT_HELP = (
+    ("F2", "Tìm thủ tục (gõ không dấu)"),
+    ("↑ ↓, Enter", "Chọn thủ tục trong danh sách"),
+    ("Dấu cách", "Đánh dấu giấy tờ đã nhận"),
+    ("Ctrl+D", "Đánh dấu đã nhận đủ giấy tờ"),
+    ("F9 hoặc Ctrl+Enter", "Tiếp nhận và in phiếu hẹn (Mẫu 01)"),
+    ("F10", "Yêu cầu bổ sung (Mẫu 02)"),
+    ("F11", "Từ chối tiếp nhận (Mẫu 03)"),
+    ("Ctrl+N", "Làm mới màn hình tiếp nhận"),
+    ("F5 / F6", "Màn hình tiếp nhận / tra cứu hồ sơ"),
+    ("Ctrl+F", "Ô tìm kiếm hồ sơ"),
+    ("Ctrl+P / Ctrl+S", "In / Lưu PDF trong cửa sổ xem trước"),
+    ("Quét QR thẻ căn cước", "Điền tự động họ tên, số định danh, ngày sinh, giới tính, địa chỉ"),
+)
+
+
+def make_actions(parent: QWidget) -> dict[ActionId, QAction]:
+    """One QAction per registry entry, parented to ``parent``; handlers are connected by the owner."""
+    out = {}
+    for action_id, spec in ACTIONS.items():
+        action = QAction(spec.text, parent)
+        if spec.shortcut:
+            action.setShortcut(QKeySequence(spec.shortcut))
+        action.setStatusTip(spec.tip)
+        action.setToolTip(f"{spec.tip} ({spec.shortcut})" if spec.shortcut else spec.tip)
+        out[action_id] = action
+    return out

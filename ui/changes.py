@@ -1,0 +1,18 @@
+"""The change bus: after a write, views hear what changed and decide whether to refresh."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from app.services.reception import Changes
+
+
+class ChangeBus(QObject):
+    """Signals:
+    changed(object, object): (Changes, initiator) after a successful write.
+    """
+
+    changed = Signal(object, object)
+
+    def publish(self, changes: Changes, initiator: object | None = None) -> None:
+        self.changed.emit(changes, initiator)

@@ -1,0 +1,103 @@
+"""`motcua` command: the app, its smoke test, and calendar tools for IT staff."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from app.errors import UserFacingError
+
+CALENDAR_ADMIN = """\
+  motcua calendar add --date YYYY-MM-DD --kind holiday|workday --name "…" --ref "số văn bản"
+  motcua calendar remove --date YYYY-MM-DD"""
+
+
+def default_data_dir() -> Path:
+    """MOTCUA_DATA_DIR, else the per-user data folder of the OS."""
+    if env := os.environ.get("MOTCUA_DATA_DIR"):
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("MotCuaDesk", appauthor=False))
+
+
+def calendar_command(argv: list[str], data_dir: Path) -> int:
+    """`motcua calendar …` against the office's calendar in the local database (no Qt)."""
+    from app.cli_calendar import USAGE, run
+    from app.domain.calendar import EntryKind
+    from app.services.office import load_calendar, remove_calendar_entry, set_calendar_entry
+    from app.store.db import open_database, session_factory, transaction
+
+    factory = session_factory(open_database(data_dir / "motcua.db"))
+    if argv[:1] in (["add"], ["remove"]):
+        parser = argparse.ArgumentParser(prog=f"motcua calendar {argv[0]}")
+        parser.add_argument("--date", required=True)
+        if argv[0] == "add":
+            parser.add_argument("--kind", required=True, choices=["holiday", "workday"])
+            parser.add_argument("--name", required=True)
+            parser.add_argument("--ref", required=True)
+        args = parser.parse_args(argv[1:])
+        try:
+            day = date.fromisoformat(args.date)
+        except ValueError:
+            print(f"Ngày “{args.date}” không đúng dạng YYYY-MM-DD.", file=sys.stderr)
+            return 2
+        try:
+            with transaction(factory) as session:
+                if argv[0] == "add":
+                    set_calendar_entry(session, day, EntryKind(args.kind), args.name, args.ref)
+                    print(f"Đã lưu {day:%d/%m/%Y}: {EntryKind(args.kind).label} – {args.name} ({args.ref})")
+                elif remove_calendar_entry(session, day):
+                    print(f"Đã xoá ngày {day:%d/%m/%Y} do quản trị nhập.")
+                else:
+                    print(f"Không có ngày {day:%d/%m/%Y} do quản trị nhập.", file=sys.stderr)
+                    return 1
+        except UserFacingError as exc:
+            print(exc.message, file=sys.stderr)
+            return 2
+        return 0
+    with factory() as session:
+        calendar = load_calendar(session)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE + "\n" + CALENDAR_ADMIN)
+        return 0
+    return run(argv, calendar)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="motcua", description="MotCua Desk – tiếp nhận hồ sơ tại Bộ phận Một cửa"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="thư mục dữ liệu (mặc định: thư mục dữ liệu của người dùng)"
+    )
+    parser.add_argument(
+        "--smoke-test", action="store_true", help="dựng cửa sổ chính không hiển thị rồi thoát"
+    )
+    parser.add_argument("--version", action="store_true", help="in phiên bản")
+    args, rest = parser.parse_known_args(argv)
+    data_dir = args.data_dir or default_data_dir()
+    if args.version:
+        from app import __version__
+
+        print(__version__)
+        return 0
+    try:
+        if rest[:1] == ["calendar"]:
+            return calendar_command(rest[1:], data_dir)
+        if rest:
+            parser.error(f"không hiểu tham số: {' '.join(rest)}")
+        from ui.main import run
+
+        return run(data_dir, smoke_test=args.smoke_test)
+    except UserFacingError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Print preview of a rendered form (QtPdf) with Print and Save as PDF; every copy is logged."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, Qt, Slot
+from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap, QShortcut
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.printing.raster import PageImage, rasterise
+from app.services.forms import FormKind, build_slip, record_print, render
+from app.services.reception import Changes
+from ui.context import UiContext
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedForm:
+    """A form ready to preview: its PDF bytes and what it is."""
+
+    uid: str
+    kind: FormKind
+    code: str
+    pdf: bytes
+    pages: tuple[PageImage, ...]
+
+
+PREVIEW_DPI = 110
+PRINT_DPI = 300
+
+
+def render_form(session: Session, uid: str) -> RenderedForm:
+    """Worker-side: rebuild the slip of dossier ``uid``, render it to PDF and to preview images."""
+    kind, slip = build_slip(session, uid)
+    out = io.BytesIO()
+    render(kind, slip, out)
+    code = getattr(slip, "dossier_code", "") or slip.applicant.full_name
+    pdf = out.getvalue()
+    return RenderedForm(uid, kind, code, pdf, tuple(rasterise(pdf, PREVIEW_DPI)))
+
+
+def to_qimage(page: PageImage) -> QImage:
+    """A QImage that owns a copy of the page's pixels."""
+    return QImage(page.rgb, page.width, page.height, page.width * 3, QImage.Format.Format_RGB888).copy()
+
+
+def print_pdf(pdf: bytes, printer: QPrinter) -> None:
+    """Print every page of ``pdf`` on ``printer`` at full size (raster at up to 300 dpi)."""
+    printer.setFullPage(True)
+    dpi = min(PRINT_DPI, printer.resolution())
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise RuntimeError("printer refused to start")
+    try:
+        for index, page in enumerate(rasterise(pdf, dpi)):
+            if index:
+                printer.newPage()
+            full = printer.pageLayout().fullRectPixels(printer.resolution())
+            painter.drawImage(QRectF(full), to_qimage(page))
+    finally:
+        painter.end()
+
+
+class PrintPreviewDialog(QDialog):
+    """Shows the form as it will print; Ctrl+P prints, Ctrl+S saves as PDF, Esc closes."""
+
+    def __init__(
+        self, ctx: UiContext, form: RenderedForm, *, reprint: bool, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._ctx, self._form, self._reprint = ctx, form, reprint
+        self.setWindowTitle(f"Xem trước khi in – {form.kind.title} – {form.code}")
+        self.resize(760, 700)
+        pages_box = QWidget()
+        pages_box.setStyleSheet("background: #7a7f87;")
+        column = QVBoxLayout(pages_box)
+        column.setSpacing(16)
+        for page in form.pages:
+            label = QLabel()
+            label.setPixmap(QPixmap.fromImage(to_qimage(page)))
+            label.setStyleSheet("border: 1px solid #444;")
+            column.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
+        view = QScrollArea(self)
+        view.setWidget(pages_box)
+        view.setWidgetResizable(True)
+        pages = len(form.pages)
+        self.status = QLabel(
+            f"{pages} trang khổ A5"
+            + (" – hai liên: Liên 1 lưu, Liên 2 giao người nộp" if form.kind is FormKind.RECEIPT else "")
+        )
+        self.print_button = QPushButton("In (Ctrl+P)")
+        self.print_button.setProperty("role", "primary")
+        self.save_button = QPushButton("Lưu PDF (Ctrl+S)")
+        close = QPushButton("Đóng (Esc)")
+        self.print_button.clicked.connect(self._on_print_clicked)
+        self.save_button.clicked.connect(self._on_save_clicked)
+        close.clicked.connect(self.reject)
+        QShortcut(QKeySequence.StandardKey.Print, self, self._on_print_clicked)
+        QShortcut(QKeySequence.StandardKey.Save, self, self._on_save_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        for b in (self.print_button, self.save_button, close):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(view, 1)
+        layout.addLayout(buttons)
+        self.print_button.setFocus()
+
+    def _log(self, output: str) -> None:
+        ctx, form, reprint = self._ctx, self._form, self._reprint
+        now = ctx.clock()
+
+        def work(session: Session) -> Changes:
+            record_print(session, ctx.actor, form.uid, form.kind, output, reprint, now)
+            return Changes(frozenset({form.uid}))
+
+        ctx.runner.run(work, lambda changes: ctx.bus.publish(changes, self), self._on_log_failed, write=True)
+        self._reprint = True  # a second copy from the same preview is a reprint
+
+    def _on_log_failed(self, exc: BaseException) -> None:
+        self._ctx.prompts.error(self, "Không ghi được nhật ký in", str(exc))
+
+    @Slot()
+    def _on_print_clicked(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setPageLayout(
+            QPageLayout(
+                QPageSize(QPageSize.PageSizeId.A5),
+                QPageLayout.Orientation.Portrait,
+                printer.pageLayout().margins(),
+            )
+        )
+        printer.setDocName(f"{self._form.kind.title} {self._form.code}")
+        if not self._ctx.prompts.choose_printer(self, printer):
+            return
+        try:
+            print_pdf(self._form.pdf, printer)
+        except RuntimeError:
+            self._ctx.prompts.error(
+                self,
+                "Không in được",
+                "Máy in không sẵn sàng. Hãy kiểm tra máy in, giấy A5 rồi bấm In lại, hoặc Lưu PDF để in sau.",
+            )
+            return
+        self.status.setText("Đã gửi lệnh in.")
+        self._log("printer")
+
+    @Slot()
+    def _on_save_clicked(self) -> None:
+        suggested = str(Path.home() / f"{self._form.kind.value}-{self._form.code.replace(' ', '_')}.pdf")
+        path = self._ctx.prompts.save_pdf_path(self, suggested)
+        if not path:
+            return
+        try:
+            Path(path).write_bytes(self._form.pdf)
+        except OSError as exc:
+            self._ctx.prompts.error(
+                self, "Không lưu được tệp", f"Không ghi được {path}: {exc.strerror}. Hãy chọn thư mục khác."
+            )
+            return
+        self.status.setText(f"Đã lưu {path}")
+        self._log("pdf")
+
+
+def open_form_preview(ctx: UiContext, parent: QWidget, uid: str, *, reprint: bool) -> None:
+    """Render the form of dossier ``uid`` off the GUI thread, then open the preview."""
+
+    def show(form: RenderedForm) -> None:
+        dialog = PrintPreviewDialog(ctx, form, reprint=reprint, parent=parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    ctx.runner.run(
+        lambda s: render_form(s, uid),
+        show,
+        lambda e: ctx.prompts.error(parent, "Không in được phiếu", str(e)),
+        write=False,
+    )

@@ -1,0 +1,295 @@
+"""Reception screen: pick the procedure, tick documents, enter or scan the applicant, decide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.errors import UserFacingError, ValidationError
+from app.services.applicant import validate_applicant
+from app.services.reception import (
+    RETURN_AT_COUNTER,
+    RETURN_BY_POST,
+    Changes,
+    DossierSummary,
+    ReceptionDraft,
+    receive_dossier,
+    refuse,
+    request_supplement,
+)
+from ui.context import UiContext
+from ui.screens.applicant_form import ApplicantForm
+from ui.screens.decision_dialogs import RefusalDialog, SupplementDialog
+from ui.screens.procedure_picker import ProcedurePicker
+
+Decide = Callable[[Session, ReceptionDraft], tuple[DossierSummary, Changes]]
+
+
+class ReceptionScreen(QWidget):
+    """The counter officer's main screen.
+
+    Signals:
+        decided(object): a DossierSummary after a dossier was received, sent back or refused.
+    """
+
+    decided = Signal(object)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._busy = False
+        self.picker = ProcedurePicker(ctx)
+        self.applicant = ApplicantForm()
+        self.sets = QSpinBox()
+        self.sets.setRange(1, 99)
+        self.sets.setSuffix(" bộ")
+        self.return_method = QComboBox()
+        self.return_method.addItems([RETURN_AT_COUNTER, RETURN_BY_POST])
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Ghi chú nội bộ (không in trên phiếu)")
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
+        self.receive_button = QPushButton("Tiếp nhận và in phiếu hẹn (F9)")
+        self.receive_button.setProperty("role", "primary")
+        self.supplement_button = QPushButton("Yêu cầu bổ sung (F10)")
+        self.refuse_button = QPushButton("Từ chối (F11)")
+        self.clear_button = QPushButton("Làm mới (Ctrl+N)")
+        self.tick_all_button = QPushButton("Đã nhận đủ giấy tờ (Ctrl+D)")
+
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(8, 0, 0, 0)
+        title = QLabel("3. Người nộp hồ sơ")
+        title.setProperty("role", "title")
+        column.addWidget(title)
+        column.addWidget(self.applicant)
+        extra = QFormLayout()
+        extra.addRow("Số lượng hồ sơ:", self.sets)
+        extra.addRow("Nhận kết quả tại:", self.return_method)
+        extra.addRow("Ghi chú:", self.note)
+        column.addLayout(extra)
+        column.addStretch(1)
+        column.addWidget(self.banner)
+        decide = QHBoxLayout()
+        decide.addWidget(self.receive_button, 2)
+        decide.addWidget(self.supplement_button, 1)
+        decide.addWidget(self.refuse_button, 1)
+        column.addLayout(decide)
+        below = QHBoxLayout()
+        below.addWidget(self.tick_all_button)
+        below.addStretch(1)
+        below.addWidget(self.clear_button)
+        column.addLayout(below)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.picker)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 6)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addWidget(splitter)
+
+        self.receive_button.clicked.connect(self._on_receive_clicked)
+        self.supplement_button.clicked.connect(self._on_supplement_clicked)
+        self.refuse_button.clicked.connect(self._on_refuse_clicked)
+        self.clear_button.clicked.connect(self._on_clear_clicked)
+        self.tick_all_button.clicked.connect(self.picker.tick_all)
+        self.applicant.id_card_read.connect(lambda msg: self.show_banner(msg, ok=True))
+        self.applicant.id_card_failed.connect(lambda msg: self.show_banner(msg, ok=False))
+        self.applicant.watch_for_qr(self.picker.search)
+        self.applicant.watch_for_qr(self.note)
+        for key, slot in (
+            ("F2", self.focus_search),
+            ("F9", self._on_receive_clicked),
+            ("Ctrl+Return", self._on_receive_clicked),
+            ("F10", self._on_supplement_clicked),
+            ("F11", self._on_refuse_clicked),
+            ("Ctrl+N", self._on_clear_clicked),
+            ("Ctrl+D", self.picker.tick_all),
+        ):
+            QShortcut(QKeySequence(key), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.setTabOrder(self.picker.search, self.picker.checklist)
+        self.setTabOrder(self.picker.checklist, self.applicant.full_name)
+
+    # --- helpers -----------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.picker.search.setFocus()
+        self.picker.search.selectAll()
+
+    def show_banner(self, text: str, *, ok: bool) -> None:
+        colour = "#e8f5e9; color: #1b5e20" if ok else "#fdecea; color: #8a1c1c"
+        self.banner.setStyleSheet(f"background: {colour}; padding: 6px; border-radius: 4px;")
+        self.banner.setText(text)
+        self.banner.show()
+
+    def _draft(self) -> ReceptionDraft | None:
+        """Collect the screen; show every local error at once and return None if any."""
+        applicant, errors = self.applicant.draft()
+        errors = {**validate_applicant(applicant, self._ctx.clock().date()), **errors}
+        self.applicant.show_errors(errors)
+        if self.picker.procedure is None:
+            self.show_banner("Chưa chọn thủ tục hành chính. Bấm F2 và gõ tên thủ tục.", ok=False)
+            self.focus_search()
+            return None
+        if errors:
+            self.show_banner("Thông tin người nộp chưa hợp lệ – xem các ô tô đỏ.", ok=False)
+            widget = self.applicant.first_invalid(errors)
+            if widget is not None:
+                widget.setFocus()
+            return None
+        return ReceptionDraft(
+            procedure_code=self.picker.procedure.code,
+            applicant=applicant,
+            documents=self.picker.documents(),
+            sets=self.sets.value(),
+            return_method=self.return_method.currentText(),
+            note=self.note.text(),
+        )
+
+    def _run(self, decide: Decide, draft: ReceptionDraft, done_text: str) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self._set_enabled(False)
+        ctx = self._ctx
+        ctx.runner.run(
+            lambda s: decide(s, draft), lambda r: self._on_decided(r, done_text), self._on_failed, write=True
+        )
+
+    def _set_enabled(self, on: bool) -> None:
+        for b in (self.receive_button, self.supplement_button, self.refuse_button):
+            b.setEnabled(on)
+
+    def _on_decided(self, result: tuple[DossierSummary, Changes], done_text: str) -> None:
+        summary, changes = result
+        self._busy = False
+        self._set_enabled(True)
+        self._ctx.bus.publish(changes, self)
+        self.reset()
+        text = done_text.format(code=summary.code or "", name=summary.applicant_name)
+        self.show_banner(text, ok=True)
+        self.decided.emit(summary)
+        from ui.screens.print_preview import open_form_preview
+
+        open_form_preview(self._ctx, self, summary.uid, reprint=False)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self._set_enabled(True)
+        if isinstance(exc, ValidationError):
+            self.applicant.show_errors(exc.fields)
+            self.picker.show_error(exc.fields.get("documents"))
+            self.show_banner(exc.message, ok=False)
+        elif isinstance(exc, UserFacingError):
+            self.show_banner(exc.message, ok=False)
+        else:
+            self.show_banner("Lỗi ngoài dự kiến, hồ sơ CHƯA được lưu; thông tin đã nhập vẫn còn. Hãy thử lại"
+                             " hoặc báo bộ phận CNTT.", ok=False)  # fmt: skip
+            self._ctx.runner.unexpected_error.emit(exc)
+
+    # --- decisions ---------------------------------------------------------------------
+    @Slot()
+    def _on_receive_clicked(self) -> None:
+        draft = self._draft()
+        if draft is None:
+            return
+        missing = [d.name for d in draft.documents if d.required and not d.submitted]
+        if missing:
+            self.picker.show_error("Còn thiếu giấy tờ bắt buộc: " + "; ".join(missing)
+                                   + ". Đánh dấu nếu đã nhận, hoặc bấm F10 để yêu cầu bổ sung.")  # fmt: skip
+            self.show_banner("Chưa thể tiếp nhận: hồ sơ còn thiếu giấy tờ bắt buộc.", ok=False)
+            self.picker.checklist.setFocus()
+            return
+        ctx = self._ctx
+
+        def work(session: Session, d: ReceptionDraft) -> tuple[DossierSummary, Changes]:
+            return receive_dossier(session, ctx.actor, ctx.catalog, ctx.calendar, d, ctx.clock())
+
+        self._run(work, draft, "Đã tiếp nhận hồ sơ {code} của {name}. Phiếu hẹn đang mở để in.")
+
+    @Slot()
+    def _on_supplement_clicked(self) -> None:
+        draft = self._draft()
+        if draft is None:
+            return
+        missing = [
+            f"Nộp {d.form_label.lower()} {d.name}" for d in draft.documents if d.required and not d.submitted
+        ]
+        dialog = SupplementDialog(missing, self)
+        self.supplement_dialog = dialog
+        ctx = self._ctx
+
+        def finished(code: int) -> None:
+            if code != QDialog.DialogCode.Accepted:
+                return
+            items, reason = dialog.item_list(), dialog.reason_text()
+
+            def work(session: Session, d: ReceptionDraft) -> tuple[DossierSummary, Changes]:
+                return request_supplement(session, ctx.actor, ctx.catalog, d, items, reason, ctx.clock())
+
+            self._run(work, draft, "Đã lập phiếu yêu cầu bổ sung cho {name}.")
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    @Slot()
+    def _on_refuse_clicked(self) -> None:
+        draft = self._draft()
+        if draft is None:
+            return
+        dialog = RefusalDialog(self)
+        self.refusal_dialog = dialog
+        ctx = self._ctx
+
+        def finished(code: int) -> None:
+            if code != QDialog.DialogCode.Accepted:
+                return
+            reason = dialog.reason_text()
+
+            def work(session: Session, d: ReceptionDraft) -> tuple[DossierSummary, Changes]:
+                return refuse(session, ctx.actor, ctx.catalog, d, reason, ctx.clock())
+
+            self._run(work, draft, "Đã lập phiếu từ chối tiếp nhận hồ sơ của {name}.")
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    @Slot()
+    def _on_clear_clicked(self) -> None:
+        if (
+            self.applicant.has_input() or self.picker.procedure is not None
+        ) and not self._ctx.prompts.confirm(
+            self, "Làm mới", "Xoá thông tin đang nhập để tiếp nhận hồ sơ mới?"
+        ):
+            return
+        self.reset()
+        self.banner.hide()
+
+    def reset(self) -> None:
+        """Ready for the next citizen."""
+        self.applicant.reset()
+        self.picker.reset()
+        self.sets.setValue(1)
+        self.return_method.setCurrentIndex(0)
+        self.note.clear()
+        self.focus_search()
