@@ -120,7 +120,8 @@ class ApplicantForm(QWidget):
             return
         self._qr_timer.stop()
         match = _QR_START.search(text)
-        start = match.start() if match else 0
+        # Where the scan began: at the 12-digit ID, else at the word holding the first "|".
+        start = match.start() if match else text[: text.index("|")].rfind(" ") + 1
         before = text[:start]
         try:
             card = parse_id_qr(text[start:])
