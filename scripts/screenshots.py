@@ -11,15 +11,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from ui.changes import ChangeBus  # noqa: E402
-from ui.context import UiContext  # noqa: E402
-from ui.main import _first_officer, open_store  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
-from ui.ops import OpRunner  # noqa: E402
-from ui.prompts import Prompts  # noqa: E402
-from ui.theme import apply_theme  # noqa: E402
+from ui.changes import ChangeBus
+from ui.context import UiContext
+from ui.main import _first_officer, open_store
+from ui.main_window import MainWindow
+from ui.ops import OpRunner
+from ui.prompts import Prompts
+from ui.theme import apply_theme
 
 QR = "022190001234|100123456|Nguyễn Thị Thuỳ Dương|15081990|Nữ|Tổ 5, khu 3, Phường Hồng Gai, Tỉnh Quảng Ninh|01022021"
 

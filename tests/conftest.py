@@ -13,14 +13,14 @@ import pytest
 # Before anything imports PySide6 (GUI tests); core tests never create a QApplication.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.catalog import Catalog, load_catalog  # noqa: E402
-from app.services.auth import login  # noqa: E402
-from app.services.context import Actor  # noqa: E402
-from app.services.office import OfficeInfo, this_device  # noqa: E402
-from app.services.seed import DEMO_ACCOUNTS, seed_demo  # noqa: E402
-from app.store.db import open_database, session_factory, transaction  # noqa: E402
+from app.domain.catalog import Catalog, load_catalog
+from app.services.auth import login
+from app.services.context import Actor
+from app.services.office import OfficeInfo, this_device
+from app.services.seed import DEMO_ACCOUNTS, seed_demo
+from app.store.db import open_database, session_factory, transaction
 
 NOW = datetime(2026, 11, 23, 9, 15)  # a Monday, in office hours
 
@@ -67,3 +67,16 @@ def actor(factory: sessionmaker[Session], office: OfficeInfo) -> Actor:
     username, password, *_ = DEMO_ACCOUNTS[0]
     with transaction(factory) as session:
         return login(session, username, password, office.device_id, NOW)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI (MOTCUA_NO_SKIP=1) a skipped test means a missing part: fail the run."""
+    if os.environ.get("MOTCUA_NO_SKIP") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"MOTCUA_NO_SKIP: {len(skipped)} test(s) skipped; CI must run them all:", red=True)
+        for report in skipped:
+            reporter.write_line(f"  {report.nodeid}: {report.longrepr}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

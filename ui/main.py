@@ -54,8 +54,9 @@ def open_store(data_dir: Path) -> Store:
 def setup_logging(data_dir: Path) -> None:
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(logs / "motcua.log", maxBytes=2_000_000, backupCount=5,
-                                                   encoding="utf-8")  # fmt: skip
+    handler = logging.handlers.RotatingFileHandler(
+        logs / "motcua.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
 
@@ -86,9 +87,12 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
 
     def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
-        QMessageBox.critical(None, "Lỗi ngoài dự kiến",
-                             "Chương trình gặp lỗi ngoài dự kiến. Thông tin đang nhập vẫn còn trên màn hình;"
-                             f" hãy thử lại. Chi tiết đã ghi vào {data_dir / 'logs' / 'motcua.log'}.\n\n{exc}")  # fmt: skip
+        QMessageBox.critical(
+            None,
+            "Lỗi ngoài dự kiến",
+            "Chương trình gặp lỗi ngoài dự kiến. Thông tin đang nhập vẫn còn trên màn hình;"
+            f" hãy thử lại. Chi tiết đã ghi vào {data_dir / 'logs' / 'motcua.log'}.\n\n{exc}",
+        )
 
     sys.excepthook = excepthook
     store = open_store(data_dir)
@@ -103,9 +107,7 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
             return login(session, username, password, store.office.device_id, datetime.now())
 
     def start(actor: Actor) -> MainWindow:
-        ctx = UiContext(
-            store.factory, runner, bus, store.catalog, store.calendar, store.office, actor, prompts
-        )
+        ctx = UiContext(store.factory, runner, bus, store.catalog, store.calendar, store.office, actor, prompts)
         window = MainWindow(ctx)
         window.resize(1366, 740)
         window.logout_requested.connect(lambda: logout(window))
@@ -131,8 +133,10 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
         app.processEvents()
         ok = window.isVisible() and window.reception.picker.results.count() > 0
         runner.wait()
-        print(f"smoke test: main window built ({window.width()}x{window.height()}), "
-              f"{len(store.catalog.procedures)} procedures – {'OK' if ok else 'FAILED'}")  # fmt: skip
+        print(
+            f"smoke test: main window built ({window.width()}x{window.height()}), "
+            f"{len(store.catalog.procedures)} procedures – {'OK' if ok else 'FAILED'}"
+        )
         return 0 if ok else 1
     app.setQuitOnLastWindowClosed(False)
     QTimer.singleShot(0, ask_login)
@@ -147,5 +151,13 @@ def _first_officer(store: Store) -> Actor:
     with store.factory() as session:
         officer = session.scalars(select(Officer).order_by(Officer.username)).first()
     assert officer is not None
-    return Actor(officer.id, officer.username, officer.full_name, Role(officer.role), store.office.device_id,
-                 store.office.counter_name, store.office.unit_code, store.office.name)  # fmt: skip
+    return Actor(
+        officer.id,
+        officer.username,
+        officer.full_name,
+        Role(officer.role),
+        store.office.device_id,
+        store.office.counter_name,
+        store.office.unit_code,
+        store.office.name,
+    )

@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(a[ActionId.SHORTCUTS])
         help_menu.addAction(a[ActionId.ABOUT])
         a[ActionId.NEW_RECEPTION].triggered.connect(self.show_reception)
-        a[ActionId.FIND_DOSSIER].triggered.connect(lambda: self.tabs.setCurrentWidget(self.dossiers))
+        a[ActionId.FIND_DOSSIER].triggered.connect(self.show_dossiers)
         a[ActionId.LOGOUT].triggered.connect(self.logout_requested)
         a[ActionId.QUIT].triggered.connect(self.close)
         a[ActionId.SHORTCUTS].triggered.connect(self._on_shortcuts_triggered)
@@ -98,6 +98,11 @@ class MainWindow(QMainWindow):
     def show_reception(self) -> None:
         self.tabs.setCurrentWidget(self.reception)
         self.reception.focus_search()
+
+    @Slot()
+    def show_dossiers(self) -> None:
+        self.tabs.setCurrentWidget(self.dossiers)
+        self.dossiers.focus_search()
 
     @Slot(object, object)
     def _on_bus_changed(self, _changes: object, _initiator: object) -> None:

@@ -1,4 +1,5 @@
 """Bundled fonts and the application style: never depend on system fonts (HARDWARE.md)."""
+# ruff: noqa: E501  (stylesheet lines)
 
 from __future__ import annotations
 

@@ -70,8 +70,7 @@ class OfficeHours:
                 raise CalendarError("Giờ làm việc phải là giờ địa phương, không kèm múi giờ.")
             if start >= end:
                 raise CalendarError(
-                    f"Buổi làm việc {_hhmm(start)}–{_hhmm(end)} không hợp lệ:"
-                    " giờ bắt đầu phải trước giờ kết thúc."
+                    f"Buổi làm việc {_hhmm(start)}–{_hhmm(end)} không hợp lệ: giờ bắt đầu phải trước giờ kết thúc."
                 )
             if previous_end is not None and start < previous_end:
                 raise CalendarError(
@@ -231,9 +230,7 @@ class WorkingCalendar:
             candidate = d + timedelta(days=offset)
             if self.is_working_day(candidate):
                 return candidate
-        raise CalendarError(
-            "Lịch không có ngày làm việc nào trong 10 năm tới. Kiểm tra lại lịch nghỉ đã nhập."
-        )
+        raise CalendarError("Lịch không có ngày làm việc nào trong 10 năm tới. Kiểm tra lại lịch nghỉ đã nhập.")
 
     # -- moments ---------------------------------------------------------------------------
 

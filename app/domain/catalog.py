@@ -229,9 +229,7 @@ def _read_procedure(data: object, index: int, departments: Mapping[str, Departme
     department = departments.get(department_code)
     if department is None:
         reader.fail("department", f"tham chiếu cơ quan “{department_code}” không có trong danh sách cơ quan")
-    documents = tuple(
-        _read_document(item, i, where, subject) for i, item in enumerate(reader.items("documents"))
-    )
+    documents = tuple(_read_document(item, i, where, subject) for i, item in enumerate(reader.items("documents")))
     return Procedure(
         code=code,
         name=name,

@@ -46,13 +46,7 @@ class ProcessingTime:
         """Vietnamese wording for forms: "05 ngày làm việc", "Trong ngày", "04 giờ làm việc"."""
         if self.value == 0:
             return "Trong ngày làm việc" + (
-                f" (sau {self.cutoff:%H} giờ {self.cutoff:%M} trả vào ngày làm việc tiếp theo)"
-                if self.cutoff
-                else ""
+                f" (sau {self.cutoff:%H} giờ {self.cutoff:%M} trả vào ngày làm việc tiếp theo)" if self.cutoff else ""
             )
-        number = (
-            f"{int(self.value):02d}"
-            if float(self.value).is_integer()
-            else f"{self.value:g}".replace(".", ",")
-        )
+        number = f"{int(self.value):02d}" if float(self.value).is_integer() else f"{self.value:g}".replace(".", ",")
         return f"{number} {self.unit.label}"

@@ -61,18 +61,12 @@ def styles() -> dict[str, ParagraphStyle]:
         hang=ParagraphStyle("hang", parent=body, leftIndent=14, firstLineIndent=-14),
         cell=ParagraphStyle("cell", parent=body, fontSize=9.5, leading=11, alignment=0),
         cell_c=ParagraphStyle("cell_c", parent=body, fontSize=9.5, leading=11, alignment=TA_CENTER),
-        th=ParagraphStyle(
-            "th", parent=body, fontName=SERIF_BOLD, fontSize=9.5, leading=11, alignment=TA_CENTER
-        ),
-        title=ParagraphStyle(
-            "title", parent=body, fontName=SERIF_BOLD, fontSize=12, leading=14, alignment=TA_CENTER
-        ),
+        th=ParagraphStyle("th", parent=body, fontName=SERIF_BOLD, fontSize=9.5, leading=11, alignment=TA_CENTER),
+        title=ParagraphStyle("title", parent=body, fontName=SERIF_BOLD, fontSize=12, leading=14, alignment=TA_CENTER),
         subtitle=ParagraphStyle(
             "subtitle", parent=body, fontName=SERIF_ITALIC, fontSize=FONT_SIZE, alignment=TA_CENTER
         ),
-        head=ParagraphStyle(
-            "head", parent=body, fontSize=HEADER_SIZE, leading=HEADER_SIZE + 2, alignment=TA_CENTER
-        ),
+        head=ParagraphStyle("head", parent=body, fontSize=HEADER_SIZE, leading=HEADER_SIZE + 2, alignment=TA_CENTER),
         head_b=ParagraphStyle(
             "head_b",
             parent=body,
@@ -89,9 +83,7 @@ def styles() -> dict[str, ParagraphStyle]:
             leading=HEADER_SIZE + 3,
             alignment=TA_CENTER,
         ),
-        sign_b=ParagraphStyle(
-            "sign_b", parent=body, fontName=SERIF_BOLD, fontSize=10, leading=12, alignment=TA_CENTER
-        ),
+        sign_b=ParagraphStyle("sign_b", parent=body, fontName=SERIF_BOLD, fontSize=10, leading=12, alignment=TA_CENTER),
         sign_i=ParagraphStyle(
             "sign_i", parent=body, fontName=SERIF_ITALIC, fontSize=10, leading=12, alignment=TA_CENTER
         ),
@@ -143,9 +135,7 @@ def header_block(header: OfficeHeader, place_date: str) -> Table:
         Paragraph(esc(nation), st["head_b"]),
         Paragraph(
             esc(motto),
-            ParagraphStyle(
-                "motto", parent=st["head_b"], fontSize=HEADER_SIZE + 0.5, leading=HEADER_SIZE + 2.5
-            ),
+            ParagraphStyle("motto", parent=st["head_b"], fontSize=HEADER_SIZE + 0.5, leading=HEADER_SIZE + 2.5),
         ),
         HRFlowable(width=motto_w, thickness=0.6, color=colors.black, spaceBefore=1.5, spaceAfter=4),
         Paragraph(esc(place_date), st["head_i"]),
@@ -350,9 +340,7 @@ class SlipCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
                             self.drawCentredString(x, y, f"({text})")
                     if page:
                         self.setFont(SERIF_ITALIC, 8.5)
-                        self.drawString(
-                            MARGIN_X, PAGE_HEIGHT - MARGIN_TOP + 9, f"({text} – trang {page + 1})"
-                        )
+                        self.drawString(MARGIN_X, PAGE_HEIGHT - MARGIN_TOP + 9, f"({text} – trang {page + 1})")
                 super().showPage()
         super().save()
 
@@ -438,8 +426,5 @@ def applicant_lines(applicant: Applicant) -> list[Flowable]:
         para(f"Tiếp nhận hồ sơ của: <b>{esc(a.full_name)}</b>"),
         field("Số định danh cá nhân/MST", a.personal_id),
         field("Địa chỉ", a.address),
-        para(
-            f"Số điện thoại: {esc(a.phone) or '.' * 20}"
-            f"&nbsp;&nbsp;&nbsp;&nbsp;Email: {esc(a.email) or '.' * 30}"
-        ),
+        para(f"Số điện thoại: {esc(a.phone) or '.' * 20}&nbsp;&nbsp;&nbsp;&nbsp;Email: {esc(a.email) or '.' * 30}"),
     ]

@@ -92,9 +92,7 @@ def _story(data: ReceiptSlip) -> list[Flowable]:
         para(f"2. Số lượng hồ sơ: {data.sets:02d} (bộ)", "item"),
         field("3. Thời gian giải quyết hồ sơ theo quy định", data.processing_time_text, "hang"),
         para(f"4. Thời gian nhận hồ sơ: {esc(vn_datetime_words(data.received_at))}", "hang"),
-        para(
-            f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{esc(vn_datetime_words(data.due_at))}</b>", "hang"
-        ),
+        para(f"5. Thời gian trả kết quả giải quyết hồ sơ: <b>{esc(vn_datetime_words(data.due_at))}</b>", "hang"),
         field("6. Đăng ký nhận kết quả tại", data.return_place, "hang"),
         para(f"Phí, lệ phí: {esc(fee)}"),
         para(

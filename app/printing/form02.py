@@ -46,10 +46,7 @@ def render(data: SupplementSlip, out: Output) -> None:
         *(para(f"{n}. {esc(item)}", "hang") for n, item in enumerate(items, start=1)),
         Spacer(1, 3),
         field("Lý do", data.reason),
-        para(
-            "Trong quá trình hoàn thiện hồ sơ nếu có vướng mắc, Ông/Bà liên hệ "
-            f"{contact} để được hướng dẫn./."
-        ),
+        para(f"Trong quá trình hoàn thiện hồ sơ nếu có vướng mắc, Ông/Bà liên hệ {contact} để được hướng dẫn./."),
         Spacer(1, 8),
         KeepTogether([signature_block(None, ("NGƯỜI HƯỚNG DẪN", data.officer_name), space=36)]),
     ]

@@ -33,9 +33,7 @@ def login(session: Session, username: str, password: str, device_id: str, now: d
     Raises:
         LoginError: with a message that does not reveal whether the user name exists.
     """
-    officer = session.scalars(
-        select(Officer).where(Officer.username == username.strip().lower())
-    ).one_or_none()
+    officer = session.scalars(select(Officer).where(Officer.username == username.strip().lower())).one_or_none()
     wrong = LoginError("Sai tên đăng nhập hoặc mật khẩu. Hãy kiểm tra lại (chú ý chữ hoa, bộ gõ tiếng Việt).")
     if officer is None:
         _hasher.hash(password)  # same cost as a real check, so timing reveals nothing

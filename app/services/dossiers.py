@@ -83,9 +83,7 @@ def fts_query(query: str) -> str:
     return " ".join(f'"{t}"*' for t in _TOKEN.findall(fold(query)))
 
 
-def search(
-    session: Session, query: str = "", status: int | None = None, limit: int = 200
-) -> list[DossierRow]:
+def search(session: Session, query: str = "", status: int | None = None, limit: int = 200) -> list[DossierRow]:
     """Newest first. ``query`` matches code, name, ID number, phone or procedure, accents ignored."""
     stmt = select(Dossier)
     if status is not None:
@@ -113,7 +111,8 @@ def _detail_text(e: Event) -> str:
     p = e.payload
     match EventType(e.type):
         case EventType.RECEIVED:
-            return f"Mã hồ sơ {p.get('code')}; hẹn trả {p.get('due_at', '').replace('T', ' ')}"
+            due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
+            return f"Mã hồ sơ {p.get('code')}; hẹn trả {due:%H:%M %d/%m/%Y}" if due else f"Mã hồ sơ {p.get('code')}"
         case EventType.SUPPLEMENT_REQUESTED:
             return "Cần bổ sung: " + "; ".join(p.get("items", [])) + f". Lý do: {p.get('reason', '')}"
         case EventType.REFUSED:
@@ -130,9 +129,7 @@ def get_detail(session: Session, uid: str) -> DossierDetail | None:
     d = session.scalars(select(Dossier).where(Dossier.uid == uid)).one_or_none()
     if d is None:
         return None
-    events = session.scalars(
-        select(Event).where(Event.dossier_uid == uid).order_by(Event.occurred_at, Event.hlc)
-    ).all()
+    events = session.scalars(select(Event).where(Event.dossier_uid == uid).order_by(Event.occurred_at, Event.hlc)).all()
     history = tuple(
         HistoryItem(e.id, e.type, EventType(e.type).label, e.officer_name, e.device_id, e.occurred_at,
                     _detail_text(e))

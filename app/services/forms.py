@@ -26,7 +26,7 @@ class FormKind(StrEnum):
     REFUSAL = "refusal"
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
         return {
             "receipt": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
             "supplement": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
@@ -64,9 +64,7 @@ def build_slip(session: Session, uid: str) -> tuple[FormKind, Slip]:
     if office is None:
         raise UserFacingError(f"Thiếu thông tin đơn vị {d.unit_code}. Hãy liên hệ bộ phận CNTT.")
     p = d.data
-    header = OfficeHeader(
-        office.governing_body, office.name.replace(" (DEMO)", "").upper(), office.place_name
-    )
+    header = OfficeHeader(office.governing_body, office.name.replace(" (DEMO)", "").upper(), office.place_name)
     a = p["applicant"]
     applicant = Applicant(a["full_name"], a.get("personal_id", ""), a.get("address", ""), a.get("phone", ""),
                           a.get("email", ""))  # fmt: skip
@@ -122,5 +120,5 @@ def record_print(
     session: Session, actor: Actor, uid: str, kind: FormKind, output: str, reprint: bool, now: datetime
 ) -> None:
     """Log that a form was printed or saved (history shows every copy handed out)."""
-    payload = {"form": str(kind), "form_title": kind.title, "output": output, "reprint": reprint}
+    payload = {"form": str(kind), "form_title": kind.heading, "output": output, "reprint": reprint}
     record(session, actor, EventType.FORM_PRINTED, uid, payload, occurred_at=now)

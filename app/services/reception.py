@@ -71,17 +71,14 @@ class Changes:
 def checklist(procedure: Procedure) -> tuple[DocumentCheck, ...]:
     """The procedure's required documents, none ticked yet."""
     return tuple(
-        DocumentCheck(d.name, d.form.label, d.copies, d.required, submitted=False)
-        for d in procedure.documents
+        DocumentCheck(d.name, d.form.label, d.copies, d.required, submitted=False) for d in procedure.documents
     )
 
 
 def _procedure(catalog: Catalog, code: str) -> Procedure:
     procedure = catalog.get(code)
     if procedure is None:
-        raise ValidationError(
-            {"procedure": "Chưa chọn thủ tục hành chính, hoặc thủ tục không còn trong danh mục."}
-        )
+        raise ValidationError({"procedure": "Chưa chọn thủ tục hành chính, hoặc thủ tục không còn trong danh mục."})
     return procedure
 
 
@@ -129,9 +126,7 @@ def _next_number(session: Session, unit_code: str, day: date) -> int:
     used = int(highest[-4:]) if highest else 0
     number = max(seq.last, used) + 1
     if number > MAX_DAILY_SEQUENCE:
-        raise UserFacingError(
-            "Đã dùng hết 9.999 mã hồ sơ của đơn vị trong ngày hôm nay. Hãy liên hệ bộ phận CNTT."
-        )
+        raise UserFacingError("Đã dùng hết 9.999 mã hồ sơ của đơn vị trong ngày hôm nay. Hãy liên hệ bộ phận CNTT.")
     seq.last = number
     return number
 

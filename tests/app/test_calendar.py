@@ -308,9 +308,7 @@ _moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027,
 
 
 def _in_office_hours(cal: WorkingCalendar, moment: datetime) -> bool:
-    return cal.is_working_day(moment.date()) and any(
-        start <= moment.time() <= end for start, end in cal.hours.periods
-    )
+    return cal.is_working_day(moment.date()) and any(start <= moment.time() <= end for start, end in cal.hours.periods)
 
 
 @settings(deadline=None, max_examples=300)

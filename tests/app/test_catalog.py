@@ -50,9 +50,7 @@ def _minimal() -> dict[str, Any]:
                 "processing": {"value": 0, "unit": "working_days", "cutoff": "15:00"},
                 "fee": {"amount": 2000, "text": "2.000 đồng/trang"},
                 "department": "XA-TP",
-                "documents": [
-                    {"name": "Bản chính giấy tờ", "form": "ban_chinh", "copies": 1, "required": True}
-                ],
+                "documents": [{"name": "Bản chính giấy tờ", "form": "ban_chinh", "copies": 1, "required": True}],
                 "legal_basis": "Nghị định 23/2015/NĐ-CP",
                 "verified": True,
                 "note": "",

@@ -21,8 +21,7 @@ from app.domain.idcard import (
 from app.errors import UserFacingError
 
 SEVEN = (
-    "022090123456|123456789|Nguyễn Văn An|01021990|Nam"
-    "|Tổ 5, Khu 3, Phường Hồng Gai, TP. Hạ Long, Quảng Ninh|15042021"
+    "022090123456|123456789|Nguyễn Văn An|01021990|Nam|Tổ 5, Khu 3, Phường Hồng Gai, TP. Hạ Long, Quảng Ninh|15042021"
 )
 
 
@@ -110,9 +109,7 @@ def test_seven_fields() -> None:
 
 
 def test_empty_old_id() -> None:
-    data = parse_id_qr(
-        "001301012345||Trần Thị Bình|05062001|Nữ|Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội|20112022\n"
-    )
+    data = parse_id_qr("001301012345||Trần Thị Bình|05062001|Nữ|Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội|20112022\n")
     assert data.old_id == ""
     assert data.sex == "Nữ"
     assert data.birth_date == date(2001, 6, 5)

@@ -54,9 +54,7 @@ def _docs(n: int) -> tuple[SlipDocument, ...]:
     if n <= len(TYPICAL_DOCS):
         return TYPICAL_DOCS[:n]
     return tuple(
-        SlipDocument(
-            f"Giấy tờ số {i:02d}: Giấy xác nhận của Ủy ban nhân dân phường về nơi cư trú", "Bản sao", 1
-        )
+        SlipDocument(f"Giấy tờ số {i:02d}: Giấy xác nhận của Ủy ban nhân dân phường về nơi cư trú", "Bản sao", 1)
         for i in range(1, n + 1)
     )
 

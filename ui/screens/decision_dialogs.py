@@ -21,9 +21,7 @@ class _TextDialog(QDialog):
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
         self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Huỷ (Esc)")
         self.buttons.accepted.connect(self._on_accept)
         self.buttons.rejected.connect(self.reject)
@@ -48,9 +46,7 @@ class SupplementDialog(_TextDialog):
         self.items = QPlainTextEdit("\n".join(missing))
         self.items.setPlaceholderText("Mỗi dòng một nội dung cần bổ sung, hoàn thiện")
         self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText(
-            "VD: Hồ sơ chưa có bản sao giấy khai sinh; tờ khai chưa ghi đủ thông tin."
-        )
+        self.reason.setPlaceholderText("VD: Hồ sơ chưa có bản sao giấy khai sinh; tờ khai chưa ghi đủ thông tin.")
         self.reason.setMaximumHeight(90)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Lập phiếu yêu cầu bổ sung")
         for w in (
@@ -84,9 +80,7 @@ class RefusalDialog(_TextDialog):
         super().__init__("Từ chối tiếp nhận hồ sơ (Mẫu 03)", parent)
         self.resize(620, 300)
         self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText(
-            "VD: Thủ tục không thuộc thẩm quyền giải quyết của cơ quan; đề nghị nộp tại …"
-        )
+        self.reason.setPlaceholderText("VD: Thủ tục không thuộc thẩm quyền giải quyết của cơ quan; đề nghị nộp tại …")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Lập phiếu từ chối")
         for w in (
             QLabel("Không tiếp nhận, giải quyết hồ sơ này với lý do cụ thể như sau:"),

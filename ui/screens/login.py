@@ -46,9 +46,7 @@ class LoginDialog(QDialog):
         layout.addWidget(title)
         layout.addWidget(where)
         if office.demo:
-            demo = QLabel(
-                "BẢN DEMO – tài khoản thử: canbo / motcua2026 (cán bộ), giamsat / giamsat2026 (giám sát)"
-            )
+            demo = QLabel("BẢN DEMO – tài khoản thử: canbo / motcua2026 (cán bộ), giamsat / giamsat2026 (giám sát)")
             demo.setProperty("role", "demo")
             demo.setWordWrap(True)
             demo.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -76,12 +76,10 @@ def print_pdf(pdf: bytes, printer: QPrinter) -> None:
 class PrintPreviewDialog(QDialog):
     """Shows the form as it will print; Ctrl+P prints, Ctrl+S saves as PDF, Esc closes."""
 
-    def __init__(
-        self, ctx: UiContext, form: RenderedForm, *, reprint: bool, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, ctx: UiContext, form: RenderedForm, *, reprint: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx, self._form, self._reprint = ctx, form, reprint
-        self.setWindowTitle(f"Xem trước khi in – {form.kind.title} – {form.code}")
+        self.setWindowTitle(f"Xem trước khi in – {form.kind.heading} – {form.code}")
         self.resize(760, 700)
         pages_box = QWidget()
         pages_box.setStyleSheet("background: #7a7f87;")
@@ -142,7 +140,7 @@ class PrintPreviewDialog(QDialog):
                 printer.pageLayout().margins(),
             )
         )
-        printer.setDocName(f"{self._form.kind.title} {self._form.code}")
+        printer.setDocName(f"{self._form.kind.heading} {self._form.code}")
         if not self._ctx.prompts.choose_printer(self, printer):
             return
         try:

@@ -232,9 +232,7 @@ class ReceptionScreen(QWidget):
         draft = self._draft()
         if draft is None:
             return
-        missing = [
-            f"Nộp {d.form_label.lower()} {d.name}" for d in draft.documents if d.required and not d.submitted
-        ]
+        missing = [f"Nộp {d.form_label.lower()} {d.name}" for d in draft.documents if d.required and not d.submitted]
         dialog = SupplementDialog(missing, self)
         self.supplement_dialog = dialog
         ctx = self._ctx
@@ -276,9 +274,7 @@ class ReceptionScreen(QWidget):
 
     @Slot()
     def _on_clear_clicked(self) -> None:
-        if (
-            self.applicant.has_input() or self.picker.procedure is not None
-        ) and not self._ctx.prompts.confirm(
+        if (self.applicant.has_input() or self.picker.procedure is not None) and not self._ctx.prompts.confirm(
             self, "Làm mới", "Xoá thông tin đang nhập để tiếp nhận hồ sơ mới?"
         ):
             return

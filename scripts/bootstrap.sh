@@ -1,0 +1,85 @@
+# Sourced by ./motcua and ./run-tests: make sure .venv exists and matches pyproject.toml.
+# Needs only Python 3.11+; installs the few Debian/Ubuntu libraries Qt needs when they are missing.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${MOTCUA_VENV:-$ROOT/.venv}"
+EXTRAS="${1:-}"
+
+find_python() {
+    for candidate in python3.13 python3.12 python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    echo "MotCua Desk cần Python 3.11 trở lên (needs Python 3.11+). Hãy cài python3." >&2
+    return 1
+}
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else
+        echo "Cần quyền quản trị để chạy: $* (run as root)" >&2
+        return 1
+    fi
+}
+
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || return 0
+    echo "Cài gói hệ thống (installing system packages): $*" >&2
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null ||
+        { as_root apt-get update -qq >/dev/null && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+}
+
+# Shared libraries Qt 6 loads (offscreen and xcb); checked by name so nothing runs when present.
+ensure_qt_libs() {
+    command -v ldconfig >/dev/null 2>&1 || return 0
+    local missing=() lib pkg
+    while read -r lib pkg; do
+        ldconfig -p 2>/dev/null | grep -q "$lib" || missing+=("$pkg")
+    done <<'LIBS'
+libEGL.so.1 libegl1
+libGL.so.1 libgl1
+libfontconfig.so.1 libfontconfig1
+libxkbcommon.so.0 libxkbcommon0
+libxkbcommon-x11.so.0 libxkbcommon-x11-0
+libdbus-1.so.3 libdbus-1-3
+libxcb-cursor.so.0 libxcb-cursor0
+libxcb-icccm.so.4 libxcb-icccm4
+libxcb-keysyms.so.1 libxcb-keysyms1
+libxcb-image.so.0 libxcb-image0
+libxcb-render-util.so.0 libxcb-render-util0
+libxcb-shape.so.0 libxcb-shape0
+libxcb-randr.so.0 libxcb-randr0
+libxcb-xinerama.so.0 libxcb-xinerama0
+libcups.so.2 libcups2
+LIBS
+    if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+ensure_venv() {
+    local python stamp want
+    python="$(find_python)"
+    if [ ! -x "$VENV/bin/python" ]; then
+        echo "Tạo môi trường chạy lần đầu (first run: creating $VENV)…" >&2
+        if ! "$python" -m venv "$VENV" 2>/dev/null; then
+            rm -rf "$VENV"
+            local ver
+            ver="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+            apt_install "python${ver}-venv" || apt_install python3-venv
+            "$python" -m venv "$VENV"
+        fi
+    fi
+    want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)-${EXTRAS}"
+    stamp="$VENV/.motcua-installed"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        echo "Cài thư viện (installing dependencies)…" >&2
+        "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+        "$VENV/bin/python" -m pip install -q -e "$ROOT${EXTRAS:+[$EXTRAS]}"
+        echo "$want" >"$stamp"
+    fi
+}
+
+ensure_qt_libs
+ensure_venv

@@ -1,0 +1,342 @@
+"""Dossier detail dialog: applicant, procedure, documents, history, and reprinting the form."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.calendar import weekday_vi
+from app.domain.status import DossierStatus
+from app.services.dossiers import DossierDetail, get_detail
+from app.services.reception import Changes
+from ui.context import UiContext
+from ui.models.dossier_table import (
+    HCOL_DETAIL,
+    HCOL_EVENT,
+    HCOL_OFFICER,
+    HCOL_TIME,
+    HistoryTableModel,
+    is_overdue,
+    status_label,
+)
+
+_SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+
+
+def vn_datetime(value: datetime | None) -> str:
+    """``09:15, Thứ Hai 23/11/2026``; empty for None."""
+    if value is None:
+        return ""
+    return f"{value:%H:%M}, {weekday_vi(value.date())} {value:%d/%m/%Y}"
+
+
+def vn_date(value: date | None) -> str:
+    """``dd/mm/yyyy``; empty for None."""
+    return f"{value:%d/%m/%Y}" if value else ""
+
+
+def _value_label(word_wrap: bool = True) -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(_SELECTABLE)
+    label.setWordWrap(word_wrap)
+    return label
+
+
+_WRAPPED = frozenset({"name", "address", "procedure", "department", "return"})
+"""Fields that may run to several lines; the rest stay on one line."""
+
+
+def _document_lines(documents: list[dict[str, Any]], received: bool) -> str:
+    lines = []
+    for d in documents:
+        copies = d.get("copies") or 1
+        line = f"• {d.get('name', '')} ({d.get('form_label', '')}, {copies:02d} bản)"
+        if not received and not d.get("submitted", True):
+            line += " — chưa nộp"
+        lines.append(line)
+    return "\n".join(lines) or "Không có giấy tờ nào."
+
+
+class DossierDetailDialog(QDialog):
+    """Everything about one dossier, read-only; refreshes when the change bus names it.
+
+    Args:
+        ctx: the logged-in session's services.
+        uid: the dossier to show.
+        parent: the window it belongs to.
+    """
+
+    def __init__(self, ctx: UiContext, uid: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._uid = uid
+        self._seq = 0
+        self._detail: DossierDetail | None = None
+        self.setWindowTitle("Chi tiết hồ sơ")
+        self.setMinimumSize(760, 520)
+        self.resize(980, 660)
+        self._build()
+        ctx.bus.changed.connect(self._on_bus_changed)
+        self._load()
+
+    @property
+    def uid(self) -> str:
+        """The dossier shown."""
+        return self._uid
+
+    @property
+    def detail(self) -> DossierDetail | None:
+        """The detail last loaded (None until it arrives)."""
+        return self._detail
+
+    @property
+    def history_model(self) -> HistoryTableModel:
+        """Rows of the history table."""
+        return self._history
+
+    # --- layout -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setSpacing(8)
+
+        head = QHBoxLayout()
+        self._code = _value_label(word_wrap=False)
+        self._code.setText("Đang tải hồ sơ…")
+        self._code.setStyleSheet("font-size: 16pt; font-weight: bold; color: #0b3d91;")
+        self._code.setAccessibleName("Mã hồ sơ")
+        self._status = QLabel()
+        self._status.setStyleSheet(
+            "font-weight: bold; padding: 3px 10px; border-radius: 10px; background: #e7f1ff; color: #0b3d91;"
+        )
+        head.addWidget(self._code)
+        head.addStretch(1)
+        head.addWidget(self._status)
+        root.addLayout(head)
+
+        self._subtitle = _value_label()
+        self._subtitle.setStyleSheet("color: #555;")
+        root.addWidget(self._subtitle)
+
+        self._error = QLabel()
+        self._error.setProperty("role", "error")
+        self._error.setWordWrap(True)
+        self._error.hide()
+        root.addWidget(self._error)
+
+        self._fields: dict[str, QLabel] = {}
+        self._forms: dict[str, QFormLayout] = {}
+        info = QHBoxLayout()
+        info.addWidget(
+            self._form_group(
+                "Người nộp hồ sơ",
+                [
+                    ("name", "Họ và tên"),
+                    ("personal_id", "Số định danh"),
+                    ("birth", "Ngày sinh"),
+                    ("phone", "Điện thoại"),
+                    ("email", "Thư điện tử"),
+                    ("address", "Địa chỉ"),
+                ],
+            ),
+            1,
+        )
+        info.addWidget(
+            self._form_group(
+                "Thủ tục hành chính",
+                [
+                    ("procedure", "Thủ tục"),
+                    ("department", "Cơ quan giải quyết"),
+                    ("received", "Ngày nhận"),
+                    ("due", "Hẹn trả kết quả"),
+                    ("return", "Nhận kết quả"),
+                ],
+            ),
+            1,
+        )
+        root.addLayout(info)
+
+        papers = QHBoxLayout()
+        self._documents_box = QGroupBox("Giấy tờ đã nhận")
+        self._documents = _value_label()
+        self._documents.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        QVBoxLayout(self._documents_box).addWidget(self._documents)
+        self._request_box = QGroupBox("Yêu cầu bổ sung, hoàn thiện")
+        self._request = _value_label()
+        self._request.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        QVBoxLayout(self._request_box).addWidget(self._request)
+        self._request_box.hide()
+        papers.addWidget(self._documents_box, 1)
+        papers.addWidget(self._request_box, 1)
+        root.addLayout(papers)
+
+        history_box = QGroupBox("Lịch sử xử lý")
+        self._history = HistoryTableModel(self)
+        self._history_view = QTableView()
+        self._history_view.setModel(self._history)
+        self._history_view.setAccessibleName("Lịch sử xử lý")
+        self._history_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self._history_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._history_view.setWordWrap(True)
+        self._history_view.verticalHeader().hide()
+        header = self._history_view.horizontalHeader()
+        for col in (HCOL_TIME, HCOL_EVENT, HCOL_OFFICER):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(HCOL_DETAIL, QHeaderView.ResizeMode.Stretch)
+        QVBoxLayout(history_box).addWidget(self._history_view)
+        root.addWidget(history_box, 1)
+
+        buttons = QHBoxLayout()
+        self._print_button = QPushButton("In lại phiếu")
+        self._print_button.setShortcut(QKeySequence("Ctrl+P"))
+        self._print_button.setToolTip("In lại phiếu đã lập cho hồ sơ này (Ctrl+P)")
+        self._print_button.setEnabled(False)
+        self._print_button.setAutoDefault(False)
+        self._print_button.clicked.connect(self._on_print_button_clicked)
+        self._close_button = QPushButton("Đóng")
+        self._close_button.setToolTip("Đóng (Esc)")
+        self._close_button.setAutoDefault(False)
+        self._close_button.clicked.connect(self.reject)
+        buttons.addWidget(self._print_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self._close_button)
+        root.addLayout(buttons)
+
+    def _form_group(self, title: str, rows: list[tuple[str, str]]) -> QGroupBox:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(4)
+        for key, label in rows:
+            value = _value_label(word_wrap=key in _WRAPPED)
+            self._fields[key] = value
+            form.addRow(f"{label}:", value)
+        self._forms[title] = form
+        return box
+
+    # --- data -----------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        self._seq += 1
+        seq, uid = self._seq, self._uid
+
+        def done(detail: DossierDetail | None) -> None:
+            if shiboken6.isValid(self) and seq == self._seq:
+                self._on_detail_loaded(detail)
+
+        def failed(exc: BaseException) -> None:
+            if shiboken6.isValid(self) and seq == self._seq:
+                self._show_error(f"Không tải được hồ sơ: {exc}")
+
+        self._ctx.runner.run(lambda session: get_detail(session, uid), done, failed, write=False)
+
+    def _show_error(self, text: str) -> None:
+        self._error.setText(text)
+        self._error.show()
+
+    def _on_detail_loaded(self, detail: DossierDetail | None) -> None:
+        if detail is None:
+            self._code.setText("Không tìm thấy hồ sơ")
+            self._show_error("Hồ sơ này không còn trong cơ sở dữ liệu của máy.")
+            return
+        self._detail = detail
+        self._error.hide()
+        data = detail.data
+        self._code.setText(detail.code or "Chưa cấp mã hồ sơ")
+        self._status.setText(status_label(detail.status))
+        self.setWindowTitle(f"Hồ sơ {detail.code or ''} — {detail.applicant_name}".replace("  ", " "))
+        received = detail.code is not None
+        counter = data.get("counter_name", "")
+        self._subtitle.setText(
+            ("Cán bộ tiếp nhận: " if received else "Cán bộ một cửa: ") + detail.officer_name
+            + (f" · {counter}" if counter else "")
+            + (f" · Sổ theo dõi năm {data['register_book']}, số {data['register_no']}"
+               if data.get("register_no") else "")
+        )  # fmt: skip
+        when = self._forms["Thủ tục hành chính"].labelForField(self._fields["received"])
+        if isinstance(when, QLabel):
+            when.setText("Ngày nhận:" if received else "Ngày đến nộp:")
+        birth = vn_date(detail.birth_date)
+        if detail.sex:
+            birth = f"{birth}   ·   Giới tính: {detail.sex}" if birth else f"Giới tính: {detail.sex}"
+        values = {
+            "name": detail.applicant_name,
+            "personal_id": detail.personal_id,
+            "birth": birth,
+            "phone": detail.phone,
+            "email": detail.email,
+            "address": detail.address,
+            "procedure": f"{detail.procedure_name} (mã {detail.procedure_code})",
+            "department": detail.department_name,
+            "received": vn_datetime(detail.received_at),
+            "due": vn_datetime(detail.due_at) or "Không có (hồ sơ chưa được tiếp nhận)",
+            "return": str(data.get("return_method", "")),
+        }
+        for key, text in values.items():
+            self._fields[key].setText(text or "—")
+        overdue = is_overdue(detail.due_at, detail.status, self._ctx.clock())
+        self._fields["due"].setStyleSheet("color: #b00020; font-weight: bold;" if overdue else "")
+        if overdue:
+            self._fields["due"].setText(self._fields["due"].text() + " (đã quá hạn)")
+        self._show_documents(detail)
+        self._history.set_items(detail.history)
+        self._history_view.resizeRowsToContents()
+        self._print_button.setEnabled(True)
+
+    def _show_documents(self, detail: DossierDetail) -> None:
+        data = detail.data
+        documents = list(data.get("documents", []))
+        received = detail.code is not None
+        self._documents_box.setTitle("Giấy tờ đã nhận" if received else "Giấy tờ công dân mang đến")
+        text = _document_lines(documents, received)
+        if data.get("sets"):
+            text += f"\nSố lượng: {int(data['sets']):02d} bộ hồ sơ."
+        if data.get("note"):
+            text += f"\nGhi chú: {data['note']}"
+        self._documents.setText(text)
+        items = [str(i) for i in data.get("items", [])]
+        reason = str(data.get("reason", ""))
+        if detail.status == DossierStatus.REFUSED or (reason and not items):
+            self._request_box.setTitle("Lý do từ chối tiếp nhận")
+            self._request.setText(reason)
+            self._request_box.show()
+        elif items or reason:
+            self._request_box.setTitle("Yêu cầu bổ sung, hoàn thiện")
+            lines = [f"{n}. {item}" for n, item in enumerate(items, 1)]
+            self._request.setText("\n".join([*lines, f"Lý do: {reason}"]))
+            self._request_box.show()
+        else:
+            self._request_box.hide()
+
+    # --- slots ------------------------------------------------------------------------------------
+
+    @Slot(object, object)
+    def _on_bus_changed(self, changes: Changes, initiator: object) -> None:
+        if self._uid in changes.dossier_uids:
+            self._load()
+
+    @Slot()
+    def _on_print_button_clicked(self) -> None:
+        from ui.screens.print_preview import open_form_preview  # written alongside; import lazily
+
+        open_form_preview(self._ctx, self, self._uid, reprint=True)
