@@ -27,9 +27,7 @@ class ActionSpec:
 
 ACTIONS: dict[ActionId, ActionSpec] = {
     ActionId.NEW_RECEPTION: ActionSpec("Tiếp nhận hồ sơ", "F5", "Mở màn hình tiếp nhận hồ sơ"),
-    ActionId.FIND_DOSSIER: ActionSpec(
-        "Tra cứu hồ sơ", "F6", "Tìm hồ sơ theo mã, tên, số định danh, điện thoại"
-    ),
+    ActionId.FIND_DOSSIER: ActionSpec("Tra cứu hồ sơ", "F6", "Tìm hồ sơ theo mã, tên, số định danh, điện thoại"),
     ActionId.LOGOUT: ActionSpec("Đăng xuất", "Ctrl+Shift+L", "Kết thúc phiên làm việc của cán bộ"),
     ActionId.QUIT: ActionSpec("Thoát", "Ctrl+Q", "Đóng chương trình"),
     ActionId.SHORTCUTS: ActionSpec("Phím tắt", "F1", "Danh sách phím tắt"),

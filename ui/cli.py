@@ -69,15 +69,9 @@ def calendar_command(argv: list[str], data_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(
-        prog="motcua", description="MotCua Desk – tiếp nhận hồ sơ tại Bộ phận Một cửa"
-    )
-    parser.add_argument(
-        "--data-dir", type=Path, help="thư mục dữ liệu (mặc định: thư mục dữ liệu của người dùng)"
-    )
-    parser.add_argument(
-        "--smoke-test", action="store_true", help="dựng cửa sổ chính không hiển thị rồi thoát"
-    )
+    parser = argparse.ArgumentParser(prog="motcua", description="MotCua Desk – tiếp nhận hồ sơ tại Bộ phận Một cửa")
+    parser.add_argument("--data-dir", type=Path, help="thư mục dữ liệu (mặc định: thư mục dữ liệu của người dùng)")
+    parser.add_argument("--smoke-test", action="store_true", help="dựng cửa sổ chính không hiển thị rồi thoát")
     parser.add_argument("--version", action="store_true", help="in phiên bản")
     args, rest = parser.parse_known_args(argv)
     data_dir = args.data_dir or default_data_dir()
