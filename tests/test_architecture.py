@@ -34,3 +34,8 @@ def test_ruff_is_clean():
     result = subprocess.run([str(exe), "check", "app", "ui", "tests", "bench", "scripts"], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stdout
+
+
+def test_mypy_strict_on_core():
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout
