@@ -66,9 +66,7 @@ def bare_page() -> bytes:
     canv = Canvas(buf, pagesize=A5, initialFontName=SERIF)
     canv.setFont(SERIF, 10)
     canv.drawString(40, 540, f"Mã hồ sơ: {CODE} – Nguyễn Thị Thuỳ Dương")
-    Code128Auto(CODE, barWidth=0.85, barHeight=21, humanReadable=1, fontName=SERIF, fontSize=8.5).drawOn(
-        canv, 30, 480
-    )
+    Code128Auto(CODE, barWidth=0.85, barHeight=21, humanReadable=1, fontName=SERIF, fontSize=8.5).drawOn(canv, 30, 480)
     QrCode(CODE, qrLevel="M", qrBorder=2, width=50, height=50).drawOn(canv, 330, 480)
     canv.showPage()
     canv.save()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,8 +21,10 @@ from app import __version__
 from app.store.models import Outbox
 from ui.actions import SHORTCUT_HELP, ActionId, make_actions
 from ui.context import UiContext
-from ui.screens.dossier_list import DossierListScreen
 from ui.screens.reception import ReceptionScreen
+
+if TYPE_CHECKING:
+    from ui.screens.dossier_list import DossierListScreen
 
 
 def pending_events(session: Session) -> int:
@@ -40,10 +44,11 @@ class MainWindow(QMainWindow):
         office, actor = ctx.office, ctx.actor
         self.setWindowTitle(f"MotCua Desk – {office.name} – {office.counter_name}")
         self.reception = ReceptionScreen(ctx)
-        self.dossiers = DossierListScreen(ctx)
+        self._dossiers: DossierListScreen | None = None  # built when first shown (start-up time)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.reception, "Tiếp nhận hồ sơ (F5)")
-        self.tabs.addTab(self.dossiers, "Tra cứu hồ sơ (F6)")
+        self.tabs.addTab(QWidget(), "Tra cứu hồ sơ (F6)")
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
 
         header = QWidget()
         header.setStyleSheet("background: #0b3d91; color: white;")
@@ -98,6 +103,25 @@ class MainWindow(QMainWindow):
     def show_reception(self) -> None:
         self.tabs.setCurrentWidget(self.reception)
         self.reception.focus_search()
+
+    @property
+    def dossiers(self) -> DossierListScreen:
+        if self._dossiers is None:
+            from ui.screens.dossier_list import DossierListScreen
+
+            self._dossiers = DossierListScreen(self._ctx)
+            blocked = self.tabs.blockSignals(True)
+            placeholder = self.tabs.widget(1)
+            self.tabs.removeTab(1)
+            placeholder.deleteLater()
+            self.tabs.insertTab(1, self._dossiers, "Tra cứu hồ sơ (F6)")
+            self.tabs.blockSignals(blocked)
+        return self._dossiers
+
+    @Slot(int)
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if index == 1 and self._dossiers is None:
+            self.tabs.setCurrentWidget(self.dossiers)
 
     @Slot()
     def show_dossiers(self) -> None:

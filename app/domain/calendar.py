@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-
-import holidays
+from typing import TYPE_CHECKING
 
 from app.domain.durations import DurationUnit, ProcessingTime
 from app.errors import UserFacingError
 from app.text import nfc
+
+if TYPE_CHECKING:  # imported on first use: it costs ~25 ms of start-up
+    import holidays
 
 PACKAGE_SOURCE = "holidays (thư viện)"
 """``DayInfo.source`` of days that come from the ``holidays`` package."""
@@ -205,7 +207,10 @@ class WorkingCalendar:
     def _package(self, year: int) -> holidays.HolidayBase:
         cached = self._years.get(year)
         if cached is None:
-            language = "vi" if "vi" in holidays.list_localized_countries().get("VN", ()) else None
+            import holidays
+
+            # Ask the class, not holidays.list_localized_countries(), which loads every country.
+            language = "vi" if "vi" in holidays.country_holidays("VN").supported_languages else None
             cached = holidays.country_holidays("VN", years=year, language=language)
             self._years[year] = cached
         return cached
