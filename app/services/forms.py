@@ -64,7 +64,8 @@ def build_slip(session: Session, uid: str) -> tuple[FormKind, Slip]:
     if office is None:
         raise UserFacingError(f"Thiếu thông tin đơn vị {d.unit_code}. Hãy liên hệ bộ phận CNTT.")
     p = d.data
-    header = OfficeHeader(office.governing_body, office.name.replace(" (DEMO)", "").upper(), office.place_name)
+    unit_name = office.name.removesuffix(" (DEMO)")  # the demo mark is printed separately
+    header = OfficeHeader(office.governing_body, unit_name.upper(), office.place_name)
     a = p["applicant"]
     applicant = Applicant(a["full_name"], a.get("personal_id", ""), a.get("address", ""), a.get("phone", ""),
                           a.get("email", ""))  # fmt: skip
@@ -77,7 +78,7 @@ def build_slip(session: Session, uid: str) -> tuple[FormKind, Slip]:
             header=header,
             form_number=number,
             dossier_code=d.code,
-            receiving_unit=office.name.replace(" (DEMO)", ""),
+            receiving_unit=unit_name,
             applicant=applicant,
             procedure_name=p["procedure"]["name"],
             procedure_code=p["procedure"]["code"],
@@ -96,11 +97,11 @@ def build_slip(session: Session, uid: str) -> tuple[FormKind, Slip]:
     contact = f"{office.name}" + (f", điện thoại {office.phone}" if office.phone else "")
     if kind is FormKind.SUPPLEMENT:
         return kind, SupplementSlip(
-            header, number, "", office.name.replace(" (DEMO)", ""), applicant, p["procedure"]["name"],
+            header, number, "", unit_name, applicant, p["procedure"]["name"],
             tuple(p.get("items", [])), p.get("reason", ""), contact, d.officer_name, issued, office.demo,
         )  # fmt: skip
     return kind, RefusalSlip(
-        header, number, "", office.name.replace(" (DEMO)", ""), applicant, p["procedure"]["name"],
+        header, number, "", unit_name, applicant, p["procedure"]["name"],
         p.get("reason", ""), d.officer_name, issued, office.demo,
     )  # fmt: skip
 
