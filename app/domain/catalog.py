@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 from app.domain.durations import DurationUnit, ProcessingTime
 from app.errors import UserFacingError
+from app.resources import resource_path
 from app.text import fold, nfc
 
 CATALOG_RELATIVE_PATH = Path("catalog") / "procedures.json"
@@ -447,14 +447,8 @@ class Catalog:
 
 
 def default_catalog_path() -> Path:
-    """resources/catalog/procedures.json of the repository, or of the PyInstaller bundle when frozen."""
-    repo_path = Path(__file__).resolve().parents[2] / "resources" / CATALOG_RELATIVE_PATH
-    bundle = getattr(sys, "_MEIPASS", None)
-    if getattr(sys, "frozen", False) and bundle:
-        bundled = Path(bundle) / "resources" / CATALOG_RELATIVE_PATH
-        if bundled.exists() or not repo_path.exists():
-            return bundled
-    return repo_path
+    """resources/catalog/procedures.json of the checkout, or of the PyInstaller bundle when frozen."""
+    return resource_path(*CATALOG_RELATIVE_PATH.parts)
 
 
 def load_catalog(path: Path | None = None) -> Catalog:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.events import EventType
+from app.domain.status import DossierStatus
 from app.errors import UserFacingError
 from app.printing.data import Applicant, OfficeHeader, ReceiptSlip, RefusalSlip, SlipDocument, SupplementSlip
 from app.services.context import Actor
@@ -36,11 +37,6 @@ class FormKind(StrEnum):
 
 # Circular 03/2025/TT-VPCP numbering; an office may override it with the "form_numbers" setting.
 DEFAULT_FORM_NUMBERS = {"receipt": "Mẫu số 01", "supplement": "Mẫu số 02", "refusal": "Mẫu số 03"}
-FORM_FOR_EVENT = {
-    EventType.RECEIVED: FormKind.RECEIPT,
-    EventType.SUPPLEMENT_REQUESTED: FormKind.SUPPLEMENT,
-    EventType.REFUSED: FormKind.REFUSAL,
-}
 Slip = ReceiptSlip | SupplementSlip | RefusalSlip
 
 
@@ -50,9 +46,16 @@ def _form_number(session: Session, kind: FormKind) -> str:
     return str(numbers[kind])
 
 
+_FORM_FOR_STATUS: dict[int, FormKind] = {
+    DossierStatus.RECEIVED: FormKind.RECEIPT,
+    DossierStatus.SUPPLEMENT_REQUESTED: FormKind.SUPPLEMENT,
+    DossierStatus.REFUSED: FormKind.REFUSAL,
+}
+
+
 def form_kind_of(status: int) -> FormKind:
     """The reception form a dossier in ``status`` was decided with."""
-    return {2: FormKind.RECEIPT, 5: FormKind.SUPPLEMENT, 3: FormKind.REFUSAL}.get(status, FormKind.RECEIPT)
+    return _FORM_FOR_STATUS.get(status, FormKind.RECEIPT)
 
 
 def build_slip(session: Session, uid: str) -> tuple[FormKind, Slip]:
