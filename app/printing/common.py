@@ -22,7 +22,6 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -31,6 +30,7 @@ from reportlab.platypus.flowables import HRFlowable
 
 from app.printing.data import Applicant, OfficeHeader
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts
+from app.printing.textline import TextLine
 from app.text import nfc
 
 Output = str | os.PathLike[str] | BinaryIO
@@ -75,6 +75,14 @@ def styles() -> dict[str, ParagraphStyle]:
             leading=HEADER_SIZE + 2,
             alignment=TA_CENTER,
         ),
+        motto=ParagraphStyle(
+            "motto",
+            parent=body,
+            fontName=SERIF_BOLD,
+            fontSize=HEADER_SIZE + 0.5,
+            leading=HEADER_SIZE + 2.5,
+            alignment=TA_CENTER,
+        ),
         head_i=ParagraphStyle(
             "head_i",
             parent=body,
@@ -96,12 +104,16 @@ def esc(text: str) -> str:
     return escape(nfc(text))
 
 
-def para(markup: str, style: str = "body") -> Paragraph:
-    """Build a paragraph; ``markup`` must already be escaped (use :func:`esc` on data)."""
-    return Paragraph(markup, styles()[style])
+def para(markup: str, style: str = "body") -> Flowable:
+    """Build a paragraph; ``markup`` must already be escaped (use :func:`esc` on data).
+
+    The result lays out and prints as ``Paragraph(markup, style)``; a line that fits is drawn
+    directly, without platypus' parser and line breaker (see :mod:`app.printing.textline`).
+    """
+    return TextLine(markup, styles()[style])
 
 
-def field(label: str, value: str, style: str = "body") -> Paragraph:
+def field(label: str, value: str, style: str = "body") -> Flowable:
     """Build a "Label: value" line; an empty value prints a dotted blank to fill in by hand."""
     shown = esc(value) if nfc(value) else "." * 40
     return para(f"{esc(label)}: {shown}", style)
@@ -120,25 +132,22 @@ def header_block(header: OfficeHeader, place_date: str) -> Table:
     Returns:
         A full-width table flowable.
     """
-    st = styles()
+    styles()  # registers the fonts measured below
     nation = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
     motto = "Độc lập - Tự do - Hạnh phúc"
     right_w = stringWidth(nation, SERIF_BOLD, HEADER_SIZE) + 8
     left_w = CONTENT_WIDTH - right_w
     motto_w = stringWidth(motto, SERIF_BOLD, HEADER_SIZE + 0.5)
     left: list[Flowable] = [
-        Paragraph(esc(header.governing_body.upper()), st["head"]),
-        Paragraph(esc(header.unit_name.upper()), st["head_b"]),
+        para(esc(header.governing_body.upper()), "head"),
+        para(esc(header.unit_name.upper()), "head_b"),
         HRFlowable(width=left_w * 0.4, thickness=0.6, color=colors.black, spaceBefore=1.5, spaceAfter=0),
     ]
     right: list[Flowable] = [
-        Paragraph(esc(nation), st["head_b"]),
-        Paragraph(
-            esc(motto),
-            ParagraphStyle("motto", parent=st["head_b"], fontSize=HEADER_SIZE + 0.5, leading=HEADER_SIZE + 2.5),
-        ),
+        para(esc(nation), "head_b"),
+        para(esc(motto), "motto"),
         HRFlowable(width=motto_w, thickness=0.6, color=colors.black, spaceBefore=1.5, spaceAfter=4),
-        Paragraph(esc(place_date), st["head_i"]),
+        para(esc(place_date), "head_i"),
     ]
     table = Table([[left, right]], colWidths=[left_w, right_w])
     table.setStyle(
@@ -271,8 +280,7 @@ class DossierCodes(Flowable):  # type: ignore[misc]  # reportlab is untyped
     def draw(self) -> None:
         """Draw the label, and the symbols from the shared form XObject."""
         canv = self.canv
-        st = styles()
-        label = Paragraph(f"Mã hồ sơ: <b>{esc(self.code)}</b>", st["body"])
+        label = para(f"Mã hồ sơ: <b>{esc(self.code)}</b>")
         _, h = label.wrap(self.width - self.QR_SIZE - 4, self.height)
         label.drawOn(canv, 0, self.height - h)
         name = self._form_name()
