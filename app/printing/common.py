@@ -29,7 +29,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import HRFlowable
 
 from app.printing.data import Applicant, OfficeHeader
-from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts
+from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts, use_fixed_subsets
 from app.printing.textline import TextLine
 from app.text import nfc
 
@@ -318,6 +318,7 @@ class SlipCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
     def __init__(self, *args: Any, copies: Sequence[str] = ("",), **kwargs: Any) -> None:
         """Args: copies: one label per copy ("" for a single copy without a label)."""
         super().__init__(*args, **kwargs)
+        use_fixed_subsets(self._doc)
         self.copies = tuple(copies)
         self.recorded_pages = 0
         self.label_slots: list[tuple[int, float, float]] = []
