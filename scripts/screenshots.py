@@ -13,9 +13,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PySide6.QtWidgets import QApplication
 
+from app.services.context import Actor, Role
+from app.store.boot import first_officer
 from ui.changes import ChangeBus
 from ui.context import UiContext
-from ui.main import _first_officer, open_store
+from ui.main import DB_NAME, open_store
 from ui.main_window import MainWindow
 from ui.ops import OpRunner
 from ui.prompts import Prompts
@@ -28,10 +30,15 @@ def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv)
     apply_theme(app)
-    store = open_store(Path(tempfile.mkdtemp()))
+    data_dir = Path(tempfile.mkdtemp())
+    store = open_store(data_dir)
+    row = first_officer(data_dir / DB_NAME)
+    assert row is not None
+    o = store.office
+    actor = Actor(row[0], row[1], row[2], Role(row[3]), o.device_id, o.counter_name, o.unit_code, o.name)
     runner = OpRunner(store.factory)
     ctx = UiContext(store.factory, runner, ChangeBus(), store.catalog, store.calendar, store.office,
-                    _first_officer(store), Prompts(), clock=lambda: datetime(2026, 11, 23, 9, 15))  # fmt: skip
+                    actor, Prompts(), clock=lambda: datetime(2026, 11, 23, 9, 15))  # fmt: skip
     window = MainWindow(ctx)
     window.resize(1366, 740)
     window.show()

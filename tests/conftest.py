@@ -16,9 +16,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.catalog import Catalog, load_catalog
+from app.domain.office import OfficeInfo
 from app.services.auth import login
 from app.services.context import Actor
-from app.services.office import OfficeInfo, this_device
+from app.services.office import this_device
 from app.services.seed import DEMO_ACCOUNTS, seed_demo
 from app.store.db import open_database, session_factory, transaction
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
-    from app.services.reception import Changes
+    from app.services.drafts import Changes
 
 
 class ChangeBus(QObject):

@@ -5,23 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from app.domain.calendar import WorkingCalendar
 from app.domain.catalog import Catalog
+from app.domain.office import OfficeInfo
 from app.services.context import Actor
-from app.services.office import OfficeInfo
 from ui.changes import ChangeBus
 from ui.ops import OpRunner
 from ui.prompts import Prompts
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass
 class UiContext:
     """Shared services of a logged-in session."""
 
-    factory: sessionmaker[Session]
+    factory: Callable[[], Session]  # a sessionmaker, or ui.main.StoreLoader while the store opens
     runner: OpRunner
     bus: ChangeBus
     catalog: Catalog

@@ -1,34 +1,53 @@
-"""Composition root: builds store, catalog, runner, bus and windows, and runs the app."""
+"""Composition root: opens the store, builds runner, bus and windows, and runs the app.
+
+Start-up order (measured by bench/bench_startup.py). The first window needs only the office, the
+counter, the catalog and the working calendar. When the database is already set up and current,
+those are read with the standard ``sqlite3`` module (:mod:`app.store.boot`), so the window
+appears without waiting for SQLAlchemy, the mapped models and the services (the larger part of
+start-up). The full store opens on a background thread (:class:`StoreLoader`) right after the
+first window is painted. Database work asked for before it is ready waits in the worker
+threads, never on the GUI thread; only the login button waits on the GUI thread, and by the
+time a password is typed the store is open. On the first run, or when the schema needs a
+migration, the store is opened in the ordinary way before any window shows.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
-import logging.handlers
 import sys
+import threading
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING
 
 from app.domain.calendar import WorkingCalendar
 from app.domain.catalog import Catalog, load_catalog
-from app.services.auth import login
+from app.domain.office import OfficeInfo
 from app.services.context import Actor, Role
-from app.services.office import OfficeInfo, load_calendar, this_device
-from app.services.seed import needs_setup, seed_demo
-from app.store.db import open_database, session_factory, transaction
-from app.store.models import Officer
+from app.store.boot import first_officer, read_snapshot
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from ui.main_window import MainWindow
+    from ui.ops import OpRunner
 
 log = logging.getLogger("motcua")
+
+DB_NAME = "motcua.db"
+WARM_MODULES = ("app.services.auth", "app.services.reception", "app.services.dossiers", "app.services.outbox")
 
 
 @dataclass
 class Store:
-    """What is opened once per process."""
+    """What is opened once per process (the ordinary, synchronous way)."""
 
     factory: sessionmaker[Session]
     catalog: Catalog
@@ -36,11 +55,15 @@ class Store:
     office: OfficeInfo
 
 
-def open_store(data_dir: Path) -> Store:
+def open_store(data_dir: Path, catalog: Catalog | None = None) -> Store:
     """Open the local database (first run: seed the demo office) and load catalog and calendar."""
-    engine = open_database(data_dir / "motcua.db")
+    from app.services.office import load_calendar, this_device
+    from app.services.seed import needs_setup, seed_demo
+    from app.store.db import open_database, session_factory, transaction
+
+    engine = open_database(data_dir / DB_NAME)
     factory = session_factory(engine)
-    catalog = load_catalog()
+    catalog = catalog or load_catalog()
     with transaction(factory) as session:
         if needs_setup(session):
             seed_demo(session, catalog)
@@ -51,23 +74,115 @@ def open_store(data_dir: Path) -> Store:
     return Store(factory, catalog, calendar, office)
 
 
+class StoreLoader:
+    """Opens the SQLAlchemy store on a background thread; calling it returns a new session.
+
+    :meth:`factory` and ``__call__`` block until the store is open (or re-raise why it could not
+    be opened). They are meant for worker threads; on the GUI thread only after user input.
+    """
+
+    def __init__(self, path: Path) -> None:
+        """Args: path: the SQLite file; nothing is opened until :meth:`start`."""
+        self._path = path
+        self._done = threading.Event()
+        self._factory: sessionmaker[Session] | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def opened(cls, factory: sessionmaker[Session]) -> StoreLoader:
+        """A loader for a store that is open already."""
+        loader = cls(Path())
+        loader._factory = factory
+        loader._done.set()
+        return loader
+
+    def start(self) -> None:
+        """Start opening the store in the background (once; later calls do nothing)."""
+        if self._thread is None and not self._done.is_set():
+            self._thread = threading.Thread(target=self._load, name="store-loader", daemon=True)
+            self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            from app.store.db import open_database, session_factory
+
+            factory = session_factory(open_database(self._path))
+            # Import what the first actions use while the officer is still typing.
+            for module in WARM_MODULES:
+                importlib.import_module(module)
+        except BaseException as exc:
+            log.exception("the local database could not be opened")
+            self._error = exc
+        else:
+            self._factory = factory
+        finally:
+            self._done.set()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the store finished opening (successfully or not)."""
+        return self._done.is_set()
+
+    def factory(self) -> sessionmaker[Session]:
+        """The session factory, waiting until the store is open.
+
+        Raises:
+            UserFacingError: the database could not be opened (e.g. a damaged file).
+        """
+        if not self._done.is_set():
+            self.start()
+            self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._factory is not None
+        return self._factory
+
+    def __call__(self) -> Session:
+        """A new session (waits until the store is open)."""
+        return self.factory()()
+
+
+LOG_MAX_BYTES = 2_000_000
+LOG_BACKUPS = 5
+
+
+def rotate_log(path: Path, max_bytes: int = LOG_MAX_BYTES, backups: int = LOG_BACKUPS) -> None:
+    """At start-up, move a log larger than ``max_bytes`` to ``.1`` (``.1`` to ``.2``, …).
+
+    A counter PC writes far less than ``max_bytes`` in a working day, so rotating once per
+    start keeps the folder bounded without logging.handlers (whose imports cost start-up time).
+    """
+    try:
+        if path.stat().st_size <= max_bytes:
+            return
+    except FileNotFoundError:
+        return
+    for n in range(backups - 1, 0, -1):
+        older = path.with_name(f"{path.name}.{n}")
+        if older.exists():
+            older.replace(path.with_name(f"{path.name}.{n + 1}"))
+    path.replace(path.with_name(f"{path.name}.1"))
+
+
 def setup_logging(data_dir: Path) -> None:
+    """Log to ``<data dir>/logs/motcua.log`` (rotated at start, :func:`rotate_log`)."""
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
-        logs / "motcua.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-    )
+    path = logs / "motcua.log"
+    rotate_log(path)
+    handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 def run(data_dir: Path, *, smoke_test: bool = False) -> int:
-    """Start the GUI. ``smoke_test``: build the main window offscreen and exit 0."""
+    """Start the GUI. ``smoke_test``: build the main window offscreen, check the store, exit 0."""
     import os
 
     if smoke_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
     from ui.changes import ChangeBus
@@ -95,19 +210,38 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
         )
 
     sys.excepthook = excepthook
-    store = open_store(data_dir)
-    runner = OpRunner(store.factory)
+    db_path = data_dir / DB_NAME
+    catalog = load_catalog()
+    snapshot = read_snapshot(db_path)
+    if snapshot is None:  # first run or a schema to migrate: the ordinary way, before any window
+        store = open_store(data_dir, catalog)
+        loader = StoreLoader.opened(store.factory)
+        office, calendar = store.office, store.calendar
+    else:
+        loader = StoreLoader(db_path)
+        office, calendar = snapshot.office, snapshot.calendar
+    runner = OpRunner(loader)
     runner.unexpected_error.connect(lambda e: excepthook(type(e), e, e.__traceback__))
     bus = ChangeBus()
     prompts = Prompts()
     windows: list[MainWindow] = []
 
     def authenticate(username: str, password: str) -> Actor:
-        with transaction(store.factory) as session:
-            return login(session, username, password, store.office.device_id, datetime.now())
+        if not loader.ready:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            factory = loader.factory()
+        finally:
+            if QApplication.overrideCursor() is not None:
+                QApplication.restoreOverrideCursor()
+        from app.services.auth import login
+        from app.store.db import transaction
+
+        with transaction(factory) as session:
+            return login(session, username, password, office.device_id, datetime.now())
 
     def start(actor: Actor) -> MainWindow:
-        ctx = UiContext(store.factory, runner, bus, store.catalog, store.calendar, store.office, actor, prompts)
+        ctx = UiContext(loader, runner, bus, catalog, calendar, office, actor, prompts)
         window = MainWindow(ctx)
         window.resize(1366, 740)
         window.logout_requested.connect(lambda: logout(window))
@@ -116,7 +250,8 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
         return window
 
     def ask_login() -> None:
-        dialog = LoginDialog(store.office, authenticate)
+        dialog = LoginDialog(office, authenticate)
+        QTimer.singleShot(0, loader.start)  # after the dialog's first paint
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.actor is not None:
             start(dialog.actor)
         else:
@@ -129,15 +264,7 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
         QTimer.singleShot(0, ask_login)
 
     if smoke_test:
-        window = start(_first_officer(store))
-        app.processEvents()
-        ok = window.isVisible() and window.reception.picker.results.count() > 0
-        runner.wait()
-        print(
-            f"smoke test: main window built ({window.width()}x{window.height()}), "
-            f"{len(store.catalog.procedures)} procedures – {'OK' if ok else 'FAILED'}"
-        )
-        return 0 if ok else 1
+        return _smoke_test(app, start, loader, runner, office, catalog, db_path)
     app.setQuitOnLastWindowClosed(False)
     QTimer.singleShot(0, ask_login)
     app.lastWindowClosed.connect(lambda: None if not windows else app.quit())
@@ -146,18 +273,44 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
     return int(code)
 
 
-def _first_officer(store: Store) -> Actor:
-    """Smoke test only: act as the first officer without a password."""
-    with store.factory() as session:
-        officer = session.scalars(select(Officer).order_by(Officer.username)).first()
-    assert officer is not None
-    return Actor(
-        officer.id,
-        officer.username,
-        officer.full_name,
-        Role(officer.role),
-        store.office.device_id,
-        store.office.counter_name,
-        store.office.unit_code,
-        store.office.name,
+def _smoke_test(
+    app: QApplication,
+    start: Callable[[Actor], MainWindow],
+    loader: StoreLoader,
+    runner: OpRunner,
+    office: OfficeInfo,
+    catalog: Catalog,
+    db_path: Path,
+) -> int:
+    """Build the main window as the first officer (no password), then check the store opens.
+
+    Prints "smoke test: window ready" as soon as the window is shown, painted and lists the
+    procedures (bench/bench_startup.py times that line), then waits for the background store and
+    runs one query through the ordinary worker path.
+    """
+    row = first_officer(db_path)
+    if row is None:
+        print("smoke test: no officer in the database – FAILED")
+        return 1
+    officer_id, username, full_name, role = row
+    actor = Actor(officer_id, username, full_name, Role(role), office.device_id, office.counter_name,
+                  office.unit_code, office.name)  # fmt: skip
+    window = start(actor)
+    app.processEvents()
+    usable = window.isVisible() and window.reception.picker.results.count() > 0
+    print("smoke test: window ready", flush=True)
+    loader.start()
+    outcome: list[object] = []
+    from app.services.outbox import pending_count
+
+    runner.run(pending_count, outcome.append, outcome.append, write=False)
+    runner.wait()
+    app.processEvents()
+    store_ok = bool(outcome) and isinstance(outcome[0], int)
+    ok = usable and store_ok
+    print(
+        f"smoke test: main window built ({window.width()}x{window.height()}), "
+        f"{len(catalog.procedures)} procedures, store {'open' if store_ok else f'FAILED: {outcome!r}'}"
+        f" – {'OK' if ok else 'FAILED'}"
     )
+    return 0 if ok else 1

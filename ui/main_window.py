@@ -14,21 +14,24 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from app import __version__
-from app.store.models import Outbox
 from ui.actions import SHORTCUT_HELP, ActionId, make_actions
 from ui.context import UiContext
 from ui.screens.reception import ReceptionScreen
+from ui.theme import Role, set_role
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from ui.screens.dossier_list import DossierListScreen
 
 
 def pending_events(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Outbox)) or 0)
+    """Runs on a worker; the import stays there so the window is built without SQLAlchemy."""
+    from app.services.outbox import pending_count
+
+    return pending_count(session)
 
 
 class MainWindow(QMainWindow):
@@ -51,17 +54,18 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
 
         header = QWidget()
-        header.setStyleSheet("background: #0b3d91; color: white;")
+        set_role(header, Role.HEADER)
         bar = QHBoxLayout(header)
         bar.setContentsMargins(12, 6, 12, 6)
         name = QLabel(f"<b>{office.name}</b>  ·  Mã đơn vị {office.unit_code}")
-        name.setStyleSheet("color: white; font-size: 11pt;")
+        name_font = name.font()
+        name_font.setPointSizeF(11)
+        name.setFont(name_font)
         who = QLabel(f"{actor.full_name} ({actor.role.label})  ·  <b>{office.counter_name}</b>")
-        who.setStyleSheet("color: white;")
         bar.addWidget(name, 1)
         if office.demo:
             demo = QLabel("DỮ LIỆU DEMO")
-            demo.setProperty("role", "demo")
+            set_role(demo, Role.DEMO)
             bar.addWidget(demo)
         bar.addWidget(who)
         central = QWidget()
@@ -113,7 +117,8 @@ class MainWindow(QMainWindow):
             blocked = self.tabs.blockSignals(True)
             placeholder = self.tabs.widget(1)
             self.tabs.removeTab(1)
-            placeholder.deleteLater()
+            if placeholder is not None:
+                placeholder.deleteLater()
             self.tabs.insertTab(1, self._dossiers, "Tra cứu hồ sơ (F6)")
             self.tabs.blockSignals(blocked)
         return self._dossiers

@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import UserFacingError
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 log = logging.getLogger(__name__)
-Work = Callable[[Session], Any]
+SessionSource = Callable[[], "Session"]  # a sessionmaker, or ui.main.StoreLoader (waits until open)
+Work = Callable[["Session"], Any]
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 
@@ -26,7 +29,7 @@ class _Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, factory: sessionmaker[Session], fn: Work, relay: _Relay, write: bool) -> None:
+    def __init__(self, factory: SessionSource, fn: Work, relay: _Relay, write: bool) -> None:
         super().__init__()
         self._factory, self._fn, self._relay, self._write = factory, fn, relay, write
 
@@ -55,7 +58,7 @@ class OpRunner(QObject):
 
     unexpected_error = Signal(object)
 
-    def __init__(self, factory: sessionmaker[Session], parent: QObject | None = None) -> None:
+    def __init__(self, factory: SessionSource, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._factory = factory
         self._writes = QThreadPool(self)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrinter
 
 
 class Prompts:
@@ -16,6 +20,8 @@ class Prompts:
         return path or None
 
     def choose_printer(self, parent: QWidget, printer: QPrinter) -> bool:
+        from PySide6.QtPrintSupport import QPrintDialog  # printing support loads on first use
+
         dialog = QPrintDialog(printer, parent)
         dialog.setWindowTitle("In phiếu")
         return dialog.exec() == QPrintDialog.DialogCode.Accepted

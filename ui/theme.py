@@ -1,40 +1,127 @@
-"""Bundled fonts and the application style: never depend on system fonts (HARDWARE.md)."""
-# ruff: noqa: E501  (stylesheet lines)
+"""Bundled fonts and the application look: never depend on system fonts (HARDWARE.md).
+
+The look is made with the Fusion style, a palette and fonts, not with Qt style sheets: once an
+application has a style sheet, Qt polishes every widget through its style-sheet engine, which
+made the main window take about a third longer to appear (bench/bench_startup.py). Widgets get
+their look from :func:`set_role`; the handful of states that change at run time (an invalid
+field, the result banner) use :func:`set_invalid` and :func:`set_banner`.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from enum import StrEnum
+
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from app.resources import resource_path
 
 UI_FONTS = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
+BASE_POINT_SIZE = 10.0
 
-STYLE = """
-QWidget { font-size: 10pt; }
-QLabel[role="title"] { font-size: 13pt; font-weight: bold; color: #0b3d91; }
-QLabel[role="section"] { font-size: 10.5pt; font-weight: bold; color: #0b3d91; margin-top: 4px; }
-QLabel[role="error"] { color: #b00020; font-size: 9pt; }
-QLabel[role="due"] { font-size: 11pt; font-weight: bold; color: #1b5e20; }
-QLabel[role="demo"] { background: #fff3cd; color: #7a4d00; padding: 2px 8px; border-radius: 3px; font-weight: bold; }
-QLineEdit[invalid="true"], QComboBox[invalid="true"] { border: 1px solid #b00020; background: #fff5f5; }
-QPushButton[role="primary"] { background: #0b5ed7; color: white; font-weight: bold; padding: 6px 14px; border-radius: 4px; }
-QPushButton[role="primary"]:disabled { background: #8fb3ea; }
-QPushButton { padding: 5px 12px; }
-QGroupBox { font-weight: bold; color: #0b3d91; border: 1px solid #c9d3e3; border-radius: 4px; margin-top: 10px; padding-top: 6px; }
-QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; }
-QTableView { gridline-color: #dde3ec; selection-background-color: #cfe2ff; selection-color: black; }
-"""
+NAVY = "#0b3d91"
+RED = "#b00020"
+GREEN = "#1b5e20"
+PRIMARY = "#0b5ed7"
+SELECTION = "#cfe2ff"
+
+
+class Role(StrEnum):
+    """What a widget is for; :func:`set_role` gives it the matching font and colours."""
+
+    TITLE = "title"  # screen and group titles
+    SECTION = "section"  # the chosen procedure's name
+    ERROR = "error"  # a message beside a field
+    DUE = "due"  # the due date if received now
+    DEMO = "demo"  # "demo data" badge
+    PRIMARY = "primary"  # the main button of a screen
+    HEADER = "header"  # the window's top bar (navy, white text)
+    HINT = "hint"  # small grey help text
+    MUTED = "muted"  # grey secondary text
+    EMPTY = "empty"  # "nothing found" placeholder
+
+
+# role: (point size delta, bold, text colour, background colour or None)
+_ROLES: dict[Role, tuple[float, bool, str | None, str | None]] = {
+    Role.TITLE: (3.0, True, NAVY, None),
+    Role.SECTION: (0.5, True, NAVY, None),
+    Role.ERROR: (-1.0, False, RED, None),
+    Role.DUE: (1.0, True, GREEN, None),
+    Role.DEMO: (0.0, True, "#7a4d00", "#fff3cd"),
+    Role.PRIMARY: (0.0, True, "#ffffff", PRIMARY),
+    Role.HEADER: (0.0, False, "#ffffff", NAVY),
+    Role.HINT: (-1.0, False, "#555555", None),
+    Role.MUTED: (0.0, False, "#555555", None),
+    Role.EMPTY: (2.0, False, "#666666", None),
+}
 
 
 def apply_theme(app: QApplication) -> str:
-    """Load the bundled UI fonts, make them the application font, set the style; returns the family."""
+    """Load the bundled UI fonts, make them the application font, set style and palette.
+
+    Returns:
+        The font family in use ("Noto Sans" unless the bundled files are missing).
+    """
     family = "Sans Serif"
     for name in UI_FONTS:
         font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", name)))
         if font_id >= 0:
             family = QFontDatabase.applicationFontFamilies(font_id)[0]
-    app.setFont(QFont(family, 10))
+    app.setFont(QFont(family, int(BASE_POINT_SIZE)))
     app.setStyle("Fusion")
-    app.setStyleSheet(STYLE)
+    palette = app.palette()
+    palette.setColor(QPalette.ColorRole.Highlight, QColor(SELECTION))
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#000000"))
+    app.setPalette(palette)
     return family
+
+
+def set_role(widget: QWidget, role: Role) -> None:
+    """Give ``widget`` the font and colours of ``role`` (see :class:`Role`)."""
+    delta, bold, fg, bg = _ROLES[role]
+    widget.setProperty("role", str(role))  # for tests and for anyone inspecting the widget tree
+    font = QFont(widget.font())
+    font.setPointSizeF(BASE_POINT_SIZE + delta)
+    font.setBold(bold)
+    widget.setFont(font)
+    palette = QPalette(widget.palette())
+    if fg is not None:
+        for r in (QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text):
+            palette.setColor(r, QColor(fg))
+    if bg is not None:
+        palette.setColor(QPalette.ColorRole.Window, QColor(bg))
+        palette.setColor(QPalette.ColorRole.Button, QColor(bg))
+        widget.setAutoFillBackground(True)
+    if role is Role.PRIMARY:
+        palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Button, QColor("#8fb3ea"))
+        palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#eef3fb"))
+    widget.setPalette(palette)
+    if isinstance(widget, QLabel) and role is Role.DEMO:
+        widget.setMargin(3)
+
+
+def set_invalid(widget: QWidget, invalid: bool) -> None:
+    """Mark an input red (pale red field, red text) while its value is wrong."""
+    if bool(widget.property("invalid")) == invalid:
+        return
+    widget.setProperty("invalid", invalid)
+    if invalid:
+        palette = QPalette(widget.palette())
+        palette.setColor(QPalette.ColorRole.Base, QColor("#fff0f0"))
+        palette.setColor(QPalette.ColorRole.Window, QColor("#fff0f0"))
+        palette.setColor(QPalette.ColorRole.Highlight, QColor(RED))
+        palette.setColor(QPalette.ColorRole.Text, QColor("#5c0010"))
+        widget.setPalette(palette)
+    else:
+        widget.setPalette(QPalette())  # no role set: inherit the application palette again
+
+
+def set_banner(label: QLabel, *, ok: bool) -> None:
+    """Colour the result banner: green for done, red for a problem."""
+    bg, fg = ("#e8f5e9", GREEN) if ok else ("#fdecea", "#8a1c1c")
+    palette = QPalette(label.palette())
+    palette.setColor(QPalette.ColorRole.Window, QColor(bg))
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(fg))
+    label.setPalette(palette)
+    label.setAutoFillBackground(True)
+    label.setMargin(6)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.domain.durations import DurationUnit, ProcessingTime
 from app.errors import UserFacingError
@@ -99,6 +99,25 @@ class OfficeHours:
             for start, end in self.periods
         )
         return int(seconds // 60)
+
+    @classmethod
+    def from_setting(cls, value: Any) -> OfficeHours:
+        """Office hours from their stored form, ``[["07:00", "11:30"], ["13:30", "17:00"]]``.
+
+        None (nothing configured) gives the default hours.
+
+        Raises:
+            CalendarError: The stored value is not a list of ``[start, end]`` "HH:MM" pairs.
+        """
+        if value is None:
+            return cls()
+        try:
+            periods = tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in value)
+        except (TypeError, ValueError) as exc:
+            raise CalendarError(
+                f"Giờ làm việc đã lưu không đọc được ({value!r}). Hãy nhập lại giờ làm việc của đơn vị."
+            ) from exc
+        return cls(periods=periods)
 
 
 DEFAULT_OFFICE_HOURS = OfficeHours()

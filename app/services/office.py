@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, time
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import CalendarEntry, EntryKind, OfficeHours, WorkingCalendar
+from app.domain.office import OfficeInfo
 from app.errors import UserFacingError
 from app.store.models import CalendarEntryRow, Device, Office, Setting
 from app.text import nfc
 
 OFFICE_HOURS_KEY = "office_hours"
-
-
-@dataclass(frozen=True, slots=True)
-class OfficeInfo:
-    """The office this PC serves and this PC's counter."""
-
-    unit_code: str
-    name: str
-    governing_body: str
-    place_name: str
-    demo: bool
-    device_id: str
-    counter_name: str
 
 
 def this_device(session: Session) -> OfficeInfo | None:
@@ -45,10 +32,7 @@ def this_device(session: Session) -> OfficeInfo | None:
 def office_hours(session: Session) -> OfficeHours:
     """Configured office hours, or the default 07:00–11:30, 13:30–17:00."""
     row = session.get(Setting, OFFICE_HOURS_KEY)
-    if row is None:
-        return OfficeHours()
-    periods = tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in row.value)
-    return OfficeHours(periods=periods)
+    return OfficeHours.from_setting(None if row is None else row.value)
 
 
 def load_calendar(session: Session) -> WorkingCalendar:

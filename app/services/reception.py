@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -16,63 +15,10 @@ from app.domain.status import DossierStatus
 from app.errors import UserFacingError, ValidationError
 from app.services.applicant import ApplicantDraft, validate_applicant
 from app.services.context import Actor
+from app.services.drafts import Changes, DossierSummary, ReceptionDraft
 from app.services.recorder import record
 from app.store.models import CodeSequence, Dossier, RegisterSequence
 from app.text import nfc
-
-RETURN_AT_COUNTER = "Bộ phận Một cửa (nhận trực tiếp)"
-RETURN_BY_POST = "Qua dịch vụ bưu chính công ích"
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentCheck:
-    """One line of the procedure's checklist as the officer ticked it."""
-
-    name: str
-    form_label: str
-    copies: int
-    required: bool
-    submitted: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ReceptionDraft:
-    """Everything on the reception screen at the moment the officer decides."""
-
-    procedure_code: str
-    applicant: ApplicantDraft
-    documents: tuple[DocumentCheck, ...]
-    sets: int = 1
-    return_method: str = RETURN_AT_COUNTER
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DossierSummary:
-    """Plain result of a reception decision."""
-
-    uid: str
-    code: str | None
-    status: int
-    applicant_name: str
-    procedure_name: str
-    received_at: datetime
-    due_at: datetime | None
-    event_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    """What a write touched, for the UI's change bus."""
-
-    dossier_uids: frozenset[str] = field(default_factory=frozenset)
-
-
-def checklist(procedure: Procedure) -> tuple[DocumentCheck, ...]:
-    """The procedure's required documents, none ticked yet."""
-    return tuple(
-        DocumentCheck(d.name, d.form.label, d.copies, d.required, submitted=False) for d in procedure.documents
-    )
 
 
 def _procedure(catalog: Catalog, code: str) -> Procedure:

@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as exc_module
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import UserFacingError
+from app.store.boot import HEAD_REVISION
 
-# Bump together with a new file in migrations/versions; lets start-up skip importing Alembic
-# (≈100 ms) when the database is already current.
-HEAD_REVISION = "0001"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -73,7 +72,7 @@ def open_database(path: Path) -> Engine:
         engine = make_engine(path)
         if current_revision(path) != HEAD_REVISION:
             migrate(engine)
-    except sqlite3.DatabaseError as exc:  # pragma: no cover - depends on a damaged file
+    except (sqlite3.DatabaseError, exc_module.DatabaseError) as exc:  # a damaged or foreign file
         raise DatabaseError(
             f"Không mở được cơ sở dữ liệu {path}: {exc}. Hãy liên hệ bộ phận CNTT; không xoá tệp này."
         ) from exc

@@ -22,8 +22,9 @@ from app.domain.status import DossierStatus
 from app.errors import ValidationError
 from app.services.applicant import ApplicantDraft
 from app.services.context import Actor
+from app.services.drafts import ReceptionDraft, checklist
 from app.services.office import load_calendar
-from app.services.reception import ReceptionDraft, checklist, receive_dossier, refuse, request_supplement
+from app.services.reception import receive_dossier, refuse, request_supplement
 from app.store.db import transaction
 from app.store.models import CodeSequence, Dossier, Event, Outbox
 from tests.conftest import NOW
@@ -100,7 +101,8 @@ from pathlib import Path
 from app.domain.catalog import load_catalog
 from app.services.applicant import ApplicantDraft
 from app.services.office import load_calendar
-from app.services.reception import ReceptionDraft, checklist, receive_dossier
+from app.services.drafts import ReceptionDraft, checklist
+from app.services.reception import receive_dossier
 from app.store.db import open_database, session_factory
 from tests.conftest import NOW
 from tests.app.test_reception import APPLICANT, PROCEDURE, draft

@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QWidget
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.catalog import Catalog
+from app.domain.office import OfficeInfo
 from app.services.context import Actor
-from app.services.office import OfficeInfo, load_calendar
+from app.services.office import load_calendar
 from tests.conftest import NOW
 from ui.changes import ChangeBus
 from ui.context import UiContext

@@ -18,15 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.events import EventType
 from app.domain.status import DossierStatus
 from app.services.applicant import ApplicantDraft
-from app.services.reception import (
-    Changes,
-    DossierSummary,
-    ReceptionDraft,
-    checklist,
-    receive_dossier,
-    refuse,
-    request_supplement,
-)
+from app.services.drafts import Changes, DossierSummary, ReceptionDraft, checklist
+from app.services.reception import receive_dossier, refuse, request_supplement
 from app.services.recorder import record
 from app.store.db import transaction
 from tests.conftest import NOW

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.domain.idcard import IdCardQrError, parse_id_qr
 from app.services.applicant import ApplicantDraft
+from ui.theme import Role, set_invalid, set_role
 
 _QR_START = re.compile(r"\d{12}\|")
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y")
@@ -58,7 +59,8 @@ class ApplicantForm(QWidget):
         self.full_name.setPlaceholderText("Họ và tên đầy đủ, có dấu")
         self.personal_id.setPlaceholderText("12 chữ số – hoặc quét mã QR trên thẻ căn cước")
         self.errors: dict[str, QLabel] = {}
-        form = QFormLayout()
+        self._error_rows: dict[str, int] = {}
+        form = self._form = QFormLayout()
         labels = {
             "full_name": "Họ và tên (*)",
             "personal_id": "Số định danh cá nhân (*)",
@@ -70,17 +72,17 @@ class ApplicantForm(QWidget):
         }
         for name in self.FIELDS:
             error = QLabel()
-            error.setProperty("role", "error")
+            set_role(error, Role.ERROR)
             error.setWordWrap(True)
-            error.hide()
+            error.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             self.errors[name] = error
-            box = QVBoxLayout()
-            box.setSpacing(1)
-            box.addWidget(getattr(self, name))
-            box.addWidget(error)
-            form.addRow(labels[name], box)
+            form.addRow(labels[name], getattr(self, name))
+            # The message gets a row of its own under its field (hidden while empty).
+            form.addRow("", error)
+            self._error_rows[name] = form.rowCount() - 1
+            form.setRowVisible(form.rowCount() - 1, False)
         hint = QLabel("Quét mã QR thẻ căn cước vào bất kỳ ô nào (hoặc dán) để điền tự động.")
-        hint.setStyleSheet("color: #555; font-size: 9pt;")
+        set_role(hint, Role.HINT)
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -178,11 +180,9 @@ class ApplicantForm(QWidget):
         for name, label in self.errors.items():
             message = errors.get(name, "")
             label.setText(message)
-            label.setVisible(bool(message))
+            self._form.setRowVisible(self._error_rows[name], bool(message))
             widget = getattr(self, name)
-            widget.setProperty("invalid", bool(message))
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+            set_invalid(widget, bool(message))
 
     def first_invalid(self, errors: dict[str, str]) -> QWidget | None:
         for name in self.FIELDS:

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.theme import Role, set_role
+
 
 class _TextDialog(QDialog):
     def __init__(self, title: str, parent: QWidget | None) -> None:
@@ -18,7 +20,7 @@ class _TextDialog(QDialog):
         self.setWindowTitle(title)
         self.resize(620, 420)
         self.error = QLabel()
-        self.error.setProperty("role", "error")
+        set_role(self.error, Role.ERROR)
         self.error.setWordWrap(True)
         self.error.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.domain.calendar import weekday_vi
 from app.domain.status import DossierStatus
 from app.services.dossiers import DossierDetail, get_detail
-from app.services.reception import Changes
+from app.services.drafts import Changes
 from ui.context import UiContext
 from ui.models.dossier_table import (
     HCOL_DETAIL,
@@ -36,6 +36,7 @@ from ui.models.dossier_table import (
     is_overdue,
     status_label,
 )
+from ui.theme import Role, set_role
 
 _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
 
@@ -133,11 +134,11 @@ class DossierDetailDialog(QDialog):
         root.addLayout(head)
 
         self._subtitle = _value_label()
-        self._subtitle.setStyleSheet("color: #555;")
+        set_role(self._subtitle, Role.MUTED)
         root.addWidget(self._subtitle)
 
         self._error = QLabel()
-        self._error.setProperty("role", "error")
+        set_role(self._error, Role.ERROR)
         self._error.setWordWrap(True)
         self._error.hide()
         root.addWidget(self._error)

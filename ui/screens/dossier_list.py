@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.domain.codes import parse_dossier_code
 from app.domain.status import DossierStatus
 from app.services.dossiers import DossierRow, search
-from app.services.reception import Changes
+from app.services.drafts import Changes
 from ui.context import UiContext
 from ui.models.dossier_table import (
     COL_APPLICANT,
@@ -36,6 +36,7 @@ from ui.models.dossier_table import (
     DossierTableModel,
 )
 from ui.screens.dossier_detail import DossierDetailDialog
+from ui.theme import Role, set_role
 
 SEARCH_DELAY_MS = 200
 """Wait this long after the last keystroke before querying (typing stays smooth)."""
@@ -163,7 +164,7 @@ class DossierListScreen(QWidget):
         self._empty = QLabel(EMPTY_TEXT)
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty.setWordWrap(True)
-        self._empty.setStyleSheet("color: #666; font-size: 12pt;")
+        set_role(self._empty, Role.EMPTY)
         self._stack = QStackedWidget()
         self._stack.addWidget(self._table)
         self._stack.addWidget(self._empty)

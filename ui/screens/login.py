@@ -7,9 +7,10 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.domain.office import OfficeInfo
 from app.errors import UserFacingError
 from app.services.context import Actor
-from app.services.office import OfficeInfo
+from ui.theme import Role, set_role
 
 Authenticate = Callable[[str, str], Actor]
 
@@ -24,7 +25,7 @@ class LoginDialog(QDialog):
         self.setWindowTitle("Đăng nhập – MotCua Desk")
         self.setMinimumWidth(460)
         title = QLabel("MotCua Desk – Bộ phận Một cửa")
-        title.setProperty("role", "title")
+        set_role(title, Role.TITLE)
         where = QLabel(f"{office.name}<br>Mã đơn vị {office.unit_code} · {office.counter_name}")
         where.setWordWrap(True)
         self.username = QLineEdit()
@@ -33,11 +34,11 @@ class LoginDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("Mật khẩu")
         self.error = QLabel()
-        self.error.setProperty("role", "error")
+        set_role(self.error, Role.ERROR)
         self.error.setWordWrap(True)
         self.error.hide()
         self.login_button = QPushButton("Đăng nhập (Enter)")
-        self.login_button.setProperty("role", "primary")
+        set_role(self.login_button, Role.PRIMARY)
         self.login_button.setDefault(True)
         form = QFormLayout()
         form.addRow("Tên đăng nhập:", self.username)
@@ -47,7 +48,7 @@ class LoginDialog(QDialog):
         layout.addWidget(where)
         if office.demo:
             demo = QLabel("BẢN DEMO – tài khoản thử: canbo / motcua2026 (cán bộ), giamsat / giamsat2026 (giám sát)")
-            demo.setProperty("role", "demo")
+            set_role(demo, Role.DEMO)
             demo.setWordWrap(True)
             demo.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(demo)

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.printing.raster import PageImage, rasterise
+from app.services.drafts import Changes
 from app.services.forms import FormKind, build_slip, record_print, render
-from app.services.reception import Changes
 from ui.context import UiContext
+from ui.theme import Role, set_role
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ class PrintPreviewDialog(QDialog):
             + (" – hai liên: Liên 1 lưu, Liên 2 giao người nộp" if form.kind is FormKind.RECEIPT else "")
         )
         self.print_button = QPushButton("In (Ctrl+P)")
-        self.print_button.setProperty("role", "primary")
+        set_role(self.print_button, Role.PRIMARY)
         self.save_button = QPushButton("Lưu PDF (Ctrl+S)")
         close = QPushButton("Đóng (Esc)")
         self.print_button.clicked.connect(self._on_print_clicked)

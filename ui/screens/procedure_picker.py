@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 
 from app.domain.calendar import weekday_vi
 from app.domain.catalog import Procedure
-from app.services.reception import DocumentCheck, checklist
+from app.services.drafts import DocumentCheck, checklist
 from ui.context import UiContext
+from ui.theme import Role, set_role
 
 
 def due_text(due: datetime) -> str:
@@ -49,7 +50,7 @@ class ProcedurePicker(QWidget):
         self.results.setWordWrap(True)
         self.name = QLabel("Chưa chọn thủ tục.")
         self.name.setWordWrap(True)
-        self.name.setProperty("role", "section")
+        set_role(self.name, Role.SECTION)
         self.facts = QFormLayout()
         self.facts.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         self.code = QLabel("–")
@@ -57,7 +58,7 @@ class ProcedurePicker(QWidget):
         self.fee = QLabel("–")
         self.department = QLabel("–")
         self.due = QLabel("–")
-        self.due.setProperty("role", "due")
+        set_role(self.due, Role.DUE)
         for widget in (self.fee, self.department, self.time, self.code):
             widget.setWordWrap(True)
         self.facts.addRow("Mã, lĩnh vực:", self.code)
@@ -68,14 +69,14 @@ class ProcedurePicker(QWidget):
         self.checklist = QListWidget()
         self.checklist.setWordWrap(True)
         self.checklist_error = QLabel()
-        self.checklist_error.setProperty("role", "error")
+        set_role(self.checklist_error, Role.ERROR)
         self.checklist_error.setWordWrap(True)
         self.checklist_error.hide()
 
         title = QLabel("1. Thủ tục hành chính")
-        title.setProperty("role", "title")
+        set_role(title, Role.TITLE)
         docs = QLabel("2. Giấy tờ đã nhận (Dấu cách để đánh dấu)")
-        docs.setProperty("role", "title")
+        set_role(docs, Role.TITLE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(title)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -19,26 +20,23 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from app.errors import UserFacingError, ValidationError
 from app.services.applicant import validate_applicant
-from app.services.reception import (
-    RETURN_AT_COUNTER,
-    RETURN_BY_POST,
-    Changes,
-    DossierSummary,
-    ReceptionDraft,
-    receive_dossier,
-    refuse,
-    request_supplement,
-)
+from app.services.drafts import RETURN_AT_COUNTER, RETURN_BY_POST, Changes, DossierSummary, ReceptionDraft
 from ui.context import UiContext
 from ui.screens.applicant_form import ApplicantForm
 from ui.screens.decision_dialogs import RefusalDialog, SupplementDialog
 from ui.screens.procedure_picker import ProcedurePicker
+from ui.theme import Role, set_banner, set_role
 
-Decide = Callable[[Session, ReceptionDraft], tuple[DossierSummary, Changes]]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# The decisions' work runs on a worker thread and imports app.services.reception there: the
+# screen itself is built without SQLAlchemy (start-up time, bench/bench_startup.py).
+
+Decide = Callable[["Session", ReceptionDraft], tuple[DossierSummary, Changes]]
 
 
 class ReceptionScreen(QWidget):
@@ -68,7 +66,7 @@ class ReceptionScreen(QWidget):
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
         self.receive_button = QPushButton("Tiếp nhận và in phiếu hẹn (F9)")
-        self.receive_button.setProperty("role", "primary")
+        set_role(self.receive_button, Role.PRIMARY)
         self.supplement_button = QPushButton("Yêu cầu bổ sung (F10)")
         self.refuse_button = QPushButton("Từ chối (F11)")
         self.clear_button = QPushButton("Làm mới (Ctrl+N)")
@@ -78,7 +76,7 @@ class ReceptionScreen(QWidget):
         column = QVBoxLayout(right)
         column.setContentsMargins(8, 0, 0, 0)
         title = QLabel("3. Người nộp hồ sơ")
-        title.setProperty("role", "title")
+        set_role(title, Role.TITLE)
         column.addWidget(title)
         column.addWidget(self.applicant)
         extra = QFormLayout()
@@ -137,8 +135,7 @@ class ReceptionScreen(QWidget):
         self.picker.search.selectAll()
 
     def show_banner(self, text: str, *, ok: bool) -> None:
-        colour = "#e8f5e9; color: #1b5e20" if ok else "#fdecea; color: #8a1c1c"
-        self.banner.setStyleSheet(f"background: {colour}; padding: 6px; border-radius: 4px;")
+        set_banner(self.banner, ok=ok)
         self.banner.setText(text)
         self.banner.show()
 
@@ -223,6 +220,8 @@ class ReceptionScreen(QWidget):
         ctx = self._ctx
 
         def work(session: Session, d: ReceptionDraft) -> tuple[DossierSummary, Changes]:
+            from app.services.reception import receive_dossier
+
             return receive_dossier(session, ctx.actor, ctx.catalog, ctx.calendar, d, ctx.clock())
 
         self._run(work, draft, "Đã tiếp nhận hồ sơ {code} của {name}. Phiếu hẹn đang mở để in.")
@@ -243,6 +242,8 @@ class ReceptionScreen(QWidget):
             items, reason = dialog.item_list(), dialog.reason_text()
 
             def work(session: Session, d: ReceptionDraft) -> tuple[DossierSummary, Changes]:
+                from app.services.reception import request_supplement
+
                 return request_supplement(session, ctx.actor, ctx.catalog, d, items, reason, ctx.clock())
 
             self._run(work, draft, "Đã lập phiếu yêu cầu bổ sung cho {name}.")
@@ -265,6 +266,8 @@ class ReceptionScreen(QWidget):
             reason = dialog.reason_text()
 
             def work(session: Session, d: ReceptionDraft) -> tuple[DossierSummary, Changes]:
+                from app.services.reception import refuse
+
                 return refuse(session, ctx.actor, ctx.catalog, d, reason, ctx.clock())
 
             self._run(work, draft, "Đã lập phiếu từ chối tiếp nhận hồ sơ của {name}.")
