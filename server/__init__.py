@@ -1,0 +1,1 @@
+"""MotCua central server: accounts, devices, reference data and offline-first sync (FastAPI)."""

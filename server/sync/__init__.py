@@ -1,0 +1,1 @@
+"""Sync: push of device events, the per-office change feed, dossier code blocks, attachments."""
