@@ -1,0 +1,1 @@
+"""HTTP routes of the server, one module per area (auth, reference, admin, sync)."""

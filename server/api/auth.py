@@ -1,0 +1,48 @@
+"""Routes ``/auth/*``: enrol a PC, log in, refresh a session, log out (docs/SYNC-PROTOCOL.md)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.sync.wire import EnrolRequest, EnrolResponse, LoginRequest, RefreshRequest
+from app.sync.wire import Session as SessionWire
+from server import auth
+from server.api.errors import responses
+from server.deps import Context, CurrentPrincipal, DbSession
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/enrol", responses=responses(401, 409, 410))
+def enrol(body: EnrolRequest, session: DbSession, ctx: Context) -> EnrolResponse:
+    """Enrol this PC with a one-time code from an admin; keep the secret in the OS keyring."""
+    try:
+        return auth.enrol(session, ctx, body)
+    except (IntegrityError, OperationalError):  # a concurrent enrolment took the slot: once more
+        session.rollback()
+        return auth.enrol(session, ctx, body)
+
+
+@router.post("/login", responses=responses(401, 403, 429))
+def login(body: LoginRequest, request: Request, session: DbSession, ctx: Context) -> SessionWire:
+    """Log an officer in on an enrolled PC of their office."""
+    address = request.client.host if request.client else "unknown"
+    return auth.login(session, ctx, body, address)
+
+
+@router.post("/refresh", responses=responses(401, 403))
+def refresh(body: RefreshRequest, session: DbSession, ctx: Context) -> SessionWire:
+    """Exchange the refresh token for a new session (the old token is retired)."""
+    try:
+        return auth.refresh(session, ctx, body)
+    except (IntegrityError, OperationalError):  # a concurrent refresh rotated it first: take the grace path
+        session.rollback()
+        return auth.refresh(session, ctx, body)
+
+
+@router.post("/logout", status_code=204, responses=responses(401))
+def logout(principal: CurrentPrincipal, session: DbSession) -> Response:
+    """End the caller's sessions on this PC (its refresh tokens stop working)."""
+    auth.logout(session, principal)
+    return Response(status_code=204)

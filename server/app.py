@@ -1,0 +1,80 @@
+"""The FastAPI application: ``create_app(settings)`` builds engine, state, routers and error handlers."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from app import __version__
+from server.api import admin, auth, errors, reference
+from server.config import Settings, get_settings
+from server.context import ServerContext, utc_now
+from server.db import make_engine, migrate, session_factory
+from server.security import load_secret_key
+
+log = logging.getLogger("motcua.server")
+
+# Routers of other parts, included when their module exists (server/api/sync.py: push, pull, codes,
+# attachments). A module named here must expose ``router``.
+OPTIONAL_ROUTERS = ("server.api.sync",)
+
+
+def _optional_routers() -> list[APIRouter]:
+    found = []
+    for name in OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # the module exists but one of its imports is missing: a real bug
+                raise
+            log.info("optional router %s not installed", name)
+            continue
+        found.append(module.router)
+    return found
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+    """Build the server for ``settings`` (default: from the environment).
+
+    The database is migrated to the newest revision before the app is returned, so the first
+    request never meets an old schema. Several worker processes may start at once: Alembic runs
+    in one transaction per process, and PostgreSQL serialises the DDL.
+    """
+    settings = settings or get_settings()
+    engine = make_engine(settings.resolved_database_url())
+    if run_migrations:
+        migrate(engine)
+    ctx = ServerContext(
+        settings=settings,
+        engine=engine,
+        factory=session_factory(engine),
+        signing_key=load_secret_key(settings.secret_key, settings.data_dir),
+        clock=utc_now,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="MotCua Desk server",
+        version=__version__,
+        description="Máy chủ trung tâm của MotCua Desk: tài khoản, máy trạm, dữ liệu tham chiếu và đồng bộ.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    for router in (auth.router, reference.router, admin.router, *_optional_routers()):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers (no database round trip)."""
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,275 @@
+"""Identity use cases: enrol a PC, log in, refresh a session (rotating tokens), log out.
+
+Each function takes the request's session and the server context, and raises
+:class:`server.errors.ApiError` with a Vietnamese message on any expected failure.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy.orm import Session
+
+from app.domain.events import new_id
+from app.sync.wire import EnrolRequest, EnrolResponse, LoginRequest, OfficerInfo, RefreshRequest, Role
+from app.sync.wire import Session as SessionWire
+from app.text import nfc
+from server.context import ServerContext
+from server.deps import ACCOUNT_DISABLED, DEVICE_REVOKED, Principal
+from server.errors import SESSION_EXPIRED, ApiError, forbidden, unauthenticated
+from server.models import Device, Officer, RefreshToken
+from server.repositories import identity, reference
+from server.security import (
+    encode_access_token,
+    hash_password,
+    needs_rehash,
+    new_device_secret,
+    new_refresh_token,
+    normalise_enrolment_code,
+    same_digest,
+    sha256_hex,
+    sign_offline_grant,
+    successor_refresh_token,
+    verify_password,
+)
+
+WRONG_CREDENTIALS = "Sai tên đăng nhập hoặc mật khẩu."
+MAX_SLOTS = 100
+
+
+def normalise_username(username: str) -> str:
+    """User names are compared in NFC lower case without surrounding spaces (as on the client)."""
+    return nfc(username).lower()
+
+
+# --- enrolment ----------------------------------------------------------------------------------
+
+
+def enrol(session: Session, ctx: ServerContext, request: EnrolRequest) -> EnrolResponse:
+    """Register a PC with a one-time enrolment code; returns its id, secret and slot.
+
+    Raises:
+        ApiError: 401 unknown code, 409 code already used or no free slot, 410 code expired.
+    """
+    now = ctx.clock()
+    digest = sha256_hex(normalise_enrolment_code(request.code))
+    code = identity.enrolment_code(session, digest)
+    if code is None:
+        raise ApiError(401, "enrol_code_invalid", "Mã đăng ký máy trạm không đúng. Hãy kiểm tra lại mã được cấp.")
+    if code.used_at is not None:
+        raise ApiError(409, "enrol_code_used", "Mã đăng ký máy trạm này đã được dùng. Hãy xin quản trị một mã mới.")
+    if code.expires_at <= now:
+        raise ApiError(410, "enrol_code_expired", "Mã đăng ký máy trạm đã hết hạn. Hãy xin quản trị một mã mới.")
+    office = reference.office(session, code.unit_code)
+    if office is None:  # the foreign key makes this impossible; kept for a clear message
+        raise ApiError(409, "office_unknown", "Đơn vị của mã đăng ký không còn tồn tại.")
+    free = sorted(set(range(MAX_SLOTS)) - identity.used_slots(session, office.unit_code))
+    if not free:
+        raise ApiError(
+            409,
+            "no_free_slot",
+            f"Đơn vị đã có đủ {MAX_SLOTS} máy trạm. Hãy liên hệ quản trị để thu hồi máy không dùng.",
+        )
+    device_id = new_id()
+    if not identity.claim_enrolment_code(session, digest, device_id, now):
+        raise ApiError(409, "enrol_code_used", "Mã đăng ký máy trạm này đã được dùng. Hãy xin quản trị một mã mới.")
+    secret = new_device_secret()
+    session.add(
+        Device(
+            id=device_id,
+            unit_code=office.unit_code,
+            counter_name=nfc(request.counter_name),
+            slot=free[0],
+            secret_sha256=sha256_hex(secret),
+            enrolled_at=now,
+        )
+    )
+    session.flush()  # a concurrent enrolment that took the same slot fails here, not after the answer
+    return EnrolResponse(
+        device_id=device_id, device_secret=secret, unit_code=office.unit_code, office_name=office.name, slot=free[0]
+    )
+
+
+# --- login --------------------------------------------------------------------------------------
+
+
+def _retry_after(failures: list[datetime], limit: int, window: timedelta, now: datetime) -> int | None:
+    """Seconds until fewer than ``limit`` failures remain in the window; None if not limited."""
+    if len(failures) < limit:
+        return None
+    frees_at = failures[len(failures) - limit] + window
+    return max(1, math.ceil((frees_at - now).total_seconds()))
+
+
+def _check_rate(session: Session, ctx: ServerContext, username: str, address: str, now: datetime) -> None:
+    settings = ctx.settings
+    window = timedelta(minutes=settings.login_window_minutes)
+    since = now - window
+    waits = [
+        _retry_after(identity.failures_since(session, username=username, since=since),
+                     settings.login_failures_per_user, window, now),
+        _retry_after(identity.failures_since(session, address=address, since=since),
+                     settings.login_failures_per_address, window, now),
+    ]  # fmt: skip
+    wait = max((w for w in waits if w is not None), default=None)
+    if wait is not None:
+        minutes = max(1, math.ceil(wait / 60))
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def _authenticate_device(session: Session, device_id: str, secret: str) -> Device:
+    device = identity.device(session, device_id)
+    if device is None or not same_digest(secret, device.secret_sha256):
+        raise unauthenticated(
+            "device_unknown",
+            "Máy trạm chưa được đăng ký với máy chủ hoặc khoá máy không đúng. Hãy liên hệ bộ phận CNTT.",
+        )
+    if device.revoked_at is not None:
+        raise unauthenticated("device_revoked", DEVICE_REVOKED)
+    return device
+
+
+def login(session: Session, ctx: ServerContext, request: LoginRequest, address: str) -> SessionWire:
+    """Check device and credentials and open a session (access + refresh token, offline grant).
+
+    A wrong password is recorded (and committed although the request fails) for the rate limit
+    of 5 failures per user name and 20 per client address within 15 minutes.
+
+    Raises:
+        ApiError: 429 too many failures, 401 wrong device or credentials, 403 account disabled
+            or of another office than the device.
+    """
+    now = ctx.clock()
+    username = normalise_username(request.username)
+    _check_rate(session, ctx, username, address, now)
+    device = _authenticate_device(session, request.device_id, request.device_secret)
+    officer = identity.officer_by_username(session, username)
+    if not verify_password(officer.password_hash if officer else None, request.password) or officer is None:
+        window = timedelta(minutes=ctx.settings.login_window_minutes)
+        identity.forget_failures(session, before=now - window)
+        identity.add_failure(session, username=username, address=address, now=now)
+        raise unauthenticated("invalid_credentials", WRONG_CREDENTIALS).keep()
+    if not officer.active:
+        raise forbidden("account_disabled", ACCOUNT_DISABLED)
+    if officer.unit_code != device.unit_code:
+        raise forbidden("wrong_office", "Tài khoản này không thuộc đơn vị của máy trạm. Hãy dùng tài khoản của đơn vị.")
+    identity.forget_failures(session, username=username)
+    if needs_rehash(officer.password_hash):
+        officer.password_hash = hash_password(request.password)
+    token = new_refresh_token()
+    row = _new_refresh_row(ctx, token, new_id(), officer.id, device.id, now)
+    session.add(row)
+    device.last_seen_at = now
+    return _session(ctx, officer, device, token, now)
+
+
+def _new_refresh_row(
+    ctx: ServerContext, token: str, family_id: str, officer_id: str, device_id: str, now: datetime
+) -> RefreshToken:
+    return RefreshToken(
+        id=new_id(),
+        family_id=family_id,
+        token_sha256=sha256_hex(token),
+        officer_id=officer_id,
+        device_id=device_id,
+        issued_at=now,
+        expires_at=now + timedelta(days=ctx.settings.refresh_days),
+    )
+
+
+def officer_info(officer: Officer) -> OfficerInfo:
+    """The wire form of an officer (never the password hash)."""
+    return OfficerInfo(
+        id=officer.id,
+        username=officer.username,
+        full_name=officer.full_name,
+        role=cast(Role, officer.role),
+        unit_code=officer.unit_code,
+        active=officer.active,
+    )
+
+
+def _session(ctx: ServerContext, officer: Officer, device: Device, refresh_token: str, now: datetime) -> SessionWire:
+    settings = ctx.settings
+    access, expires = encode_access_token(
+        ctx.signing_key,
+        officer_id=officer.id,
+        username=officer.username,
+        role=officer.role,
+        unit_code=officer.unit_code,
+        device_id=device.id,
+        now=now,
+        lifetime=timedelta(minutes=settings.access_minutes),
+    )
+    grant = sign_offline_grant(
+        ctx.signing_key, officer.id, device.id, now, timedelta(hours=settings.offline_grant_hours)
+    )
+    return SessionWire(
+        access_token=access,
+        access_expires_at=expires,
+        refresh_token=refresh_token,
+        officer=officer_info(officer),
+        server_time=now,
+        offline_grant=grant,
+    )
+
+
+# --- refresh and logout -------------------------------------------------------------------------
+
+
+def refresh(session: Session, ctx: ServerContext, request: RefreshRequest) -> SessionWire:
+    """Exchange a refresh token for a new session and a new refresh token (rotation).
+
+    A retry with the previous token within ``refresh_grace_seconds`` of its rotation returns the
+    same successor; a later reuse revokes the whole family (401 ``refresh_reused``).
+
+    Raises:
+        ApiError: 401 unknown, expired, revoked or reused token, or unknown device; 403 when
+            the token belongs to another device.
+    """
+    now = ctx.clock()
+    device = _authenticate_device(session, request.device_id, request.device_secret)
+    row = identity.refresh_token(session, sha256_hex(request.refresh_token))
+    if row is None:
+        raise unauthenticated("refresh_invalid", SESSION_EXPIRED)
+    if row.device_id != device.id:
+        raise forbidden("device_mismatch", "Phiên đăng nhập này thuộc một máy trạm khác. Hãy đăng nhập lại.")
+    if row.revoked:
+        raise unauthenticated("refresh_revoked", SESSION_EXPIRED)
+    if row.expires_at <= now:
+        raise unauthenticated("refresh_expired", SESSION_EXPIRED)
+    officer = session.get(Officer, row.officer_id)
+    if officer is None or not officer.active:
+        raise unauthenticated("account_disabled", ACCOUNT_DISABLED)
+    if officer.unit_code != device.unit_code:
+        raise unauthenticated("wrong_office", SESSION_EXPIRED)
+    successor = successor_refresh_token(ctx.signing_key, request.refresh_token)
+    if row.rotated_at is None:
+        new_row = _new_refresh_row(ctx, successor, row.family_id, officer.id, device.id, now)
+        session.add(new_row)
+        session.flush()  # a concurrent rotation of the same token collides here (unique digest)
+        row.rotated_at = now
+        row.successor_id = new_row.id
+    else:
+        grace = timedelta(seconds=ctx.settings.refresh_grace_seconds)
+        later = identity.refresh_token_by_id(session, row.successor_id) if row.successor_id else None
+        if now - row.rotated_at > grace or later is None or later.rotated_at is not None or later.revoked:
+            identity.revoke_family(session, row.family_id)
+            raise unauthenticated(
+                "refresh_reused",
+                "Phiên đăng nhập đã bị dùng lại từ nơi khác nên đã được đóng để bảo vệ tài khoản. Hãy đăng nhập lại.",
+            ).keep()
+    device.last_seen_at = now
+    return _session(ctx, officer, device, successor, now)
+
+
+def logout(session: Session, principal: Principal) -> None:
+    """End every session of the caller on the caller's device."""
+    identity.revoke_sessions(session, officer_id=principal.officer_id, device_id=principal.device_id)

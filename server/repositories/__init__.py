@@ -1,0 +1,1 @@
+"""Every database query of the server, one module per area (identity, reference data, …)."""
