@@ -139,11 +139,15 @@ def _search(session: Session, match: str, query: str, status: int | None, limit:
 
 
 def get_by_code(session: Session, code: str) -> DossierRow | None:
-    """The dossier with exactly this code (as printed or scanned), or None."""
+    """The dossier with exactly this code (as printed or scanned), or None.
+
+    Two counters working offline may have printed the same code (the server flags the pair and
+    keeps both); the one stored here first is returned, the list search shows both.
+    """
     parsed = parse_dossier_code(code)
     if parsed is None:
         return None
-    d = session.scalars(select(Dossier).where(Dossier.code == parsed.text)).one_or_none()
+    d = session.scalars(select(Dossier).where(Dossier.code == parsed.text).order_by(Dossier.id).limit(1)).first()
     return _row(d) if d else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -75,7 +76,10 @@ class Dossier(Base):
     # Integer rowid so the FTS5 index can use it as its content rowid.
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     uid: Mapped[str] = mapped_column(String(36), unique=True)
-    code: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
+    # Not unique: two counters offline may print the same code; the server keeps both and flags
+    # the pair for a supervisor (it never renumbers a printed code), and every counter pulls both.
+    # Numbers taken on this PC never repeat (app.services.reception, app.sync.codes).
+    code: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
     unit_code: Mapped[str] = mapped_column(String(20))
     status: Mapped[int] = mapped_column(Integer)
     procedure_code: Mapped[str] = mapped_column(String(40))
@@ -126,6 +130,12 @@ class Event(Base):
     occurred_at: Mapped[datetime] = mapped_column(DateTime)
     hlc: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the central server said (app.sync.engine): "" not sent yet (or standalone mode);
+    # accepted / duplicate / flagged / rejected for this PC's events; "remote" for events pulled
+    # from other counters; "unapplied" for pulled events this version cannot fold into a dossier.
+    sync_status: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # UTC
+    conflict_ids: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
     __table_args__ = (
         UniqueConstraint("device_id", "device_seq", name="uq_event_device_seq"),
@@ -133,8 +143,15 @@ class Event(Base):
     )
 
 
+class OutboxState(StrEnum):
+    """Where an outbox row stands."""
+
+    PENDING = "pending"  # waiting to be sent (again)
+    REJECTED = "rejected"  # refused by the server for good: shown, never retried
+
+
 class Outbox(Base):
-    """Events not yet acknowledged by the central server (the sync issue drains it)."""
+    """Events not yet acknowledged by the central server (app.sync.engine drains it)."""
 
     __tablename__ = "outbox"
 
@@ -143,6 +160,7 @@ class Outbox(Base):
     state: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # UTC
 
 
 class CodeSequence(Base):
@@ -183,3 +201,79 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
+
+
+class SyncState(Base):
+    """This PC's link to the central server (one row, id 1). No row or not enrolled: standalone.
+
+    Times are UTC (naive). ``clock_offset_s`` = server clock − PC clock at the last contact.
+    """
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    server_url: Mapped[str] = mapped_column(String(300), default="")
+    enrolled: Mapped[bool] = mapped_column(default=False)
+    device_slot: Mapped[int | None] = mapped_column(default=None)
+    pull_cursor: Mapped[str] = mapped_column(String(200), default="")
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    last_server_time: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    clock_offset_s: Mapped[float] = mapped_column(default=0.0)
+    next_retry_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    reference_etag: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CodeBlock(Base):
+    """A run of dossier numbers this PC may print for (unit, day): issued by the server, or the
+    device's own fallback partition (app.sync.wire.fallback_range). ``next`` > ``last``: used up."""
+
+    __tablename__ = "code_block"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date] = mapped_column(Date)
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+    next: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))  # "server" | "fallback"
+    request_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+    __table_args__ = (
+        UniqueConstraint("unit_code", "day", "first", name="uq_code_block_start"),
+        Index("ix_code_block_day", "unit_code", "day"),
+    )
+
+
+class CodeRequest(Base):
+    """A code reservation, written before it is sent so a retry reuses its id (idempotent)."""
+
+    __tablename__ = "code_request"
+
+    request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    days: Mapped[list[Any]] = mapped_column()  # ISO dates
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    done: Mapped[bool] = mapped_column(default=False)
+
+
+class OfflineCredential(Base):
+    """What lets an officer log in at this PC without the server: a local Argon2id verifier of
+    the password (computed here at the last online login) and the server's signed grant."""
+
+    __tablename__ = "offline_credential"
+
+    officer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_code: Mapped[str] = mapped_column(String(20))
+    verifier: Mapped[str] = mapped_column(String(200))
+    grant_issued_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    grant_expires_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    grant_signature: Mapped[str] = mapped_column(Text)
+    last_server_time: Mapped[datetime] = mapped_column(DateTime)  # UTC, at that login
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # UTC

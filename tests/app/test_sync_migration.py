@@ -1,0 +1,68 @@
+"""Migration 0002: sync tables added, an existing 0001 database keeps its dossiers and search."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.services.dossiers import get_by_code, search
+from app.store.boot import HEAD_REVISION
+from app.store.db import MIGRATIONS_DIR, current_revision, make_engine, open_database, session_factory, transaction
+from app.store.models import Dossier, SyncState
+
+CODE = "000.01.00.H49-261123-0001"
+
+
+def _dossier_row(rowid: int, uid: str, code: str, name: str) -> tuple[object, ...]:
+    now = datetime(2026, 11, 23, 9, 0).isoformat(sep=" ")
+    folded = f"{code.lower()} {name.lower()}"
+    return (rowid, uid, code, "000.01.00.H49", 1, "1.001", "Đăng ký khai sinh", "", "", "", name, "", None, "",
+            "", "", "", now, None, None, "o", "Cán bộ", "d", 1, "{}", folded, now)  # fmt: skip
+
+
+def _database_at_0001(path: Path) -> None:
+    engine = make_engine(path)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    conn.execute(f"INSERT INTO dossier VALUES ({','.join('?' * 27)})", _dossier_row(7, "u-7", CODE, "nguyen van an"))
+    conn.commit()
+    conn.close()
+
+
+def test_upgrade_keeps_dossiers_rowids_and_search(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _database_at_0001(path)
+    assert current_revision(path) == "0001"
+    factory = session_factory(open_database(path))
+    assert current_revision(path) == HEAD_REVISION == "0002"
+    with factory() as session:
+        assert session.scalars(select(Dossier.id)).all() == [7]
+        assert [r.code for r in search(session, "nguyen van an")] == [CODE]
+        assert session.get(SyncState, 1) is None  # never enrolled: standalone, as before
+
+
+def test_a_code_may_arrive_twice_from_two_counters(factory: sessionmaker[Session]) -> None:
+    # The server flags a duplicate code and keeps both; a counter must be able to store both.
+    with transaction(factory) as session:
+        for i in (1, 2):
+            session.add(
+                Dossier(uid=f"uid-{i}", code=CODE, unit_code="000.01.00.H49", status=1, procedure_code="1",
+                        procedure_name="x", applicant_name=f"Người thứ {i}", received_at=datetime(2026, 11, 23),
+                        officer_id="o", officer_name="c", device_id=f"d{i}", data={},
+                        search_text=f"{CODE.lower()} nguoi thu {i}", updated_at=datetime(2026, 11, 23))
+            )  # fmt: skip
+    with factory() as session:
+        found = get_by_code(session, CODE)
+        assert found is not None and found.applicant_name == "Người thứ 1"
+        assert len(search(session, CODE)) == 2
