@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine, text
 
 from app import __version__
 from server.api import admin, auth, errors, reference
 from server.config import Settings, get_settings
 from server.context import ServerContext, utc_now
-from server.db import make_engine, migrate, session_factory
+from server.db import is_postgres, make_engine, migrate, session_factory
 from server.security import load_secret_key
 
 log = logging.getLogger("motcua.server")
@@ -37,17 +38,34 @@ def _optional_routers() -> list[APIRouter]:
     return found
 
 
+MIGRATION_LOCK = 0x4D6F7443  # "MotC": PostgreSQL advisory lock held while one process migrates
+
+
+def migrate_once(engine: Engine) -> None:
+    """Migrate to the newest revision; on PostgreSQL under an advisory lock, so several workers
+    or admin commands starting together do not run the same DDL twice."""
+    if not is_postgres(engine):
+        migrate(engine)
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            migrate(engine)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            conn.commit()
+
+
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     """Build the server for ``settings`` (default: from the environment).
 
     The database is migrated to the newest revision before the app is returned, so the first
-    request never meets an old schema. Several worker processes may start at once: Alembic runs
-    in one transaction per process, and PostgreSQL serialises the DDL.
+    request never meets an old schema (see :func:`migrate_once` for several workers).
     """
     settings = settings or get_settings()
     engine = make_engine(settings.resolved_database_url())
     if run_migrations:
-        migrate(engine)
+        migrate_once(engine)
     ctx = ServerContext(
         settings=settings,
         engine=engine,

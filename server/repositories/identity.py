@@ -22,8 +22,14 @@ def officers_of(session: Session, unit_code: str) -> Sequence[Officer]:
 
 
 def officer_and_device(session: Session, officer_id: str, device_id: str) -> tuple[Officer, Device] | None:
-    """Both rows in one query (per authenticated request), or None if either is unknown."""
-    row = session.execute(select(Officer, Device).where(Officer.id == officer_id, Device.id == device_id)).one_or_none()
+    """Both rows in one query (per authenticated request); None if either is unknown or they are
+    of different offices."""
+    query = (
+        select(Officer, Device)
+        .join(Device, Device.unit_code == Officer.unit_code)
+        .where(Officer.id == officer_id, Device.id == device_id)
+    )
+    row = session.execute(query).one_or_none()
     return None if row is None else (row[0], row[1])
 
 

@@ -1,0 +1,265 @@
+"""``motcua-server``: run the server (uvicorn) or administer it (``motcua-server admin …``).
+
+Settings come from the environment (``MOTCUA_SERVER_*``, see server/config.py). User errors are
+one Vietnamese line on stderr and a non-zero exit code (2 bad arguments, 1 refused), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from app.errors import UserFacingError
+from server import admin
+from server.config import Settings
+from server.context import utc_now
+from server.db import make_engine, session_factory, transaction
+from server.errors import ApiError
+
+USAGE_ERROR, REFUSED = 2, 1
+
+_ARGPARSE_VI = (
+    (re.compile(r"the following arguments are required: (.*)"), "Thiếu tham số bắt buộc: {0}"),
+    (re.compile(r"unrecognized arguments: (.*)"), "Tham số không được hỗ trợ: {0}"),
+    (re.compile(r"argument (\S+): invalid choice: (\S+) \(choose from (.*)\)"), "{0}: {1} không hợp lệ; chọn {2}"),
+    (re.compile(r"argument (\S+): invalid int value: (\S+)"), "{0}: {1} không phải số nguyên"),
+    (re.compile(r"argument (\S+): expected one argument"), "{0}: thiếu giá trị"),
+    (re.compile(r"argument (\S+): (.*)"), "{0}: {1}"),
+)  # fmt: skip
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its error messages in Vietnamese."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, template in _ARGPARSE_VI:
+            if match := pattern.fullmatch(message):
+                message = template.format(*match.groups())
+                break
+        self.exit(USAGE_ERROR, f"{self.prog}: lỗi: {message}\nXem hướng dẫn: {self.prog} --help\n")
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ngày “{value}” không đúng dạng YYYY-MM-DD") from None
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+
+def serve(argv: Sequence[str]) -> int:
+    """``motcua-server [--host H] [--port N] [--workers N]``."""
+    parser = _Parser(
+        prog="motcua-server", description="Máy chủ trung tâm MotCua Desk (quản trị: motcua-server admin --help)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="địa chỉ lắng nghe (mặc định 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="cổng (mặc định 8000)")
+    parser.add_argument("--workers", type=int, default=1, help="số tiến trình (chỉ với PostgreSQL)")
+    args = parser.parse_args(argv)
+    if not 0 < args.port < 65536:
+        parser.error(f"--port: {args.port} không phải cổng hợp lệ (1–65535)")
+    if args.workers < 1:
+        parser.error("--workers: cần ít nhất 1")
+    settings = Settings()
+    if args.workers > 1 and not settings.resolved_database_url().startswith("postgresql"):
+        print(
+            "Nhiều tiến trình (--workers) chỉ dùng được với PostgreSQL (MOTCUA_SERVER_DATABASE_URL).", file=sys.stderr
+        )
+        return USAGE_ERROR
+    import uvicorn
+
+    from server.app import create_app
+
+    app = create_app(settings)  # migrates and creates the signing key once, before any worker starts
+    if args.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True)
+    else:
+        uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+# --- admin --------------------------------------------------------------------------------------
+
+
+def _admin_parser() -> _Parser:
+    parser = _Parser(prog="motcua-server admin", description="Quản trị máy chủ MotCua Desk")
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("create-office", help="tạo đơn vị (Bộ phận Một cửa)")
+    p.add_argument("--unit-code", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--governing-body", required=True)
+    p.add_argument("--place-name", required=True)
+    p.add_argument("--demo", action="store_true", help="đánh dấu là đơn vị dùng thử")
+
+    p = sub.add_parser("create-department", help="thêm cơ quan giải quyết của đơn vị")
+    p.add_argument("--unit-code", required=True)
+    p.add_argument("--code", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--level", choices=["tinh", "xa"], default="")
+
+    p = sub.add_parser("create-officer", help="tạo tài khoản cán bộ")
+    p.add_argument("--unit-code", required=True)
+    p.add_argument("--username", required=True)
+    p.add_argument("--full-name", required=True)
+    p.add_argument("--role", required=True, choices=list(admin.ROLES))
+    p.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của stdin")
+
+    p = sub.add_parser("enrol-code", help="cấp mã đăng ký máy trạm dùng một lần")
+    p.add_argument("--unit-code", required=True)
+    p.add_argument("--hours", type=int, default=24, help="thời hạn của mã, giờ (mặc định 24)")
+
+    p = sub.add_parser("import-catalog", help="nhập danh mục thủ tục (JSON)")
+    p.add_argument("file", nargs="?", type=Path, help="mặc định resources/catalog/procedures.json")
+    p.add_argument("--unit-code", default="", help="chỉ cho một đơn vị (mặc định: mọi đơn vị)")
+
+    p = sub.add_parser("calendar-add", help="thêm ngày nghỉ lễ hoặc ngày làm bù")
+    p.add_argument("--unit-code", required=True)
+    p.add_argument("--date", required=True, type=_day)
+    p.add_argument("--kind", required=True, choices=["holiday", "workday"])
+    p.add_argument("--name", required=True)
+    p.add_argument("--ref", required=True, help="căn cứ pháp lý (số văn bản)")
+
+    p = sub.add_parser("calendar-remove", help="xoá ngày nghỉ lễ hoặc làm bù")
+    p.add_argument("--unit-code", required=True)
+    p.add_argument("--date", required=True, type=_day)
+
+    p = sub.add_parser("seed-demo", help="tạo đơn vị DEMO với các tài khoản trong README và in một mã đăng ký")
+    p.add_argument("--hours", type=int, default=24)
+    return parser
+
+
+def _read_password(args: argparse.Namespace, stdin: TextIO) -> str:
+    if args.password_stdin:
+        return stdin.readline().rstrip("\r\n")
+    if not stdin.isatty():
+        raise UserFacingError("Không có bàn phím để nhập mật khẩu: dùng --password-stdin và đưa mật khẩu qua stdin.")
+    first = getpass.getpass("Mật khẩu: ")
+    if first != getpass.getpass("Nhập lại mật khẩu: "):
+        raise UserFacingError("Hai lần nhập mật khẩu không khớp.")
+    return first
+
+
+def _load_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise UserFacingError(f"Không tìm thấy tệp {path}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserFacingError(f"Không đọc được tệp {path}: {exc}.") from None
+    except json.JSONDecodeError as exc:
+        raise UserFacingError(f"Tệp {path} không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno}).") from None
+
+
+def _run_admin(session: Session, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> None:
+    now = utc_now()
+    match args.command:
+        case "create-office":
+            office = admin.create_office(session, now, unit_code=args.unit_code, name=args.name,
+                                         governing_body=args.governing_body, place_name=args.place_name,
+                                         demo=args.demo)  # fmt: skip
+            print(f"Đã tạo đơn vị {office.unit_code}: {office.name}", file=out)
+        case "create-department":
+            dep = admin.create_department(session, now, args.unit_code, code=args.code, name=args.name,
+                                          level=args.level)  # fmt: skip
+            print(f"Đã lưu cơ quan {dep.code}: {dep.name} (đơn vị {args.unit_code})", file=out)
+        case "create-officer":
+            password = _read_password(args, stdin)
+            info = admin.create_officer(session, now, args.unit_code, username=args.username,
+                                        full_name=args.full_name, role=args.role, password=password)  # fmt: skip
+            print(
+                f"Đã tạo tài khoản {info.username} ({info.role}) – {info.full_name}, đơn vị {info.unit_code}", file=out
+            )
+        case "enrol-code":
+            issued = admin.create_enrolment_code(session, now, args.unit_code, hours=args.hours)
+            print_code(issued, out)
+        case "import-catalog":
+            from app.domain.catalog import default_catalog_path
+
+            path = args.file or default_catalog_path()
+            count = admin.import_catalog(session, now, _load_json(path), scope=args.unit_code.strip().upper())
+            scope = f"đơn vị {args.unit_code}" if args.unit_code else "mọi đơn vị"
+            print(f"Đã nhập {count} thủ tục từ {path} cho {scope}.", file=out)
+        case "calendar-add":
+            row = admin.add_calendar_entry(session, now, args.unit_code, day=args.date, kind=args.kind,
+                                           name=args.name, legal_ref=args.ref)  # fmt: skip
+            label = "Nghỉ lễ" if row.kind == "holiday" else "Làm bù"
+            print(
+                f"Đã lưu {row.day:%d/%m/%Y}: {label} – {row.name} ({row.legal_ref}), đơn vị {args.unit_code}", file=out
+            )
+        case "calendar-remove":
+            admin.remove_calendar_entry(session, now, args.unit_code, args.date)
+            print(f"Đã xoá ngày {args.date:%d/%m/%Y} của đơn vị {args.unit_code}.", file=out)
+        case "seed-demo":
+            from server.demo import seed_demo
+
+            seed_demo(session, now, hours=args.hours, out=out)
+        case _:  # pragma: no cover  (argparse allows only the commands above)
+            raise UserFacingError(f"Lệnh không hỗ trợ: {args.command}")
+
+
+def print_code(issued: admin.IssuedCode, out: TextIO) -> None:
+    print(f"Mã đăng ký máy trạm (dùng một lần) cho đơn vị {issued.unit_code}:", file=out)
+    print(f"    {issued.code}", file=out)
+    print(
+        f"Hết hạn lúc {issued.expires_at:%Y-%m-%d %H:%M} UTC. Mã chỉ hiện một lần; máy chủ chỉ lưu giá trị băm.",
+        file=out,
+    )
+
+
+def admin_main(argv: Sequence[str], *, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+               stdin: TextIO = sys.stdin, settings_factory: Callable[[], Settings] = Settings) -> int:  # fmt: skip
+    """``motcua-server admin …``: one transaction against the configured database."""
+    args = _admin_parser().parse_args(argv)
+    try:
+        settings = settings_factory()
+        engine = make_engine(settings.resolved_database_url())
+    except (ValueError, UserFacingError) as exc:
+        print(f"Cấu hình máy chủ không hợp lệ: {exc}", file=err)
+        return USAGE_ERROR
+    try:
+        from server.app import migrate_once
+
+        migrate_once(engine)
+        with transaction(session_factory(engine)) as session:
+            _run_admin(session, args, out, stdin)
+    except ApiError as exc:
+        print(exc.message, file=err)
+        return USAGE_ERROR if exc.status == 422 else REFUSED
+    except UserFacingError as exc:
+        print(exc.message, file=err)
+        return REFUSED
+    except OperationalError as exc:  # the database cannot be reached: say where, without the password
+        where = settings.resolved_database_url().split("@")[-1]
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        print(f"Không kết nối được cơ sở dữ liệu ({where}): {reason}", file=err)
+        return REFUSED
+    finally:
+        engine.dispose()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``motcua-server``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["admin"]:
+        return admin_main(args[1:])
+    return serve(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
