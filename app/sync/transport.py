@@ -1,0 +1,264 @@
+"""HTTP client of the sync protocol: bearer auth with one refresh on 401, every answer validated.
+
+Failures map onto three kinds the caller can act on:
+
+* :class:`OfflineError` — the server could not be reached (or answered 5xx): try again later;
+* :class:`ServerError` — the server answered with an error; its Vietnamese message is shown as is;
+  :class:`AuthRequiredError` (log in again) and :class:`RateLimitedError` are special cases;
+* :class:`ProtocolError` — the answer is not what docs/SYNC-PROTOCOL.md promises (bad JSON,
+  wrong schema): a version mismatch, reported clearly instead of crashing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import httpx
+import pydantic
+
+from app.errors import UserFacingError
+from app.sync import wire
+from app.sync.secrets import SecretName, SecretStore
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 30.0
+LONG_POLL_WAIT_S = 25
+USER_AGENT = "MotCuaDesk"
+
+
+class OfflineError(UserFacingError):
+    """The central server cannot be reached now (network down, timeout, server restarting)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("Mất kết nối máy chủ" + (f" ({detail})." if detail else "."))
+        self.detail = detail
+
+
+class ServerError(UserFacingError):
+    """The server refused the request; ``message`` is its Vietnamese sentence."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class AuthRequiredError(ServerError):
+    """No valid session any more (refresh token expired, revoked or missing): log in online again."""
+
+
+class RateLimitedError(ServerError):
+    """Too many attempts; ``retry_after_s`` from the server's Retry-After header."""
+
+    def __init__(self, status: int, code: str, message: str, retry_after_s: float) -> None:
+        super().__init__(status, code, message)
+        self.retry_after_s = retry_after_s
+
+
+class ProtocolError(UserFacingError):
+    """The server's answer does not follow the sync protocol (likely a version mismatch)."""
+
+
+def _short(exc: BaseException) -> str:
+    return type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _parse(model: type[M], response: httpx.Response) -> M:
+    try:
+        return model.model_validate_json(response.content)
+    except pydantic.ValidationError as exc:
+        log.warning("%s %s: answer is not a %s: %s", response.request.method, response.request.url, model, exc)
+        raise ProtocolError(
+            f"Máy chủ trả lời không đúng giao thức đồng bộ ({response.request.url.path}: {exc.error_count()} lỗi"
+            f" kiểm tra {model.__name__}). Có thể phiên bản máy chủ và phần mềm không khớp; hãy báo bộ phận CNTT."
+        ) from exc
+
+
+def _error(response: httpx.Response) -> UserFacingError:
+    status = response.status_code
+    try:
+        body = wire.ErrorBody.model_validate_json(response.content)
+    except pydantic.ValidationError:
+        if status >= 500:
+            return OfflineError(f"máy chủ đang gặp sự cố, mã {status}")
+        if status == 401:
+            return AuthRequiredError(status, "", "Phiên đăng nhập đồng bộ không còn hiệu lực. Hãy đăng nhập lại.")
+        return ServerError(status, "", f"Máy chủ từ chối yêu cầu (mã {status}). Hãy báo bộ phận CNTT.")
+    code, message = body.detail.code, body.detail.message
+    if status == 429:
+        try:
+            retry = float(response.headers.get("Retry-After", "60"))
+        except ValueError:
+            retry = 60.0
+        return RateLimitedError(status, code, message, retry)
+    if status == 401:
+        return AuthRequiredError(status, code, message)
+    if status >= 500:
+        return OfflineError(message)
+    return ServerError(status, code, message)
+
+
+def make_client(base_url: str, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """An httpx client for the server at ``base_url`` (tests pass an in-process transport)."""
+    return httpx.Client(
+        base_url=base_url.rstrip("/"),
+        timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+        headers={"User-Agent": USER_AGENT},
+        transport=transport,
+        follow_redirects=False,
+    )
+
+
+def _send(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """One request; transport failures become OfflineError, error statuses their error types."""
+    try:
+        response = client.request(method, url, **kwargs)
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+        raise UserFacingError(f"Địa chỉ máy chủ không hợp lệ: {client.base_url} ({exc}).") from exc
+    except httpx.TransportError as exc:
+        raise OfflineError(_short(exc)) from exc
+    if response.status_code >= 400:
+        raise _error(response)
+    return response
+
+
+def enrol(client: httpx.Client, code: str, counter_name: str) -> wire.EnrolResponse:
+    """Enrol this PC with a one-time code an admin created (no session needed)."""
+    body = wire.EnrolRequest(code=code.strip(), counter_name=counter_name.strip())
+    return _parse(wire.EnrolResponse, _send(client, "POST", "/auth/enrol", json=body.model_dump(mode="json")))
+
+
+class Transport:
+    """The authenticated half of the protocol for one enrolled device.
+
+    The access token lives in memory only; the refresh token and the device secret in the OS
+    keyring (:class:`SecretStore`). Safe to use from two threads (sync and long-poll): a refresh
+    happens once, under a lock.
+    """
+
+    def __init__(self, client: httpx.Client, device_id: str, secrets: SecretStore) -> None:
+        self._client = client
+        self.device_id = device_id
+        self._secrets = secrets
+        self._access_token: str | None = None
+        self._lock = threading.Lock()
+        self.on_session: Callable[[wire.Session], None] | None = None  # e.g. record server time
+
+    @property
+    def client(self) -> httpx.Client:
+        return self._client
+
+    def close(self) -> None:
+        self._client.close()
+
+    # --- identity -------------------------------------------------------------------------
+
+    def _accept_session(self, session: wire.Session) -> wire.Session:
+        # Keyring first: a crash after this line still has the new refresh token; a crash before
+        # it is covered by the server's grace period for the previous token.
+        self._secrets.set(SecretName.REFRESH_TOKEN, session.refresh_token)
+        self._access_token = session.access_token
+        if self.on_session is not None:
+            self.on_session(session)
+        return session
+
+    def login(self, username: str, password: str) -> wire.Session:
+        """Online login of an officer at this device; keeps the session for later requests."""
+        body = wire.LoginRequest(
+            username=username.strip().lower(),
+            password=password,
+            device_id=self.device_id,
+            device_secret=self._secrets.require(SecretName.DEVICE_SECRET),
+        )
+        response = _send(self._client, "POST", "/auth/login", json=body.model_dump(mode="json"))
+        with self._lock:
+            return self._accept_session(_parse(wire.Session, response))
+
+    def _refresh(self, stale: str | None) -> None:
+        with self._lock:
+            if self._access_token is not None and self._access_token != stale:
+                return  # another thread refreshed meanwhile
+            token = self._secrets.get(SecretName.REFRESH_TOKEN)
+            if not token:
+                raise AuthRequiredError(401, "no_session", "Chưa có phiên đăng nhập đồng bộ. Hãy đăng nhập trực tuyến.")
+            body = wire.RefreshRequest(
+                refresh_token=token,
+                device_id=self.device_id,
+                device_secret=self._secrets.require(SecretName.DEVICE_SECRET),
+            )
+            try:
+                response = _send(self._client, "POST", "/auth/refresh", json=body.model_dump(mode="json"))
+            except AuthRequiredError:
+                self._secrets.delete(SecretName.REFRESH_TOKEN)
+                self._access_token = None
+                raise
+            self._accept_session(_parse(wire.Session, response))
+
+    @property
+    def has_session(self) -> bool:
+        """Whether an access token is held or a refresh token is stored."""
+        return self._access_token is not None or bool(self._secrets.get(SecretName.REFRESH_TOKEN))
+
+    def logout(self) -> None:
+        """End the session at the server (best effort) and forget the tokens here."""
+        token = self._access_token
+        self._access_token = None
+        self._secrets.delete(SecretName.REFRESH_TOKEN)
+        if token is not None:
+            try:
+                _send(self._client, "POST", "/auth/logout", headers={"Authorization": f"Bearer {token}"})
+            except UserFacingError as exc:
+                log.info("logout at the server failed: %s", exc)
+
+    def _bearer(self, method: str, url: str, headers: dict[str, str] | None, **kwargs: Any) -> httpx.Response:
+        auth = {"Authorization": f"Bearer {self._access_token}"}
+        return _send(self._client, method, url, headers={**(headers or {}), **auth}, **kwargs)
+
+    def _authed(self, method: str, url: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        """A bearer request; on 401 refresh the session once and repeat."""
+        if self._access_token is None:
+            self._refresh(None)
+        token = self._access_token
+        try:
+            return self._bearer(method, url, headers, **kwargs)
+        except AuthRequiredError:
+            self._refresh(token)
+        try:
+            return self._bearer(method, url, headers, **kwargs)
+        except AuthRequiredError:
+            self._access_token = None
+            raise
+
+    # --- sync -----------------------------------------------------------------------------
+
+    def push(self, events: list[wire.EventWire]) -> wire.PushResponse:
+        body = wire.PushRequest(device_id=self.device_id, events=events)
+        response = self._authed("POST", "/sync/push", json=body.model_dump(mode="json"))
+        result = _parse(wire.PushResponse, response)
+        if [r.event_id for r in result.results] != [e.id for e in events]:
+            raise ProtocolError("Máy chủ trả kết quả đồng bộ không khớp với các sự kiện đã gửi. Hãy báo bộ phận CNTT.")
+        return result
+
+    def pull(self, cursor: str, *, limit: int = wire.MAX_PUSH_BATCH, wait: int = 0) -> wire.PullResponse:
+        timeout = httpx.Timeout(READ_TIMEOUT_S + wait, connect=CONNECT_TIMEOUT_S)
+        params: dict[str, str | int] = {"cursor": cursor, "limit": limit, "wait": wait}
+        return _parse(wire.PullResponse, self._authed("GET", "/sync/pull", params=params, timeout=timeout))
+
+    def reserve(self, request_id: str, days: list[date], size: int) -> wire.ReserveResponse:
+        body = wire.ReserveRequest(request_id=request_id, device_id=self.device_id, days=days, size=size)
+        return _parse(wire.ReserveResponse, self._authed("POST", "/codes/reserve", json=body.model_dump(mode="json")))
+
+    def reference(self, etag: str = "") -> tuple[wire.Reference | None, str]:
+        """The office's reference data and its ETag; (None, etag) when unchanged since ``etag``."""
+        headers = {"If-None-Match": etag} if etag else {}
+        response = self._authed("GET", "/reference", headers=headers)
+        if response.status_code == 304:
+            return None, etag
+        return _parse(wire.Reference, response), response.headers.get("ETag", "")
