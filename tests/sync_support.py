@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import secrets
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +22,7 @@ from keyring.backend import KeyringBackend
 
 from app.domain.events import new_id
 from app.sync import wire
+from tests.conftest import NOW
 
 
 class MemoryKeyring(KeyringBackend):
@@ -97,6 +101,9 @@ class FakeServer:
     offline: bool = False
     lose_next_response: bool = False  # the next request is processed but its answer never arrives
     reject_types: set[str] = field(default_factory=set)
+    reject_ids: set[str] = field(default_factory=set)
+    page_limit: int = 1000  # the server's own cap on a pull page
+    fail_pulls_after: int | None = None  # answer 503 to pulls after this many more
     block_size_cap: int = 2000
     garbage: bool = False
 
@@ -231,7 +238,7 @@ class FakeServer:
             if event.id in self.results:
                 out.append(self.results[event.id].model_copy(update={"status": "duplicate"}))
                 continue
-            if event.type in self.reject_types:
+            if event.type in self.reject_types or event.id in self.reject_ids:
                 result = wire.PushResult(event_id=event.id, status="rejected", reason="Loại sự kiện không hợp lệ.")
             else:
                 self.changes.append((event, self.now))
@@ -243,8 +250,12 @@ class FakeServer:
     def _pull(self, request: httpx.Request) -> httpx.Response:
         if self._principal(request) is None:
             return _err(401, "token_expired", "Phiên làm việc đã hết hạn.")
+        if self.fail_pulls_after is not None:
+            if self.fail_pulls_after <= 0:
+                return _err(503, "unavailable", "Máy chủ đang bảo trì.")
+            self.fail_pulls_after -= 1
         cursor = int(request.url.params.get("cursor") or 0)
-        limit = int(request.url.params.get("limit", "500"))
+        limit = min(self.page_limit, int(request.url.params.get("limit", "500")))
         page = self.changes[cursor : cursor + limit]
         changes = [wire.Change(kind="event", event=e, server_received_at=at) for e, at in page]
         nxt = cursor + len(page)
@@ -274,3 +285,74 @@ class FakeServer:
 
     def bodies(self, path: str) -> list[dict[str, Any]]:
         return [json.loads(r.content) for r in self.requests if r.url.path == path]
+
+
+@dataclass
+class Counter:
+    """One enrolled counter PC: its own database (copied from the seeded template), enrolled and
+    logged in against ``server_url`` (the fake server's transport, or a real server's URL)."""
+
+    folder: Path
+    factory: Any
+    client: Any
+    actor: Any
+    clock: list[datetime]
+
+    @classmethod
+    def enrol(
+        cls,
+        folder: Path,
+        template_db: Path,
+        enrol_code: str,
+        name: str,
+        *,
+        server_url: str = "http://motcua.test",
+        http: httpx.BaseTransport | None = None,
+        username: str = "canbo",
+        password: str = "matkhau-2026",
+    ) -> Counter:
+        from app.store.db import open_database, session_factory
+        from app.sync.client import SyncClient, enrol_this_pc
+        from app.sync.state import read_enrolment
+
+        folder.mkdir(parents=True)
+        path = folder / "motcua.db"
+        shutil.copy(template_db, path)
+        factory = session_factory(open_database(path))
+        enrol_this_pc(folder, factory, server_url, enrol_code, name, http=http)
+        enrolment = read_enrolment(path)
+        assert enrolment is not None
+        client = SyncClient.open(folder, enrolment, http=http)
+        actor, online = client.login(factory, username, password)
+        assert online
+        return cls(folder, factory, client, actor, [datetime.now(UTC).replace(tzinfo=None)])
+
+    def engine(self, today: date | None = None) -> Any:
+        day = today or NOW.date()
+        return self.client.engine(self.factory, clock=lambda: self.clock[0], local_today=lambda: day)
+
+    def restart(self, http: httpx.BaseTransport | None = None) -> Counter:
+        """The same PC after a restart: same database and keyring, no access token in memory."""
+        from app.sync.client import SyncClient
+        from app.sync.state import read_enrolment
+
+        enrolment = read_enrolment(self.folder / "motcua.db")
+        assert enrolment is not None
+        return Counter(self.folder, self.factory, SyncClient.open(self.folder, enrolment, http=http), self.actor,
+                       self.clock)  # fmt: skip
+
+    def receive(self, catalog: Any, name: str = "Nguyễn Văn An", personal_id: str = "022090001234") -> Any:
+        from app.services.applicant import ApplicantDraft
+        from app.services.drafts import ReceptionDraft, checklist
+        from app.services.office import load_calendar
+        from app.services.reception import receive_dossier
+        from app.store.db import transaction
+
+        procedure = catalog.get("2.000635")
+        docs = tuple(dataclasses.replace(d, submitted=True) for d in checklist(procedure))
+        sex = "Nữ" if int(personal_id[3]) % 2 else "Nam"  # the ID's fourth digit encodes sex and century
+        applicant = ApplicantDraft(full_name=name, personal_id=personal_id, birth_date=date(1990, 1, 1), sex=sex,
+                                   address="Phường Hồng Gai, Quảng Ninh", phone="0912345678", email="")  # fmt: skip
+        draft = ReceptionDraft(procedure_code=procedure.code, applicant=applicant, documents=docs)
+        with transaction(self.factory) as session:
+            return receive_dossier(session, self.actor, catalog, load_calendar(session), draft, NOW)[0]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import UserFacingError
 from app.services.context import Actor, Role
@@ -71,3 +72,22 @@ def login(session: Session, username: str, password: str, device_id: str, now: d
         unit_code=office.unit_code,
         office_name=office.name,
     )
+
+
+def attempt_login(factory: sessionmaker[Session] | Callable[[], Session], attempt: Callable[[Session], Actor]) -> Actor:
+    """Run ``attempt(session)`` in its own transaction; a refused login still commits.
+
+    The failure count and lock-out that :func:`login` (and the offline login) write must survive
+    the refusal, or the lock-out after repeated wrong passwords never takes effect.
+
+    Raises:
+        LoginError: as raised by ``attempt``, after its bookkeeping was committed.
+    """
+    refused: LoginError | None = None
+    with factory() as session:
+        with session.begin():
+            try:
+                return attempt(session)
+            except LoginError as exc:
+                refused = exc
+        raise refused

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.events import EventType
@@ -23,11 +24,22 @@ def _dt(value: str | None) -> datetime | None:
 
 
 def apply_event(session: Session, event: Event) -> Dossier | None:
-    """Fold ``event`` into the dossier state (creating it for a decision at reception)."""
-    kind = EventType(event.type)
+    """Fold ``event`` into the dossier state (creating it for a decision at reception).
+
+    Events pulled from other counters come through here too, so folding is idempotent: a
+    reception decision for a dossier that exists already changes nothing, and an event type
+    this version does not know (written by a newer one) stays in the log unfolded.
+    """
+    try:
+        kind = EventType(event.type)
+    except ValueError:
+        return None
     p: dict[str, Any] = event.payload
     if kind is EventType.FORM_PRINTED:
         return None
+    existing = session.scalars(select(Dossier).where(Dossier.uid == event.dossier_uid)).first()
+    if existing is not None:
+        return existing
     status = {
         EventType.RECEIVED: DossierStatus.RECEIVED,
         EventType.SUPPLEMENT_REQUESTED: DossierStatus.SUPPLEMENT_REQUESTED,

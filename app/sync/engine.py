@@ -1,0 +1,428 @@
+"""One sync pass with the central server: reserve codes, push the outbox, pull the office's feed.
+
+Every step commits what it learnt in one SQLite transaction per server answer, so a crash or a
+lost answer at any point leaves a state from which the next pass simply goes on:
+
+* a code reservation is written (with its request id) before it is sent and resent unchanged
+  until answered;
+* the outbox goes up in device_seq order, ≤ 500 events a request; all results of one answer are
+  recorded together (accepted / duplicate / flagged → row removed, rejected → row kept as
+  rejected with the reason, never retried and never in the way of later events);
+* the feed comes down page by page; a page's events are inserted if unknown, folded by
+  app.store.projection, and the cursor saved, in one transaction.
+
+Failures back off exponentially with jitter; the next attempt time is stored, so a restart does
+not hammer a server that is down.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pydantic
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.events import new_id
+from app.errors import UserFacingError
+from app.store.models import CodeRequest, Device, Event, Outbox, OutboxState
+from app.store.projection import apply_event
+from app.sync import codes, wire
+from app.sync.state import as_utc_naive, note_server_time, require_state, utc_now
+from app.sync.transport import AuthRequiredError, OfflineError, ProtocolError, RateLimitedError, Transport
+
+log = logging.getLogger(__name__)
+
+SessionSource = Callable[[], Session]
+
+BACKOFF_BASE_S = 5.0
+BACKOFF_CAP_S = 300.0
+RESERVE_DAYS = 5  # working days ahead
+RESERVE_SIZE = 200  # numbers per day and request
+RESERVE_LOW_WATER = 50  # ask for more when fewer than this are left for a day
+MAX_PAGES_PER_PASS = 10_000  # a runaway feed cannot spin forever
+
+REMOTE = "remote"
+UNAPPLIED = "unapplied"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one pass did. ``error`` is the Vietnamese message of the failure that ended it."""
+
+    skipped: bool = False
+    pushed: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    flagged: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    applied: int = 0
+    reserved: int = 0
+    error: str = ""
+    offline: bool = False
+    auth_required: bool = False
+    server_time: datetime | None = None
+    retry_at: datetime | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.skipped and not self.error
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What a pass has done so far (kept when it fails halfway, for the report)."""
+
+    pushed: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    flagged: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    applied: int = 0
+    reserved: int = 0
+    server_time: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def report(self, **extra: Any) -> SyncReport:
+        return SyncReport(
+            pushed=self.pushed, accepted=self.accepted, duplicate=self.duplicate, flagged=self.flagged,
+            rejected=self.rejected, pulled=self.pulled, applied=self.applied, reserved=self.reserved,
+            server_time=self.server_time, notes=tuple(self.notes), **extra,
+        )  # fmt: skip
+
+
+def backoff_delay(failures: int, rng: Callable[[], float] = random.random) -> float:
+    """Seconds to wait after ``failures`` consecutive failures: exponential, capped, jittered
+    (between half and all of the step, so many counters coming back at once spread out)."""
+    step = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2.0 ** min(30, max(0, failures - 1)))
+    return step * (0.5 + 0.5 * rng())
+
+
+def _naive_local(value: datetime) -> datetime:
+    # occurred_at is the office's naive local time on the wire; tolerate an aware value.
+    return value if value.tzinfo is None else value.astimezone().replace(tzinfo=None)
+
+
+def event_to_wire(event: Event) -> wire.EventWire:
+    return wire.EventWire(
+        id=event.id, device_id=event.device_id, device_seq=event.device_seq, type=event.type,
+        dossier_uid=event.dossier_uid, base_version=event.base_version, officer_id=event.officer_id,
+        officer_name=event.officer_name, occurred_at=event.occurred_at, hlc=event.hlc, payload=event.payload,
+    )  # fmt: skip
+
+
+class SyncEngine:
+    """Sync of one enrolled device. Not thread-safe by itself except :meth:`poll`, which may run
+    beside :meth:`run_once` (its page is dropped if the cursor moved meanwhile)."""
+
+    def __init__(
+        self,
+        factory: SessionSource,
+        transport: Transport,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        local_today: Callable[[], date] = date.today,
+        working_day: Callable[[date], bool] = lambda _d: True,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        """Args:
+        factory: new sessions on the local store.
+        transport: the authenticated client (its device id is this PC's).
+        clock: now in naive UTC; local_today: the office's date; working_day: calendar test.
+        rng: jitter source in [0, 1).
+        """
+        self._factory = factory
+        self._transport = transport
+        self._clock = clock
+        self._today = local_today
+        self._working_day = working_day
+        self._rng = rng
+        self.reference_changed = False  # set when the feed says reference data changed
+
+    @property
+    def device_id(self) -> str:
+        return self._transport.device_id
+
+    def _tx(self) -> _Tx:
+        return _Tx(self._factory())
+
+    # --- the pass ---------------------------------------------------------------------------
+
+    def run_once(self, *, force: bool = False) -> SyncReport:
+        """Reserve codes, push, pull. Skips (``skipped``) while backing off unless ``force``."""
+        with self._tx() as s:
+            state = require_state(s)
+            if not force and state.next_retry_at is not None and state.next_retry_at > self._clock():
+                return SyncReport(skipped=True, retry_at=state.next_retry_at)
+            state.last_attempt_at = self._clock()
+        tally = _Tally()
+        try:
+            self._reserve_ahead(tally)
+            self._push_all(tally)
+            self._pull_all(tally)
+        except UserFacingError as exc:
+            return self._failed(tally, exc)
+        with self._tx() as s:
+            state = require_state(s)
+            state.last_success_at = self._clock()
+            state.consecutive_failures = 0
+            state.next_retry_at = None
+            state.last_error = ""
+        return tally.report()
+
+    def _failed(self, tally: _Tally, exc: UserFacingError) -> SyncReport:
+        with self._tx() as s:
+            state = require_state(s)
+            state.consecutive_failures += 1
+            delay = backoff_delay(state.consecutive_failures, self._rng)
+            if isinstance(exc, RateLimitedError):
+                delay = max(delay, exc.retry_after_s)
+            state.next_retry_at = self._clock() + timedelta(seconds=delay)
+            state.last_error = exc.message
+            retry_at = state.next_retry_at
+        log.info("sync pass failed (%s); next attempt at %s UTC", exc.message, retry_at)
+        return tally.report(
+            error=exc.message, offline=isinstance(exc, OfflineError),
+            auth_required=isinstance(exc, AuthRequiredError), retry_at=retry_at,
+        )  # fmt: skip
+
+    def _note_server(self, s: Session, server_time: datetime) -> None:
+        note_server_time(require_state(s), server_time, self._clock())
+
+    # --- codes ------------------------------------------------------------------------------
+
+    def _days_ahead(self) -> list[date]:
+        today = self._today()
+        days = [d for d in (today + timedelta(days=n) for n in range(31)) if self._working_day(d)]
+        return days[:RESERVE_DAYS] or [today]
+
+    def _reserve_ahead(self, tally: _Tally) -> None:
+        """Codes are topped up before pushing; only a lost connection or session stops the pass
+        here (a refused reservation is dropped and asked afresh next time; the fallback
+        partition covers the gap)."""
+        try:
+            self._reserve(tally)
+        except (OfflineError, AuthRequiredError, RateLimitedError):
+            raise
+        except UserFacingError as exc:
+            log.warning("code reservation refused: %s", exc.message)
+            with self._tx() as s:
+                for request in s.scalars(select(CodeRequest).where(CodeRequest.done.is_(False))):
+                    request.done = True
+            tally.notes.append(f"codes: {exc.message}")
+
+    def _reserve(self, tally: _Tally) -> None:
+        """Top up code blocks; a request is stored before it is sent and reused until answered."""
+        with self._tx() as s:
+            unit = self._unit(s)
+            pending = s.scalars(select(CodeRequest).where(CodeRequest.done.is_(False))).first()
+            if pending is not None and min(pending.days) < self._today().isoformat():
+                pending.done = True  # asked for a day that has passed: ask afresh
+                pending = None
+            if pending is None:
+                days = self._days_ahead()
+                left = codes.server_numbers_left(s, unit, days)
+                short = [d for d in days if left[d] < RESERVE_LOW_WATER]
+                if not short:
+                    return
+                pending = CodeRequest(request_id=new_id(), days=[d.isoformat() for d in short], size=RESERVE_SIZE,
+                                      created_at=self._clock())  # fmt: skip
+                s.add(pending)
+            request_id, days_text, size = pending.request_id, list(pending.days), pending.size
+        answer = self._transport.reserve(request_id, [date.fromisoformat(d) for d in days_text], size)
+        with self._tx() as s:
+            tally.reserved += codes.add_server_blocks(s, self._unit(s), list(answer.blocks), request_id)
+            request = s.get(CodeRequest, request_id)
+            if request is not None:
+                request.done = True
+
+    def _unit(self, s: Session) -> str:
+        device = s.get(Device, self.device_id)
+        if device is None:
+            raise RuntimeError(f"device {self.device_id} is not in the local store")
+        return device.unit_code
+
+    # --- push -------------------------------------------------------------------------------
+
+    def _next_batch(self) -> list[wire.EventWire]:
+        """The next ≤ 500 pending events; one that cannot be put on the wire is set aside."""
+        with self._tx() as s:
+            rows = s.execute(
+                select(Outbox, Event)
+                .join(Event, Event.id == Outbox.event_id)
+                .where(Outbox.state == OutboxState.PENDING)
+                .order_by(Outbox.device_seq)
+                .limit(wire.MAX_PUSH_BATCH)
+            ).all()
+            batch: list[wire.EventWire] = []
+            now = self._clock()
+            for outbox, event in rows:
+                try:
+                    batch.append(event_to_wire(event))
+                except pydantic.ValidationError as exc:
+                    log.error("event %s cannot be sent: %s", event.id, exc)
+                    outbox.state = OutboxState.REJECTED
+                    outbox.last_error = f"Sự kiện không hợp lệ, không gửi được ({exc.error_count()} lỗi dữ liệu)."
+                    event.sync_status = "rejected"
+                    continue
+                outbox.attempts += 1
+                outbox.last_attempt_at = now
+            return batch
+
+    def _push_all(self, tally: _Tally) -> None:
+        while batch := self._next_batch():
+            try:
+                answer = self._transport.push(batch)
+            except UserFacingError as exc:
+                with self._tx() as s:
+                    for e in batch:
+                        row = s.get(Outbox, e.id)
+                        if row is not None:
+                            row.last_error = exc.message
+                raise
+            self._record_results(tally, answer)
+
+    def _record_results(self, tally: _Tally, answer: wire.PushResponse) -> None:
+        """All results of one answer in one transaction."""
+        with self._tx() as s:
+            now = self._clock()
+            for result in answer.results:
+                setattr(tally, result.status, getattr(tally, result.status) + 1)
+                event, row = s.get(Event, result.event_id), s.get(Outbox, result.event_id)
+                if event is not None:
+                    event.sync_status, event.synced_at = result.status, now
+                    event.conflict_ids = list(result.conflict_ids)
+                if row is None:
+                    continue
+                if result.status == "rejected":
+                    row.state = OutboxState.REJECTED
+                    row.last_error = result.reason or "Máy chủ từ chối sự kiện này."
+                else:
+                    s.delete(row)
+            self._note_server(s, answer.server_time)
+        tally.pushed += len(answer.results)
+        tally.server_time = answer.server_time
+
+    # --- pull -------------------------------------------------------------------------------
+
+    def _cursor(self) -> str:
+        with self._tx() as s:
+            return require_state(s).pull_cursor
+
+    def _pull_all(self, tally: _Tally) -> None:
+        for _ in range(MAX_PAGES_PER_PASS):
+            cursor = self._cursor()
+            page = self._transport.pull(cursor, limit=wire.MAX_PUSH_BATCH)
+            self._apply_page(tally, cursor, page)
+            if not page.more:
+                return
+            if page.cursor == cursor:
+                raise ProtocolError(
+                    "Máy chủ trả trang đồng bộ không tiến lên (con trỏ không đổi). Hãy báo bộ phận CNTT."
+                )
+
+    def poll(self, wait: int) -> SyncReport:
+        """Long-poll the feed once (the server answers as soon as the office has a change).
+
+        May run beside :meth:`run_once`: if the cursor moved while waiting, the page is dropped
+        (its events come again with the ordinary pull, and inserting is idempotent anyway).
+        ``"more"`` in the notes: the feed has more pages, run a pass.
+        """
+        cursor = self._cursor()
+        page = self._transport.pull(cursor, limit=wire.MAX_PUSH_BATCH, wait=wait)
+        tally = _Tally()
+        self._apply_page(tally, cursor, page)
+        if page.more:
+            tally.notes.append("more")
+        return tally.report()
+
+    def _apply_page(self, tally: _Tally, cursor: str, page: wire.PullResponse) -> None:
+        """Insert and fold one page and save its cursor, in one transaction."""
+        applied = 0
+        with self._tx() as s:
+            state = require_state(s)
+            if state.pull_cursor != cursor:
+                tally.notes.append("stale page")
+                return
+            for change in page.changes:
+                if change.kind == "reference":
+                    self.reference_changed = True
+                if change.kind != "event" or change.event is None:
+                    continue
+                applied += self._insert_remote(s, change)
+            state.pull_cursor = page.cursor
+            self._note_server(s, page.server_time)
+        tally.pulled += len(page.changes)
+        tally.applied += applied
+        tally.server_time = page.server_time
+
+    def _insert_remote(self, s: Session, change: wire.Change) -> int:
+        """Insert one pulled event if unknown and fold it; 1 when it was new."""
+        e = change.event
+        assert e is not None
+        if s.get(Event, e.id) is not None:
+            return 0
+        clash = s.scalar(select(Event.id).where(Event.device_id == e.device_id, Event.device_seq == e.device_seq))
+        if clash is not None:
+            log.error("pulled event %s reuses device_seq %s of %s held by %s", e.id, e.device_seq, e.device_id, clash)
+            return 0
+        own = e.device_id == self.device_id
+        received = change.server_received_at
+        event = Event(
+            id=e.id, device_id=e.device_id, device_seq=e.device_seq, type=e.type, dossier_uid=e.dossier_uid,
+            base_version=e.base_version, officer_id=e.officer_id, officer_name=e.officer_name,
+            occurred_at=_naive_local(e.occurred_at), hlc=e.hlc, payload=dict(e.payload),
+            sync_status="accepted" if own else REMOTE, conflict_ids=[],
+            synced_at=as_utc_naive(received) if received is not None else self._clock(),
+        )  # fmt: skip
+        if own:
+            # This PC's own event it does not know: the database was restored from an older
+            # backup. Move the sequence and the clock past it so new events never collide.
+            device = s.get(Device, e.device_id)
+            if device is not None:
+                device.last_seq = max(device.last_seq, e.device_seq)
+                device.last_hlc = max(device.last_hlc, e.hlc)
+        s.add(event)
+        try:
+            with s.begin_nested():
+                apply_event(s, event)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # A payload this version cannot fold: keep the event, mark it, go on with the page.
+            log.error("pulled event %s (%s) could not be applied: %r", e.id, e.type, exc)
+            event.sync_status = UNAPPLIED
+        return 1
+
+    # --- the outbox screen's actions -----------------------------------------------------------
+
+    def retry_now(self) -> None:
+        """Forget the back-off so the next pass runs at once (Retry on the outbox screen)."""
+        with self._tx() as s:
+            require_state(s).next_retry_at = None
+
+
+class _Tx:
+    """``with`` block: a session in a transaction, committed on success, closed always."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def __enter__(self) -> Session:
+        self._session.begin()
+        return self._session
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        try:
+            if kind is None:
+                self._session.commit()
+            else:
+                self._session.rollback()
+        finally:
+            self._session.close()

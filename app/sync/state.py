@@ -1,0 +1,117 @@
+"""This PC's sync state: enrolled or standalone, server clock, and what the status bar shows."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.store.models import Outbox, OutboxState, SyncState
+
+STATE_ID = 1
+CLOCK_WARNING = timedelta(minutes=2)
+
+
+def utc_now() -> datetime:
+    """Now in UTC, naive (how sync times are stored)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def as_utc_naive(value: datetime) -> datetime:
+    """A wire datetime (aware) as naive UTC; a naive one is taken as UTC already."""
+    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+
+
+def sync_state(session: Session) -> SyncState | None:
+    """The enrolled device's state row, or None in standalone mode."""
+    state = session.get(SyncState, STATE_ID)
+    return state if state is not None and state.enrolled else None
+
+
+def require_state(session: Session) -> SyncState:
+    state = sync_state(session)
+    if state is None:
+        raise RuntimeError("this PC is not enrolled with a central server")
+    return state
+
+
+def note_server_time(state: SyncState, server_time: datetime, local_utc: datetime) -> None:
+    """Remember the server's clock: the latest time seen (never goes back) and the offset."""
+    server = as_utc_naive(server_time)
+    if state.last_server_time is None or server > state.last_server_time:
+        state.last_server_time = server
+    state.clock_offset_s = (server - local_utc).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """What start-up needs to know before the full store opens."""
+
+    server_url: str
+    device_id: str
+
+
+def read_enrolment(path: Path) -> Enrolment | None:
+    """Whether the database at ``path`` belongs to an enrolled PC, read with ``sqlite3``.
+
+    Used before the SQLAlchemy store is open (login dialog); None for standalone, a missing
+    file or a schema without sync tables.
+    """
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(path, timeout=5)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute(
+            "SELECT s.server_url, d.id FROM sync_state s, device d WHERE s.id = ? AND s.enrolled"
+            " ORDER BY d.rowid LIMIT 1",
+            (STATE_ID,),
+        ).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return None if row is None else Enrolment(str(row[0]), str(row[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the status bar and the outbox screen show. Times are naive UTC."""
+
+    enrolled: bool
+    pending: int
+    rejected: int
+    last_success_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    last_error: str = ""
+    consecutive_failures: int = 0
+    next_retry_at: datetime | None = None
+    clock_offset_s: float = 0.0
+    server_url: str = ""
+
+    @property
+    def clock_off(self) -> bool:
+        """Whether the PC clock differs from the server's by more than two minutes."""
+        return self.enrolled and abs(self.clock_offset_s) > CLOCK_WARNING.total_seconds()
+
+
+def read_status(session: Session) -> SyncStatus:
+    """Counts and times for the status bar; in standalone mode only the counts."""
+    counts: dict[str, int] = {
+        state: n for state, n in session.execute(select(Outbox.state, func.count()).group_by(Outbox.state))
+    }
+    pending = sum(n for state, n in counts.items() if state != OutboxState.REJECTED)
+    rejected = counts.get(OutboxState.REJECTED, 0)
+    state = sync_state(session)
+    if state is None:
+        return SyncStatus(False, pending, rejected)
+    return SyncStatus(
+        True, pending, rejected, state.last_success_at, state.last_attempt_at, state.last_error,
+        state.consecutive_failures, state.next_retry_at, state.clock_offset_s, state.server_url,
+    )  # fmt: skip
