@@ -18,6 +18,8 @@ from app.services.context import Actor
 from app.services.drafts import Changes, DossierSummary, ReceptionDraft
 from app.services.recorder import record
 from app.store.models import CodeSequence, Dossier, RegisterSequence
+from app.sync.codes import take_number
+from app.sync.state import sync_state
 from app.text import nfc
 
 
@@ -58,9 +60,16 @@ def _validated(draft: ReceptionDraft, today: date) -> tuple[ApplicantDraft, dict
 def _next_number(session: Session, unit_code: str, day: date) -> int:
     """Take the day's next dossier number in the current transaction.
 
-    The counter row and the dossier commit together, so a crash either keeps both or neither;
-    the max over existing codes guards against a counter row restored from an older backup.
+    Standalone PC: a local counter per unit and day. The counter row and the dossier commit
+    together, so a crash either keeps both or neither; the max over existing codes guards
+    against a counter row restored from an older backup. PC enrolled with a central server: the
+    number comes from the blocks the server issued, then from the device's own fallback
+    partition (app.sync.codes), so counters of one unit never print the same code.
     """
+    state = sync_state(session)
+    if state is not None:
+        assert state.device_slot is not None
+        return take_number(session, unit_code, day, state.device_slot)
     seq = session.get(CodeSequence, (unit_code, day), with_for_update=True)
     if seq is None:
         seq = CodeSequence(unit_code=unit_code, day=day, last=0)
