@@ -1,0 +1,381 @@
+"""Sync routes: push, pull (long-poll), dossier code blocks, conflicts, attachments.
+
+Every route first commits the session ``require_principal`` used, so no database transaction
+(and, on PostgreSQL, no transaction id that would hold back every reader's pull horizon) stays
+open while a body uploads or a pull waits. Database work runs in the thread pool; a waiting
+pull holds neither a thread nor a connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.sync.wire import (
+    MAX_PULL_PAGE,
+    AttachmentComplete,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    ReserveRequest,
+    ReserveResponse,
+)
+from server.api.errors import responses
+from server.context import ServerContext
+from server.deps import Context, CurrentPrincipal, DbSession, Principal, check_device, require_role
+from server.errors import ApiError, forbidden, not_found
+from server.repositories import identity
+from server.sync import attachments, codes, conflicts, feed
+from server.sync.devices import record_pull
+from server.sync.push import BatchError, Pusher, PushOutcome, parse_batch, push
+from server.sync.runtime import SyncRuntime
+
+_JSON = "application/json"
+PUSH_BODY_MAX = 64 * 1024 * 1024
+SHA256_PATH = Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, lower-case hex")
+UUID_PATH = Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_runtime_lock = threading.Lock()
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    runtime: SyncRuntime | None = getattr(app.state, "sync", None)
+    if runtime is not None:
+        runtime.close()
+
+
+router = APIRouter(tags=["sync"], lifespan=_lifespan)
+
+
+def get_runtime(request: Request) -> SyncRuntime:
+    """The process's :class:`SyncRuntime` (``app.state.sync``), created on first use."""
+    state = request.app.state
+    runtime: SyncRuntime | None = getattr(state, "sync", None)
+    if runtime is None:
+        with _runtime_lock:
+            runtime = getattr(state, "sync", None)
+            if runtime is None:
+                ctx: ServerContext = state.ctx
+                runtime = SyncRuntime(ctx.engine, ctx.settings.data_dir)
+                state.sync = runtime
+    return runtime
+
+
+Runtime = Annotated[SyncRuntime, Depends(get_runtime)]
+Supervisor = Annotated[Principal, Depends(require_role("supervisor", "admin"))]
+
+
+def _release(session: Session) -> None:
+    session.commit()
+    session.close()
+
+
+def _json_response(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(model.model_dump_json(), status_code=status, media_type=_JSON, headers=headers)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise ApiError(413, "too_large", "Dữ liệu gửi lên quá lớn.")
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > limit:
+            raise ApiError(413, "too_large", "Dữ liệu gửi lên quá lớn.")
+    return bytes(body)
+
+
+# --- push -----------------------------------------------------------------------------------
+
+
+def _push_body() -> dict[str, Any]:
+    # The body is read by hand (one bad event must not fail the batch) but documented as the
+    # wire model; its EventWire is in the components already (PullResponse uses it).
+    schema = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return {"requestBody": {"required": True, "content": {_JSON: {"schema": schema}}}}
+
+
+def _push(session: Session, ctx: ServerContext, principal: Principal, body: Any) -> tuple[PushOutcome, datetime]:
+    try:
+        batch = parse_batch(body)
+    except BatchError as exc:
+        raise ApiError(422, "invalid_batch", f"Lô sự kiện gửi lên không hợp lệ ({exc}).") from None
+    check_device(principal, batch.device_id)
+    device = identity.device(session, batch.device_id)
+    if device is None or device.unit_code != principal.unit_code or device.revoked_at is not None:
+        raise forbidden("device_mismatch", "Máy trạm này không thuộc đơn vị của tài khoản đăng nhập.")
+    now = ctx.clock()
+    pusher = Pusher(principal.unit_code, batch.device_id, device.slot, now, ctx.engine.dialect.name == "postgresql")
+    outcome = push(session, pusher, batch)
+    session.commit()
+    return outcome, now
+
+
+@router.post(
+    "/sync/push",
+    response_model=PushResponse,
+    responses=responses(401, 403, 413, 422),
+    openapi_extra=_push_body(),
+    summary="Push a batch of events (one result per event)",
+)
+async def push_events(
+    request: Request, principal: CurrentPrincipal, session: DbSession, ctx: Context, runtime: Runtime
+) -> Response:
+    """Store and apply a device's events: accepted, duplicate, flagged or rejected, each on its own.
+
+    A malformed event is answered ``rejected`` and the others go on; only a body that is not a
+    batch at all (or events without a usable id and sequence) is refused as a whole with 422.
+    """
+    await run_in_threadpool(_release, session)
+    raw = await _read_body(request, PUSH_BODY_MAX)
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise ApiError(422, "invalid_request", "Dữ liệu gửi lên không phải JSON hợp lệ.") from None
+    outcome, now = await run_in_threadpool(_push, session, ctx, principal, body)
+    if outcome.changed:
+        runtime.notifier.notify(principal.unit_code)
+    return _json_response(PushResponse(results=outcome.results, server_time=now))
+
+
+# --- pull -----------------------------------------------------------------------------------
+
+
+def _note_pull(ctx: ServerContext, principal: Principal) -> None:
+    with ctx.factory.begin() as session:
+        record_pull(session, principal.unit_code, principal.device_id, ctx.clock())
+
+
+@router.get("/sync/pull", response_model=PullResponse, responses=responses(400, 401))
+async def pull_changes(
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ctx: Context,
+    runtime: Runtime,
+    cursor: Annotated[str, Query(max_length=200, description="Opaque; empty for the beginning")] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_PAGE)] = 500,
+    wait: Annotated[float, Query(ge=0, le=3600, description="Long-poll seconds (capped by the server)")] = 0,
+) -> Response:
+    """The office's changes after ``cursor``; with ``wait`` the request waits for the next commit."""
+    await run_in_threadpool(_release, session)
+    postgres = ctx.engine.dialect.name == "postgresql"
+    try:
+        after = feed.decode_cursor(cursor, postgres)
+    except feed.CursorError:
+        raise ApiError(
+            400, "cursor_invalid", "Con trỏ đồng bộ không hợp lệ với máy chủ này; hãy đồng bộ lại từ đầu."
+        ) from None
+    wait = min(wait, float(ctx.settings.long_poll_max_seconds))
+    if wait > 0:
+        runtime.ensure_listener()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    fast_until = 0.0
+    with runtime.notifier.subscribe(principal.unit_code) as waiter:
+        while True:
+            page = await run_in_threadpool(feed.read, ctx.engine, principal.unit_code, after, limit)
+            now = loop.time()
+            if page.changes or now >= deadline or await request.is_disconnected():
+                break
+            # Woken but nothing readable yet: an older transaction is still open (PostgreSQL
+            # horizon) and its commit may not notify, so look again soon for a while.
+            tick = 0.2 if now < fast_until else 5.0
+            if await waiter.wait(min(deadline - now, tick)):
+                fast_until = loop.time() + 3.0
+    if runtime.pull_due(principal.device_id):
+        await run_in_threadpool(_note_pull, ctx, principal)
+    answer = PullResponse(
+        changes=page.changes,
+        cursor=feed.encode_cursor(page.position, postgres),
+        more=page.more,
+        server_time=ctx.clock(),
+    )
+    return _json_response(answer)
+
+
+# --- dossier codes --------------------------------------------------------------------------
+
+
+@router.post("/codes/reserve", response_model=ReserveResponse, responses=responses(401, 403, 409, 422))
+def reserve_codes(
+    body: ReserveRequest, principal: CurrentPrincipal, session: DbSession, ctx: Context
+) -> ReserveResponse:
+    """Blocks of dossier numbers for the caller's device, per day; idempotent by ``request_id``."""
+    check_device(principal, body.device_id)
+    try:
+        return codes.reserve(session, principal.unit_code, body, ctx.clock())
+    except codes.RequestReusedError:
+        raise ApiError(409, "request_reused", "Mã yêu cầu cấp số đã được một máy trạm khác dùng.") from None
+
+
+# --- conflicts ------------------------------------------------------------------------------
+
+
+@router.get("/conflicts", response_model=conflicts.ConflictList, responses=responses(401, 403))
+def list_conflicts(
+    principal: Supervisor,
+    session: DbSession,
+    state: Literal["open", "resolved", "all"] = "open",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> conflicts.ConflictList:
+    """The office's conflicts (supervisor or admin)."""
+    return conflicts.list_conflicts(session, principal.unit_code, state, limit)
+
+
+@router.post(
+    "/conflicts/{conflict_id}/resolve",
+    response_model=conflicts.ConflictOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def resolve_conflict(
+    conflict_id: Annotated[str, UUID_PATH],
+    body: conflicts.ResolveRequest,
+    principal: Supervisor,
+    session: DbSession,
+    ctx: Context,
+    runtime: Runtime,
+) -> conflicts.ConflictOut:
+    """Record a supervisor's resolution; it reaches every counter as a ``conflict.resolved`` event."""
+    try:
+        result = conflicts.resolve(
+            session, principal.unit_code, conflict_id, principal.officer_id, body.resolution, ctx.clock()
+        )
+    except conflicts.AlreadyResolvedError:
+        raise ApiError(409, "already_resolved", "Xung đột này đã được giải quyết với nội dung khác.") from None
+    if result is None:
+        raise not_found("Không tìm thấy xung đột này trong đơn vị.")
+    out, written = result
+    session.commit()
+    if written:
+        runtime.notifier.notify(principal.unit_code)
+    return out
+
+
+# --- attachments ----------------------------------------------------------------------------
+
+
+class AttachmentInfo(BaseModel):
+    """A verified attachment."""
+
+    sha256: str
+    size: int
+
+
+def _upload_headers(offset: int) -> dict[str, str]:
+    return {"Upload-Offset": str(offset)}
+
+
+@router.head("/attachments/{sha256}", responses={**responses(401, 404), 200: {"description": "Upload-Offset header"}})
+def attachment_offset(
+    sha256: Annotated[str, SHA256_PATH], principal: CurrentPrincipal, session: DbSession, runtime: Runtime
+) -> Response:
+    """``Upload-Offset``: bytes the server holds (the size once complete, with ``Upload-Complete: 1``)."""
+    found = attachments.state(session, runtime.attachments, principal.unit_code, sha256)
+    if found is None:
+        raise not_found("Máy chủ chưa có tệp này.")
+    headers = _upload_headers(found.offset) | {"Upload-Complete": "1" if found.complete else "0"}
+    return Response(status_code=200, headers=headers)
+
+
+def _upload_error(exc: attachments.UploadError) -> ApiError:
+    match exc.code:
+        case "offset_mismatch":
+            message = "Vị trí tải lên không khớp với dữ liệu máy chủ đang có; hãy hỏi lại vị trí rồi gửi tiếp."
+            return ApiError(409, "offset_mismatch", message, headers=_upload_headers(exc.offset))
+        case "complete":
+            return ApiError(409, "already_complete", "Tệp đã được tải lên đầy đủ.", headers=_upload_headers(exc.offset))
+        case "too_large":
+            return ApiError(413, "too_large", "Đoạn tệp hoặc tệp quá lớn (mỗi đoạn tối đa 4 MiB).")
+        case "size_mismatch":
+            return ApiError(422, "size_mismatch", "Kích thước tệp không khớp với tệp máy chủ đã có.")
+        case _:
+            return ApiError(422, "hash_mismatch", "Tệp tải lên không khớp mã băm SHA-256; hãy tải lại từ đầu.")
+
+
+@router.patch(
+    "/attachments/{sha256}",
+    status_code=204,
+    responses={**responses(401, 409, 413, 422), 204: {"description": "Chunk stored; new Upload-Offset header"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def attachment_chunk(
+    sha256: Annotated[str, SHA256_PATH],
+    request: Request,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ctx: Context,
+    runtime: Runtime,
+    upload_offset: Annotated[int, Header(ge=0, alias="Upload-Offset")],
+) -> Response:
+    """Append one chunk (≤ 4 MiB) at ``Upload-Offset``; answers the new offset."""
+    await run_in_threadpool(_release, session)
+    chunk = await _read_body(request, attachments.CHUNK_MAX)
+    try:
+        offset = await run_in_threadpool(
+            attachments.append,
+            session,
+            runtime.attachments,
+            principal.unit_code,
+            sha256,
+            upload_offset,
+            chunk,
+            principal.officer_id,
+            ctx.clock(),
+        )
+    except attachments.UploadError as exc:
+        raise _upload_error(exc) from None
+    return Response(status_code=204, headers=_upload_headers(offset))
+
+
+@router.post("/attachments/{sha256}/complete", response_model=AttachmentInfo, responses=responses(401, 404, 409, 422))
+def attachment_complete(
+    sha256: Annotated[str, SHA256_PATH],
+    body: AttachmentComplete,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ctx: Context,
+    runtime: Runtime,
+) -> AttachmentInfo:
+    """Hash the whole upload; keep it only if it matches its name (else 422 and it is dropped)."""
+    try:
+        size = attachments.complete(session, runtime.attachments, principal.unit_code, sha256, body.size, ctx.clock())
+    except attachments.UploadError as exc:
+        raise _upload_error(exc) from None
+    if size is None:
+        raise not_found("Máy chủ chưa có tệp này.")
+    return AttachmentInfo(sha256=sha256, size=size)
+
+
+@router.get(
+    "/attachments/{sha256}",
+    response_class=FileResponse,
+    responses={**responses(401, 404), 200: {"content": {"application/octet-stream": {}}}},
+)
+def attachment_download(
+    sha256: Annotated[str, SHA256_PATH], principal: CurrentPrincipal, session: DbSession, runtime: Runtime
+) -> FileResponse:
+    """The verified file (only to its own office)."""
+    path = attachments.download_path(session, runtime.attachments, principal.unit_code, sha256)
+    if path is None:
+        raise not_found("Máy chủ chưa có tệp này.")
+    return FileResponse(path, media_type="application/octet-stream", filename=sha256)

@@ -1,0 +1,228 @@
+"""Tables of the sync server: events, dossier state, change feed, code blocks, conflicts, attachments.
+
+The schema itself is created by Alembic (server/migrations/versions/0002_sync.py); these
+mappings must stay in step with it (tests/server/test_sync_schema.py compares them).
+
+On PostgreSQL the change feed also has ``txid xid8 DEFAULT pg_current_xact_id()``; it is not
+mapped here (SQLite has no such column) and is read with plain SQL in :mod:`server.sync.feed`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.db import Base
+from server.models import UtcDateTime
+
+# JSONB on PostgreSQL (smaller, indexable), JSON text elsewhere.
+JsonType = JSON().with_variant(postgresql.JSONB(), "postgresql")
+# A bigserial on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the auto-incrementing rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Ids are canonical UUID text, as in the identity tables (server/models.py).
+UuidStr = String(36)
+
+
+class ServerEvent(Base):
+    """One event as pushed by a device (accepted or flagged), with the result it got.
+
+    A resend of the same event returns the stored result (``status``, ``reason``,
+    ``conflict_ids``) instead of applying it again.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True)
+    device_id: Mapped[str] = mapped_column(UuidStr)
+    device_seq: Mapped[int] = mapped_column(BigInteger)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    type: Mapped[str] = mapped_column(String(50))
+    dossier_uid: Mapped[str] = mapped_column(UuidStr)
+    base_version: Mapped[int] = mapped_column(Integer, default=0)
+    officer_id: Mapped[str] = mapped_column(UuidStr)
+    officer_name: Mapped[str] = mapped_column(String(200))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    hlc: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    server_received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(10))  # accepted | flagged
+    reason: Mapped[str] = mapped_column(Text, default="")
+    conflict_ids: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+
+    __table_args__ = (
+        UniqueConstraint("device_id", "device_seq", name="uq_events_device_seq"),
+        Index("ix_events_unit_dossier", "unit_code", "dossier_uid"),
+    )
+
+
+class RejectedEvent(Base):
+    """An event refused for good (malformed, unknown type, other unit, sequence reused).
+
+    Kept apart from :class:`ServerEvent` because its ``(device_id, device_seq)`` may collide with
+    an accepted event; kept at all so that a resend gets the same answer and support can see it.
+    """
+
+    __tablename__ = "rejected_events"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True)
+    device_id: Mapped[str] = mapped_column(UuidStr, index=True)
+    device_seq: Mapped[int] = mapped_column(BigInteger)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    code: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    body: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class ServerDossier(Base):
+    """The server's state of one dossier, folded from its accepted and flagged events.
+
+    ``code`` is unique per unit; a second dossier that arrives with a code already held keeps
+    its printed code in ``printed_code`` (never renumbered), has ``code`` NULL and a conflict.
+    """
+
+    __tablename__ = "dossiers"
+
+    uid: Mapped[str] = mapped_column(UuidStr, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str | None] = mapped_column(String(40), default=None)
+    printed_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    status: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    procedure_code: Mapped[str] = mapped_column(String(40))
+    procedure_name: Mapped[str] = mapped_column(Text)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    personal_id: Mapped[str] = mapped_column(String(20), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    received_day: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    device_id: Mapped[str] = mapped_column(UuidStr)
+    officer_id: Mapped[str] = mapped_column(UuidStr)
+    first_event_id: Mapped[str] = mapped_column(UuidStr)
+    last_event_id: Mapped[str] = mapped_column(UuidStr)
+    last_hlc: Mapped[str] = mapped_column(String(60))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("unit_code", "code", name="uq_dossiers_unit_code"),
+        Index("ix_dossiers_duplicate_probe", "unit_code", "personal_id", "procedure_code", "received_day"),
+    )
+
+
+class ChangeRow(Base):
+    """One entry of an office's change feed (pull); written in the transaction of its event."""
+
+    __tablename__ = "change_feed"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str | None] = mapped_column(UuidStr, default=None)
+    kind: Mapped[str] = mapped_column(String(30))
+
+    # PostgreSQL reads by (unit_code, txid, id): that index is created by the migration.
+    __table_args__ = (Index("ix_change_feed_unit_id", "unit_code", "id"), {"sqlite_autoincrement": True})
+
+
+class CodeCounter(Base):
+    """Last server-issued dossier number per unit and day; locked while a block is cut."""
+
+    __tablename__ = "code_counters"
+
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CodeBlockRow(Base):
+    """A block of dossier numbers issued to one device for one unit and day."""
+
+    __tablename__ = "code_blocks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date] = mapped_column(Date)
+    device_id: Mapped[str] = mapped_column(UuidStr)
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+    request_id: Mapped[str] = mapped_column(UuidStr)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("request_id", "day", name="uq_code_blocks_request_day"),
+        UniqueConstraint("unit_code", "day", "first", name="uq_code_blocks_unit_day_first"),
+        Index("ix_code_blocks_device_day", "device_id", "day"),
+    )
+
+
+class Conflict(Base):
+    """Something a supervisor must look at; resolving it writes a ``conflict.resolved`` event."""
+
+    __tablename__ = "conflicts"
+
+    id: Mapped[str] = mapped_column(UuidStr, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40))
+    dossier_uid: Mapped[str] = mapped_column(UuidStr)
+    event_ids: Mapped[list[str]] = mapped_column(JsonType)
+    details: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    resolution: Mapped[str | None] = mapped_column(Text, default=None)
+    resolved_by: Mapped[str | None] = mapped_column(UuidStr, default=None)
+    resolution_event_id: Mapped[str | None] = mapped_column(UuidStr, default=None)
+
+    __table_args__ = (Index("ix_conflicts_unit_open", "unit_code", "resolved_at", "opened_at"),)
+
+
+class Attachment(Base):
+    """A file named by its SHA-256, owned by one unit; ``complete`` once the hash was verified.
+
+    The key is (unit, hash) rather than the hash alone: knowing a hash must not reveal that
+    another office holds the file, and each office uploads (and may delete) its own copy.
+    """
+
+    __tablename__ = "attachments"
+
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    stored_path: Mapped[str] = mapped_column(Text)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_by: Mapped[str] = mapped_column(UuidStr)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class DeviceSync(Base):
+    """What the server knows of a device's sync: last push, last pull, highest sequence pushed.
+
+    (``devices.last_seen_at`` of the identity tables is the last contact of any kind.) The
+    server's own pseudo-device per unit, which writes ``conflict.resolved`` events, keeps its
+    sequence and clock here too.
+    """
+
+    __tablename__ = "device_sync"
+
+    device_id: Mapped[str] = mapped_column(UuidStr, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(20), index=True)
+    last_push_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    last_pull_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    max_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hlc: Mapped[str] = mapped_column(String(60), default="")

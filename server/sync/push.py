@@ -1,0 +1,593 @@
+"""Push: store and apply a device's batch of events, one result per event, nothing blocking the rest.
+
+The batch is applied in the caller's transaction. The fast path folds the whole batch in one
+SAVEPOINT with bulk statements; if the database still refuses it (a constraint the checks did
+not foresee), the batch is replayed event by event, each in its own SAVEPOINT, and an event
+that cannot be stored is answered ``rejected`` instead of failing the others.
+
+Concurrency (PostgreSQL): the device's ``device_sync`` row is locked first, so two pushes of
+one device run one after the other; transaction-scoped advisory locks on each dossier code and
+on each (personal ID, procedure, day) make two devices that push the same code or the same
+applicant see each other's rows; dossier rows touched are locked ``FOR UPDATE``. On SQLite the
+first statement is a write, which takes the database's single write lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import and_, insert, or_, select, text, update
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.domain.codes import DossierCode
+from app.domain.events import EventType, new_id
+from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
+from app.sync.wire import MAX_PUSH_BATCH, PushResult, PushStatus, Uuid, fallback_range
+from server.sync.devices import record_push
+from server.sync.models import (
+    ChangeRow,
+    CodeBlockRow,
+    Conflict,
+    RejectedEvent,
+    ServerDossier,
+    ServerEvent,
+)
+from server.sync.validate import CheckedEvent, Decision, Rejection, check_event
+
+NOTIFY_CHANNEL = "motcua_sync"
+# A possible duplicate only concerns dossiers that took the paper folder.
+_HOLDS_PAPER = frozenset(
+    s for s in DossierStatus if s not in {DossierStatus.REFUSED, DossierStatus.SUPPLEMENT_REQUESTED}
+)
+_REVIEW = " Đã chuyển lãnh đạo xem xét."
+
+
+class BatchError(ValueError):
+    """The request as a whole is unusable (not one result can be given); answered 422."""
+
+
+class _Envelope(BaseModel):
+    # Events stay plain dicts here: each is validated on its own so one bad event is
+    # answered ``rejected`` instead of failing the whole batch (SYNC.md: no stuck queue).
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: Uuid
+    events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
+
+
+class _Key(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: Uuid
+    device_id: Uuid
+    device_seq: int = Field(ge=1)
+
+
+@dataclass(slots=True)
+class PushItem:
+    """One event of the batch: its identity, and its checked form or why it is refused."""
+
+    raw: dict[str, Any]
+    id: str
+    seq: int
+    checked: CheckedEvent | None = None
+    rejection: Rejection | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PushBatch:
+    """A parsed ``PushRequest``: device and events in strictly increasing ``device_seq``."""
+
+    device_id: str
+    items: list[PushItem]
+
+
+def parse_batch(body: Any) -> PushBatch:
+    """Parse a ``PushRequest`` body leniently: only the envelope and event ids must be right.
+
+    Raises:
+        BatchError: Not a batch, an event without a usable id or sequence, sequences not
+            strictly increasing, or an event of another device.
+    """
+    try:
+        envelope = _Envelope.model_validate(body)
+        keys = [_Key.model_validate(raw) for raw in envelope.events]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise BatchError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+    if any(k.device_id != envelope.device_id for k in keys):
+        raise BatchError("every event must come from the pushing device")
+    if any(b.device_seq <= a.device_seq for a, b in itertools.pairwise(keys)):
+        raise BatchError("events must be in strictly increasing device_seq order")
+    items = [PushItem(raw, k.id, k.device_seq) for raw, k in zip(envelope.events, keys, strict=True)]
+    return PushBatch(envelope.device_id, items)
+
+
+@dataclass(frozen=True, slots=True)
+class Pusher:
+    """Who pushes and when.
+
+    Attributes:
+        unit_code: The device's (and caller's) unit.
+        device_id: The pushing device.
+        slot: The device's slot 0…99 (its offline fallback partition of dossier numbers).
+        now: Server time, aware UTC.
+        postgres: Whether the database is PostgreSQL (locks, NOTIFY).
+    """
+
+    unit_code: str
+    device_id: str
+    slot: int
+    now: datetime
+    postgres: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PushOutcome:
+    """Results in batch order, and whether the office's change feed grew."""
+
+    results: list[PushResult]
+    changed: bool
+
+
+def push(session: Session, pusher: Pusher, batch: PushBatch) -> PushOutcome:
+    """Store and apply ``batch`` in ``session``'s transaction (the caller commits).
+
+    Returns:
+        One result per event, in order.
+    """
+    for item in batch.items:
+        try:
+            item.checked = check_event(item.raw, pusher.unit_code)
+        except Rejection as rejection:
+            item.rejection = rejection
+    record_push(session, pusher.unit_code, pusher.device_id, max(item.seq for item in batch.items), pusher.now)
+    try:
+        with session.begin_nested():
+            results = _apply(session, pusher, batch.items)
+    except (IntegrityError, DataError):
+        results = [_apply_alone(session, pusher, item) for item in batch.items]
+    changed = any(r.status in ("accepted", "flagged") for r in results)
+    if changed and pusher.postgres:
+        session.execute(
+            text("SELECT pg_notify(:channel, :unit)"), {"channel": NOTIFY_CHANNEL, "unit": pusher.unit_code}
+        )
+    return PushOutcome(results, changed)
+
+
+def _apply_alone(session: Session, pusher: Pusher, item: PushItem) -> PushResult:
+    """Slow path: one event in its own SAVEPOINT; retried once, then refused if still unstorable."""
+    for _attempt in range(2):
+        try:
+            with session.begin_nested():
+                return _apply(session, pusher, [item])[0]
+        except (IntegrityError, DataError) as exc:
+            error = exc
+    item.checked, item.rejection = (
+        None,
+        Rejection("store_failed", f"Máy chủ không lưu được sự kiện ({type(error.orig).__name__})."),
+    )
+    with session.begin_nested():
+        return _apply(session, pusher, [item])[0]
+
+
+def _rejected(event_id: str, reason: str) -> PushResult:
+    return PushResult(event_id=event_id, status="rejected", reason=reason)
+
+
+def _apply(session: Session, pusher: Pusher, items: Sequence[PushItem]) -> list[PushResult]:
+    ids = [item.id for item in items]
+    seqs = [item.seq for item in items]
+    stored = session.execute(
+        select(
+            ServerEvent.id, ServerEvent.device_id, ServerEvent.device_seq, ServerEvent.reason, ServerEvent.conflict_ids
+        ).where(
+            or_(
+                ServerEvent.id.in_(ids),
+                and_(ServerEvent.device_id == pusher.device_id, ServerEvent.device_seq.between(min(seqs), max(seqs))),
+            )
+        )
+    ).all()
+    by_id = {row.id: row for row in stored}
+    by_seq = {row.device_seq: row for row in stored if row.device_id == pusher.device_id}
+    refused_before = dict(
+        session.execute(select(RejectedEvent.id, RejectedEvent.reason).where(RejectedEvent.id.in_(ids))).all()
+    )
+
+    results: list[PushResult | None] = []
+    fresh: list[tuple[int, CheckedEvent]] = []
+    refusals: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for item in items:
+        old = by_id.get(item.id)
+        if old is not None:
+            if old.device_id == pusher.device_id and old.device_seq == item.seq:
+                results.append(
+                    PushResult(event_id=item.id, status="duplicate", reason=old.reason, conflict_ids=old.conflict_ids)
+                )
+            else:
+                results.append(_rejected(item.id, "Mã sự kiện đã được dùng cho một sự kiện khác."))
+            continue
+        if item.id in refused_before:
+            results.append(_rejected(item.id, refused_before[item.id]))
+            continue
+        if item.id in seen:
+            results.append(_rejected(item.id, "Mã sự kiện lặp lại trong cùng một lần gửi."))
+            continue
+        seen.add(item.id)
+        rejection = item.rejection
+        if item.seq in by_seq:
+            rejection = Rejection(
+                "seq_reused",
+                f"Số thứ tự {item.seq} của máy trạm đã được dùng cho một sự kiện khác; máy chủ không nhận.",
+            )
+        if rejection is not None or item.checked is None:
+            assert rejection is not None
+            refusals.append(_refusal_row(pusher, item, rejection))
+            results.append(_rejected(item.id, rejection.message))
+            continue
+        fresh.append((len(results), item.checked))
+        results.append(None)
+
+    if fresh:
+        folded = _Fold(session, pusher, [ev for _, ev in fresh]).run()
+        for (index, ev), (result, rejection) in zip(fresh, folded, strict=True):
+            results[index] = result
+            if rejection is not None:
+                refusals.append(
+                    _refusal_row(
+                        pusher, PushItem(ev.wire.model_dump(mode="json"), ev.wire.id, ev.wire.device_seq), rejection
+                    )
+                )
+    if refusals:
+        session.execute(insert(RejectedEvent), refusals)
+    return [r for r in results if r is not None]
+
+
+def _refusal_row(pusher: Pusher, item: PushItem, rejection: Rejection) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "device_id": pusher.device_id,
+        "device_seq": item.seq,
+        "unit_code": pusher.unit_code,
+        "received_at": pusher.now,
+        "code": rejection.code,
+        "reason": rejection.message,
+        "body": _json_safe(item.raw),
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    # A refused body is kept for support; strip what PostgreSQL JSONB cannot hold.
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {str(k).replace("\x00", ""): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def lock_keys(session: Session, keys: Iterable[str]) -> None:
+    """Take PostgreSQL transaction advisory locks on ``keys``, in a fixed order (no deadlock)."""
+    numbers = sorted(
+        {int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True) for k in keys}
+    )
+    if numbers:
+        session.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) s"
+            ),
+            {"keys": numbers},
+        )
+
+
+@dataclass(slots=True)
+class _State:
+    """A dossier as the fold sees it (loaded, or created by this batch)."""
+
+    row: dict[str, Any]
+    new: bool = False
+    dirty: bool = False
+
+    @property
+    def uid(self) -> str:
+        return str(self.row["uid"])
+
+    @property
+    def status(self) -> DossierStatus:
+        return DossierStatus(self.row["status"])
+
+
+_STATE_COLUMNS = [c for c in ServerDossier.__table__.columns]
+
+
+@dataclass(slots=True)
+class _Fold:
+    """Applies fresh (never stored) events in order against the dossier state they touch."""
+
+    session: Session
+    pusher: Pusher
+    events: list[CheckedEvent]
+    dossiers: dict[str, _State] = field(default_factory=dict)
+    code_owner: dict[str, str] = field(default_factory=dict)
+    probe: dict[tuple[str, str, date], list[str]] = field(default_factory=lambda: defaultdict(list))
+    blocks: dict[date, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    event_rows: list[dict[str, Any]] = field(default_factory=list)
+    conflict_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def run(self) -> list[tuple[PushResult, Rejection | None]]:
+        self._load()
+        out = [self._one(ev) for ev in self.events]
+        self._write()
+        return out
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        unit = self.pusher.unit_code
+        decisions = [ev.decision for ev in self.events if ev.decision is not None]
+        codes = {d.code_text for d in decisions if d.code_text}
+        probes = {(d.personal_id, d.procedure_code, d.received_at.date()) for d in decisions if d.personal_id}
+        if self.pusher.postgres:
+            lock_keys(
+                self.session,
+                [f"code:{unit}:{c}" for c in codes] + [f"probe:{unit}:{p}:{c}:{d}" for p, c, d in probes],
+            )
+        conditions: list[ColumnElement[bool]] = [ServerDossier.uid.in_({ev.wire.dossier_uid for ev in self.events})]
+        if codes:
+            conditions.append(and_(ServerDossier.unit_code == unit, ServerDossier.code.in_(codes)))
+        if probes:
+            conditions.append(
+                and_(
+                    ServerDossier.unit_code == unit,
+                    ServerDossier.personal_id.in_({p for p, _, _ in probes}),
+                    ServerDossier.received_day.in_({d for _, _, d in probes}),
+                )
+            )
+        query = select(*_STATE_COLUMNS).where(or_(*conditions)).order_by(ServerDossier.uid)
+        if self.pusher.postgres:
+            query = query.with_for_update()
+        for row in self.session.execute(query).mappings():
+            self._remember(_State(dict(row)))
+        days = {d.code.day for d in decisions if d.code is not None}
+        if days:
+            for day, first, last in self.session.execute(
+                select(CodeBlockRow.day, CodeBlockRow.first, CodeBlockRow.last).where(
+                    CodeBlockRow.device_id == self.pusher.device_id,
+                    CodeBlockRow.unit_code == unit,
+                    CodeBlockRow.day.in_(days),
+                )
+            ):
+                self.blocks[day].append((first, last))
+
+    def _remember(self, state: _State) -> None:
+        row = state.row
+        self.dossiers[state.uid] = state
+        if row["code"]:
+            self.code_owner[row["code"]] = state.uid
+        if row["personal_id"]:
+            key = (row["personal_id"], row["procedure_code"], row["received_day"])
+            if state.uid not in self.probe[key]:
+                self.probe[key].append(state.uid)
+
+    # --- folding ------------------------------------------------------------------------
+
+    def _one(self, ev: CheckedEvent) -> tuple[PushResult, Rejection | None]:
+        w = ev.wire
+        state = self.dossiers.get(w.dossier_uid)
+        if state is not None and state.row["unit_code"] != self.pusher.unit_code:
+            rejection = Rejection("other_unit", "Hồ sơ của sự kiện thuộc đơn vị khác; máy chủ không nhận.")
+            return _rejected(w.id, rejection.message), rejection
+        opened: list[tuple[str, str, str]] = []  # (conflict id, kind, reason)
+        if ev.decision is not None:
+            if state is None:
+                opened += self._create(ev, ev.decision)
+            else:
+                opened += self._change(ev, ev.decision, state)
+        flags = [kind for _, kind, _ in opened]
+        reason = " ".join(r for _, _, r in opened)
+        status: PushStatus = "flagged" if opened else "accepted"
+        self.event_rows.append(
+            {
+                "id": w.id,
+                "device_id": w.device_id,
+                "device_seq": w.device_seq,
+                "unit_code": self.pusher.unit_code,
+                "type": w.type,
+                "dossier_uid": w.dossier_uid,
+                "base_version": w.base_version,
+                "officer_id": w.officer_id,
+                "officer_name": w.officer_name,
+                "occurred_at": w.occurred_at,
+                "hlc": w.hlc,
+                "payload": w.payload,
+                "server_received_at": self.pusher.now,
+                "status": status,
+                "reason": reason,
+                "conflict_ids": [cid for cid, _, _ in opened],
+                "flags": flags,
+            }
+        )
+        result = PushResult(event_id=w.id, status=status, reason=reason, conflict_ids=[cid for cid, _, _ in opened])
+        return result, None
+
+    def _conflict(
+        self, kind: str, ev: CheckedEvent, other_events: list[str], details: dict[str, Any], reason: str
+    ) -> tuple[str, str, str]:
+        cid = new_id()
+        self.conflict_rows.append(
+            {
+                "id": cid,
+                "unit_code": self.pusher.unit_code,
+                "kind": kind,
+                "dossier_uid": ev.wire.dossier_uid,
+                "event_ids": [ev.wire.id, *other_events],
+                "details": details,
+                "opened_at": self.pusher.now,
+            }
+        )
+        return cid, kind, reason
+
+    def _issued(self, code: DossierCode) -> bool:
+        if code.unit_code != self.pusher.unit_code:
+            return False
+        if code.seq in fallback_range(self.pusher.slot):
+            return True
+        return any(first <= code.seq <= last for first, last in self.blocks.get(code.day, ()))
+
+    def _check_code(self, ev: CheckedEvent, d: Decision) -> tuple[str | None, list[tuple[str, str, str]]]:
+        """The code the dossier may hold (None when another dossier holds it) and the conflicts."""
+        if d.code_text is None or d.code is None:
+            return None, []
+        opened = []
+        holder: str | None = d.code_text
+        owner = self.code_owner.get(d.code_text)
+        if owner is not None and owner != ev.wire.dossier_uid:
+            other = self.dossiers[owner]
+            holder = None
+            opened.append(
+                self._conflict(
+                    "duplicate_code",
+                    ev,
+                    [other.row["first_event_id"]],
+                    {"code": d.code_text, "other_dossier_uid": owner, "other_device_id": other.row["device_id"]},
+                    f"Mã hồ sơ {d.code_text} trùng với một hồ sơ khác của đơn vị; mã đã in được giữ nguyên.{_REVIEW}",
+                )
+            )
+        if not self._issued(d.code):
+            opened.append(
+                self._conflict(
+                    "code_not_issued",
+                    ev,
+                    [],
+                    {"code": d.code_text, "device_id": self.pusher.device_id, "slot": self.pusher.slot},
+                    f"Mã hồ sơ {d.code_text} nằm ngoài các dải số máy chủ đã cấp cho máy trạm này.{_REVIEW}",
+                )
+            )
+        return holder, opened
+
+    def _probe(self, ev: CheckedEvent, d: Decision) -> list[tuple[str, str, str]]:
+        if ev.kind is not EventType.RECEIVED or not d.personal_id:
+            return []
+        key = (d.personal_id, d.procedure_code, d.received_at.date())
+        others = [
+            self.dossiers[uid]
+            for uid in self.probe.get(key, [])
+            if uid != ev.wire.dossier_uid
+            and self.dossiers[uid].row["device_id"] != self.pusher.device_id
+            and self.dossiers[uid].status in _HOLDS_PAPER
+        ]
+        if not others:
+            return []
+        return [
+            self._conflict(
+                "possible_duplicate",
+                ev,
+                [o.row["first_event_id"] for o in others],
+                {
+                    "personal_id": d.personal_id,
+                    "procedure_code": d.procedure_code,
+                    "day": key[2].isoformat(),
+                    "other_dossier_uids": [o.uid for o in others],
+                    "other_codes": [o.row["code"] or o.row["printed_code"] for o in others],
+                },
+                f"Có thể trùng hồ sơ: số định danh {d.personal_id} đã được tiếp nhận cho cùng thủ tục tại quầy khác"
+                f" trong ngày {key[2]:%d/%m/%Y}.{_REVIEW}",
+            )
+        ]
+
+    def _create(self, ev: CheckedEvent, d: Decision) -> list[tuple[str, str, str]]:
+        w = ev.wire
+        holder, opened = self._check_code(ev, d)
+        opened += self._probe(ev, d)
+        state = _State(
+            {
+                "uid": w.dossier_uid,
+                "unit_code": self.pusher.unit_code,
+                "code": holder,
+                "printed_code": d.code_text,
+                "status": int(d.status),
+                "version": 1,
+                "procedure_code": d.procedure_code,
+                "procedure_name": d.procedure_name,
+                "applicant_name": d.applicant_name,
+                "personal_id": d.personal_id,
+                "phone": d.phone,
+                "received_at": d.received_at,
+                "received_day": d.received_at.date(),
+                "due_at": d.due_at,
+                "device_id": w.device_id,
+                "officer_id": w.officer_id,
+                "first_event_id": w.id,
+                "last_event_id": w.id,
+                "last_hlc": w.hlc,
+                "updated_at": self.pusher.now,
+            },
+            new=True,
+        )
+        self._remember(state)
+        return opened
+
+    def _change(self, ev: CheckedEvent, d: Decision, state: _State) -> list[tuple[str, str, str]]:
+        w = ev.wire
+        try:
+            check_transition(state.status, d.status)
+        except IllegalTransitionError as exc:
+            # Stored and flagged; the server's state stays put until a supervisor decides.
+            return [
+                self._conflict(
+                    "illegal_transition",
+                    ev,
+                    [state.row["last_event_id"]],
+                    {"from": int(exc.old), "to": int(exc.new), "dossier_version": state.row["version"]},
+                    f"{exc.message}{_REVIEW}",
+                )
+            ]
+        opened: list[tuple[str, str, str]] = []
+        row = state.row
+        if row["code"] is None and row["printed_code"] is None and d.code_text:
+            holder, opened = self._check_code(ev, d)
+            row["code"], row["printed_code"] = holder, d.code_text
+        row.update(
+            status=int(d.status),
+            version=row["version"] + 1,
+            applicant_name=d.applicant_name,
+            personal_id=d.personal_id,
+            phone=d.phone,
+            due_at=d.due_at or row["due_at"],
+            last_event_id=w.id,
+            last_hlc=w.hlc,
+            updated_at=self.pusher.now,
+        )
+        state.dirty = True
+        self._remember(state)
+        return opened
+
+    # --- writing ------------------------------------------------------------------------
+
+    def _write(self) -> None:
+        session = self.session
+        if self.conflict_rows:
+            session.execute(insert(Conflict), self.conflict_rows)
+        new = [s.row for s in self.dossiers.values() if s.new]
+        if new:
+            session.execute(insert(ServerDossier), new)
+        changed = [s.row for s in self.dossiers.values() if s.dirty and not s.new]
+        if changed:
+            session.execute(update(ServerDossier), changed)
+        if self.event_rows:
+            session.execute(insert(ServerEvent), self.event_rows)
+            session.execute(
+                insert(ChangeRow),
+                [{"unit_code": self.pusher.unit_code, "event_id": r["id"], "kind": "event"} for r in self.event_rows],
+            )

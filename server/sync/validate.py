@@ -1,0 +1,190 @@
+"""Checks one pushed event before anything is written: wire shape, type, payload, unit.
+
+A failed check is final (``Rejection``): the event is answered ``rejected`` and the rest of the
+batch goes on. The payload keys are those the client writes (app/services/reception.py,
+app/services/forms.py) and folds (app/store/projection.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.domain.codes import DossierCode, parse_dossier_code
+from app.domain.events import EventType
+from app.domain.status import DossierStatus
+from app.sync.wire import EventWire
+
+# Event types a device may push; ``conflict.resolved`` is written by the server only.
+DECISION_STATUS: dict[EventType, DossierStatus] = {
+    EventType.RECEIVED: DossierStatus.RECEIVED,
+    EventType.SUPPLEMENT_REQUESTED: DossierStatus.SUPPLEMENT_REQUESTED,
+    EventType.REFUSED: DossierStatus.REFUSED,
+}
+MAX_SEQ = 2**62  # fits the BIGINT column with room to spare
+MAX_VERSION = 2**31 - 1
+
+
+class Rejection(Exception):
+    """An event the server refuses for good.
+
+    Args:
+        code: Machine code stored with the rejection (``malformed``, ``unknown_type`` …).
+        message: Vietnamese sentence for the outbox screen.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a reception decision event (received, supplement requested, refused) sets."""
+
+    status: DossierStatus
+    code_text: str | None
+    code: DossierCode | None
+    procedure_code: str
+    procedure_name: str
+    applicant_name: str
+    personal_id: str
+    phone: str
+    received_at: datetime
+    due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedEvent:
+    """A pushed event that passed every check; ``decision`` is None for ``form.printed``."""
+
+    wire: EventWire
+    kind: EventType
+    decision: Decision | None
+
+
+def _malformed(detail: str) -> Rejection:
+    return Rejection("malformed", f"Sự kiện không đúng định dạng ({detail}); máy chủ không nhận.")
+
+
+def _has_nul(value: Any) -> bool:
+    # PostgreSQL text and JSONB cannot hold U+0000: refuse it here rather than fail the batch.
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _text(obj: dict[str, Any], key: str, *, max_len: int, required: bool = True, where: str = "") -> str:
+    value = obj.get(key)
+    if value is None or value == "":
+        if required:
+            raise _malformed(f"thiếu {where}{key}")
+        return ""
+    if not isinstance(value, str) or len(value) > max_len:
+        raise _malformed(f"{where}{key} phải là chuỗi tối đa {max_len} ký tự")
+    return value
+
+
+def _moment(obj: dict[str, Any], key: str, *, required: bool) -> datetime | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        if required:
+            raise _malformed(f"thiếu {key}")
+        return None
+    if not isinstance(value, str):
+        raise _malformed(f"{key} phải là thời điểm ISO 8601")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _malformed(f"{key} “{value[:40]}” không phải thời điểm ISO 8601") from None
+    if moment.tzinfo is not None:
+        raise _malformed(f"{key} phải là giờ địa phương, không kèm múi giờ")
+    return moment
+
+
+def _section(payload: dict[str, Any], key: str) -> dict[str, Any]:
+    value = payload.get(key)
+    if not isinstance(value, dict):
+        raise _malformed(f"thiếu {key}")
+    return value
+
+
+def _decision(kind: EventType, payload: dict[str, Any]) -> Decision:
+    procedure = _section(payload, "procedure")
+    applicant = _section(payload, "applicant")
+    code_text = payload.get("code")
+    code: DossierCode | None = None
+    if code_text is not None:
+        if not isinstance(code_text, str) or (code := parse_dossier_code(code_text)) is None:
+            raise _malformed(f"mã hồ sơ “{str(code_text)[:60]}” sai định dạng")
+        code_text = code.text
+    elif kind is EventType.RECEIVED:
+        raise _malformed("hồ sơ tiếp nhận thiếu mã hồ sơ")
+    received_at = _moment(payload, "received_at", required=True)
+    assert received_at is not None
+    return Decision(
+        status=DECISION_STATUS[kind],
+        code_text=code_text,
+        code=code,
+        procedure_code=_text(procedure, "code", max_len=40, where="procedure."),
+        procedure_name=_text(procedure, "name", max_len=4000, where="procedure."),
+        applicant_name=_text(applicant, "full_name", max_len=200, where="applicant."),
+        personal_id=_text(applicant, "personal_id", max_len=20, required=False, where="applicant."),
+        phone=_text(applicant, "phone", max_len=20, required=False, where="applicant."),
+        received_at=received_at,
+        due_at=_moment(payload, "due_at", required=False),
+    )
+
+
+def _wire_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "sự kiện"
+    return f"{where}: {first['msg']}"[:200]
+
+
+def check_event(raw: dict[str, Any], unit_code: str) -> CheckedEvent:
+    """Validate one pushed event for the caller's unit.
+
+    Args:
+        raw: The event as received (a JSON object).
+        unit_code: The pushing device's unit.
+
+    Returns:
+        The event parsed, with the dossier fields a decision sets.
+
+    Raises:
+        Rejection: Malformed wire shape or payload, unknown type, or an event of another unit.
+    """
+    try:
+        wire = EventWire.model_validate(raw)
+    except ValidationError as exc:
+        raise _malformed(_wire_error(exc)) from None
+    if wire.device_seq > MAX_SEQ or wire.base_version > MAX_VERSION:
+        raise _malformed("số thứ tự hoặc phiên bản quá lớn")
+    if wire.occurred_at.tzinfo is not None:
+        raise _malformed("occurred_at phải là giờ địa phương, không kèm múi giờ")
+    if _has_nul(wire.payload) or _has_nul(wire.officer_name):
+        raise _malformed("có ký tự NUL")
+    try:
+        kind = EventType(wire.type)
+    except ValueError:
+        raise Rejection("unknown_type", f"Loại sự kiện “{wire.type}” không được máy chủ hỗ trợ.") from None
+    payload = wire.payload
+    if kind is EventType.FORM_PRINTED:
+        _text(payload, "form", max_len=40)
+        return CheckedEvent(wire, kind, None)
+    event_unit = payload.get("unit_code")
+    if event_unit != unit_code:
+        raise Rejection(
+            "other_unit",
+            f"Sự kiện ghi đơn vị “{str(event_unit)[:30]}”, không phải đơn vị {unit_code} của máy trạm này.",
+        )
+    return CheckedEvent(wire, kind, _decision(kind, payload))
