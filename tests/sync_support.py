@@ -312,8 +312,8 @@ class Counter:
         password: str = "matkhau-2026",
     ) -> Counter:
         from app.store.db import open_database, session_factory
+        from app.sync.boot import read_enrolment
         from app.sync.client import SyncClient, enrol_this_pc
-        from app.sync.state import read_enrolment
 
         folder.mkdir(parents=True)
         path = folder / "motcua.db"
@@ -331,10 +331,13 @@ class Counter:
         day = today or NOW.date()
         return self.client.engine(self.factory, clock=lambda: self.clock[0], local_today=lambda: day)
 
+    def close(self) -> None:
+        self.client.close()
+
     def restart(self, http: httpx.BaseTransport | None = None) -> Counter:
         """The same PC after a restart: same database and keyring, no access token in memory."""
+        from app.sync.boot import read_enrolment
         from app.sync.client import SyncClient
-        from app.sync.state import read_enrolment
 
         enrolment = read_enrolment(self.folder / "motcua.db")
         assert enrolment is not None

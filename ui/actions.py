@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QWidget
 class ActionId(StrEnum):
     NEW_RECEPTION = "new_reception"
     FIND_DOSSIER = "find_dossier"
+    SYNC_QUEUE = "sync_queue"
+    ENROL = "enrol"
     LOGOUT = "logout"
     QUIT = "quit"
     SHORTCUTS = "shortcuts"
@@ -28,6 +30,12 @@ class ActionSpec:
 ACTIONS: dict[ActionId, ActionSpec] = {
     ActionId.NEW_RECEPTION: ActionSpec("Tiếp nhận hồ sơ", "F5", "Mở màn hình tiếp nhận hồ sơ"),
     ActionId.FIND_DOSSIER: ActionSpec("Tra cứu hồ sơ", "F6", "Tìm hồ sơ theo mã, tên, số định danh, điện thoại"),
+    ActionId.SYNC_QUEUE: ActionSpec(
+        "Hàng đợi đồng bộ", "F8", "Các sự kiện chưa gửi lên máy chủ: trạng thái, số lần gửi, lỗi; gửi lại"
+    ),
+    ActionId.ENROL: ActionSpec(
+        "Đăng ký máy trạm với máy chủ…", "", "Dành cho bộ phận CNTT: kết nối máy này với máy chủ"
+    ),
     ActionId.LOGOUT: ActionSpec("Đăng xuất", "Ctrl+Shift+L", "Kết thúc phiên làm việc của cán bộ"),
     ActionId.QUIT: ActionSpec("Thoát", "Ctrl+Q", "Đóng chương trình"),
     ActionId.SHORTCUTS: ActionSpec("Phím tắt", "F1", "Danh sách phím tắt"),
@@ -44,6 +52,7 @@ SHORTCUT_HELP = (
     ("F11", "Từ chối tiếp nhận (Mẫu 03)"),
     ("Ctrl+N", "Làm mới màn hình tiếp nhận"),
     ("F5 / F6", "Màn hình tiếp nhận / tra cứu hồ sơ"),
+    ("F8", "Hàng đợi đồng bộ (sự kiện chưa gửi lên máy chủ)"),
     ("Ctrl+F", "Ô tìm kiếm hồ sơ"),
     ("Ctrl+P / Ctrl+S", "In / Lưu PDF trong cửa sổ xem trước"),
     ("Quét QR thẻ căn cước", "Điền tự động họ tên, số định danh, ngày sinh, giới tính, địa chỉ"),

@@ -29,6 +29,7 @@ from app.domain.catalog import Catalog, load_catalog
 from app.domain.office import OfficeInfo
 from app.services.context import Actor, Role
 from app.store.boot import first_officer, read_snapshot
+from app.sync.boot import Enrolment, read_enrolment
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,13 +37,16 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
     from sqlalchemy.orm import Session, sessionmaker
 
+    from app.sync.client import SyncClient
     from ui.main_window import MainWindow
     from ui.ops import OpRunner
+    from ui.sync_runner import SyncRunner
 
 log = logging.getLogger("motcua")
 
 DB_NAME = "motcua.db"
 WARM_MODULES = ("app.services.auth", "app.services.reception", "app.services.dossiers", "app.services.outbox")
+SYNC_MODULES = ("app.sync.client", "app.sync.state")  # an enrolled PC logs in through these
 
 
 @dataclass
@@ -81,9 +85,11 @@ class StoreLoader:
     be opened). They are meant for worker threads; on the GUI thread only after user input.
     """
 
-    def __init__(self, path: Path) -> None:
-        """Args: path: the SQLite file; nothing is opened until :meth:`start`."""
+    def __init__(self, path: Path, warm: tuple[str, ...] = WARM_MODULES) -> None:
+        """Args: path: the SQLite file; nothing is opened until :meth:`start`. warm: modules to
+        import on the loader thread while the officer types (the first actions need them)."""
         self._path = path
+        self._warm = warm
         self._done = threading.Event()
         self._factory: sessionmaker[Session] | None = None
         self._error: BaseException | None = None
@@ -109,7 +115,7 @@ class StoreLoader:
 
             factory = session_factory(open_database(self._path))
             # Import what the first actions use while the officer is still typing.
-            for module in WARM_MODULES:
+            for module in self._warm:
                 importlib.import_module(module)
         except BaseException as exc:
             log.exception("the local database could not be opened")
@@ -182,7 +188,7 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
 
     if smoke_test:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
     from ui.changes import ChangeBus
@@ -213,55 +219,102 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
     db_path = data_dir / DB_NAME
     catalog = load_catalog()
     snapshot = read_snapshot(db_path)
+    enrolment: Enrolment | None = read_enrolment(db_path)
     if snapshot is None:  # first run or a schema to migrate: the ordinary way, before any window
         store = open_store(data_dir, catalog)
         loader = StoreLoader.opened(store.factory)
         office, calendar = store.office, store.calendar
+        enrolment = read_enrolment(db_path)
     else:
-        loader = StoreLoader(db_path)
+        loader = StoreLoader(db_path, WARM_MODULES + (SYNC_MODULES if enrolment else ()))
         office, calendar = snapshot.office, snapshot.calendar
     runner = OpRunner(loader)
     runner.unexpected_error.connect(lambda e: excepthook(type(e), e, e.__traceback__))
     bus = ChangeBus()
     prompts = Prompts()
     windows: list[MainWindow] = []
+    syncs: dict[MainWindow, SyncRunner] = {}
+    clients: list[SyncClient] = []  # the one network client of an enrolled PC, made at first login
+
+    def sync_client() -> SyncClient:
+        assert enrolment is not None
+        if not clients:
+            from app.sync.client import SyncClient
+
+            clients.append(SyncClient.open(data_dir, enrolment))
+        return clients[0]
 
     def authenticate(username: str, password: str) -> Actor:
-        if not loader.ready:
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            factory = loader.factory()
-        finally:
-            if QApplication.overrideCursor() is not None:
-                QApplication.restoreOverrideCursor()
-        from app.services.auth import login
-        from app.store.db import transaction
+        """Runs on the login dialog's worker thread (it may wait for the store and the network)."""
+        factory = loader.factory()
+        if enrolment is not None:
+            actor, online = sync_client().login(factory, username, password)
+            log.info("%s logged in %s", actor.username, "online" if online else "offline (server unreachable)")
+            return actor
+        from app.services.auth import attempt_login, login
 
-        with transaction(factory) as session:
-            return login(session, username, password, office.device_id, datetime.now())
+        return attempt_login(factory, lambda s: login(s, username, password, office.device_id, datetime.now()))
 
-    def start(actor: Actor) -> MainWindow:
+    def enrol(server_url: str, code: str, counter_name: str) -> OfficeInfo:
+        """Runs on a worker: Hệ thống → Đăng ký máy trạm (admin of a standalone PC)."""
+        from app.sync.client import enrol_this_pc
+
+        return enrol_this_pc(data_dir, loader.factory(), server_url, code, counter_name)
+
+    def start(actor: Actor, *, with_sync: bool = True) -> MainWindow:
         ctx = UiContext(loader, runner, bus, catalog, calendar, office, actor, prompts)
-        window = MainWindow(ctx)
+        sync: SyncRunner | None = None
+        if enrolment is not None and with_sync:
+            from ui.sync_runner import SyncRunner
+
+            engine = sync_client().engine(loader, working_day=calendar.is_working_day)
+            sync = SyncRunner(engine, loader)
+        can_enrol = enrolment is None and actor.role is Role.ADMIN
+        window = MainWindow(ctx, sync, enrol if can_enrol else None)
         window.resize(1366, 740)
-        window.logout_requested.connect(lambda: logout(window))
+        window.logout_requested.connect(lambda: leave(window))
+        window.enrolled.connect(lambda _office: reenter(window))
         windows.append(window)
+        if sync is not None:
+            syncs[window] = sync
+            sync.start()
         window.show()
         return window
 
     def ask_login() -> None:
-        dialog = LoginDialog(office, authenticate)
+        note = ""
+        if enrolment is not None:
+            note = (
+                f"Đăng nhập qua máy chủ {enrolment.server_url}. Khi mất kết nối, dùng mật khẩu của lần đăng nhập"
+                " trực tuyến gần nhất trên máy này (trong thời hạn máy chủ cho phép)."
+            )
+        dialog = LoginDialog(office, authenticate, note=note)
         QTimer.singleShot(0, loader.start)  # after the dialog's first paint
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.actor is not None:
             start(dialog.actor)
         else:
             app.quit()
 
-    def logout(window: MainWindow) -> None:
+    def stop_sync(window: MainWindow) -> None:
+        sync = syncs.pop(window, None)
+        if sync is not None:
+            sync.stop()
+
+    def leave(window: MainWindow) -> None:
+        stop_sync(window)
         window.close()
         windows.remove(window)
         window.deleteLater()
         QTimer.singleShot(0, ask_login)
+
+    def reenter(window: MainWindow) -> None:
+        """After enrolment: this PC is now the server's device; log in again with its accounts."""
+        nonlocal office, enrolment
+        fresh = read_snapshot(db_path)
+        if fresh is not None:
+            office = fresh.office
+        enrolment = read_enrolment(db_path)
+        leave(window)
 
     if smoke_test:
         return _smoke_test(app, start, loader, runner, office, catalog, db_path)
@@ -269,13 +322,17 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
     QTimer.singleShot(0, ask_login)
     app.lastWindowClosed.connect(lambda: None if not windows else app.quit())
     code = app.exec()
+    for window in list(syncs):
+        stop_sync(window)
+    for client in clients:
+        client.close()
     runner.wait()
     return int(code)
 
 
 def _smoke_test(
     app: QApplication,
-    start: Callable[[Actor], MainWindow],
+    start: Callable[..., MainWindow],
     loader: StoreLoader,
     runner: OpRunner,
     office: OfficeInfo,
@@ -295,7 +352,7 @@ def _smoke_test(
     officer_id, username, full_name, role = row
     actor = Actor(officer_id, username, full_name, Role(role), office.device_id, office.counter_name,
                   office.unit_code, office.name)  # fmt: skip
-    window = start(actor)
+    window = start(actor, with_sync=False)
     app.processEvents()
     usable = window.isVisible() and window.reception.picker.results.count() > 0
     print("smoke test: window ready", flush=True)

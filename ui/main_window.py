@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -16,15 +17,21 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.services.drafts import Changes
 from ui.actions import SHORTCUT_HELP, ActionId, make_actions
 from ui.context import UiContext
 from ui.screens.reception import ReceptionScreen
+from ui.sync_runner import SyncRunner, SyncView, clock_warning, status_detail, status_line
 from ui.theme import Role, set_role
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ui.screens.dossier_list import DossierListScreen
+    from ui.screens.enrol import Enrol
+    from ui.screens.outbox import OutboxDialog
+
+ONLINE_COLOR, OFFLINE_COLOR, WAITING_COLOR = "#1b7a3a", "#b00020", "#7a4d00"
 
 
 def pending_events(session: Session) -> int:
@@ -35,15 +42,27 @@ def pending_events(session: Session) -> int:
 
 
 class MainWindow(QMainWindow):
-    """Signals:
-    logout_requested(): the officer chose Đăng xuất.
+    """Args:
+        ctx: the logged-in session's services.
+        sync: the running sync of an enrolled PC; None on a standalone PC.
+        enrol: offered to an admin on a standalone PC (Hệ thống → Đăng ký máy trạm).
+
+    Signals:
+        logout_requested(): the officer chose Đăng xuất (and confirmed, if events were unsent).
+        enrolled(object): this PC was enrolled (the new OfficeInfo); the session must restart.
     """
 
     logout_requested = Signal()
+    enrolled = Signal(object)
 
-    def __init__(self, ctx: UiContext) -> None:
+    def __init__(self, ctx: UiContext, sync: SyncRunner | None = None, enrol: Enrol | None = None) -> None:
         super().__init__()
         self._ctx = ctx
+        self._sync = sync
+        self._enrol = enrol
+        self._outbox: OutboxDialog | None = None
+        self._pending = 0
+        self._leaving = False
         office, actor = ctx.office, ctx.actor
         self.setWindowTitle(f"MotCua Desk – {office.name} – {office.counter_name}")
         self.reception = ReceptionScreen(ctx)
@@ -79,6 +98,10 @@ class MainWindow(QMainWindow):
         self.actions_ = make_actions(self)
         a = self.actions_
         system = self.menuBar().addMenu("&Hệ thống")
+        system.addAction(a[ActionId.SYNC_QUEUE])
+        if enrol is not None:
+            system.addAction(a[ActionId.ENROL])
+        system.addSeparator()
         system.addAction(a[ActionId.LOGOUT])
         system.addSeparator()
         system.addAction(a[ActionId.QUIT])
@@ -90,17 +113,37 @@ class MainWindow(QMainWindow):
         help_menu.addAction(a[ActionId.ABOUT])
         a[ActionId.NEW_RECEPTION].triggered.connect(self.show_reception)
         a[ActionId.FIND_DOSSIER].triggered.connect(self.show_dossiers)
-        a[ActionId.LOGOUT].triggered.connect(self.logout_requested)
+        a[ActionId.LOGOUT].triggered.connect(self._on_logout_triggered)
+        a[ActionId.SYNC_QUEUE].triggered.connect(self.show_outbox)
+        a[ActionId.ENROL].triggered.connect(self._on_enrol_triggered)
+        self.addAction(a[ActionId.SYNC_QUEUE])  # F8 works from every tab
         a[ActionId.QUIT].triggered.connect(self.close)
         a[ActionId.SHORTCUTS].triggered.connect(self._on_shortcuts_triggered)
         a[ActionId.ABOUT].triggered.connect(self._on_about_triggered)
 
         self.who = QLabel(f"Đăng nhập: {actor.full_name} · {office.counter_name} · {office.unit_code}")
+        self.who.setToolTip(self.who.text())
+        self.who.setMinimumWidth(1)  # the header says the same; the sync state must not be cut off
+        self.online = QLabel()
         self.pending = QLabel()
+        self.clock = QLabel()
+        set_role(self.clock, Role.ERROR)
+        self.clock.hide()
         self.statusBar().addWidget(self.who, 1)
+        self.statusBar().addPermanentWidget(self.clock)
+        self.statusBar().addPermanentWidget(self.online)
         self.statusBar().addPermanentWidget(self.pending)
         ctx.bus.changed.connect(self._on_bus_changed)
-        self._on_bus_changed(None, None)
+        if sync is not None:
+            sync.status_changed.connect(self._on_sync_status_changed)
+            sync.dossiers_arrived.connect(self._on_sync_dossiers_arrived)
+            self._show_online(None)
+            self.pending.setText("Đang kết nối máy chủ…")
+            if sync.view is not None:
+                self._on_sync_status_changed(sync.view)
+        else:
+            self.online.hide()
+            self._on_bus_changed(None, None)
         self.show_reception()
 
     @Slot()
@@ -134,12 +177,96 @@ class MainWindow(QMainWindow):
         self.dossiers.focus_search()
 
     @Slot(object, object)
-    def _on_bus_changed(self, _changes: object, _initiator: object) -> None:
-        self._ctx.runner.run(pending_events, self._show_pending, lambda _e: None, write=False)
+    def _on_bus_changed(self, changes: object, initiator: object) -> None:
+        if self._sync is not None:
+            self._sync.trigger(changes, initiator)  # push at once; the pass reports the new count
+        else:
+            self._ctx.runner.run(pending_events, self._show_pending, lambda _e: None, write=False)
 
     def _show_pending(self, count: int) -> None:
-        # Sync arrives with the central-server issue; until then the outbox only grows.
-        self.pending.setText(f"Chưa đồng bộ: {count} sự kiện (chưa kết nối máy chủ)")
+        self.pending.setText(f"Chưa đồng bộ: {count} sự kiện (máy trạm độc lập, chưa đăng ký máy chủ)")
+
+    @Slot(object)
+    def _on_sync_status_changed(self, view: SyncView) -> None:
+        self._pending = view.status.pending
+        self._show_online(view.online, view.auth_required)
+        self.pending.setText(status_line(view))
+        self.pending.setToolTip(status_detail(view))
+        warning = clock_warning(view.status)
+        self.clock.setText(f"⚠ {warning}" if warning else "")
+        self.clock.setVisible(bool(warning))
+
+    def _show_online(self, online: bool | None, auth_required: bool = False) -> None:
+        text, color = {
+            True: ("● Trực tuyến", ONLINE_COLOR),
+            False: ("● Ngoại tuyến", OFFLINE_COLOR),
+            None: ("● Đang kết nối", WAITING_COLOR),
+        }[online]
+        if auth_required:
+            text, color = "● Cần đăng nhập lại", WAITING_COLOR
+        self.online.setText(f'<b><span style="color:{color}">{text}</span></b>')
+
+    @Slot(int)
+    def _on_sync_dossiers_arrived(self, _count: int) -> None:
+        self._ctx.bus.publish(Changes(), self._sync)  # other counters' dossiers: lists refresh
+
+    @Slot()
+    def show_outbox(self) -> None:
+        """Hệ thống → Hàng đợi đồng bộ (F8): one non-modal window, raised when already open."""
+        if self._outbox is None:
+            from ui.screens.outbox import OutboxDialog
+
+            self._outbox = OutboxDialog(self._ctx, self._sync, self)
+        if self._outbox.isVisible():
+            self._outbox.raise_()
+        self._outbox.show()
+        self._outbox.activateWindow()
+
+    @Slot()
+    def _on_enrol_triggered(self) -> None:
+        if self._enrol is None:
+            return
+        from ui.screens.enrol import EnrolDialog
+
+        dialog = EnrolDialog(self._ctx.runner, self._enrol, self._ctx.office.counter_name, self)
+        dialog.enrolled.connect(self._on_enrol_dialog_enrolled)
+        dialog.open()
+
+    @Slot(object)
+    def _on_enrol_dialog_enrolled(self, office: object) -> None:
+        QMessageBox.information(
+            self,
+            "Đã đăng ký máy trạm",
+            "Máy trạm đã được đăng ký với máy chủ. Hãy đăng nhập lại bằng tài khoản của đơn vị trên máy chủ.",
+        )
+        self._leaving = True
+        self.enrolled.emit(office)
+
+    def _confirm_leave(self, action: str) -> bool:
+        """While events are unsent on an enrolled PC, leaving needs a second thought."""
+        if self._sync is None or self._pending == 0:
+            return True
+        return self._ctx.prompts.confirm(
+            self,
+            "Còn sự kiện chưa đồng bộ",
+            f"Còn {self._pending} sự kiện chưa gửi lên máy chủ. Chúng vẫn được lưu an toàn trên máy này và"
+            f" sẽ được gửi ở lần mở chương trình sau khi có kết nối.\n\nVẫn {action}?",
+        )
+
+    @Slot()
+    def _on_logout_triggered(self) -> None:
+        if self._confirm_leave("đăng xuất"):
+            self._leaving = True
+            self.logout_requested.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._leaving and not self._confirm_leave("thoát chương trình"):
+            event.ignore()
+            return
+        self._leaving = True
+        if self._outbox is not None:
+            self._outbox.close()
+        super().closeEvent(event)
 
     @Slot()
     def _on_shortcuts_triggered(self) -> None:

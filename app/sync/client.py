@@ -18,10 +18,11 @@ from app.services.auth import attempt_login
 from app.services.context import Actor
 from app.store.models import Device, Event, Office, Officer, SyncState
 from app.sync import wire
+from app.sync.boot import STATE_ID, Enrolment
 from app.sync.engine import SyncEngine
 from app.sync.offline import offline_login, remember_login
 from app.sync.secrets import KeyringUnavailableError, SecretName, SecretStore, check_backend
-from app.sync.state import STATE_ID, Enrolment, utc_now
+from app.sync.state import utc_now
 from app.sync.transport import OfflineError, Transport, enrol, make_client
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,8 @@ from app.services.auth import LOCK_FOR, MAX_FAILURES, LoginError
 from app.services.context import Actor, Role
 from app.store.models import Device, Office, Officer, OfflineCredential, SyncState
 from app.sync import wire
-from app.sync.state import STATE_ID, as_utc_naive
+from app.sync.boot import STATE_ID
+from app.sync.state import as_utc_naive
 
 _hasher = PasswordHasher()
 # A PC clock a little behind the server's must not lock the counter out right after a sync; the

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.store.models import Outbox, OutboxState, SyncState
+from app.domain.events import EventType
+from app.store.models import Event, Outbox, OutboxState, SyncState
+from app.sync.boot import STATE_ID
 
-STATE_ID = 1
 CLOCK_WARNING = timedelta(minutes=2)
 
 
@@ -45,39 +44,6 @@ def note_server_time(state: SyncState, server_time: datetime, local_utc: datetim
     if state.last_server_time is None or server > state.last_server_time:
         state.last_server_time = server
     state.clock_offset_s = (server - local_utc).total_seconds()
-
-
-@dataclass(frozen=True, slots=True)
-class Enrolment:
-    """What start-up needs to know before the full store opens."""
-
-    server_url: str
-    device_id: str
-
-
-def read_enrolment(path: Path) -> Enrolment | None:
-    """Whether the database at ``path`` belongs to an enrolled PC, read with ``sqlite3``.
-
-    Used before the SQLAlchemy store is open (login dialog); None for standalone, a missing
-    file or a schema without sync tables.
-    """
-    if not path.is_file():
-        return None
-    try:
-        conn = sqlite3.connect(path, timeout=5)
-    except sqlite3.Error:
-        return None
-    try:
-        row = conn.execute(
-            "SELECT s.server_url, d.id FROM sync_state s, device d WHERE s.id = ? AND s.enrolled"
-            " ORDER BY d.rowid LIMIT 1",
-            (STATE_ID,),
-        ).fetchone()
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
-    return None if row is None else Enrolment(str(row[0]), str(row[1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +81,53 @@ def read_status(session: Session) -> SyncStatus:
         True, pending, rejected, state.last_success_at, state.last_attempt_at, state.last_error,
         state.consecutive_failures, state.next_retry_at, state.clock_offset_s, state.server_url,
     )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One unsent event as the outbox screen lists it."""
+
+    event_id: str
+    device_seq: int
+    kind: str  # Vietnamese label of the event type
+    dossier_code: str
+    applicant_name: str
+    occurred_at: datetime  # office local time
+    state: str  # app.store.models.OutboxState
+    attempts: int
+    last_error: str
+    last_attempt_at: datetime | None  # naive UTC
+
+
+def list_outbox(session: Session, limit: int = 2000) -> list[OutboxItem]:
+    """Unsent events, rejected ones first (they need a person), then in sending order."""
+    rows = session.execute(
+        select(Outbox, Event)
+        .join(Event, Event.id == Outbox.event_id)
+        .order_by((Outbox.state == OutboxState.REJECTED).desc(), Outbox.device_seq)
+        .limit(limit)
+    ).all()
+    items = []
+    for outbox, event in rows:
+        try:
+            kind = EventType(event.type).label
+        except ValueError:
+            kind = event.type
+        payload = event.payload or {}
+        applicant = payload.get("applicant")
+        name = str(applicant.get("full_name", "")) if isinstance(applicant, dict) else ""
+        items.append(
+            OutboxItem(
+                event.id,
+                outbox.device_seq,
+                kind,
+                str(payload.get("code") or ""),
+                name,
+                event.occurred_at,
+                outbox.state,
+                outbox.attempts,
+                outbox.last_error,
+                outbox.last_attempt_at,
+            )
+        )
+    return items

@@ -1,10 +1,17 @@
-"""Login dialog: personal account at this counter; shows which office and counter this PC is."""
+"""Login dialog: personal account at this counter; shows which office and counter this PC is.
+
+The check runs on a worker thread: on an enrolled PC it asks the central server (and falls back
+to the offline grant), which may take seconds when the network is slow; the dialog stays
+responsive meanwhile.
+"""
 
 from __future__ import annotations
 
+import logging
+import traceback
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.office import OfficeInfo
@@ -12,15 +19,51 @@ from app.errors import UserFacingError
 from app.services.context import Actor
 from ui.theme import Role, set_role
 
+log = logging.getLogger(__name__)
 Authenticate = Callable[[str, str], Actor]
+"""(user name, password) → the actor; raises UserFacingError. Runs on a worker thread."""
+
+
+class _Relay(QObject):
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class _Attempt(QRunnable):
+    def __init__(self, authenticate: Authenticate, username: str, password: str, relay: _Relay) -> None:
+        super().__init__()
+        self._authenticate, self._username, self._password, self._relay = authenticate, username, password, relay
+
+    def run(self) -> None:
+        try:
+            actor = self._authenticate(self._username, self._password)
+        except BaseException as exc:
+            if not isinstance(exc, UserFacingError):
+                log.error("login failed unexpectedly:\n%s", traceback.format_exc())
+            self._relay.failed.emit(exc)
+        else:
+            self._relay.succeeded.emit(actor)
 
 
 class LoginDialog(QDialog):
-    """Asks for user name and password; ``actor`` is set when accepted."""
+    """Asks for user name and password; ``actor`` is set when accepted.
 
-    def __init__(self, office: OfficeInfo, authenticate: Authenticate, parent: QWidget | None = None) -> None:
+    Args:
+        office: which office and counter this PC is.
+        authenticate: checks the credentials (on a worker thread).
+        note: one line under the office, e.g. which server an enrolled PC logs in to.
+    """
+
+    def __init__(
+        self, office: OfficeInfo, authenticate: Authenticate, parent: QWidget | None = None, note: str = ""
+    ) -> None:
         super().__init__(parent)
         self._authenticate = authenticate
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._relay = _Relay(self)
+        self._relay.succeeded.connect(self._on_attempt_succeeded)
+        self._relay.failed.connect(self._on_attempt_failed)
         self.actor: Actor | None = None
         self.setWindowTitle("Đăng nhập – MotCua Desk")
         self.setMinimumWidth(460)
@@ -46,6 +89,11 @@ class LoginDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(where)
+        if note:
+            self.note = QLabel(note)
+            set_role(self.note, Role.HINT)
+            self.note.setWordWrap(True)
+            layout.addWidget(self.note)
         if office.demo:
             demo = QLabel("BẢN DEMO – tài khoản thử: canbo / motcua2026 (cán bộ), giamsat / giamsat2026 (giám sát)")
             set_role(demo, Role.DEMO)
@@ -60,16 +108,38 @@ class LoginDialog(QDialog):
 
     @Slot()
     def _on_login_clicked(self) -> None:
+        if not self.login_button.isEnabled():
+            return
         if not self.username.text().strip() or not self.password.text():
             self._fail("Hãy nhập tên đăng nhập và mật khẩu.")
             return
-        try:
-            self.actor = self._authenticate(self.username.text(), self.password.text())
-        except UserFacingError as exc:
-            self.password.clear()
-            self._fail(exc.message)
-            return
+        self._busy(True)
+        self._pool.start(_Attempt(self._authenticate, self.username.text(), self.password.text(), self._relay))
+
+    def _busy(self, busy: bool) -> None:
+        self.login_button.setEnabled(not busy)
+        self.login_button.setText("Đang đăng nhập…" if busy else "Đăng nhập (Enter)")
+        self.username.setReadOnly(busy)
+        self.password.setReadOnly(busy)
+
+    @Slot(object)
+    def _on_attempt_succeeded(self, actor: Actor) -> None:
+        self._busy(False)
+        self.actor = actor
         self.accept()
+
+    @Slot(object)
+    def _on_attempt_failed(self, exc: BaseException) -> None:
+        self._busy(False)
+        self.password.clear()
+        if isinstance(exc, UserFacingError):
+            self._fail(exc.message)
+        else:
+            self._fail(f"Lỗi ngoài dự kiến khi đăng nhập: {exc!r}. Chi tiết đã ghi vào tệp nhật ký.")
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until an attempt in progress finished (tests, shutdown)."""
+        return bool(self._pool.waitForDone(msecs))
 
     def _fail(self, message: str) -> None:
         self.error.setText(message)
