@@ -36,7 +36,7 @@ from server.db import Base, make_engine, migrate, transaction
 
 with warnings.catch_warnings():  # starlette deprecates its httpx-based client in favour of httpx2
     warnings.filterwarnings("ignore", message=".*httpx2")
-    from fastapi.testclient import TestClient
+    from fastapi.testclient import TestClient as TestClient
 
 PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SECRET = "test-secret-key-" + "k" * 40
