@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     request never meets an old schema (see :func:`migrate_once` for several workers).
     """
     settings = settings or get_settings()
-    engine = make_engine(settings.resolved_database_url())
+    engine = make_engine(settings.resolved_database_url(), hide_parameters=True)  # no hashes in error logs
     if run_migrations:
         migrate_once(engine)
     ctx = ServerContext(

@@ -227,7 +227,7 @@ def admin_main(argv: Sequence[str], *, out: TextIO = sys.stdout, err: TextIO = s
     args = _admin_parser().parse_args(argv)
     try:
         settings = settings_factory()
-        engine = make_engine(settings.resolved_database_url())
+        engine = make_engine(settings.resolved_database_url(), hide_parameters=True)
     except (ValueError, UserFacingError) as exc:
         print(f"Cấu hình máy chủ không hợp lệ: {exc}", file=err)
         return USAGE_ERROR

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from app.sync.wire import EnrolRequest, EnrolResponse, LoginRequest, RefreshRequest
 from app.sync.wire import Session as SessionWire
@@ -12,16 +16,29 @@ from server.api.errors import responses
 from server.deps import Context, CurrentPrincipal, DbSession
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+ATTEMPTS = 5
+T = TypeVar("T")
+
+
+def _retrying(session: Session, work: Callable[[], T]) -> T:
+    """Run ``work``; when a concurrent request wins a race (unique key, SQLite busy snapshot), roll
+    back and run it again, so it sees the winner's committed rows (next free slot, grace path)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            result = work()
+            session.flush()
+            return result
+        except (IntegrityError, OperationalError):
+            session.rollback()
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 @router.post("/enrol", responses=responses(401, 409, 410))
 def enrol(body: EnrolRequest, session: DbSession, ctx: Context) -> EnrolResponse:
     """Enrol this PC with a one-time code from an admin; keep the secret in the OS keyring."""
-    try:
-        return auth.enrol(session, ctx, body)
-    except (IntegrityError, OperationalError):  # a concurrent enrolment took the slot: once more
-        session.rollback()
-        return auth.enrol(session, ctx, body)
+    return _retrying(session, lambda: auth.enrol(session, ctx, body))  # a concurrent enrolment took the slot
 
 
 @router.post("/login", responses=responses(401, 403, 429))
@@ -34,11 +51,7 @@ def login(body: LoginRequest, request: Request, session: DbSession, ctx: Context
 @router.post("/refresh", responses=responses(401, 403))
 def refresh(body: RefreshRequest, session: DbSession, ctx: Context) -> SessionWire:
     """Exchange the refresh token for a new session (the old token is retired)."""
-    try:
-        return auth.refresh(session, ctx, body)
-    except (IntegrityError, OperationalError):  # a concurrent refresh rotated it first: take the grace path
-        session.rollback()
-        return auth.refresh(session, ctx, body)
+    return _retrying(session, lambda: auth.refresh(session, ctx, body))  # a concurrent refresh rotated it first
 
 
 @router.post("/logout", status_code=204, responses=responses(401))

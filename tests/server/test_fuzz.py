@@ -84,6 +84,7 @@ def _check(case: Any, headers: dict[str, str]) -> None:
         assert set(detail) == {"code", "message"} and detail["message"], where
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("caller", ["anonymous", "officer", "admin"])
 def test_no_operation_answers_5xx(caller: str, fuzz_target: Target) -> None:
     app, callers = fuzz_target

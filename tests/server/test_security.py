@@ -18,7 +18,7 @@ from server.security import (
     load_secret_key,
     successor_refresh_token,
 )
-from tests.server.conftest import World
+from tests.server.conftest import UNIT_A, World
 
 KEY = b"k" * 40
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -95,3 +95,22 @@ def test_two_concurrent_refreshes_of_one_token_get_the_same_successor(world: Wor
         thread.join()
     assert [status for status, _ in answers] == [200] * 4, answers
     assert len({successor for _, successor in answers}) == 1
+
+
+def test_concurrent_enrolments_get_distinct_slots(world: World) -> None:
+    srv = world.srv
+    codes = [srv.enrol_code(UNIT_A) for _ in range(4)]
+    barrier = threading.Barrier(len(codes))
+    answers: list[tuple[int, str]] = []
+
+    def enrol(code: str) -> None:
+        barrier.wait()
+        answer = srv.client.post("/auth/enrol", json={"code": code, "counter_name": "Quầy"})
+        answers.append((answer.status_code, str(answer.json().get("slot", answer.text))))
+
+    threads = [threading.Thread(target=enrol, args=(code,)) for code in codes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [(200, "1"), (200, "2"), (200, "3"), (200, "4")], answers  # slot 0: world.device_a
