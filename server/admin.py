@@ -20,7 +20,7 @@ from app.domain.events import new_id
 from app.sync.wire import OfficerInfo
 from app.text import nfc
 from server.auth import normalise_username, officer_info
-from server.errors import ApiError, not_found
+from server.errors import ApiError, forbidden, not_found
 from server.models import (
     GLOBAL_SCOPE,
     CalendarEntry,
@@ -41,6 +41,8 @@ MIN_PASSWORD = 8
 MAX_CODE_HOURS = 24 * 30
 ROLES = ("officer", "supervisor", "admin")
 OFFICE_HOURS_KEY = "office_hours"
+# Writes to another office's data are refused with 403 (reads answer 404): docs/SYNC-PROTOCOL.md.
+OTHER_OFFICE = "Dữ liệu này thuộc đơn vị khác; bạn chỉ quản trị được đơn vị của mình."
 
 
 def _bad(code: str, message: str) -> ApiError:
@@ -146,8 +148,10 @@ def update_officer(session: Session, now: datetime, unit_code: str, officer_id: 
                    password: str | None = None) -> OfficerInfo:  # fmt: skip
     """Change an officer of the office; deactivating or a new password ends their sessions."""
     officer = session.get(Officer, officer_id)
-    if officer is None or officer.unit_code != unit_code:
-        raise not_found("Không tìm thấy cán bộ này trong đơn vị.")
+    if officer is None:
+        raise not_found("Không tìm thấy cán bộ này.")
+    if officer.unit_code != unit_code:
+        raise forbidden("wrong_office", OTHER_OFFICE)
     if role is not None:
         if role not in ROLES:
             raise _bad("invalid_role", "Vai trò phải là officer, supervisor hoặc admin.")
@@ -205,8 +209,10 @@ def devices(session: Session, unit_code: str) -> Sequence[Device]:
 def revoke_device(session: Session, now: datetime, unit_code: str, device_id: str) -> None:
     """Stop a PC from logging in or syncing; its sessions end at once. Its slot is not reused."""
     device = identity.device(session, device_id)
-    if device is None or device.unit_code != unit_code:
-        raise not_found("Không tìm thấy máy trạm này trong đơn vị.")
+    if device is None:
+        raise not_found("Không tìm thấy máy trạm này.")
+    if device.unit_code != unit_code:
+        raise forbidden("wrong_office", OTHER_OFFICE)
     if device.revoked_at is None:
         device.revoked_at = now
     identity.revoke_sessions(session, device_id=device.id)

@@ -93,9 +93,11 @@ def test_an_admin_acts_on_their_own_office_only(world: World) -> None:
     admin_a = bearer(srv.login("quantri.a", world.device_a))
     officer_b = srv.login("canbo.b", world.device_b)["officer"]
     answer = srv.client.patch(f"/admin/officers/{officer_b['id']}", json={"active": False}, headers=admin_a)
-    assert answer.status_code == 404
+    assert (answer.status_code, answer.json()["detail"]["code"]) == (403, "wrong_office")  # writes: 403
     revoke = srv.client.post(f"/admin/devices/{world.device_b.device_id}/revoke", headers=admin_a)
-    assert revoke.status_code == 404
+    assert (revoke.status_code, revoke.json()["detail"]["code"]) == (403, "wrong_office")
+    unknown = srv.client.post("/admin/devices/0190c1d2-0000-7000-8000-000000000000/revoke", headers=admin_a)
+    assert unknown.status_code == 404
     devices = srv.client.get("/admin/devices", headers=admin_a).json()
     assert [d["id"] for d in devices] == [world.device_a.device_id]
     # the officer of B and the device of B still work
