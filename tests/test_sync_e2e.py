@@ -330,3 +330,36 @@ def test_the_gui_of_counter_a_sees_counter_bs_dossier_through_the_long_poll(
     finally:
         sync.stop(timeout_s=1)
         runner.wait()
+
+
+def test_reference_data_updates_the_office_header_calendar_and_offline_rights(
+    live: LiveServer, counter: Callable[[str], Counter]
+) -> None:
+    from datetime import date
+
+    from app.store.models import CalendarEntryRow, Office, OfflineCredential
+    from server import admin
+
+    a = counter("Quầy số 01")
+    with live.tx() as s:
+        boss = admin.create_officer(s, datetime.now(UTC), UNIT, username="giamsat", full_name="Trần Văn Hùng",
+                                    role="supervisor", password="giamsat-2026")  # fmt: skip
+    a.client.login(a.factory, "giamsat", "giamsat-2026")  # the supervisor once worked at this PC
+    a.client.login(a.factory, "canbo", PASSWORD)  # the counter's own officer is logged in now
+    assert a.engine().run_once().ok
+    with a.factory() as s:
+        office = s.get(Office, UNIT)
+        assert office is not None and (office.governing_body, office.place_name) == (
+            "UBND TỈNH QUẢNG NINH",
+            "Quảng Ninh",
+        )
+        assert s.get(OfflineCredential, boss.id) is not None
+    with live.tx() as s:
+        now = datetime.now(UTC)
+        admin.add_calendar_entry(s, now, UNIT, day=date(2026, 12, 31), kind="holiday", name="Nghỉ bù",
+                                 legal_ref="Thông báo 1/TB-UBND")  # fmt: skip
+        admin.update_officer(s, now, UNIT, boss.id, active=False)
+    assert a.engine().run_once().ok  # a new session checks the reference data at its first pass
+    with a.factory() as s:
+        assert s.get(CalendarEntryRow, date(2026, 12, 31)) is not None
+        assert s.get(OfflineCredential, boss.id) is None  # deactivated: no offline login here any more

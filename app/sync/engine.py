@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,6 +34,7 @@ from app.errors import UserFacingError
 from app.store.models import CodeRequest, Device, Event, Outbox, OutboxState
 from app.store.projection import apply_event
 from app.sync import codes, wire
+from app.sync.reference import apply_reference
 from app.sync.state import as_utc_naive, note_server_time, require_state, utc_now
 from app.sync.transport import AuthRequiredError, OfflineError, ProtocolError, RateLimitedError, Transport
 
@@ -46,6 +48,7 @@ RESERVE_DAYS = 5  # working days ahead
 RESERVE_SIZE = 200  # numbers per day and request
 RESERVE_LOW_WATER = 50  # ask for more when fewer than this are left for a day
 MAX_PAGES_PER_PASS = 10_000  # a runaway feed cannot spin forever
+REFERENCE_EVERY_S = 900.0  # office, calendar and officers are checked this often (ETag: cheap)
 
 REMOTE = "remote"
 UNAPPLIED = "unapplied"
@@ -146,6 +149,7 @@ class SyncEngine:
         self._working_day = working_day
         self._rng = rng
         self.reference_changed = False  # set when the feed says reference data changed
+        self._reference_checked_at: float | None = None
 
     @property
     def device_id(self) -> str:
@@ -168,6 +172,7 @@ class SyncEngine:
             self._reserve_ahead(tally)
             self._push_all(tally)
             self._pull_all(tally)
+            self._refresh_reference(tally)
         except UserFacingError as exc:
             return self._failed(tally, exc)
         with self._tx() as s:
@@ -399,6 +404,38 @@ class SyncEngine:
             log.error("pulled event %s (%s) could not be applied: %r", e.id, e.type, exc)
             event.sync_status = UNAPPLIED
         return 1
+
+    # --- reference data ----------------------------------------------------------------------
+
+    def _refresh_reference(self, tally: _Tally) -> None:
+        """Fetch office, calendar and officers: at the first pass of a session, when the feed says
+        they changed, and every REFERENCE_EVERY_S otherwise (with the ETag: usually a 304).
+
+        Only a lost connection or session stops the pass here; a refusal is noted and retried
+        with the next pass.
+        """
+        with self._tx() as s:
+            etag = require_state(s).reference_etag
+        checked = self._reference_checked_at
+        due = checked is None or time.monotonic() - checked > REFERENCE_EVERY_S
+        if etag and not self.reference_changed and not due:
+            return
+        try:
+            ref, new_etag = self._transport.reference(etag)
+        except (OfflineError, AuthRequiredError, RateLimitedError):
+            raise
+        except UserFacingError as exc:
+            log.warning("reference data not fetched: %s", exc.message)
+            tally.notes.append(f"reference: {exc.message}")
+            return
+        self.reference_changed = False
+        self._reference_checked_at = time.monotonic()
+        if ref is None:
+            return
+        with self._tx() as s:
+            apply_reference(s, ref)
+            require_state(s).reference_etag = new_etag or ref.version
+        tally.notes.append("reference")
 
     # --- the outbox screen's actions -----------------------------------------------------------
 
