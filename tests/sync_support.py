@@ -216,9 +216,16 @@ class FakeServer:
         if entry is None or self.devices.get(body.device_id, ("",))[0] != body.device_secret:
             return _err(401, "refresh_invalid", "Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại.")
         officer_id, device_id, successor = entry
-        if successor is not None:
-            return _err(401, "refresh_reused", "Phiên đăng nhập đã bị thu hồi. Hãy đăng nhập lại.")
         officer = next(o for o in self.officers.values() if o.id == officer_id)
+        if successor is not None:
+            # The protocol's grace: a retry with the previous token (its answer was lost) gets the
+            # same successor, with a fresh access token. (The fake has no clock: always in grace.)
+            if successor not in self.refresh or self.refresh[successor][2] is not None:
+                return _err(401, "refresh_reused", "Phiên đăng nhập đã bị thu hồi. Hãy đăng nhập lại.")
+            session = self._session(officer, device_id)
+            del self.refresh[session["refresh_token"]]
+            session["refresh_token"] = successor
+            return _json(200, session)
         session = self._session(officer, device_id)
         self.refresh[body.refresh_token] = (officer_id, device_id, session["refresh_token"])
         return _json(200, session)

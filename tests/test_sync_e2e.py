@@ -363,3 +363,19 @@ def test_reference_data_updates_the_office_header_calendar_and_offline_rights(
     with a.factory() as s:
         assert s.get(CalendarEntryRow, date(2026, 12, 31)) is not None
         assert s.get(OfflineCredential, boss.id) is None  # deactivated: no offline login here any more
+
+
+def test_a_lost_refresh_answer_does_not_lock_the_counter_out(
+    live: LiveServer, tmp_path: Path, template_db: Path, catalog: Catalog
+) -> None:
+    http = LosingTransport()
+    a = Counter.enrol(tmp_path / "a", template_db, live.enrol_code(), "Quầy số 01", server_url=live.url, http=http)
+    restarted = a.restart(http=http)  # no access token in memory: the first request refreshes
+    try:
+        restarted.receive(catalog)
+        http.lose.add("/auth/refresh")  # the server rotated the token, the answer never arrived
+        assert restarted.engine().run_once().offline
+        report = restarted.engine().run_once(force=True)  # retried with the previous token: grace
+        assert report.ok and report.accepted == 1
+    finally:
+        restarted.close()
