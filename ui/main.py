@@ -302,8 +302,9 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
 
     def leave(window: MainWindow) -> None:
         stop_sync(window)
-        window.close()
+        # Out of the list before closing: closing the last window quits only while it is listed.
         windows.remove(window)
+        window.close()
         window.deleteLater()
         QTimer.singleShot(0, ask_login)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -184,6 +185,8 @@ class MainWindow(QMainWindow):
             self._ctx.runner.run(pending_events, self._show_pending, lambda _e: None, write=False)
 
     def _show_pending(self, count: int) -> None:
+        if not shiboken6.isValid(self.pending):
+            return  # the answer came back after this window was closed (log-out)
         self.pending.setText(f"Chưa đồng bộ: {count} sự kiện (máy trạm độc lập, chưa đăng ký máy chủ)")
 
     @Slot(object)

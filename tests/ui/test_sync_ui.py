@@ -91,7 +91,7 @@ def test_outbox_screen_lists_unsent_items_and_retry_sends_them(
     qtbot.waitUntil(lambda: window.pending.text().startswith("Đã đồng bộ"), timeout=WAIT_MS)
     server.offline = True
     receive_at_counter(window, pc, catalog)
-    qtbot.waitUntil(lambda: "1 sự kiện chờ gửi" in window.pending.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Mất kết nối máy chủ – 1 sự kiện chờ gửi" in window.pending.text(), timeout=WAIT_MS)
     window.actions_[ActionId.SYNC_QUEUE].trigger()
     dialog = window._outbox
     assert isinstance(dialog, OutboxDialog) and dialog.isVisible()
@@ -137,7 +137,7 @@ def test_exit_asks_while_events_are_unsent(
     window._leaving = False
     server.offline = True
     receive_at_counter(window, pc, catalog)
-    qtbot.waitUntil(lambda: "1 sự kiện chờ gửi" in window.pending.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Mất kết nối máy chủ – 1 sự kiện chờ gửi" in window.pending.text(), timeout=WAIT_MS)
     prompts.confirm_answer = False
     window.close()
     assert window.isVisible()
