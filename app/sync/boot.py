@@ -40,4 +40,3 @@ def read_enrolment(path: Path) -> Enrolment | None:
     finally:
         conn.close()
     return None if row is None else Enrolment(str(row[0]), str(row[1]))
-

@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -155,8 +156,11 @@ class SyncEngine:
     def device_id(self) -> str:
         return self._transport.device_id
 
-    def _tx(self) -> _Tx:
-        return _Tx(self._factory())
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        """A session in its own transaction (committed on success), closed always."""
+        with self._factory() as session, session.begin():
+            yield session
 
     # --- the pass ---------------------------------------------------------------------------
 
@@ -436,30 +440,3 @@ class SyncEngine:
             apply_reference(s, ref)
             require_state(s).reference_etag = new_etag or ref.version
         tally.notes.append("reference")
-
-    # --- the outbox screen's actions -----------------------------------------------------------
-
-    def retry_now(self) -> None:
-        """Forget the back-off so the next pass runs at once (Retry on the outbox screen)."""
-        with self._tx() as s:
-            require_state(s).next_retry_at = None
-
-
-class _Tx:
-    """``with`` block: a session in a transaction, committed on success, closed always."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def __enter__(self) -> Session:
-        self._session.begin()
-        return self._session
-
-    def __exit__(self, kind: object, exc: object, tb: object) -> None:
-        try:
-            if kind is None:
-                self._session.commit()
-            else:
-                self._session.rollback()
-        finally:
-            self._session.close()

@@ -144,9 +144,3 @@ def offline_login(session: Session, username: str, password: str, device_id: str
     if device is None or office is None or device.unit_code != cred.unit_code:
         raise OfflineLoginError("Tài khoản này không thuộc đơn vị của máy trạm. Hãy dùng tài khoản của đơn vị.")
     return _actor(cred.officer_id, cred.username, cred.full_name, cred.role, device, office)
-
-
-def offline_valid_until(session: Session, officer_id: str) -> datetime | None:
-    """When this officer's offline grant on this PC expires (naive UTC), if any."""
-    cred = session.get(OfflineCredential, officer_id)
-    return None if cred is None else cred.grant_expires_at

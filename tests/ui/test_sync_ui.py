@@ -15,6 +15,7 @@ from app.domain.catalog import Catalog
 from app.services.drafts import Changes
 from app.services.office import load_calendar, this_device
 from app.sync.client import enrol_this_pc
+from tests.conftest import NOW
 from tests.sync_support import Counter, FakeServer, MemoryKeyring, keyring_backend
 from tests.ui.conftest import ScriptedPrompts
 from ui.actions import ActionId
@@ -54,7 +55,7 @@ def desk(
         office, calendar = this_device(s), load_calendar(s)
     assert office is not None
     runner = OpRunner(pc.factory)
-    ctx = UiContext(pc.factory, runner, ChangeBus(), catalog, calendar, office, pc.actor, prompts)
+    ctx = UiContext(pc.factory, runner, ChangeBus(), catalog, calendar, office, pc.actor, prompts, clock=lambda: NOW)
     sync = SyncRunner(pc.engine(), pc.factory, long_poll=False)
     window = MainWindow(ctx, sync)
     qtbot.addWidget(window)
@@ -101,6 +102,9 @@ def test_outbox_screen_lists_unsent_items_and_retry_sends_them(
     assert model.index(0, COL_ATTEMPTS).data().startswith("1")
     assert "Mất kết nối" in model.index(0, COL_ERROR).data()
     assert "Mất kết nối" in dialog.summary.text()
+    assert (
+        dialog.codes.text() == "Số hồ sơ còn cho ngày 23/11/2026: 199 số máy chủ cấp, 50 số dự phòng khi mất kết nối."
+    )
     server.offline = False  # the network is back; the back-off would still wait a few seconds
     qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 0 and dialog.empty.isVisible(), timeout=WAIT_MS)

@@ -137,10 +137,6 @@ class LoginDialog(QDialog):
         else:
             self._fail(f"Lỗi ngoài dự kiến khi đăng nhập: {exc!r}. Chi tiết đã ghi vào tệp nhật ký.")
 
-    def wait(self, msecs: int = 30_000) -> bool:
-        """Block until an attempt in progress finished (tests, shutdown)."""
-        return bool(self._pool.waitForDone(msecs))
-
     def _fail(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()

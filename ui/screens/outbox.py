@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
@@ -27,6 +28,7 @@ from ui.theme import Role, set_role
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from app.sync.codes import DayCodes
     from app.sync.state import OutboxItem
 
 COL_SEQ = 0
@@ -45,11 +47,24 @@ REJECTED_COLOR = QColor("#b00020")
 _Index = QModelIndex | QPersistentModelIndex
 
 
-def load_outbox(session: Session) -> list[OutboxItem]:
-    """Runs on a worker (the import keeps SQLAlchemy off the GUI thread's start-up)."""
-    from app.sync.state import list_outbox
+def load_outbox(session: Session, unit_code: str, day: date) -> tuple[list[OutboxItem], DayCodes | None]:
+    """Runs on a worker: the unsent events, and (enrolled PC) the dossier numbers left for ``day``."""
+    from app.sync.codes import codes_on_hand
+    from app.sync.state import list_outbox, sync_state
 
-    return list_outbox(session)
+    codes = codes_on_hand(session, unit_code, day) if sync_state(session) is not None else None
+    return list_outbox(session), codes
+
+
+def codes_text(codes: DayCodes) -> str:
+    """E.g. "Số hồ sơ còn cho hôm nay: 180 số máy chủ cấp, 50 số dự phòng khi mất kết nối"."""
+    from app.sync.wire import FALLBACK_SIZE
+
+    fallback = FALLBACK_SIZE if codes.fallback_left is None else codes.fallback_left
+    return (
+        f"Số hồ sơ còn cho ngày {codes.day:%d/%m/%Y}: {codes.server_left} số máy chủ cấp,"
+        f" {fallback} số dự phòng khi mất kết nối."
+    )
 
 
 class OutboxTableModel(QAbstractTableModel):
@@ -127,12 +142,14 @@ class OutboxDialog(QDialog):
         super().__init__(parent)
         self._ctx, self._sync = ctx, sync
         self.setWindowTitle("Hàng đợi đồng bộ – MotCua Desk")
-        self.resize(1100, 520)
+        self.resize(1240, 560)
         title = QLabel("Hàng đợi đồng bộ")
         set_role(title, Role.TITLE)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.codes = QLabel()
+        self.codes.hide()
         self.clock = QLabel()
         set_role(self.clock, Role.ERROR)
         self.clock.hide()
@@ -176,6 +193,7 @@ class OutboxDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.summary)
+        layout.addWidget(self.codes)
         layout.addWidget(self.clock)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
@@ -197,9 +215,13 @@ class OutboxDialog(QDialog):
 
     @Slot()
     def refresh(self) -> None:
-        self._ctx.runner.run(load_outbox, self._show_rows, lambda _e: None, write=False)
+        unit, day = self._ctx.actor.unit_code, self._ctx.clock().date()
+        self._ctx.runner.run(lambda s: load_outbox(s, unit, day), self._show_rows, lambda _e: None, write=False)
 
-    def _show_rows(self, rows: list[OutboxItem]) -> None:
+    def _show_rows(self, loaded: tuple[list[OutboxItem], DayCodes | None]) -> None:
+        rows, codes = loaded
+        self.codes.setText(codes_text(codes) if codes is not None else "")
+        self.codes.setVisible(codes is not None)
         self.model.set_rows(rows)
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
