@@ -232,10 +232,9 @@ class SyncEngine:
         """Top up code blocks; a request is stored before it is sent and reused until answered."""
         with self._tx() as s:
             unit = self._unit(s)
+            # An unanswered request is resent as it was, even after midnight: the server answers a
+            # known request id with the blocks it issued then, so no number is issued twice or lost.
             pending = s.scalars(select(CodeRequest).where(CodeRequest.done.is_(False))).first()
-            if pending is not None and min(pending.days) < self._today().isoformat():
-                pending.done = True  # asked for a day that has passed: ask afresh
-                pending = None
             if pending is None:
                 days = self._days_ahead()
                 left = codes.server_numbers_left(s, unit, days)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.domain.catalog import Catalog
 from app.domain.events import new_id
-from app.store.models import Device, Dossier, Event, Outbox, SyncState
+from app.store.models import CodeBlock, Device, Dossier, Event, Outbox, SyncState
 from app.sync import wire
 from app.sync.engine import BACKOFF_CAP_S, backoff_delay
 from app.sync.state import read_status
@@ -242,3 +242,15 @@ def test_outbox_rows_wait_in_order_when_offline(a: Counter, server: FakeServer, 
     assert [seq for seq, *_ in outbox(a)] == [1, 2, 3]
     assert a.engine().run_once(force=True).accepted == 3
     assert [e.device_seq for e, _ in server.changes] == [1, 2, 3]
+
+
+def test_a_lost_reservation_answer_is_asked_again_with_the_same_request_id(a: Counter, server: FakeServer) -> None:
+    server.lose_next_response = True  # the pass's first request is the code reservation
+    assert a.engine().run_once().offline
+    assert a.engine().run_once(force=True).ok
+    first, second = server.bodies("/codes/reserve")[:2]
+    assert first == second  # same request id, days and size: the server answers with what it issued
+    with a.factory() as s:
+        blocks = s.scalars(select(CodeBlock)).all()
+    assert len(blocks) == len(first["days"]) and {b.request_id for b in blocks} == {first["request_id"]}
+    assert sum(server.issued.values()) == sum(b.last - b.first + 1 for b in blocks)  # nothing issued twice
