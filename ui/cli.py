@@ -67,6 +67,22 @@ def calendar_command(argv: list[str], data_dir: Path) -> int:
     return run(argv, calendar)
 
 
+def enrol_command(argv: list[str], data_dir: Path) -> int:
+    """`motcua enrol --server URL --code CODE --counter NAME`: enrol this PC without the GUI (IT)."""
+    from app.sync.client import enrol_this_pc
+    from ui.main import open_store
+
+    parser = argparse.ArgumentParser(prog="motcua enrol", description="Đăng ký máy trạm với máy chủ trung tâm")
+    parser.add_argument("--server", required=True, help="địa chỉ máy chủ, ví dụ http://10.0.0.5:8000")
+    parser.add_argument("--code", required=True, help="mã đăng ký dùng một lần (motcua-server admin enrol-code)")
+    parser.add_argument("--counter", required=True, help="tên quầy, ví dụ \"Quầy số 03\"")
+    args = parser.parse_args(argv)
+    store = open_store(data_dir)
+    office = enrol_this_pc(data_dir, store.factory, args.server, args.code, args.counter)
+    print(f"Đã đăng ký: {office.name} (mã đơn vị {office.unit_code}) – {office.counter_name}, thư mục {data_dir}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="motcua", description="MotCua Desk – tiếp nhận hồ sơ tại Bộ phận Một cửa")
@@ -83,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if rest[:1] == ["calendar"]:
             return calendar_command(rest[1:], data_dir)
+        if rest[:1] == ["enrol"]:
+            return enrol_command(rest[1:], data_dir)
         if rest:
             parser.error(f"không hiểu tham số: {' '.join(rest)}")
         from ui.main import run
