@@ -79,6 +79,7 @@ def apply_enrolment(session: Session, answer: wire.EnrolResponse, server_url: st
         office = Office(unit_code=answer.unit_code, governing_body="", place_name="")
         session.add(office)
     office.name, office.demo = answer.office_name, False
+    session.flush()  # the office row first: without a relationship() the device could be inserted before it
     session.add(Device(id=answer.device_id, counter_name=counter_name.strip(), unit_code=answer.unit_code))
     state = session.get(SyncState, STATE_ID) or SyncState(id=STATE_ID)
     state.server_url, state.enrolled, state.device_slot = server_url, True, answer.slot
