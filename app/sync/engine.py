@@ -35,6 +35,7 @@ from app.errors import UserFacingError
 from app.store.models import CodeRequest, Device, Event, Outbox, OutboxState
 from app.store.projection import apply_event
 from app.sync import codes, wire
+from app.sync.crashpoint import crash_point
 from app.sync.reference import apply_reference
 from app.sync.state import as_utc_naive, note_server_time, require_state, utc_now
 from app.sync.transport import AuthRequiredError, OfflineError, ProtocolError, RateLimitedError, Transport
@@ -246,6 +247,7 @@ class SyncEngine:
                 s.add(pending)
             request_id, days_text, size = pending.request_id, list(pending.days), pending.size
         answer = self._transport.reserve(request_id, [date.fromisoformat(d) for d in days_text], size)
+        crash_point("after_reserve_answered")
         with self._tx() as s:
             tally.reserved += codes.add_server_blocks(s, self._unit(s), list(answer.blocks), request_id)
             request = s.get(CodeRequest, request_id)
@@ -296,6 +298,7 @@ class SyncEngine:
                         if row is not None:
                             row.last_error = exc.message
                 raise
+            crash_point("after_push_sent")
             self._record_results(tally, answer)
 
     def _record_results(self, tally: _Tally, answer: wire.PushResponse) -> None:
@@ -316,6 +319,7 @@ class SyncEngine:
                 else:
                     s.delete(row)
             self._note_server(s, answer.server_time)
+            crash_point("before_results_stored", s)
         tally.pushed += len(answer.results)
         tally.server_time = answer.server_time
 
@@ -330,6 +334,7 @@ class SyncEngine:
             cursor = self._cursor()
             page = self._transport.pull(cursor, limit=wire.MAX_PUSH_BATCH)
             self._apply_page(tally, cursor, page)
+            crash_point("after_cursor_saved")
             if not page.more:
                 return
             if page.cursor == cursor:
@@ -360,7 +365,10 @@ class SyncEngine:
             if state.pull_cursor != cursor:
                 tally.notes.append("stale page")
                 return
-            for change in page.changes:
+            half = len(page.changes) // 2
+            for n, change in enumerate(page.changes):
+                if n == half:
+                    crash_point("mid_pull_page", s)
                 if change.kind == "reference":
                     self.reference_changed = True
                 if change.kind != "event" or change.event is None:

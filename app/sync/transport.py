@@ -22,6 +22,7 @@ import pydantic
 
 from app.errors import UserFacingError
 from app.sync import wire
+from app.sync.crashpoint import crash_point
 from app.sync.secrets import SecretName, SecretStore
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ class Transport:
                 self._secrets.delete(SecretName.REFRESH_TOKEN)
                 self._access_token = None
                 raise
+            crash_point("after_refresh_answered")
             self._accept_session(_parse(wire.Session, response))
 
     @property
