@@ -116,6 +116,41 @@ def _naive_local(value: datetime) -> datetime:
     return value if value.tzinfo is None else value.astimezone().replace(tzinfo=None)
 
 
+@dataclass(slots=True)
+class _Stored:
+    """Which of a page's events this PC holds already: by id, and by (device, sequence) → id.
+
+    Read with a few queries per page instead of two per event (catch-up after a day offline
+    applies thousands of events); events inserted while applying the page are added.
+    """
+
+    ids: set[str]
+    seqs: dict[tuple[str, int], str]
+
+    CHUNK = 500  # bound parameters per query
+
+    @classmethod
+    def of_page(cls, s: Session, page: wire.PullResponse) -> _Stored:
+        events = [c.event for c in page.changes if c.kind == "event" and c.event is not None]
+        ids = sorted({e.id for e in events})
+        found = cls(set(), {})
+        for i in range(0, len(ids), cls.CHUNK):
+            found.ids.update(s.scalars(select(Event.id).where(Event.id.in_(ids[i : i + cls.CHUNK]))))
+        by_device: dict[str, set[int]] = {}
+        for e in events:
+            by_device.setdefault(e.device_id, set()).add(e.device_seq)
+        for device_id, seq_set in by_device.items():
+            seqs = sorted(seq_set)
+            for i in range(0, len(seqs), cls.CHUNK):
+                rows = s.execute(
+                    select(Event.device_seq, Event.id).where(
+                        Event.device_id == device_id, Event.device_seq.in_(seqs[i : i + cls.CHUNK])
+                    )
+                )
+                found.seqs.update({(device_id, seq): event_id for seq, event_id in rows})
+        return found
+
+
 def event_to_wire(event: Event) -> wire.EventWire:
     return wire.EventWire(
         id=event.id, device_id=event.device_id, device_seq=event.device_seq, type=event.type,
@@ -365,6 +400,7 @@ class SyncEngine:
             if state.pull_cursor != cursor:
                 tally.notes.append("stale page")
                 return
+            stored = _Stored.of_page(s, page)
             half = len(page.changes) // 2
             for n, change in enumerate(page.changes):
                 if n == half:
@@ -373,23 +409,25 @@ class SyncEngine:
                     self.reference_changed = True
                 if change.kind != "event" or change.event is None:
                     continue
-                applied += self._insert_remote(s, change)
+                applied += self._insert_remote(s, change, stored)
             state.pull_cursor = page.cursor
             self._note_server(s, page.server_time)
         tally.pulled += len(page.changes)
         tally.applied += applied
         tally.server_time = page.server_time
 
-    def _insert_remote(self, s: Session, change: wire.Change) -> int:
+    def _insert_remote(self, s: Session, change: wire.Change, stored: _Stored) -> int:
         """Insert one pulled event if unknown and fold it; 1 when it was new."""
         e = change.event
         assert e is not None
-        if s.get(Event, e.id) is not None:
+        if e.id in stored.ids:
             return 0
-        clash = s.scalar(select(Event.id).where(Event.device_id == e.device_id, Event.device_seq == e.device_seq))
+        clash = stored.seqs.get((e.device_id, e.device_seq))
         if clash is not None:
             log.error("pulled event %s reuses device_seq %s of %s held by %s", e.id, e.device_seq, e.device_id, clash)
             return 0
+        stored.ids.add(e.id)
+        stored.seqs[(e.device_id, e.device_seq)] = e.id
         own = e.device_id == self.device_id
         received = change.server_received_at
         event = Event(
