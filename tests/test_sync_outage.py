@@ -178,28 +178,27 @@ def world(
     monkeypatch.setattr("app.sync.engine.BACKOFF_BASE_S", 0.2)
     monkeypatch.setattr("app.sync.engine.BACKOFF_CAP_S", 1.0)
     url = request.getfixturevalue("pg_url") if request.param == "postgresql" else ""
-    server = ServerProcess(tmp_path / "server", database_url=url)
-    engine = server_engine(server.resolved_url)
-    create_office(engine, UNIT, "canbo")
-    server.start()
-    proxy = Proxy(server.port).start()
-    world = World(server, engine, proxy)
-    try:
-        with keyring_backend(MemoryKeyring()):
-            for n, name in enumerate(("a", "b")):
-                counter = Counter.enrol(tmp_path / name, template_db, enrol_code(engine, UNIT), f"Quầy số 0{n + 1}",
-                                        server_url=proxy.url)  # fmt: skip
-                world.workers.append(Worker(name, counter, catalog, pid_base=n * 500_000))
-            for w in world.workers:
-                w.start()
-            yield world
-    finally:
+    with contextlib.ExitStack() as cleanup:  # every step is undone even when an earlier one fails
+        server = ServerProcess(tmp_path / "server", database_url=url)
+        engine = server_engine(server.resolved_url)
+        cleanup.callback(engine.dispose)
+        create_office(engine, UNIT, "canbo")
+        cleanup.callback(server.stop)
+        server.start()
+        proxy = Proxy(server.port).start()
+        cleanup.callback(proxy.close)
+        world = World(server, engine, proxy)
+        cleanup.enter_context(keyring_backend(MemoryKeyring()))
+        for n, name in enumerate(("a", "b")):
+            counter = Counter.enrol(tmp_path / name, template_db, enrol_code(engine, UNIT), f"Quầy số 0{n + 1}",
+                                    server_url=proxy.url)  # fmt: skip
+            cleanup.callback(counter.close)
+            worker = Worker(name, counter, catalog, pid_base=n * 500_000)
+            world.workers.append(worker)
         for w in world.workers:
-            w.stop()
-            w.counter.close()
-        proxy.close()
-        server.stop()
-        engine.dispose()
+            w.start()
+            cleanup.callback(w.stop)
+        yield world
 
 
 def test_counters_recover_from_cuts_stalls_and_a_killed_server(world: World) -> None:
