@@ -146,7 +146,7 @@ def append(
         if current == 0:
             _fsync_dir(part.parent)
         new_offset = current + len(chunk)
-        stmt = dialect.insert(session, Attachment).values(
+        stmt = dialect.upsert(session, Attachment).values(
             unit_code=unit_code,
             sha256=sha256,
             size=new_offset,

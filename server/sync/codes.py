@@ -68,7 +68,7 @@ def _cut(session: Session, unit_code: str, request: ReserveRequest, now: datetim
     rows = []
     for day in sorted(set(request.days)):  # one lock order for every request: no deadlock
         session.execute(
-            dialect.insert(session, CodeCounter)
+            dialect.upsert(session, CodeCounter)
             .values(unit_code=unit_code, day=day, last=0)
             .on_conflict_do_nothing(index_elements=[CodeCounter.unit_code, CodeCounter.day])
         )

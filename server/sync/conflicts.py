@@ -21,7 +21,7 @@ from app.sync.wire import Uuid
 from server.models import Officer
 from server.sync import dialect
 from server.sync.models import ChangeRow, Conflict, DeviceSync, ServerEvent
-from server.sync.push import NOTIFY_CHANNEL
+from server.sync.statements import NOTIFY_CHANNEL
 
 RESOLVED = "conflict.resolved"
 OFFICE_TZ = timezone(timedelta(hours=7))  # Vietnam, no daylight saving: events carry office time
@@ -172,7 +172,7 @@ def resolve(
 
 def _next_seq(session: Session, unit_code: str, device: str, now: datetime) -> tuple[int, str]:
     session.execute(
-        dialect.insert(session, DeviceSync)
+        dialect.upsert(session, DeviceSync)
         .values(device_id=device, unit_code=unit_code, max_seq=0, last_hlc="")
         .on_conflict_do_nothing(index_elements=[DeviceSync.device_id])
     )

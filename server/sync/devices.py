@@ -4,37 +4,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case
 from sqlalchemy.orm import Session
 
 from server.sync import dialect
 from server.sync.models import DeviceSync
+from server.sync.statements import statements
 
 
-def record_push(session: Session, unit_code: str, device_id: str, max_seq: int, now: datetime) -> None:
+def record_push(
+    session: Session, unit_code: str, device_id: str, max_seq: int, now: datetime, *, notify: bool = False
+) -> None:
     """Note a push (upsert); as the first statement of a push it also serialises the device's pushes.
 
     It takes the device's row lock on PostgreSQL and the write lock on SQLite before anything is
     read, so a concurrent resend of the same batch waits and then sees the first one's rows.
+    With ``notify`` (PostgreSQL) the same statement queues ``NOTIFY motcua_sync, '<unit>'``,
+    delivered when the transaction commits, so other server processes wake their long polls
+    (a batch of duplicates notifies for nothing, which is harmless).
     """
-    stmt = dialect.insert(session, DeviceSync).values(
-        device_id=device_id, unit_code=unit_code, last_push_at=now, max_seq=max_seq, last_hlc=""
-    )
-    excluded = stmt.excluded
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[DeviceSync.device_id],
-            set_={
-                "last_push_at": excluded.last_push_at,
-                "max_seq": case((excluded.max_seq > DeviceSync.max_seq, excluded.max_seq), else_=DeviceSync.max_seq),
-            },
-        )
+    stmts = statements(dialect.is_postgres(session))
+    session.connection().execute(
+        stmts.record_push_notify if notify else stmts.record_push,
+        {"device_id": device_id, "unit_code": unit_code, "now": now, "max_seq": max_seq},
     )
 
 
 def record_pull(session: Session, unit_code: str, device_id: str, now: datetime) -> None:
     """Note a pull (upsert of ``last_pull_at``)."""
-    stmt = dialect.insert(session, DeviceSync).values(
+    stmt = dialect.upsert(session, DeviceSync).values(
         device_id=device_id, unit_code=unit_code, last_pull_at=now, max_seq=0, last_hlc=""
     )
     session.execute(

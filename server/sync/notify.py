@@ -12,22 +12,28 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 from sqlalchemy import Engine
 
-from server.sync.push import NOTIFY_CHANNEL
+from server.sync.statements import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 
 
 class Waiter:
-    """One pull waiting for its office's feed; created on the pull's event loop."""
+    """One pull waiting for its office's feed; created on the pull's event loop.
+
+    ``pending`` is set by a pull that was woken but found nothing it may read yet: on
+    PostgreSQL the office's new rows stay behind the snapshot horizon until every older
+    transaction ends, whichever office it writes for, so a pending waiter wakes on any commit.
+    """
 
     def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
+        self.pending = False
 
     def wake(self) -> None:
         """Thread-safe: wake the waiting coroutine."""
@@ -49,6 +55,7 @@ class FeedNotifier:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiters: dict[str, set[Waiter]] = {}
+        self.on_notify: Callable[[str], None] = lambda _unit: None
 
     @contextlib.contextmanager
     def subscribe(self, unit_code: str) -> Iterator[Waiter]:
@@ -67,16 +74,21 @@ class FeedNotifier:
                         del self._waiters[unit_code]
 
     def notify(self, unit_code: str) -> None:
-        """Wake every pull waiting on ``unit_code`` (any thread)."""
+        """Wake every pull waiting on ``unit_code``, and every pending one (any thread)."""
+        self.on_notify(unit_code)
         with self._lock:
             waiters = list(self._waiters.get(unit_code, ()))
+            waiters += [w for ws in self._waiters.values() for w in ws if w.pending]
         for waiter in waiters:
             waiter.wake()
 
     def notify_all(self) -> None:
         """Wake every waiting pull (after the listener reconnected and may have missed some)."""
         with self._lock:
+            units = list(self._waiters)
             waiters = [w for ws in self._waiters.values() for w in ws]
+        for unit in units:
+            self.on_notify(unit)
         for waiter in waiters:
             waiter.wake()
 
@@ -91,10 +103,16 @@ class PgListener:
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="motcua-sync-listen", daemon=True)
 
-    def start(self, timeout: float = 5.0) -> None:
-        """Start listening; returns once LISTEN is in effect (or after ``timeout``)."""
+    def start(self, timeout: float = 0.0) -> None:
+        """Start listening; with ``timeout``, wait that long for LISTEN to be in effect.
+
+        The server does not wait (it starts the thread from the event loop): a commit made
+        before LISTEN is in effect is caught by the ``notify_all`` that follows it, and by the
+        pulls' own periodic look.
+        """
         self._thread.start()
-        self._ready.wait(timeout)
+        if timeout:
+            self._ready.wait(timeout)
 
     def stop(self) -> None:
         """Stop the thread and close its connection."""

@@ -23,27 +23,26 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import and_, insert, or_, select, text, update
+from sqlalchemy import text, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from app.domain.codes import DossierCode
 from app.domain.events import EventType, new_id
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
 from app.sync.wire import MAX_PUSH_BATCH, PushResult, PushStatus, Uuid, fallback_range
+from server.sync import dialect
 from server.sync.devices import record_push
 from server.sync.models import (
     ChangeRow,
-    CodeBlockRow,
     Conflict,
     RejectedEvent,
     ServerDossier,
     ServerEvent,
 )
+from server.sync.statements import statements
 from server.sync.validate import CheckedEvent, Decision, Rejection, check_event
 
-NOTIFY_CHANNEL = "motcua_sync"
 # A possible duplicate only concerns dossiers that took the paper folder.
 _HOLDS_PAPER = frozenset(
     s for s in DossierStatus if s not in {DossierStatus.REFUSED, DossierStatus.SUPPLEMENT_REQUESTED}
@@ -85,13 +84,18 @@ class PushItem:
 
 @dataclass(frozen=True, slots=True)
 class PushBatch:
-    """A parsed ``PushRequest``: device and events in strictly increasing ``device_seq``."""
+    """A parsed ``PushRequest``: device and events in strictly increasing ``device_seq``.
+
+    ``may_hold_nul`` is False when the JSON text had no ``\\u0000`` escape (PostgreSQL refuses
+    U+0000 in text and JSONB, so such events are refused; the common case skips the search).
+    """
 
     device_id: str
     items: list[PushItem]
+    may_hold_nul: bool = True
 
 
-def parse_batch(body: Any) -> PushBatch:
+def parse_batch(body: Any, *, may_hold_nul: bool = True) -> PushBatch:
     """Parse a ``PushRequest`` body leniently: only the envelope and event ids must be right.
 
     Raises:
@@ -109,7 +113,7 @@ def parse_batch(body: Any) -> PushBatch:
     if any(b.device_seq <= a.device_seq for a, b in itertools.pairwise(keys)):
         raise BatchError("events must be in strictly increasing device_seq order")
     items = [PushItem(raw, k.id, k.device_seq) for raw, k in zip(envelope.events, keys, strict=True)]
-    return PushBatch(envelope.device_id, items)
+    return PushBatch(envelope.device_id, items, may_hold_nul)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,26 +146,28 @@ class PushOutcome:
 def push(session: Session, pusher: Pusher, batch: PushBatch) -> PushOutcome:
     """Store and apply ``batch`` in ``session``'s transaction (the caller commits).
 
+    The whole batch is first applied with bulk statements. Should the database still refuse it
+    (a constraint the checks did not foresee), the transaction is rolled back and the batch
+    applied again event by event, each in its own SAVEPOINT: an event that cannot be stored is
+    answered ``rejected`` and the others go on.
+
     Returns:
         One result per event, in order.
     """
     for item in batch.items:
         try:
-            item.checked = check_event(item.raw, pusher.unit_code)
+            item.checked = check_event(item.raw, pusher.unit_code, may_hold_nul=batch.may_hold_nul)
         except Rejection as rejection:
             item.rejection = rejection
-    record_push(session, pusher.unit_code, pusher.device_id, max(item.seq for item in batch.items), pusher.now)
+    max_seq = max(item.seq for item in batch.items)
+    record_push(session, pusher.unit_code, pusher.device_id, max_seq, pusher.now, notify=pusher.postgres)
     try:
-        with session.begin_nested():
-            results = _apply(session, pusher, batch.items)
+        results = _apply(session, pusher, batch.items)
     except (IntegrityError, DataError):
+        session.rollback()
+        record_push(session, pusher.unit_code, pusher.device_id, max_seq, pusher.now, notify=pusher.postgres)
         results = [_apply_alone(session, pusher, item) for item in batch.items]
-    changed = any(r.status in ("accepted", "flagged") for r in results)
-    if changed and pusher.postgres:
-        session.execute(
-            text("SELECT pg_notify(:channel, :unit)"), {"channel": NOTIFY_CHANNEL, "unit": pusher.unit_code}
-        )
-    return PushOutcome(results, changed)
+    return PushOutcome(results, any(r.status in ("accepted", "flagged") for r in results))
 
 
 def _apply_alone(session: Session, pusher: Pusher, item: PushItem) -> PushResult:
@@ -187,21 +193,17 @@ def _rejected(event_id: str, reason: str) -> PushResult:
 def _apply(session: Session, pusher: Pusher, items: Sequence[PushItem]) -> list[PushResult]:
     ids = [item.id for item in items]
     seqs = [item.seq for item in items]
-    stored = session.execute(
-        select(
-            ServerEvent.id, ServerEvent.device_id, ServerEvent.device_seq, ServerEvent.reason, ServerEvent.conflict_ids
-        ).where(
-            or_(
-                ServerEvent.id.in_(ids),
-                and_(ServerEvent.device_id == pusher.device_id, ServerEvent.device_seq.between(min(seqs), max(seqs))),
-            )
+    # Events stored or refused before, by id or by this device's sequence numbers: one query.
+    known: list[Any] = list(
+        session.connection().execute(
+            statements(pusher.postgres).known_events,
+            {"ids": ids, "device_id": pusher.device_id, "seq_lo": min(seqs), "seq_hi": max(seqs)},
         )
-    ).all()
+    )
+    stored = [row for row in known if not row.refused]
     by_id = {row.id: row for row in stored}
     by_seq = {row.device_seq: row for row in stored if row.device_id == pusher.device_id}
-    refused_before = dict(
-        session.execute(select(RejectedEvent.id, RejectedEvent.reason).where(RejectedEvent.id.in_(ids))).all()
-    )
+    refused_before = {row.id: row.reason for row in known if row.refused}
 
     results: list[PushResult | None] = []
     fresh: list[tuple[int, CheckedEvent]] = []
@@ -248,8 +250,7 @@ def _apply(session: Session, pusher: Pusher, items: Sequence[PushItem]) -> list[
                         pusher, PushItem(ev.wire.model_dump(mode="json"), ev.wire.id, ev.wire.device_seq), rejection
                     )
                 )
-    if refusals:
-        session.execute(insert(RejectedEvent), refusals)
+    dialect.bulk_insert(session, RejectedEvent, refusals)
     return [r for r in results if r is not None]
 
 
@@ -308,9 +309,6 @@ class _State:
         return DossierStatus(self.row["status"])
 
 
-_STATE_COLUMNS = [c for c in ServerDossier.__table__.columns]
-
-
 @dataclass(slots=True)
 class _Fold:
     """Applies fresh (never stored) events in order against the dossier state they touch."""
@@ -343,31 +341,29 @@ class _Fold:
                 self.session,
                 [f"code:{unit}:{c}" for c in codes] + [f"probe:{unit}:{p}:{c}:{d}" for p, c, d in probes],
             )
-        conditions: list[ColumnElement[bool]] = [ServerDossier.uid.in_({ev.wire.dossier_uid for ev in self.events})]
+        pg = self.pusher.postgres
+        conn = self.session.connection()
+        stmts = statements(pg)
+        uids = sorted({ev.wire.dossier_uid for ev in self.events})
+        params: dict[str, Any] = {"uids": uids, "unit": unit}
         if codes:
-            conditions.append(and_(ServerDossier.unit_code == unit, ServerDossier.code.in_(codes)))
+            params["codes"] = sorted(codes)
         if probes:
-            conditions.append(
-                and_(
-                    ServerDossier.unit_code == unit,
-                    ServerDossier.personal_id.in_({p for p, _, _ in probes}),
-                    ServerDossier.received_day.in_({d for _, _, d in probes}),
-                )
-            )
-        query = select(*_STATE_COLUMNS).where(or_(*conditions)).order_by(ServerDossier.uid)
-        if self.pusher.postgres:
-            query = query.with_for_update()
-        for row in self.session.execute(query).mappings():
-            self._remember(_State(dict(row)))
-        days = {d.code.day for d in decisions if d.code is not None}
+            params["pids"] = sorted({p for p, _, _ in probes})
+            params["days"] = sorted({d for _, _, d in probes})
+        query = stmts.dossiers[(bool(codes), bool(probes))]
+        rows: dict[str, dict[str, Any]] = {m["uid"]: dict(m) for m in conn.execute(query, params).mappings()}
+        changing = sorted(uid for uid in rows if uid in params["uids"])
+        if changing and pg:
+            # Dossiers this batch changes: lock them (in one order) and read them again.
+            for m in conn.execute(stmts.lock_dossiers, {"uids": changing}).mappings():
+                rows[m["uid"]] = dict(m)
+        for state_row in rows.values():
+            self._remember(_State(state_row))
+        days = sorted({d.code.day for d in decisions if d.code is not None})
         if days:
-            for day, first, last in self.session.execute(
-                select(CodeBlockRow.day, CodeBlockRow.first, CodeBlockRow.last).where(
-                    CodeBlockRow.device_id == self.pusher.device_id,
-                    CodeBlockRow.unit_code == unit,
-                    CodeBlockRow.day.in_(days),
-                )
-            ):
+            found = conn.execute(stmts.blocks, {"device_id": self.pusher.device_id, "unit": unit, "days": days})
+            for day, first, last in found:
                 self.blocks[day].append((first, last))
 
     def _remember(self, state: _State) -> None:
@@ -577,17 +573,14 @@ class _Fold:
 
     def _write(self) -> None:
         session = self.session
-        if self.conflict_rows:
-            session.execute(insert(Conflict), self.conflict_rows)
-        new = [s.row for s in self.dossiers.values() if s.new]
-        if new:
-            session.execute(insert(ServerDossier), new)
+        dialect.bulk_insert(session, Conflict, self.conflict_rows)
+        dialect.bulk_insert(session, ServerDossier, [s.row for s in self.dossiers.values() if s.new])
         changed = [s.row for s in self.dossiers.values() if s.dirty and not s.new]
         if changed:
             session.execute(update(ServerDossier), changed)
-        if self.event_rows:
-            session.execute(insert(ServerEvent), self.event_rows)
-            session.execute(
-                insert(ChangeRow),
-                [{"unit_code": self.pusher.unit_code, "event_id": r["id"], "kind": "event"} for r in self.event_rows],
-            )
+        dialect.bulk_insert(session, ServerEvent, self.event_rows)
+        dialect.bulk_insert(
+            session,
+            ChangeRow,
+            [{"unit_code": self.pusher.unit_code, "event_id": r["id"], "kind": "event"} for r in self.event_rows],
+        )

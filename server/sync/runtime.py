@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from server.deps import Principal
+from server.sync import feed
 from server.sync.attachments import AttachmentStore
 from server.sync.notify import FeedNotifier, PgListener
 
 PULL_RECORD_SECONDS = 30.0  # how often a device's last pull is written at most
+PAGE_SHARE_SECONDS = 1.0  # how long a page read may answer identical pulls (until the feed grows)
+PRINCIPAL_SECONDS = 5.0  # how long a verified (officer, device) is trusted without a database check
+
+DB_THREADS = 4  # threads of a server process that run sync database work
+
+_PageKey = tuple[str, int, int, int]
+T = TypeVar("T")
 
 
 class SyncRuntime:
@@ -29,6 +43,14 @@ class SyncRuntime:
         self._listener: PgListener | None = None
         self._lock = threading.Lock()
         self._pulls: dict[str, float] = {}
+        self._pages: dict[_PageKey, tuple[float, concurrent.futures.Future[feed.Page]]] = {}
+        self._principals: dict[tuple[str, str], tuple[float, Principal]] = {}
+        self._slots: dict[str, int] = {}
+        # Sync database work runs on a few threads of its own rather than the 40 of the default
+        # pool: Python runs one thread at a time, and forty threads queueing for the GIL (and a
+        # GIL holder descheduled on a busy machine) delay every request and the event loop.
+        self.executor = concurrent.futures.ThreadPoolExecutor(DB_THREADS, thread_name_prefix="motcua-sync")
+        self.notifier.on_notify = self._forget_pages
 
     def ensure_listener(self) -> None:
         """Start the PostgreSQL LISTEN thread once (no-op on SQLite)."""
@@ -40,6 +62,78 @@ class SyncRuntime:
                 listener.start()
                 self._listener = listener
 
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking ``fn(*args)`` (database work) on the sync threads."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
+
+    async def read_page(self, unit_code: str, after: feed.Position, limit: int) -> feed.Page:
+        """A page of the feed; identical pulls at the same moment share one read.
+
+        When a commit wakes the counters of an office they all ask for the same page (same
+        cursor): one database read answers them all. A shared page is dropped as soon as the
+        office's feed grows (:meth:`FeedNotifier.notify`) and after :data:`PAGE_SHARE_SECONDS`,
+        so a shared answer is never older than what a pull woken by a commit must see.
+        """
+        key = (unit_code, after.txid, after.id, limit)
+        now = time.monotonic()
+        with self._lock:
+            found = self._pages.get(key)
+            owner = found is None or (found[1].done() and now - found[0] > PAGE_SHARE_SECONDS)
+            if owner:
+                if len(self._pages) > 10_000:
+                    self._pages = {k: v for k, v in self._pages.items() if now - v[0] <= PAGE_SHARE_SECONDS}
+                future: concurrent.futures.Future[feed.Page] = concurrent.futures.Future()
+                self._pages[key] = (now, future)
+            else:
+                assert found is not None
+                future = found[1]
+        if owner:
+            try:
+                page = await self.run(feed.read, self.engine, unit_code, after, limit)
+                future.set_result(page)
+                if not page.changes:  # a shared empty answer could hide a commit that wakes a pull
+                    with self._lock:
+                        if self._pages.get(key, (0.0, None))[1] is future:
+                            del self._pages[key]
+            except BaseException as exc:
+                with self._lock:
+                    if self._pages.get(key, (0.0, None))[1] is future:
+                        del self._pages[key]
+                future.set_exception(exc)
+                raise
+        return await asyncio.wrap_future(future)
+
+    def _forget_pages(self, unit_code: str) -> None:
+        with self._lock:
+            # In-flight reads too: they may have started before the commit that notified.
+            self._pages = {k: v for k, v in self._pages.items() if k[0] != unit_code}
+
+    def known_principal(self, officer_id: str, device_id: str, unit_code: str) -> Principal | None:
+        """The principal verified for this officer and device less than :data:`PRINCIPAL_SECONDS` ago."""
+        with self._lock:
+            found = self._principals.get((officer_id, device_id))
+        if found is None or time.monotonic() > found[0] or found[1].unit_code != unit_code:
+            return None
+        return found[1]
+
+    def remember_principal(self, principal: Principal) -> None:
+        """Keep a principal that ``require_principal`` just verified."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._principals) > 10_000:
+                self._principals = {k: v for k, v in self._principals.items() if v[0] > now}
+            self._principals[(principal.officer_id, principal.device_id)] = (now + PRINCIPAL_SECONDS, principal)
+
+    def device_slot(self, device_id: str) -> int | None:
+        """A device's slot if known (slots never change once enrolled)."""
+        with self._lock:
+            return self._slots.get(device_id)
+
+    def remember_slot(self, device_id: str, slot: int) -> int:
+        with self._lock:
+            self._slots[device_id] = slot
+        return slot
+
     def pull_due(self, device_id: str) -> bool:
         """Whether this device's pull should be written now (at most every 30 s per process)."""
         now = time.monotonic()
@@ -50,8 +144,9 @@ class SyncRuntime:
             return True
 
     def close(self) -> None:
-        """Stop the listener thread."""
+        """Stop the listener thread and the sync threads."""
         with self._lock:
             listener, self._listener = self._listener, None
         if listener is not None:
             listener.stop()
+        self.executor.shutdown(wait=False)
