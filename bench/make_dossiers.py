@@ -214,7 +214,7 @@ class Generator:
             e_values = dict(
                 id=_uuid7(ms, r), device_id=self.device_id, device_seq=self.device_seq, type=str(kind),
                 dossier_uid=uid, base_version=0, officer_id=officer_id, officer_name=officer_name,
-                occurred_at=at, hlc=hlc, payload=payload,
+                occurred_at=at, hlc=hlc, payload=payload, sync_status="accepted", synced_at=None, conflict_ids=[],
             )  # fmt: skip
             yield (self._bind([d_values[c] for c in self.d_cols], self.d_proc),
                    self._bind([e_values[c] for c in self.e_cols], self.e_proc))  # fmt: skip
