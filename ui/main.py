@@ -28,7 +28,7 @@ from app.domain.calendar import WorkingCalendar
 from app.domain.catalog import Catalog, load_catalog
 from app.domain.office import OfficeInfo
 from app.services.context import Actor, Role
-from app.store.boot import first_officer, read_snapshot
+from app.store.boot import current_catalog, first_officer, read_snapshot
 from app.sync.boot import Enrolment, read_enrolment
 
 if TYPE_CHECKING:
@@ -217,7 +217,7 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
 
     sys.excepthook = excepthook
     db_path = data_dir / DB_NAME
-    catalog = load_catalog()
+    catalog = current_catalog(db_path)  # the server's cached catalog on an enrolled PC, else the bundled one
     snapshot = read_snapshot(db_path)
     enrolment: Enrolment | None = read_enrolment(db_path)
     if snapshot is None:  # first run or a schema to migrate: the ordinary way, before any window
@@ -262,6 +262,8 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
         return enrol_this_pc(data_dir, loader.factory(), server_url, code, counter_name)
 
     def start(actor: Actor, *, with_sync: bool = True) -> MainWindow:
+        nonlocal catalog
+        catalog = current_catalog(db_path)  # a catalog the server sent since start-up is used from this login on
         ctx = UiContext(loader, runner, bus, catalog, calendar, office, actor, prompts)
         sync: SyncRunner | None = None
         if enrolment is not None and with_sync:

@@ -14,18 +14,23 @@ The queries mirror :func:`app.services.office.this_device` and
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from app.domain.calendar import CalendarEntry, EntryKind, OfficeHours, WorkingCalendar
+from app.domain.catalog import Catalog, load_catalog
 from app.domain.office import OfficeInfo
 from app.errors import UserFacingError
 
+log = logging.getLogger(__name__)
+
 # Bump together with a new file in migrations/versions. A database stamped with this revision
 # needs no migration, so start-up neither imports Alembic nor waits for the ORM.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +102,56 @@ def first_officer(path: Path) -> tuple[str, str, str, str] | None:
     finally:
         conn.close()
     return None if row is None else (str(row[0]), str(row[1]), str(row[2]), str(row[3]))
+
+
+CATALOG_KEY = "catalog"  # the same key as app.sync.reference.CATALOG_KEY (a test keeps them equal)
+
+_catalog_lock = threading.Lock()
+_catalog_memo: dict[Path, tuple[str, Catalog]] = {}
+
+
+def read_cached_catalog(path: Path) -> Catalog | None:
+    """The catalog the central server distributed to this PC, as cached in the database at ``path``.
+
+    Read with ``sqlite3`` (start-up path, no ORM). The text is compared with the last one read
+    from the same file, so a login that finds the same catalog costs one small query and no
+    parsing.
+
+    Returns:
+        The validated catalog, or None when the PC has none cached (standalone PC, not synced
+        yet) or what is cached cannot be read or validated (logged; the caller uses the bundled one).
+    """
+    conn = _connect(path)
+    if conn is None:
+        return None
+    try:
+        row = conn.execute("SELECT value FROM setting WHERE key = ?", (CATALOG_KEY,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    if row is None or not isinstance(row[0], str):
+        return None
+    text = row[0]
+    with _catalog_lock:
+        memo = _catalog_memo.get(path)
+    if memo is not None and memo[0] == text:
+        return memo[1]
+    try:
+        catalog = Catalog.from_dicts(json.loads(text))
+    except (ValueError, UserFacingError) as exc:  # JSONDecodeError is a ValueError
+        log.warning("cached catalog in %s unreadable, using the bundled one: %s", path, exc)
+        return None
+    with _catalog_lock:
+        _catalog_memo[path] = (text, catalog)
+    return catalog
+
+
+def current_catalog(path: Path) -> Catalog:
+    """The catalog to work with: the server's cached copy when this PC has one, else the bundled file.
+
+    Raises:
+        CatalogError: the bundled file is needed and cannot be read.
+    """
+    cached = read_cached_catalog(path)
+    return load_catalog() if cached is None else cached

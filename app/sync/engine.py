@@ -482,6 +482,7 @@ class SyncEngine:
         if ref is None:
             return
         with self._tx() as s:
-            apply_reference(s, ref)
+            problems = apply_reference(s, ref)
             require_state(s).reference_etag = new_etag or ref.version
         tally.notes.append("reference")
+        tally.notes.extend(problems)
