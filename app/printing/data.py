@@ -215,6 +215,9 @@ class LabelStock:
         margin_top_mm: From the page's top edge to the first row.
         gap_x_mm: Horizontal gap between columns.
         gap_y_mm: Vertical gap between rows.
+        pad_x_mm: Blank kept inside each label at its left and right (printers cannot print up to
+            a sheet's edge; the Code128 quiet zone lies in it).
+        pad_y_mm: Blank kept inside each label at its top and bottom.
     """
 
     key: str
@@ -229,6 +232,8 @@ class LabelStock:
     margin_top_mm: float = 0.0
     gap_x_mm: float = 0.0
     gap_y_mm: float = 0.0
+    pad_x_mm: float = 4.0
+    pad_y_mm: float = 2.5
 
     @property
     def per_page(self) -> int:
@@ -237,7 +242,7 @@ class LabelStock:
 
 
 # Presets; an office may add its own stock in settings.
-THERMAL_50X30 = LabelStock("roll_50x30", "Cuộn nhãn nhiệt 50 × 30 mm", 50, 30, 1, 1, 50, 30)
+THERMAL_50X30 = LabelStock("roll_50x30", "Cuộn nhãn nhiệt 50 × 30 mm", 50, 30, 1, 1, 50, 30, pad_x_mm=2, pad_y_mm=2)
 A4_3X8 = LabelStock("a4_3x8", "Tờ A4 24 nhãn (3 × 8, 70 × 37 mm)", 210, 297, 3, 8, 70, 37, 0.0, 0.5)
 A4_2X7 = LabelStock("a4_2x7", "Tờ A4 14 nhãn (2 × 7, 99,1 × 38,1 mm)", 210, 297, 2, 7, 99.1, 38.1, 4.65, 15.15, 2.5, 0)
 LABEL_STOCKS: dict[str, LabelStock] = {s.key: s for s in (THERMAL_50X30, A4_3X8, A4_2X7)}
