@@ -218,7 +218,8 @@ class _QrMatrix(qrencoder.QRCode):  # type: ignore[misc]  # reportlab is untyped
 
     def make(self) -> None:
         """Compute ``self.modules`` with the mask pattern of lowest penalty."""
-        version: int = self.calculate_version() if self.version is None else self.version
+        preset: int | None = self.__dict__.get("version")  # reportlab's attribute, None: smallest that fits
+        version: int = self.calculate_version() if preset is None else preset
         self.version = version
         codewords = _codewords(version, self.errorCorrectLevel, self.dataList)
         t = _template(version)
