@@ -1,0 +1,236 @@
+"""Keyboard-mode scanner: key events with real timestamps through the application-wide filter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from pytestqt.qtbot import QtBot
+
+from app.domain.scan import Scan, ScanKind, ScannerSettings
+from ui.scanner.simulate import KeySender
+from ui.scanner.wedge import KeyboardWedge
+
+CODE = "000.00.00.H49-260213-0001"
+QR = "001099012345|012345678|Nguyễn Văn An|01011999|Nam|12 Hàng Bạc, Hoàn Kiếm, Hà Nội|15082021"
+T0 = 1_000_000  # ms; any realistic uptime
+
+
+class Screen(QWidget):
+    """A window with two fields and a button, like any screen of the app."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.edit = QLineEdit()
+        self.other = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.button = QPushButton("Lưu")
+        layout = QVBoxLayout(self)
+        for w in (self.edit, self.other, self.password, self.button):
+            layout.addWidget(w)
+        self.returns = 0
+        self.edit.returnPressed.connect(self._on_return)
+
+    def _on_return(self) -> None:
+        self.returns += 1
+
+
+@pytest.fixture
+def screen(qtbot: QtBot) -> Screen:
+    w = Screen()
+    qtbot.addWidget(w)
+    w.resize(400, 200)
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None or w.isActiveWindow())
+    w.edit.setFocus()
+    qtbot.waitUntil(w.edit.hasFocus)
+    return w
+
+
+class Wedge:
+    """The filter under test, installed on the real QApplication, and what it emitted."""
+
+    def __init__(self, settings: ScannerSettings) -> None:
+        self.filter = KeyboardWedge(settings)
+        self.scans: list[tuple[Scan, str]] = []
+        self.filter.scanned.connect(lambda scan, source: self.scans.append((scan, source)))
+        app = QApplication.instance()
+        assert app is not None
+        self.filter.install(app)
+
+    def configure(self, **changes: object) -> None:
+        self.filter.settings = replace(self.filter.settings, **changes)  # type: ignore[arg-type]
+
+    def values(self) -> list[str]:
+        return [scan.value for scan, _ in self.scans]
+
+
+@pytest.fixture
+def wedge() -> Iterator[Wedge]:
+    w = Wedge(ScannerSettings(prefix="", suffix="", timing_fallback=True))
+    yield w
+    w.filter.uninstall()
+
+
+def settle(qtbot: QtBot, wedge: Wedge) -> None:
+    """Wait until nothing is held back any more (the filter's timer has decided)."""
+    qtbot.waitUntil(lambda: not wedge.filter.busy, timeout=2000)
+
+
+def test_fast_burst_is_a_scan_and_does_not_reach_the_field(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    keys = KeySender(screen)
+    screen.edit.setText("Nguyễn")  # typed earlier: must stay as it is
+    keys.scan(CODE, T0, gap=8)
+    settle(qtbot, wedge)
+    assert wedge.values() == [CODE]
+    scan, source = wedge.scans[0]
+    assert scan.kind is ScanKind.DOSSIER and source == "keyboard"
+    assert screen.edit.text() == "Nguyễn"
+    assert wedge.filter.last_finished_at == T0 + 8 * (len(CODE) - 1)
+
+
+def test_scanner_at_15_ms_per_key_with_irregular_gaps(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    gaps = [5, 15, 9, 12, 6, 15, 14, 5] * 4
+    KeySender(screen).type(CODE, T0, gaps)
+    settle(qtbot, wedge)
+    assert wedge.values() == [CODE]
+    assert screen.edit.text() == ""
+
+
+def test_human_typing_is_untouched(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    text = "Tran Van Binh 0912345678"
+    gaps = [80, 250, 120, 95, 180, 85, 140, 210, 100, 90, 130, 160] * 2
+    KeySender(screen).type(text, T0, gaps)
+    qtbot.waitUntil(lambda: screen.edit.text() == text, timeout=2000)
+    settle(qtbot, wedge)
+    assert screen.edit.text() == text
+    assert wedge.scans == []
+
+
+def test_human_key_20_ms_after_a_burst_is_not_swallowed(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    keys = KeySender(screen)
+    last = keys.scan(CODE, T0, gap=10)
+    keys.type("x", last + 20, 0)  # within the scanner's gap: timing alone would take it
+    settle(qtbot, wedge)
+    assert wedge.values() == [CODE]
+    assert screen.edit.text() == "x"
+
+
+def test_human_rollover_two_keys_within_10_ms_stays_typing(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    KeySender(screen).type("thanh", T0, [9, 150, 120, 110])  # "th" pressed almost together
+    qtbot.waitUntil(lambda: screen.edit.text() == "thanh", timeout=2000)
+    assert wedge.scans == []
+
+
+def test_enter_suffix_ends_the_scan_and_is_not_delivered(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.configure(suffix="Enter")
+    keys = KeySender(screen)
+    last = keys.scan(CODE, T0, suffix="Enter")
+    assert wedge.values() == [CODE]  # at once, no waiting for a pause
+    keys.type("y", last + 20, 0)
+    qtbot.waitUntil(lambda: screen.edit.text() == "y", timeout=2000)
+    assert screen.returns == 0
+    assert wedge.values() == [CODE]
+
+
+def test_enter_typed_by_a_person_still_works(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.configure(suffix="Enter")
+    keys = KeySender(screen)
+    last = keys.type("abc", T0, 150)
+    keys.chord("Enter", last + 140)
+    qtbot.waitUntil(lambda: screen.returns == 1, timeout=2000)
+    assert screen.edit.text() == "abc"
+    assert wedge.scans == []
+
+
+def test_prefix_and_suffix_catch_a_slow_scanner_without_timing(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.configure(prefix="F12", suffix="Enter", timing_fallback=False)
+    keys = KeySender(screen)
+    last = keys.scan(CODE, T0, prefix="F12", suffix="Enter", gap=45)  # slower than the timing rule
+    assert wedge.values() == [CODE]
+    # Without timing, a fast burst that did not start with the prefix is typing.
+    keys.type("abcdefgh", last + 500, 8)
+    qtbot.waitUntil(lambda: screen.edit.text() == "abcdefgh", timeout=2000)
+    assert wedge.values() == [CODE]
+
+
+def test_ctrl_b_prefix_and_tab_suffix(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.configure(prefix="Ctrl+B", suffix="Tab")
+    KeySender(screen).scan("BG-20261123-0007", T0, prefix="Ctrl+B", suffix="Tab")
+    assert [(s.kind, s.value) for s, _ in wedge.scans] == [(ScanKind.BATCH, "20261123-0007")]
+    assert screen.edit.hasFocus()  # the Tab did not move the focus
+    assert screen.edit.text() == ""
+
+
+def test_prefix_without_suffix_ends_after_a_pause(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.configure(prefix="F12", suffix="")
+    KeySender(screen).scan(CODE, T0, prefix="F12")
+    qtbot.waitUntil(lambda: wedge.values() == [CODE], timeout=2000)
+    assert screen.edit.text() == ""
+
+
+def test_id_card_qr_with_vietnamese_letters(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.configure(suffix="Enter")
+    KeySender(screen).scan(QR, T0, suffix="Enter", gap=6)
+    assert len(wedge.scans) == 1
+    scan = wedge.scans[0][0]
+    assert scan.kind is ScanKind.ID_CARD and scan.id_card is not None
+    assert scan.id_card.full_name == "Nguyễn Văn An"
+    assert screen.edit.text() == ""
+
+
+def test_unknown_fast_burst_is_reported_not_typed(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    KeySender(screen).scan("8934567890123", T0)
+    settle(qtbot, wedge)
+    assert [s.kind for s, _ in wedge.scans] == [ScanKind.UNKNOWN]
+    assert screen.edit.text() == ""
+
+
+def test_input_method_backspace_correction_inside_a_burst(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    # Unikey rewrites a letter by sending Backspace then the composed one, at scanner speed.
+    KeySender(screen).type(CODE[:-1] + "x\b" + CODE[-1], T0, 7)
+    settle(qtbot, wedge)
+    assert wedge.values() == [CODE]
+    assert screen.edit.text() == ""
+
+
+def test_password_field_is_never_scanned(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    screen.password.setFocus()
+    qtbot.waitUntil(screen.password.hasFocus)
+    KeySender(screen).type("s3cret-pass", T0, 8)
+    settle(qtbot, wedge)
+    assert screen.password.text() == "s3cret-pass"
+    assert wedge.scans == []
+
+
+def test_human_keys_on_a_button_are_given_back_and_scan_still_caught(
+    qtbot: QtBot, screen: Screen, wedge: Wedge
+) -> None:
+    screen.button.setFocus()
+    qtbot.waitUntil(screen.button.hasFocus)
+    clicks: list[bool] = []
+    screen.button.clicked.connect(lambda: clicks.append(True))
+    keys = KeySender(screen)
+    keys.key(Qt.Key.Key_Space, " ", T0)  # a person presses Space on the button
+    qtbot.waitUntil(lambda: clicks == [True], timeout=2000)
+    keys.scan(CODE, T0 + 1000)
+    settle(qtbot, wedge)
+    assert wedge.values() == [CODE]
+
+
+def test_keys_without_timestamps_are_never_held(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    qtbot.keyClicks(screen.edit, "000.00.00.H49")  # type: ignore[no-untyped-call]  # QTest stamps every event 0: synthetic input
+    assert screen.edit.text() == "000.00.00.H49"
+    assert not wedge.filter.busy and wedge.scans == []
+
+
+def test_uninstalled_wedge_sees_nothing(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.filter.uninstall()
+    KeySender(screen).type("abcdefgh", T0, 8)
+    assert screen.edit.text() == "abcdefgh"
+    assert wedge.scans == []
