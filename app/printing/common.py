@@ -119,7 +119,7 @@ def field(label: str, value: str, style: str = "body") -> Flowable:
     return para(f"{esc(label)}: {shown}", style)
 
 
-def header_block(header: OfficeHeader, place_date: str) -> Table:
+def header_block(header: OfficeHeader, place_date: str, *, width: float = CONTENT_WIDTH) -> Table:
     """Build the two-column national header.
 
     Left: governing body over the unit name (bold) and a short rule. Right: the national title
@@ -128,6 +128,7 @@ def header_block(header: OfficeHeader, place_date: str) -> Table:
     Args:
         header: The issuing office.
         place_date: e.g. "Quảng Ninh, ngày 22 tháng 11 năm 2026".
+        width: Content width (an A4 page is wider than the A5 default).
 
     Returns:
         A full-width table flowable.
@@ -136,7 +137,7 @@ def header_block(header: OfficeHeader, place_date: str) -> Table:
     nation = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
     motto = "Độc lập - Tự do - Hạnh phúc"
     right_w = stringWidth(nation, SERIF_BOLD, HEADER_SIZE) + 8
-    left_w = CONTENT_WIDTH - right_w
+    left_w = width - right_w
     motto_w = stringWidth(motto, SERIF_BOLD, HEADER_SIZE + 0.5)
     left: list[Flowable] = [
         para(esc(header.governing_body.upper()), "head"),
@@ -175,13 +176,16 @@ def title_block(title: str, *, copy_label: bool = False) -> list[Flowable]:
     return out
 
 
-def signature_block(left: tuple[str, str] | None, right: tuple[str, str], *, space: float = 40) -> Table:
+def signature_block(
+    left: tuple[str, str] | None, right: tuple[str, str], *, space: float = 40, width: float = CONTENT_WIDTH
+) -> Table:
     """Build the signature row.
 
     Args:
         left: (title, printed name) of the left signer, or None for a single signer on the right.
         right: (title, printed name) of the right signer.
         space: Height left blank for the handwritten signature, in points.
+        width: Content width (an A4 page is wider than the A5 default).
 
     Returns:
         A full-width table flowable.
@@ -195,7 +199,7 @@ def signature_block(left: tuple[str, str] | None, right: tuple[str, str], *, spa
             para(esc(name), "sign_b"),
         ]
 
-    half = CONTENT_WIDTH / 2
+    half = width / 2
     row = [cell(*left) if left else "", cell(*right)]
     table = Table([row], colWidths=[half, half])
     table.setStyle(
