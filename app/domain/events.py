@@ -14,6 +14,16 @@ class EventType(StrEnum):
     SUPPLEMENT_REQUESTED = "dossier.supplement_requested"
     REFUSED = "dossier.refused"
     FORM_PRINTED = "form.printed"
+    # Chain of custody (issue 4): one event per paper folder, grouped by ``batch_id`` in the payload.
+    HANDOVER_SENT = "custody.sent"
+    HANDOVER_RECEIVED = "custody.received"
+    HANDOVER_DISCREPANCY = "custody.discrepancy"
+    # Processing after reception.
+    RESULT_RECORDED = "dossier.result_recorded"
+    RETURNED = "dossier.returned"
+    SUPPLEMENT_REQUESTED_BY_DEPARTMENT = "dossier.department_supplement_requested"
+    SUPPLEMENT_RECEIVED = "dossier.supplement_received"
+    DUE_EXTENDED = "dossier.due_extended"
 
     @property
     def label(self) -> str:
@@ -25,7 +35,18 @@ _LABELS = {
     EventType.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung, hoàn thiện hồ sơ",
     EventType.REFUSED: "Từ chối tiếp nhận hồ sơ",
     EventType.FORM_PRINTED: "In phiếu",
+    EventType.HANDOVER_SENT: "Bàn giao hồ sơ giấy",
+    EventType.HANDOVER_RECEIVED: "Nhận bàn giao hồ sơ giấy",
+    EventType.HANDOVER_DISCREPANCY: "Sai lệch khi nhận bàn giao",
+    EventType.RESULT_RECORDED: "Nhận kết quả giải quyết từ cơ quan chuyên môn",
+    EventType.RETURNED: "Trả kết quả cho công dân",
+    EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT: "Cơ quan giải quyết yêu cầu bổ sung hồ sơ",
+    EventType.SUPPLEMENT_RECEIVED: "Nhận hồ sơ bổ sung",
+    EventType.DUE_EXTENDED: "Xin lỗi và hẹn lại ngày trả kết quả",
 }
+
+CUSTODY_EVENTS = frozenset({EventType.HANDOVER_SENT, EventType.HANDOVER_RECEIVED, EventType.HANDOVER_DISCREPANCY})
+"""Events that move (or question) where the paper folder is."""
 
 
 def new_id() -> str:

@@ -277,3 +277,80 @@ class OfflineCredential(Base):
     last_server_time: Mapped[datetime] = mapped_column(DateTime)  # UTC, at that login
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # UTC
+
+
+class Custody(Base):
+    """Where a paper folder is now (app.domain.custody.fold_custody); no row = at the receiving counter.
+
+    ``order_key`` is the key of the custody event that set the row, so events pulled in any
+    order leave the same state.
+    """
+
+    __tablename__ = "custody"
+
+    dossier_uid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    place_kind: Mapped[str] = mapped_column(String(20))
+    place_code: Mapped[str] = mapped_column(String(40))
+    place_name: Mapped[str] = mapped_column(String(200), default="")
+    origin_kind: Mapped[str] = mapped_column(String(20), default="")
+    origin_code: Mapped[str] = mapped_column(String(40), default="")
+    origin_name: Mapped[str] = mapped_column(String(200), default="")
+    in_transit: Mapped[bool] = mapped_column(default=False)
+    missing: Mapped[bool] = mapped_column(default=False)
+    since: Mapped[datetime] = mapped_column(DateTime)
+    holder: Mapped[str] = mapped_column(String(200), default="")
+    last_event_id: Mapped[str] = mapped_column(String(36))
+    batch_id: Mapped[str] = mapped_column(String(36), default="")
+    order_key: Mapped[str] = mapped_column(String(120))
+
+    __table_args__ = (
+        Index("ix_custody_place", "place_kind", "place_code", "in_transit"),
+        Index("ix_custody_transit", "in_transit", "since"),
+    )
+
+
+class HandoverBatch(Base):
+    """A handover of paper folders from one place to another, built from its custody events."""
+
+    __tablename__ = "handover_batch"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    from_kind: Mapped[str] = mapped_column(String(20))
+    from_code: Mapped[str] = mapped_column(String(40))
+    from_name: Mapped[str] = mapped_column(String(200), default="")
+    to_kind: Mapped[str] = mapped_column(String(20))
+    to_code: Mapped[str] = mapped_column(String(40))
+    to_name: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[str] = mapped_column(String(36), default="")
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    counter_name: Mapped[str] = mapped_column(String(100), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    confirmed_by: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(40), default="sent")
+    sent_count: Mapped[int] = mapped_column(default=0)
+    received_count: Mapped[int] = mapped_column(default=0)
+    missing_count: Mapped[int] = mapped_column(default=0)
+    unexpected_count: Mapped[int] = mapped_column(default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        Index("ix_handover_batch_to", "to_kind", "to_code", "state"),
+        Index("ix_handover_batch_sent", "sent_at"),
+    )
+
+
+class HandoverItem(Base):
+    """One folder of a batch and what became of it (sent, received, missing, unexpected)."""
+
+    __tablename__ = "handover_item"
+
+    batch_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dossier_uid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), default="")
+    state: Mapped[str] = mapped_column(String(20))
+    sent_event_id: Mapped[str] = mapped_column(String(36), default="")
+    done_event_id: Mapped[str] = mapped_column(String(36), default="")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+
+    __table_args__ = (Index("ix_handover_item_dossier", "dossier_uid"),)

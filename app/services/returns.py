@@ -1,0 +1,164 @@
+"""Results and return: record the department's result (status 9), hand it to the citizen (status 10)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.custody import PlaceKind
+from app.domain.events import EventType
+from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
+from app.errors import UserFacingError, ValidationError
+from app.services.context import Actor
+from app.services.drafts import Changes
+from app.services.handover import custody_of
+from app.services.recorder import record
+from app.store.models import Dossier
+from app.text import nfc
+
+_ID = re.compile(r"\d{12}|\d{9}")  # 12-digit personal ID, or the old 9-digit ID card
+
+
+class Collector(StrEnum):
+    """Who collects the result."""
+
+    APPLICANT = "applicant"
+    REPRESENTATIVE = "representative"  # authorised in writing (giấy ủy quyền)
+
+    @property
+    def label(self) -> str:
+        return {"applicant": "Người nộp hồ sơ", "representative": "Người được ủy quyền"}[self]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorDraft:
+    """The person in front of the counter, as typed or scanned from the ID card.
+
+    ``full_name`` and ``authorisation_ref`` are required for a representative only.
+    """
+
+    kind: Collector
+    personal_id: str
+    full_name: str = ""
+    authorisation_ref: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StepDone:
+    """What a processing step recorded."""
+
+    uid: str
+    code: str | None
+    status: DossierStatus
+    due_at: datetime | None
+    event_id: str
+    message: str
+
+
+def load_dossier(session: Session, uid: str) -> Dossier:
+    """The dossier row for a write in this transaction.
+
+    Raises:
+        UserFacingError: unknown dossier.
+    """
+    d = session.scalars(select(Dossier).where(Dossier.uid == uid)).first()
+    if d is None:
+        raise UserFacingError("Không tìm thấy hồ sơ trên máy này. Tìm lại theo mã hồ sơ.")
+    return d
+
+
+def move(d: Dossier, new: DossierStatus) -> None:
+    """Raise the status machine's Vietnamese message when ``d`` cannot move to ``new``."""
+    try:
+        check_transition(DossierStatus(d.status), new)
+    except IllegalTransitionError as exc:
+        raise UserFacingError(f"Hồ sơ {d.code or ''}: {exc.message}") from None
+
+
+def record_result(
+    session: Session, actor: Actor, uid: str, result: str, now: datetime, note: str = ""
+) -> tuple[StepDone, Changes]:
+    """Record the result the department sent back (status 9, "Đã xử lý xong").
+
+    Args:
+        result: What the result is (e.g. "Giấy khai sinh bản chính số 123").
+
+    Raises:
+        ValidationError: no result described.
+        UserFacingError: the dossier cannot move to "Đã xử lý xong" from its status.
+    """
+    text = nfc(result).strip()
+    if not text:
+        raise ValidationError({"result": "Hãy ghi kết quả giải quyết (ví dụ: tên giấy tờ, số văn bản)."})
+    d = load_dossier(session, uid)
+    move(d, DossierStatus.RESULT_READY)
+    payload = {"unit_code": d.unit_code, "result": text[:2000], "note": nfc(note).strip()[:2000],
+               "recorded_at": now.isoformat(timespec="seconds")}  # fmt: skip
+    rec, _ = record(session, actor, EventType.RESULT_RECORDED, uid, payload, occurred_at=now, base_version=d.version)
+    on_time = d.due_at is None or now <= d.due_at
+    message = f"Đã ghi nhận kết quả hồ sơ {d.code}" + ("." if on_time else " (quá hạn hẹn trả).")
+    return StepDone(uid, d.code, DossierStatus.RESULT_READY, d.due_at, rec.event_id, message), Changes(frozenset({uid}))
+
+
+def _check_collector(d: Dossier, who: CollectorDraft) -> dict[str, object]:
+    pid = re.sub(r"\s", "", who.personal_id or "")
+    errors: dict[str, str] = {}
+    if not _ID.fullmatch(pid):
+        errors["personal_id"] = (
+            "Số định danh cá nhân phải gồm 12 chữ số (hoặc số CMND cũ 9 chữ số). Nhập hoặc quét lại."
+        )
+    name, ref = nfc(who.full_name).strip(), nfc(who.authorisation_ref).strip()
+    if who.kind is Collector.APPLICANT:
+        if not errors and d.personal_id and pid != d.personal_id:
+            errors["personal_id"] = (
+                f"Số định danh {pid} không khớp với người nộp hồ sơ. Nếu là người được ủy quyền, chọn “Người được"
+                " ủy quyền” và nhập giấy ủy quyền."
+            )
+        name = name or d.applicant_name
+    else:
+        if not name:
+            errors["full_name"] = "Hãy nhập họ tên người được ủy quyền."
+        if not ref:
+            errors["authorisation_ref"] = "Hãy nhập số, ngày của giấy ủy quyền (hoặc văn bản ủy quyền)."
+    if errors:
+        raise ValidationError(errors)
+    return {"kind": str(who.kind), "personal_id": pid, "full_name": name[:200], "authorisation_ref": ref[:300]}
+
+
+def return_to_citizen(
+    session: Session, actor: Actor, uid: str, who: CollectorDraft, now: datetime
+) -> tuple[StepDone, Changes]:
+    """Hand the result to the applicant or an authorised representative (status 10).
+
+    The ID number is checked against the dossier's applicant; a representative needs name, ID
+    number and the authorisation paper's reference. The paper must be at this counter (its
+    handover back from the department confirmed).
+
+    Raises:
+        ValidationError: ID or representative's details wrong or missing (one message per field).
+        UserFacingError: no result recorded yet, or the folder is not at this counter.
+    """
+    d = load_dossier(session, uid)
+    if d.status != DossierStatus.RESULT_READY:
+        raise UserFacingError(
+            f"Hồ sơ {d.code} đang ở trạng thái “{DossierStatus(d.status).label}”, chưa có kết quả để trả."
+            " Ghi nhận kết quả từ cơ quan giải quyết trước."
+        )
+    custody = custody_of(session, uid)
+    assert custody is not None
+    if custody.in_transit or custody.place.kind is not PlaceKind.COUNTER or custody.place.code != actor.unit_code:
+        where = "đang được chuyển" if custody.in_transit else f"đang ở {custody.place.name or custody.place.code}"
+        raise UserFacingError(
+            f"Hồ sơ giấy {d.code} {where}, chưa về Bộ phận Một cửa. Xác nhận phiếu bàn giao kết quả trước khi trả."
+        )
+    collector = _check_collector(d, who)
+    payload = {"unit_code": d.unit_code, "collector": collector, "returned_at": now.isoformat(timespec="seconds"),
+               "counter_name": actor.counter_name, "code": d.code}  # fmt: skip
+    rec, _ = record(session, actor, EventType.RETURNED, uid, payload, occurred_at=now, base_version=d.version)
+    message = f"Đã trả kết quả hồ sơ {d.code} cho {collector['full_name']}."
+    return StepDone(uid, d.code, DossierStatus.RETURNED, d.due_at, rec.event_id, message), Changes(frozenset({uid}))
