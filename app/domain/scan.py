@@ -30,6 +30,12 @@ BATCH_ID_RE = re.compile(r"^[0-9A-Z](?:[0-9A-Z.\-]{0,62}[0-9A-Z])?$", re.ASCII)
 
 Digits are safest: a Vietnamese input method left on changes letter pairs (``AA`` → ``Â``)."""
 
+LABEL_CODE_RE = re.compile(r"^(\d{3})(\d{2})(\d{2})([A-Z]\d{2})(\d{6})(\d{4})$", re.ASCII)
+"""A dossier code without its "." and "-", as the folder label's Code128 carries it (it would not
+fit a 50 mm label otherwise; app/printing/labels.py): ``0000100H492611220007``."""
+
+_UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.ASCII)
+
 SHOWN_MAX = 60
 """A scan is quoted in messages up to this many characters."""
 
@@ -197,12 +203,18 @@ def _repair(compact: str) -> Scan | None:
 
 
 def _classify_compact(compact: str, raw: str) -> Scan | None:
+    label = LABEL_CODE_RE.match(compact)
+    if label is not None:
+        unit1, unit2, unit3, letter, day, seq = label.groups()
+        compact = f"{unit1}.{unit2}.{unit3}.{letter}-{day}-{seq}"
     dossier = parse_dossier_code(compact)
     if dossier is not None:
         return Scan(ScanKind.DOSSIER, raw, dossier.text, f"Mã hồ sơ {dossier.text}", dossier)
     if compact.startswith(BATCH_PREFIX) and BATCH_ID_RE.match(compact[len(BATCH_PREFIX) :]):
         batch = compact[len(BATCH_PREFIX) :]
-        return Scan(ScanKind.BATCH, raw, batch, f"Biên bản bàn giao {compact}")
+        if _UUID_RE.match(batch.lower()):
+            batch = batch.lower()  # batch ids are UUIDs in lower case (app.domain.events.new_id)
+        return Scan(ScanKind.BATCH, raw, batch, f"Biên bản bàn giao {BATCH_PREFIX}{batch}")
     return None
 
 

@@ -65,6 +65,20 @@ def test_batch_id() -> None:
     assert "BG-20261123-0007" in scan.message
 
 
+def test_label_code128_without_separators_is_a_dossier_code() -> None:
+    # The folder label's Code128 drops "." and "-" to fit 50 mm (app/printing/labels.py).
+    scan = classify("0000100H492611220007")
+    assert scan.kind is ScanKind.DOSSIER and scan.value == "000.01.00.H49-261122-0007"
+    assert classify("0000100H492613220007").kind is ScanKind.UNKNOWN  # month 13
+
+
+def test_batch_uuid_keeps_its_lower_case_id() -> None:
+    batch_id = "0190a3c2-7b1e-7a2b-8c3d-0123456789ab"
+    for text in (f"BG-{batch_id}", f"bg-{batch_id.upper()}"):
+        scan = classify(text)
+        assert scan.kind is ScanKind.BATCH and scan.value == batch_id
+
+
 @pytest.mark.parametrize("text", ["BG-", "BG-12/3", "BG--1", "BG-" + "9" * 70])
 def test_bad_batch_ids(text: str) -> None:
     scan = classify(text)
