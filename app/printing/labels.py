@@ -438,7 +438,9 @@ def _stock_errors(stock: LabelStock) -> dict[str, str]:
             "stock": f"Các nhãn của khổ “{stock.name}” vượt ra ngoài trang giấy. Hãy sửa lề, khoảng cách hoặc số nhãn."
         }
     if stock.label_w_mm < 30 or stock.label_h_mm < 18:
-        return {"stock": f"Nhãn của khổ “{stock.name}” quá nhỏ để in mã vạch (tối thiểu 30 × 18 mm)."}
+        return {
+            "stock": f"Nhãn của khổ “{stock.name}” quá nhỏ để in mã vạch (tối thiểu 30 × 18 mm). Hãy chọn khổ lớn hơn."
+        }
     return {}
 
 
