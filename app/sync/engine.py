@@ -382,7 +382,8 @@ class SyncEngine:
 
         May run beside :meth:`run_once`: if the cursor moved while waiting, the page is dropped
         (its events come again with the ordinary pull, and inserting is idempotent anyway).
-        ``"more"`` in the notes: the feed has more pages, run a pass.
+        ``"more"`` in the notes: the feed has more pages, run a pass. A ``"reference"`` change on
+        the page makes it fetch ``GET /reference`` right away (``"reference"`` in the notes).
         """
         cursor = self._cursor()
         page = self._transport.pull(cursor, limit=wire.MAX_PUSH_BATCH, wait=wait)
@@ -390,6 +391,8 @@ class SyncEngine:
         self._apply_page(tally, cursor, page)
         if page.more:
             tally.notes.append("more")
+        if self.reference_changed:  # an admin changed catalog, calendar, hours or officers: fetch it now
+            self._refresh_reference(tally)
         return tally.report()
 
     def _apply_page(self, tally: _Tally, cursor: str, page: wire.PullResponse) -> None:
