@@ -119,6 +119,13 @@ class ServerDossier(Base):
     last_event_id: Mapped[str] = mapped_column(UuidStr)
     last_hlc: Mapped[str] = mapped_column(String(60))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Chain of custody (server migration 0003, server/sync/push.py): the last custody event, where
+    # the paper is ("<kind>:<code>"), whether two handovers from one parent made it disputed.
+    custody_event_id: Mapped[str | None] = mapped_column(UuidStr, default=None)
+    custody_place: Mapped[str] = mapped_column(String(80), default="")
+    custody_in_transit: Mapped[bool] = mapped_column(Boolean, default=False)
+    custody_disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_extended: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
         UniqueConstraint("unit_code", "code", name="uq_dossiers_unit_code"),

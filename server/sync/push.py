@@ -41,7 +41,7 @@ from server.sync.models import (
     ServerEvent,
 )
 from server.sync.statements import statements
-from server.sync.validate import CheckedEvent, Decision, Rejection, check_event
+from server.sync.validate import CheckedEvent, Decision, Rejection, Step, check_event
 
 # A possible duplicate only concerns dossiers that took the paper folder.
 _HOLDS_PAPER = frozenset(
@@ -390,6 +390,8 @@ class _Fold:
                 opened += self._create(ev, ev.decision)
             else:
                 opened += self._change(ev, ev.decision, state)
+        elif ev.step is not None and state is not None:
+            opened += self._step(ev, ev.step, state)
         flags = [kind for _, kind, _ in opened]
         reason = " ".join(r for _, _, r in opened)
         status: PushStatus = "flagged" if opened else "accepted"
@@ -528,6 +530,11 @@ class _Fold:
                 "last_event_id": w.id,
                 "last_hlc": w.hlc,
                 "updated_at": self.pusher.now,
+                "custody_event_id": None,
+                "custody_place": f"counter:{self.pusher.unit_code}",
+                "custody_in_transit": False,
+                "custody_disputed": False,
+                "due_extended": False,
             },
             new=True,
         )
@@ -567,6 +574,81 @@ class _Fold:
         )
         state.dirty = True
         self._remember(state)
+        return opened
+
+    def _step(self, ev: CheckedEvent, step: Step, state: _State) -> list[tuple[str, str, str]]:
+        """A step after reception: status move, custody move, due date.
+
+        Custody: a handover names the custody event its device knew (``parent_event_id``). When
+        that is not the dossier's last custody event here (its first event for a folder never
+        moved), the paper was handed over twice from one state while offline — or sent by
+        someone who no longer held it: both are stored, the custody is marked disputed and a
+        ``double_handover`` conflict opened. A receipt at the destination is the strongest
+        evidence of where the paper is and always moves the custody. A second apology for one
+        dossier opens ``due_extended_twice`` and leaves the due date of the first.
+        """
+        w, row = ev.wire, state.row
+        opened: list[tuple[str, str, str]] = []
+        target = step.status
+        if ev.kind is EventType.HANDOVER_RECEIVED and step.place.startswith("department:"):
+            target = DossierStatus.PROCESSING if state.status is DossierStatus.RECEIVED else None
+        if target is not None:
+            try:
+                check_transition(state.status, target)
+            except IllegalTransitionError as exc:
+                opened.append(
+                    self._conflict(
+                        "illegal_transition",
+                        ev,
+                        [row["last_event_id"]],
+                        {"from": int(exc.old), "to": int(exc.new), "dossier_version": row["version"]},
+                        f"{exc.message}{_REVIEW}",
+                    )
+                )
+                target = None
+        if ev.kind is EventType.HANDOVER_SENT:
+            known = row["custody_event_id"] or row["first_event_id"]
+            if step.parent_event_id != known:
+                row["custody_disputed"] = True
+                code = row["code"] or row["printed_code"] or ""
+                opened.append(
+                    self._conflict(
+                        "double_handover",
+                        ev,
+                        [known],
+                        {
+                            "code": code,
+                            "parent_event_id": step.parent_event_id,
+                            "custody_event_id": known,
+                            "custody_place": row["custody_place"],
+                            "custody_in_transit": row["custody_in_transit"],
+                            "to": step.place,
+                        },
+                        f"Hồ sơ giấy {code} được bàn giao hai lần từ cùng một trạng thái (hoặc bởi người không còn"
+                        f" giữ hồ sơ).{_REVIEW}",
+                    )
+                )
+        if step.place:
+            row.update(custody_event_id=w.id, custody_place=step.place, custody_in_transit=step.in_transit)
+        if ev.kind is EventType.DUE_EXTENDED:
+            if row["due_extended"]:
+                opened.append(
+                    self._conflict(
+                        "due_extended_twice",
+                        ev,
+                        [row["last_event_id"]],
+                        {"due_at": row["due_at"].isoformat() if row["due_at"] else None},
+                        f"Ngày hẹn trả đã được dời một lần; theo quy định chỉ được dời một lần.{_REVIEW}",
+                    )
+                )
+            else:
+                row.update(due_at=step.new_due_at, due_extended=True)
+        elif step.new_due_at is not None and target is not None:
+            row["due_at"] = step.new_due_at
+        if target is not None:
+            row["status"] = int(target)
+        row.update(version=row["version"] + 1, last_event_id=w.id, last_hlc=w.hlc, updated_at=self.pusher.now)
+        state.dirty = True
         return opened
 
     # --- writing ------------------------------------------------------------------------

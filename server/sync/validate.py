@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.domain.codes import DossierCode, parse_dossier_code
+from app.domain.custody import CUSTODY_KINDS, Discrepancy, PlaceKind
 from app.domain.events import EventType
 from app.domain.status import DossierStatus
 from app.sync.wire import EventWire
@@ -59,12 +60,33 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """What a step after reception (custody, result, return, supplement, apology) sets.
+
+    Attributes:
+        status: The status the step moves to (None: no status change by itself).
+        place: Custody after the step as ``"<kind>:<code>"`` ("" when custody does not move).
+        in_transit: The folder is on its way to ``place``.
+        parent_event_id: The custody event the device knew before a handover ("" otherwise).
+        new_due_at: The due date the step sets (supplement received, apology).
+    """
+
+    status: DossierStatus | None
+    place: str
+    in_transit: bool
+    parent_event_id: str
+    new_due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class CheckedEvent:
-    """A pushed event that passed every check; ``decision`` is None for ``form.printed``."""
+    """A pushed event that passed every check; ``decision`` is set for reception decisions and
+    ``step`` for the steps after reception; both are None for ``form.printed``."""
 
     wire: EventWire
     kind: EventType
     decision: Decision | None
+    step: Step | None = None
 
 
 def _malformed(detail: str) -> Rejection:
@@ -144,6 +166,67 @@ def _decision(kind: EventType, payload: dict[str, Any]) -> Decision:
     )
 
 
+_STEP_STATUS = {
+    EventType.RESULT_RECORDED: DossierStatus.RESULT_READY,
+    EventType.RETURNED: DossierStatus.RETURNED,
+    EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT: DossierStatus.SUPPLEMENT_REQUESTED,
+    EventType.SUPPLEMENT_RECEIVED: DossierStatus.PROCESSING,
+}
+_PERSONAL_ID_LENGTHS = (9, 12)
+
+
+def _place(payload: dict[str, Any], key: str) -> str:
+    value = _section(payload, key)
+    kind = value.get("kind")
+    if kind not in (PlaceKind.COUNTER, PlaceKind.DEPARTMENT):
+        raise _malformed(f"{key}.kind phải là counter hoặc department")
+    code = _text(value, "code", max_len=40, where=f"{key}.")
+    _text(value, "name", max_len=200, required=False, where=f"{key}.")
+    return f"{kind}:{code}"
+
+
+def _step(kind: EventType, payload: dict[str, Any]) -> Step:
+    """Check the payload of a step after reception (the keys app/services/handover.py, returns.py
+    and results.py write)."""
+    if kind in CUSTODY_KINDS and kind is not EventType.RETURNED:
+        _text(payload, "batch_id", max_len=36)
+        source, destination = _place(payload, "from"), _place(payload, "to")
+        if source == destination:
+            raise _malformed("nơi giao và nơi nhận trùng nhau")
+        parent = _text(payload, "parent_event_id", max_len=36, required=kind is not EventType.HANDOVER_DISCREPANCY)
+        if kind is EventType.HANDOVER_DISCREPANCY:
+            if payload.get("discrepancy") not in (Discrepancy.MISSING, Discrepancy.UNEXPECTED):
+                raise _malformed("discrepancy phải là missing hoặc unexpected")
+            missing = payload["discrepancy"] == Discrepancy.MISSING
+            return Step(None, destination, missing, parent, None)
+        return Step(None, destination, kind is EventType.HANDOVER_SENT, parent, None)
+    if kind is EventType.RETURNED:
+        collector = _section(payload, "collector")
+        if collector.get("kind") not in ("applicant", "representative"):
+            raise _malformed("collector.kind phải là applicant hoặc representative")
+        pid = _text(collector, "personal_id", max_len=12, where="collector.")
+        if not pid.isdigit() or len(pid) not in _PERSONAL_ID_LENGTHS:
+            raise _malformed("collector.personal_id phải gồm 12 (hoặc 9) chữ số")
+        _text(collector, "full_name", max_len=200, where="collector.")
+        representative = collector["kind"] == "representative"
+        _text(collector, "authorisation_ref", max_len=300, required=representative, where="collector.")
+        return Step(_STEP_STATUS[kind], f"{PlaceKind.CITIZEN}:{pid}", False, "", None)
+    if kind is EventType.RESULT_RECORDED:
+        _text(payload, "result", max_len=2000)
+        return Step(_STEP_STATUS[kind], "", False, "", None)
+    if kind is EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT:
+        items = payload.get("items")
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
+            raise _malformed("items phải là danh sách nội dung cần bổ sung")
+        _text(payload, "reason", max_len=2000)
+        return Step(_STEP_STATUS[kind], "", False, "", None)
+    new_due = _moment(payload, "new_due_at", required=True)
+    if kind is EventType.DUE_EXTENDED:
+        _text(payload, "reason", max_len=2000)
+        return Step(None, "", False, "", new_due)
+    return Step(_STEP_STATUS[kind], "", False, "", new_due)  # supplement received
+
+
 def _wire_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "sự kiện"
@@ -189,4 +272,6 @@ def check_event(raw: dict[str, Any], unit_code: str, *, may_hold_nul: bool = Tru
             "other_unit",
             f"Sự kiện ghi đơn vị “{str(event_unit)[:30]}”, không phải đơn vị {unit_code} của máy trạm này.",
         )
-    return CheckedEvent(wire, kind, _decision(kind, payload))
+    if kind in DECISION_STATUS:
+        return CheckedEvent(wire, kind, _decision(kind, payload))
+    return CheckedEvent(wire, kind, None, _step(kind, payload))
