@@ -67,17 +67,20 @@ class BatchCodes(Flowable):  # type: ignore[misc]  # reportlab is untyped
         canv.drawString(0, self.height - 11, "Số biên bản: ")
         canv.setFont(SERIF_BOLD, 11)
         canv.drawString(canv.stringWidth("Số biên bản: ", SERIF, 11), self.height - 11, self.text)
+        modules = Code128(self.text, barWidth=1.0, quiet=0, humanReadable=0).width
+        # A long id (a UUID is 39 characters with the prefix) gets narrower bars, never under the QR code.
+        bar_width = min(self.BAR_WIDTH, (self.width - self.QR_SIZE - 8) / (modules + 10))
         Code128(
             self.text,
-            barWidth=self.BAR_WIDTH,
+            barWidth=bar_width,
             barHeight=self.BAR_HEIGHT,
             humanReadable=1,
             fontName=SERIF,
             fontSize=9,
             quiet=1,
-            lquiet=10 * self.BAR_WIDTH,
-            rquiet=10 * self.BAR_WIDTH,
-        ).drawOn(canv, -10 * self.BAR_WIDTH, 2)
+            lquiet=10 * bar_width,
+            rquiet=10 * bar_width,
+        ).drawOn(canv, -10 * bar_width, 2)
         draw_qr(canv, self.text, self.width - self.QR_SIZE, 0, self.QR_SIZE)
 
 

@@ -238,6 +238,14 @@ def test_handover_batch_prefix_not_doubled_and_demo_mark() -> None:
     assert "KHÔNG CÓ GIÁ TRỊ PHÁP LÝ" in text
 
 
+def test_handover_uuid_batch_id_fits_beside_the_qr_and_decodes() -> None:
+    batch = "0193a5f2-7c1e-7d3a-9b2e-4f5a6b7c8d9e"  # the services' ids are lower-case UUIDs
+    assert sorted(decode_barcodes(pdf(handover.render, _with(batch_id=batch)))[0]) == [
+        ("Code128", f"BG-{batch}"),
+        ("QRCode", f"BG-{batch}"),
+    ]
+
+
 def _with(**changes: object) -> HandoverRecord:
     from dataclasses import replace
 
