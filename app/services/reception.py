@@ -86,13 +86,25 @@ def _next_number(session: Session, unit_code: str, day: date) -> int:
     return number
 
 
-def _next_register_no(session: Session, unit_code: str, year: int) -> int:
+def _next_register_no(session: Session, unit_code: str, year: int) -> tuple[str, int]:
+    """The Sổ theo dõi hồ sơ entry for a receipt: (Quyển số, Số thứ tự), without the network.
+
+    Paper registers run one book per year, numbered from 1. A standalone PC keeps the unit's
+    book: "Quyển số 2026". An enrolled PC keeps a book of its own, named by its device slot (given
+    by the server at enrolment, unique in the unit) as civil-status registers are: slot 2 →
+    "Quyển số 03/2026". Two PCs of one unit therefore never print the same (book, number), even
+    offline. The number commits with the dossier. After a restore from an old backup, the sync
+    engine moves the counter past the numbers of this PC's own dossiers that come back from the
+    server (app.sync.engine), as it does for the event sequence.
+    """
+    state = sync_state(session)
+    book = f"{year}" if state is None or state.device_slot is None else f"{state.device_slot + 1:02d}/{year}"
     reg = session.get(RegisterSequence, (unit_code, year), with_for_update=True)
     if reg is None:
         reg = RegisterSequence(unit_code=unit_code, year=year, last=0)
         session.add(reg)
     reg.last += 1
-    return reg.last
+    return book, reg.last
 
 
 def receive_dossier(
@@ -123,7 +135,7 @@ def receive_dossier(
     due_at = calendar.due(now, procedure.processing)
     number = _next_number(session, actor.unit_code, now.date())
     code = format_dossier_code(actor.unit_code, now.date(), number)
-    register_no = _next_register_no(session, actor.unit_code, now.year)
+    register_book, register_no = _next_register_no(session, actor.unit_code, now.year)
     uid = new_id()
     payload = {
         "code": code,
@@ -141,7 +153,7 @@ def receive_dossier(
         "note": nfc(draft.note),
         "received_at": now.isoformat(timespec="seconds"),
         "due_at": due_at.isoformat(timespec="minutes"),
-        "register_book": f"{now.year}",
+        "register_book": register_book,
         "register_no": register_no,
         "daily_seq": number,
     }

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.events import new_id
 from app.errors import UserFacingError
-from app.store.models import CodeRequest, Device, Event, Outbox, OutboxState
+from app.store.models import CodeRequest, Device, Event, Outbox, OutboxState, RegisterSequence
 from app.store.projection import apply_event
 from app.sync import codes, wire
 from app.sync.crashpoint import crash_point
@@ -149,6 +149,27 @@ class _Stored:
                 )
                 found.seqs.update({(device_id, seq): event_id for seq, event_id in rows})
         return found
+
+
+def _register_past(s: Session, e: wire.EventWire) -> None:
+    """Move this PC's register book (Sổ theo dõi hồ sơ) past a number it printed and forgot.
+
+    Only for this PC's own receipts coming back after a restore from an old backup; each
+    enrolled PC keeps its own book (app.services.reception._next_register_no).
+    """
+    number, received = e.payload.get("register_no"), e.payload.get("received_at")
+    unit = e.payload.get("unit_code")
+    if not isinstance(number, int) or not isinstance(received, str) or not isinstance(unit, str):
+        return
+    try:
+        year = datetime.fromisoformat(received).year
+    except ValueError:
+        return
+    row = s.get(RegisterSequence, (unit, year))
+    if row is None:
+        s.add(RegisterSequence(unit_code=unit, year=year, last=number))
+    elif row.last < number:
+        row.last = number
 
 
 def event_to_wire(event: Event) -> wire.EventWire:
@@ -447,6 +468,7 @@ class SyncEngine:
             if device is not None:
                 device.last_seq = max(device.last_seq, e.device_seq)
                 device.last_hlc = max(device.last_hlc, e.hlc)
+            _register_past(s, e)
         s.add(event)
         try:
             with s.begin_nested():

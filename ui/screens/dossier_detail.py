@@ -271,7 +271,7 @@ class DossierDetailDialog(QDialog):
         self._subtitle.setText(
             ("Cán bộ tiếp nhận: " if received else "Cán bộ một cửa: ") + detail.officer_name
             + (f" · {counter}" if counter else "")
-            + (f" · Sổ theo dõi năm {data['register_book']}, số {data['register_no']}"
+            + (f" · Sổ theo dõi hồ sơ quyển {data['register_book']}, số {data['register_no']}"
                if data.get("register_no") else "")
         )  # fmt: skip
         when = self._forms["Thủ tục hành chính"].labelForField(self._fields["received"])
