@@ -12,6 +12,7 @@ so the server can tell when the same paper was handed over twice while offline.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -19,7 +20,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.codes import parse_dossier_code
+from app.domain.codes import DossierCode, parse_dossier_code
 from app.domain.custody import BatchState, Discrepancy, ItemState, Place, PlaceKind
 from app.domain.events import EventType, new_id
 from app.domain.status import DossierStatus
@@ -219,6 +220,20 @@ def parent_event_id(session: Session, d: Dossier) -> str:
     return str(first or "")
 
 
+_COMPACT_CODE = re.compile(r"^(\d{3})(\d{2})(\d{2})([A-Z]\d{2})(\d{6})(\d{4})$", re.ASCII)
+
+
+def scanned_code(text: str) -> DossierCode | None:
+    """The dossier code of a scan: as printed (slip QR, label QR) or the label's compact Code128
+    without "." and "-" (app/printing/labels.py)."""
+    parsed = parse_dossier_code(text)
+    if parsed is None:
+        m = _COMPACT_CODE.match(nfc(text).strip().upper())
+        if m is not None:
+            parsed = parse_dossier_code("{}.{}.{}.{}-{}-{}".format(*m.groups()))
+    return parsed
+
+
 # --- building a batch -------------------------------------------------------------------------
 
 
@@ -249,7 +264,7 @@ def check_scan_for_batch(session: Session, batch: BatchDraft, code: str) -> Scan
     known dossier, not already in the batch, folder held at the batch's source (not in transit),
     status that allows the move, destination matching the procedure's handling department.
     """
-    parsed = parse_dossier_code(code)
+    parsed = scanned_code(code)
     raw = nfc(code).strip()[:60]
     if parsed is None:
         return ScanVerdict(
@@ -399,7 +414,7 @@ def confirm_batch(
     seen: set[str] = set()
     received, unexpected, unknown = [], [], []
     for raw in scanned_codes:
-        parsed = parse_dossier_code(raw)
+        parsed = scanned_code(raw)
         d = (
             session.scalars(select(Dossier).where(Dossier.code == parsed.text).order_by(Dossier.id).limit(1)).first()
             if parsed
