@@ -6,7 +6,9 @@ Each function takes the request's session and the server context, and raises
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -35,8 +37,16 @@ from server.security import (
     verify_password,
 )
 
+log = logging.getLogger(__name__)
+
 WRONG_CREDENTIALS = "Sai tên đăng nhập hoặc mật khẩu."
 MAX_SLOTS = 100
+# Refresh tokens that expired (or were revoked) longer ago than this are deleted; a login does it
+# at most once per PRUNE_EVERY per server process and database.
+REFRESH_RETENTION = timedelta(days=30)
+PRUNE_EVERY = timedelta(hours=1)
+_pruned_at: dict[str, datetime] = {}
+_prune_lock = threading.Lock()
 
 
 def normalise_username(username: str) -> str:
@@ -161,6 +171,7 @@ def login(session: Session, ctx: ServerContext, request: LoginRequest, address: 
     if officer.unit_code != device.unit_code:
         raise forbidden("wrong_office", "Tài khoản này không thuộc đơn vị của máy trạm. Hãy dùng tài khoản của đơn vị.")
     identity.forget_failures(session, username=username)
+    prune_refresh_tokens(session, ctx, now)
     if needs_rehash(officer.password_hash):
         officer.password_hash = hash_password(request.password)
     token = new_refresh_token()
@@ -168,6 +179,24 @@ def login(session: Session, ctx: ServerContext, request: LoginRequest, address: 
     session.add(row)
     device.last_seen_at = now
     return _session(ctx, officer, device, token, now)
+
+
+def prune_refresh_tokens(session: Session, ctx: ServerContext, now: datetime, *, force: bool = False) -> int:
+    """Delete refresh-token rows past :data:`REFRESH_RETENTION` (see :func:`identity.prune_refresh_tokens`).
+
+    Without ``force`` it runs at most once per :data:`PRUNE_EVERY` per process and database, so
+    logins stay cheap (and a clock set back simply prunes again). Returns the rows deleted.
+    """
+    key = str(ctx.engine.url)
+    with _prune_lock:
+        last = _pruned_at.get(key)
+        if not force and last is not None and last <= now < last + PRUNE_EVERY:
+            return 0
+        _pruned_at[key] = now
+    deleted = identity.prune_refresh_tokens(session, now - REFRESH_RETENTION)
+    if deleted:
+        log.info("pruned %d refresh tokens expired or revoked before %s", deleted, now - REFRESH_RETENTION)
+    return deleted
 
 
 def _new_refresh_row(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.models import Device, EnrolmentCode, LoginFailure, Officer, RefreshToken
@@ -140,3 +140,20 @@ def revoke_sessions(session: Session, *, officer_id: str | None = None, device_i
     if device_id is not None:
         query = query.where(RefreshToken.device_id == device_id)
     session.execute(query.values(revoked=True).execution_options(synchronize_session=False))
+
+
+def prune_refresh_tokens(session: Session, cutoff: datetime) -> int:
+    """Delete refresh tokens that expired before ``cutoff``, and revoked ones issued before it.
+
+    Such a token is refused whether its row exists or not (401 either way); rotated tokens stay
+    until they expire, so reusing one during its lifetime still revokes its family. Returns the
+    number of rows deleted.
+    """
+    result = session.execute(
+        delete(RefreshToken)
+        .where(
+            or_(RefreshToken.expires_at < cutoff, and_(RefreshToken.revoked.is_(True), RefreshToken.issued_at < cutoff))
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
