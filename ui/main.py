@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from app.sync.client import SyncClient
     from ui.main_window import MainWindow
     from ui.ops import OpRunner
+    from ui.scanner.inputs import ScannerInputs
     from ui.sync_runner import SyncRunner
 
 log = logging.getLogger("motcua")
@@ -235,6 +236,18 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
     windows: list[MainWindow] = []
     syncs: dict[MainWindow, SyncRunner] = {}
     clients: list[SyncClient] = []  # the one network client of an enrolled PC, made at first login
+    scanner_inputs: list[ScannerInputs] = []  # the PC's barcode scanners, made with the first window
+
+    def scanners() -> ScannerInputs:
+        """The keyboard wedge (application-wide) and serial scanner, started once, kept across log-ins."""
+        if not scanner_inputs:
+            from ui.scanner.inputs import ScannerInputs
+            from ui.scanner.settings import ScannerSettingsStore
+
+            inputs = ScannerInputs(ScannerSettingsStore())
+            inputs.start(app)
+            scanner_inputs.append(inputs)
+        return scanner_inputs[0]
 
     def sync_client() -> SyncClient:
         assert enrolment is not None
@@ -272,7 +285,7 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
             engine = sync_client().engine(loader, working_day=calendar.is_working_day)
             sync = SyncRunner(engine, loader)
         can_enrol = enrolment is None and actor.role is Role.ADMIN
-        window = MainWindow(ctx, sync, enrol if can_enrol else None)
+        window = MainWindow(ctx, sync, enrol if can_enrol else None, scanners())
         window.resize(1366, 740)
         window.logout_requested.connect(lambda: leave(window))
         window.enrolled.connect(lambda _office: reenter(window))
@@ -329,6 +342,8 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
         stop_sync(window)
     for client in clients:
         client.close()
+    for inputs in scanner_inputs:
+        inputs.stop()
     runner.wait()
     return int(code)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -21,6 +21,8 @@ from app import __version__
 from app.services.drafts import Changes
 from ui.actions import SHORTCUT_HELP, ActionId, make_actions
 from ui.context import UiContext
+from ui.scanner.feedback import ScanFeedback
+from ui.scanner.router import ScanRouter
 from ui.screens.reception import ReceptionScreen
 from ui.sync_runner import SyncRunner, SyncView, clock_warning, status_detail, status_line
 from ui.theme import Role, set_role
@@ -28,6 +30,7 @@ from ui.theme import Role, set_role
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from ui.scanner.inputs import ScannerInputs
     from ui.screens.dossier_list import DossierListScreen
     from ui.screens.enrol import Enrol
     from ui.screens.outbox import OutboxDialog
@@ -47,6 +50,7 @@ class MainWindow(QMainWindow):
         ctx: the logged-in session's services.
         sync: the running sync of an enrolled PC; None on a standalone PC.
         enrol: offered to an admin on a standalone PC (Hệ thống → Đăng ký máy trạm).
+        scanners: this PC's barcode scanners; their scans go through :attr:`scan_router`.
 
     Signals:
         logout_requested(): the officer chose Đăng xuất (and confirmed, if events were unsent).
@@ -56,9 +60,16 @@ class MainWindow(QMainWindow):
     logout_requested = Signal()
     enrolled = Signal(object)
 
-    def __init__(self, ctx: UiContext, sync: SyncRunner | None = None, enrol: Enrol | None = None) -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        sync: SyncRunner | None = None,
+        enrol: Enrol | None = None,
+        scanners: ScannerInputs | None = None,
+    ) -> None:
         super().__init__()
         self._ctx = ctx
+        self._scanners = scanners
         self._sync = sync
         self._enrol = enrol
         self._outbox: OutboxDialog | None = None
@@ -93,7 +104,12 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(header)
+        self.scan_feedback = ScanFeedback()
+        column.addWidget(self.scan_feedback)
         column.addWidget(self.tabs, 1)
+        self.scan_router = ScanRouter(ctx, self, self, self.scan_feedback)
+        if scanners is not None:
+            scanners.scanned.connect(self.scan_router.route)
         self.setCentralWidget(central)
 
         self.actions_ = make_actions(self)
@@ -102,6 +118,7 @@ class MainWindow(QMainWindow):
         system.addAction(a[ActionId.SYNC_QUEUE])
         if enrol is not None:
             system.addAction(a[ActionId.ENROL])
+        system.addAction(a[ActionId.SCANNER_SETTINGS])
         system.addSeparator()
         system.addAction(a[ActionId.LOGOUT])
         system.addSeparator()
@@ -117,6 +134,7 @@ class MainWindow(QMainWindow):
         a[ActionId.LOGOUT].triggered.connect(self._on_logout_triggered)
         a[ActionId.SYNC_QUEUE].triggered.connect(self.show_outbox)
         a[ActionId.ENROL].triggered.connect(self._on_enrol_triggered)
+        a[ActionId.SCANNER_SETTINGS].triggered.connect(self._on_scanner_settings_triggered)
         self.addAction(a[ActionId.SYNC_QUEUE])  # F8 works from every tab
         a[ActionId.QUIT].triggered.connect(self.close)
         a[ActionId.SHORTCUTS].triggered.connect(self._on_shortcuts_triggered)
@@ -176,6 +194,29 @@ class MainWindow(QMainWindow):
     def show_dossiers(self) -> None:
         self.tabs.setCurrentWidget(self.dossiers)
         self.dossiers.focus_search()
+
+    # --- scans (ui.scanner.router.ScanHost) -------------------------------------------------------
+
+    def current_screen(self) -> QWidget | None:
+        """The screen in front; scans go to it first when it has ``handle_scan``."""
+        return self.tabs.currentWidget()
+
+    def reception_screen(self) -> QWidget:
+        return self.reception
+
+    def dossier_search_screen(self) -> QWidget | None:
+        return self._dossiers
+
+    @Slot()
+    def _on_scanner_settings_triggered(self) -> None:
+        """Hệ thống → Cài đặt máy quét."""
+        from ui.screens.scanner_settings import ScannerSettingsDialog
+
+        if self._scanners is None:
+            return
+        dialog = ScannerSettingsDialog(self._scanners, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     @Slot(object, object)
     def _on_bus_changed(self, changes: object, initiator: object) -> None:
@@ -267,6 +308,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._leaving = True
+        if self._scanners is not None:
+            self._scanners.scanned.disconnect(self.scan_router.route)
         if self._outbox is not None:
             self._outbox.close()
         super().closeEvent(event)

@@ -1,0 +1,129 @@
+"""Scan feedback: a wide green ✓ / red ✗ banner with the message, and a sound, for every scan.
+
+An officer scanning a stack of folders looks at the folders, not the screen: the banner is big
+and coloured enough to catch from the corner of the eye, it flashes when it changes, and the
+two sounds differ in pitch and rhythm. A good scan's banner fades after a few seconds; a bad
+one stays longer, until the next scan replaces it. The ✓/✗ marks are painted, not typed: the
+bundled UI font has no such glyphs.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from ui.scanner.sound import Sound, SoundPlayer
+from ui.theme import BASE_POINT_SIZE
+
+OK_BG, OK_FLASH = "#1b7a3a", "#34c062"
+ERROR_BG, ERROR_FLASH = "#b00020", "#ff3b4f"
+OK_VISIBLE_MS = 5000
+ERROR_VISIBLE_MS = 15000
+FLASH_MS = 180
+
+
+class _Mark(QWidget):
+    """A white disc with a painted check mark or cross."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ok = True
+        self.setFixedSize(QSize(40, 40))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#ffffff"))
+        p.drawEllipse(QRectF(2, 2, 36, 36))
+        pen = QPen(QColor(OK_BG if self.ok else ERROR_BG), 5)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        p.setPen(pen)
+        if self.ok:
+            p.drawPolyline([QPointF(11, 21), QPointF(17, 27), QPointF(29, 13)])
+        else:
+            p.drawLine(QPointF(13, 13), QPointF(27, 27))
+            p.drawLine(QPointF(27, 13), QPointF(13, 27))
+        p.end()
+
+
+class ScanFeedback(QWidget):
+    """The banner (and sound) that answers every scan.
+
+    Args:
+        sound: The player; a silent one is made when None.
+        parent: Qt parent.
+
+    Signals:
+        shown(bool, str): ok or not, and the message, each time the banner is updated.
+    """
+
+    shown = Signal(bool, str)
+
+    def __init__(self, sound: SoundPlayer | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sound = sound or SoundPlayer(parent=self)
+        self.ok = True
+        self.setAutoFillBackground(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Kết quả quét mã")
+        self._mark = _Mark()
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        font = QFont(self.label.font())
+        font.setPointSizeF(BASE_POINT_SIZE + 4)
+        font.setBold(True)
+        self.label.setFont(font)
+        self.label.setMinimumHeight(44)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(14, 8, 14, 8)
+        row.setSpacing(12)
+        row.addWidget(self._mark, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(self.label, 1)
+        self._hide_timer = QTimer(self)
+        self._hide_timer.setSingleShot(True)
+        self._hide_timer.timeout.connect(self.hide)
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.setInterval(FLASH_MS)
+        self._flash_timer.timeout.connect(self._on_flash_timer_timeout)
+        self.hide()
+
+    @property
+    def message(self) -> str:
+        """The message on the banner."""
+        return self.label.text()
+
+    def show_ok(self, message: str) -> None:
+        """Green ✓ and the OK beep."""
+        self._show(True, message)
+
+    def show_error(self, message: str) -> None:
+        """Red ✗ and the error buzz."""
+        self._show(False, message)
+
+    def _show(self, ok: bool, message: str) -> None:
+        self.ok = ok
+        self._mark.ok = ok
+        self.label.setText(message)
+        self._colour(OK_FLASH if ok else ERROR_FLASH)
+        self.show()
+        self._mark.update()
+        self._flash_timer.start()
+        self._hide_timer.start(OK_VISIBLE_MS if ok else ERROR_VISIBLE_MS)
+        self.sound.play(Sound.OK if ok else Sound.ERROR)
+        self.shown.emit(ok, message)
+
+    def _colour(self, background: str) -> None:
+        palette = QPalette(self.palette())
+        palette.setColor(QPalette.ColorRole.Window, QColor(background))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor("#ffffff"))
+        self.setPalette(palette)
+        self.label.setPalette(palette)
+
+    @Slot()
+    def _on_flash_timer_timeout(self) -> None:
+        self._colour(OK_BG if self.ok else ERROR_BG)
