@@ -94,6 +94,13 @@ def test_fast_burst_is_a_scan_and_does_not_reach_the_field(qtbot: QtBot, screen:
     assert wedge.filter.last_finished_at == T0 + 8 * (len(CODE) - 1)
 
 
+def test_without_suffix_a_whole_dossier_code_is_reported_at_once(screen: Screen, wedge: Wedge) -> None:
+    # No waiting for the pause that ends a burst: the code is complete at its 25th key.
+    KeySender(screen).scan(CODE, T0)
+    assert wedge.values() == [CODE]
+    assert not wedge.filter.busy
+
+
 def test_scanner_at_15_ms_per_key_with_irregular_gaps(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
     gaps = [5, 15, 9, 12, 6, 15, 14, 5] * 4
     KeySender(screen).type(CODE, T0, gaps)

@@ -69,6 +69,10 @@ EXPLICIT_TIMEOUT_MS = 400
 """After a prefix, a scan without its suffix ends after this pause."""
 SPLIT_TAIL = 2
 """At most this many trailing keys of a burst may be a person's keys that landed within the gap."""
+EARLY_LENGTHS = frozenset({20, 25})
+"""Lengths of a dossier code (label Code128 without separators, and as printed): with no suffix
+configured, a burst that reaches one of them and reads as a dossier code is a scan at once,
+instead of after the pause that ends a burst (feedback within 50 ms, bench/bench_scan.py)."""
 
 
 @dataclass(slots=True)
@@ -224,6 +228,11 @@ class KeyboardWedge(QObject):
         if not self._explicit and not self._settings.timing_fallback:
             return False
         self._held.append(_Held(key, event.modifiers(), event.text(), ts, receiver))
+        if not self._explicit and not self._suffix_keys and len(self._held) in EARLY_LENGTHS:
+            text = "".join(h.text for h in self._held)
+            if len(text) in EARLY_LENGTHS and classify(text).kind is ScanKind.DOSSIER:
+                self._finish(ts, whole=True)
+                return True
         self._restart_timer()
         return True
 
