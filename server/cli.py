@@ -10,16 +10,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app.cli_vi import ViArgumentParser
 from app.errors import UserFacingError
 from server import admin
 from server.config import Settings
@@ -29,25 +29,9 @@ from server.errors import ApiError
 
 USAGE_ERROR, REFUSED = 2, 1
 
-_ARGPARSE_VI = (
-    (re.compile(r"the following arguments are required: (.*)"), "Thiếu tham số bắt buộc: {0}"),
-    (re.compile(r"unrecognized arguments: (.*)"), "Tham số không được hỗ trợ: {0}"),
-    (re.compile(r"argument (\S+): invalid choice: (\S+) \(choose from (.*)\)"), "{0}: {1} không hợp lệ; chọn {2}"),
-    (re.compile(r"argument (\S+): invalid int value: (\S+)"), "{0}: {1} không phải số nguyên"),
-    (re.compile(r"argument (\S+): expected one argument"), "{0}: thiếu giá trị"),
-    (re.compile(r"argument (\S+): (.*)"), "{0}: {1}"),
-)  # fmt: skip
 
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with its error messages in Vietnamese."""
-
-    def error(self, message: str) -> NoReturn:
-        for pattern, template in _ARGPARSE_VI:
-            if match := pattern.fullmatch(message):
-                message = template.format(*match.groups())
-                break
-        self.exit(USAGE_ERROR, f"{self.prog}: lỗi: {message}\nXem hướng dẫn: {self.prog} --help\n")
+class _Parser(ViArgumentParser):
+    """argparse in Vietnamese (app.cli_vi), exiting with :data:`USAGE_ERROR` on bad arguments."""
 
 
 def _day(value: str) -> date:

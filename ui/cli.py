@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from datetime import date
 from pathlib import Path
 
+from app.cli_vi import ViArgumentParser
 from app.errors import UserFacingError
 
 CALENDAR_ADMIN = """\
@@ -33,7 +33,7 @@ def calendar_command(argv: list[str], data_dir: Path) -> int:
 
     factory = session_factory(open_database(data_dir / "motcua.db"))
     if argv[:1] in (["add"], ["remove"]):
-        parser = argparse.ArgumentParser(prog=f"motcua calendar {argv[0]}")
+        parser = ViArgumentParser(prog=f"motcua calendar {argv[0]}")
         parser.add_argument("--date", required=True)
         if argv[0] == "add":
             parser.add_argument("--kind", required=True, choices=["holiday", "workday"])
@@ -72,10 +72,10 @@ def enrol_command(argv: list[str], data_dir: Path) -> int:
     from app.sync.client import enrol_this_pc
     from ui.main import open_store
 
-    parser = argparse.ArgumentParser(prog="motcua enrol", description="Đăng ký máy trạm với máy chủ trung tâm")
+    parser = ViArgumentParser(prog="motcua enrol", description="Đăng ký máy trạm với máy chủ trung tâm")
     parser.add_argument("--server", required=True, help="địa chỉ máy chủ, ví dụ http://10.0.0.5:8000")
     parser.add_argument("--code", required=True, help="mã đăng ký dùng một lần (motcua-server admin enrol-code)")
-    parser.add_argument("--counter", required=True, help="tên quầy, ví dụ \"Quầy số 03\"")
+    parser.add_argument("--counter", required=True, help='tên quầy, ví dụ "Quầy số 03"')
     args = parser.parse_args(argv)
     store = open_store(data_dir)
     office = enrol_this_pc(data_dir, store.factory, args.server, args.code, args.counter)
@@ -85,11 +85,22 @@ def enrol_command(argv: list[str], data_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="motcua", description="MotCua Desk – tiếp nhận hồ sơ tại Bộ phận Một cửa")
+    parser = ViArgumentParser(
+        prog="motcua",
+        description="MotCua Desk – tiếp nhận hồ sơ tại Bộ phận Một cửa",
+        epilog="Lệnh cho bộ phận CNTT: motcua enrol --help, motcua calendar --help",
+        add_help=False,  # -h after a command is that command's help
+    )
+    parser.add_argument("-h", "--help", action="store_true", help="in hướng dẫn này rồi thoát")
     parser.add_argument("--data-dir", type=Path, help="thư mục dữ liệu (mặc định: thư mục dữ liệu của người dùng)")
     parser.add_argument("--smoke-test", action="store_true", help="dựng cửa sổ chính không hiển thị rồi thoát")
     parser.add_argument("--version", action="store_true", help="in phiên bản")
     args, rest = parser.parse_known_args(argv)
+    if args.help:
+        if rest[:1] not in (["calendar"], ["enrol"]):
+            print(parser.format_help(), end="")
+            return 0
+        rest.append("--help")
     data_dir = args.data_dir or default_data_dir()
     if args.version:
         from app import __version__
