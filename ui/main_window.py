@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         system.addAction(a[ActionId.SYNC_QUEUE])
         if enrol is not None:
             system.addAction(a[ActionId.ENROL])
+        system.addAction(a[ActionId.LABEL_SETTINGS])
         system.addAction(a[ActionId.SCANNER_SETTINGS])
         system.addSeparator()
         system.addAction(a[ActionId.LOGOUT])
@@ -126,6 +127,9 @@ class MainWindow(QMainWindow):
         work = self.menuBar().addMenu("&Hồ sơ")
         work.addAction(a[ActionId.NEW_RECEPTION])
         work.addAction(a[ActionId.FIND_DOSSIER])
+        from ui.screens.custody_tabs import CustodyTabs  # each tab builds its screen when first shown
+
+        self.custody_tabs = CustodyTabs(ctx, self.tabs, a, work, self)
         help_menu = self.menuBar().addMenu("&Trợ giúp")
         help_menu.addAction(a[ActionId.SHORTCUTS])
         help_menu.addAction(a[ActionId.ABOUT])

@@ -1,0 +1,114 @@
+"""Table model of the custody view: where each paper folder is, since when, in transit or not."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from app.services.custody import CustodyRow
+from ui.models.dossier_table import format_datetime, status_label
+from ui.theme import RED
+
+COL_CODE = 0
+COL_APPLICANT = 1
+COL_PROCEDURE = 2
+COL_STATUS = 3
+COL_WHERE = 4
+COL_SINCE = 5
+COL_TRANSIT = 6
+COL_HOLDER = 7
+
+UID_ROLE = Qt.ItemDataRole.UserRole + 1
+"""The dossier's uid on every cell of its row."""
+OVERDUE_ROLE = Qt.ItemDataRole.UserRole + 2
+"""True on every cell of a row in transit longer than the alert threshold."""
+
+OVERDUE_BG = QColor("#fdecea")
+MISSING_BG = QColor("#fff3cd")
+_HEADERS = ("Mã hồ sơ", "Người nộp", "Thủ tục", "Trạng thái", "Đang ở đâu", "Từ lúc", "Đang chuyển", "Người giữ")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def transit_text(row: CustodyRow) -> str:
+    """ "Có", "Có – quá lâu", "Thiếu khi nhận" or ""."""
+    if row.missing:
+        return "Thiếu khi nhận bàn giao"
+    if row.in_transit:
+        return "Có – quá thời gian" if row.overdue_in_transit else "Có"
+    return ""
+
+
+class CustodyTableModel(QAbstractTableModel):
+    """Read-only rows from :func:`app.services.custody.custody_view`; overdue transits are red."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[CustodyRow] = []
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_rows(self, rows: Sequence[CustodyRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> CustodyRow:
+        return self._rows[row]
+
+    def overdue_count(self) -> int:
+        return sum(1 for r in self._rows if r.overdue_in_transit)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
+        return 0 if parent.isValid() else len(_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(_HEADERS):
+            return _HEADERS[section]
+        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._rows):
+            return str(section + 1)
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, col = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                row.code,
+                row.applicant_name,
+                row.procedure_name,
+                status_label(row.status),
+                row.where,
+                format_datetime(row.since),
+                transit_text(row),
+                row.holder,
+            )[col]
+        if role == UID_ROLE:
+            return row.uid
+        if role == OVERDUE_ROLE:
+            return row.overdue_in_transit
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if row.overdue_in_transit:
+                return QBrush(OVERDUE_BG)
+            if row.missing:
+                return QBrush(MISSING_BG)
+        if role == Qt.ItemDataRole.ForegroundRole and row.overdue_in_transit and col in (COL_WHERE, COL_TRANSIT):
+            return QBrush(QColor(RED))
+        if role == Qt.ItemDataRole.FontRole and row.overdue_in_transit and col == COL_TRANSIT:
+            return self._bold
+        if role == Qt.ItemDataRole.ToolTipRole and row.overdue_in_transit:
+            return "Hồ sơ đang chuyển quá thời gian cho phép: liên hệ bên nhận để xác nhận phiếu bàn giao."
+        return None

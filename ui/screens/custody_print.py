@@ -1,0 +1,328 @@
+"""Print preview of the custody documents: handover record, form 02 after reception, form 04, form 05,
+return receipt and folder labels; Print / Save PDF, every copy of a dossier's document is logged.
+
+The reception preview (ui/screens/print_preview.py) is tied to forms 01–03 and A5 paper; these
+documents come in A4, A5 and label stocks, so the page size is taken from the rendered PDF itself.
+The render functions run on a worker (they read the store and draw with reportlab).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSizeF, Qt, Slot
+from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPixmap, QShortcut
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from app.printing.raster import PageImage, rasterise
+from app.services.drafts import Changes
+from ui.context import UiContext
+from ui.screens.print_preview import PREVIEW_DPI, print_pdf, to_qimage
+from ui.theme import Role, set_role
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.domain.calendar import WorkingCalendar
+    from app.printing.data import LabelPrintJob
+    from app.services.context import Actor
+
+
+class DocKind(StrEnum):
+    """The documents this module previews."""
+
+    HANDOVER = "handover"
+    SUPPLEMENT = "supplement_after_reception"
+    APOLOGY = "apology"
+    CONTROL = "control"
+    RETURN_RECEIPT = "return_receipt"
+    LABEL = "label"
+
+    @property
+    def heading(self) -> str:
+        return {
+            "handover": "Biên bản bàn giao hồ sơ",
+            "supplement_after_reception": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+            "apology": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+            "control": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
+            "return_receipt": "Biên nhận trả kết quả",
+            "label": "Nhãn mã vạch hồ sơ",
+        }[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDocument:
+    """A document ready to preview.
+
+    Attributes:
+        kind: What it is.
+        code: Dossier code or batch id, for the title and the PDF file name.
+        uids: The dossiers whose history records each copy (empty: nothing is logged).
+        pdf: The PDF bytes.
+        pages: Preview images.
+    """
+
+    kind: DocKind
+    code: str
+    uids: tuple[str, ...]
+    pdf: bytes
+    pages: tuple[PageImage, ...]
+
+
+def _finish(kind: DocKind, code: str, uids: Sequence[str], write: Callable[[io.BytesIO], object]) -> RenderedDocument:
+    out = io.BytesIO()
+    write(out)
+    pdf = out.getvalue()
+    return RenderedDocument(kind, code, tuple(uids), pdf, tuple(rasterise(pdf, PREVIEW_DPI)))
+
+
+# --- worker-side renderers ------------------------------------------------------------------------
+
+
+def render_handover_record(session: Session, batch_id: str) -> RenderedDocument:
+    """The biên bản bàn giao of a sent batch."""
+    from app.printing import handover
+    from app.services.custody_forms import build_handover_record
+
+    data = build_handover_record(session, batch_id)
+    return _finish(DocKind.HANDOVER, f"BG-{batch_id[:8]}", (), lambda out: handover.render(data, out))
+
+
+def render_apology(session: Session, uid: str) -> RenderedDocument:
+    """Form 04 of a dossier whose due date was moved."""
+    from app.printing import form04
+    from app.services.custody_forms import build_apology_slip
+
+    data = build_apology_slip(session, uid)
+    return _finish(DocKind.APOLOGY, data.dossier_code, (uid,), lambda out: form04.render(data, out))
+
+
+def render_control(session: Session, calendar: WorkingCalendar, uid: str) -> RenderedDocument:
+    """Form 05/06, filled from the custody events so far."""
+    from app.printing import form05
+    from app.services.custody_forms import build_control_slip
+
+    data = build_control_slip(session, calendar, uid)
+    return _finish(DocKind.CONTROL, data.dossier_code, (uid,), lambda out: form05.render(data, out))
+
+
+def render_return_receipt(session: Session, uid: str) -> RenderedDocument:
+    """The receipt of a result handed to the citizen."""
+    from app.printing import return_receipt
+    from app.services.custody_forms import build_return_receipt
+
+    data = build_return_receipt(session, uid)
+    return _finish(DocKind.RETURN_RECEIPT, data.dossier_code, (uid,), lambda out: return_receipt.render(data, out))
+
+
+def render_supplement_after_reception(session: Session, uid: str) -> RenderedDocument:
+    """Form 02 again, from the department's supplement request (the reception data has none)."""
+    from sqlalchemy import select
+
+    from app.domain.events import EventType
+    from app.errors import UserFacingError
+    from app.printing import form02
+    from app.printing.data import Applicant, OfficeHeader, SupplementSlip
+    from app.services.forms import FormKind, _form_number
+    from app.store.models import Dossier, Event, Office
+
+    d = session.scalars(select(Dossier).where(Dossier.uid == uid)).first()
+    request = session.scalars(
+        select(Event)
+        .where(Event.dossier_uid == uid, Event.type == str(EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT))
+        .order_by(Event.occurred_at.desc(), Event.hlc.desc())
+        .limit(1)
+    ).first()
+    office = session.get(Office, d.unit_code) if d is not None else None
+    if d is None or request is None or office is None:
+        raise UserFacingError("Hồ sơ chưa có yêu cầu bổ sung của cơ quan giải quyết để in Phiếu yêu cầu bổ sung.")
+    unit_name = office.name.removesuffix(" (DEMO)")
+    a = d.data.get("applicant", {}) if isinstance(d.data, dict) else {}
+    p = request.payload
+    slip = SupplementSlip(
+        header=OfficeHeader(office.governing_body, unit_name.upper(), office.place_name),
+        form_number=_form_number(session, FormKind.SUPPLEMENT),
+        dossier_ref=d.code or "",
+        receiving_unit=unit_name,
+        applicant=Applicant(d.applicant_name, d.personal_id, d.address, d.phone, str(a.get("email", ""))),
+        procedure_name=d.procedure_name,
+        items=tuple(str(i) for i in p.get("items", [])),
+        reason=str(p.get("reason", "")),
+        contact=f"{office.name}" + (f", điện thoại {office.phone}" if office.phone else ""),
+        officer_name=request.officer_name,
+        issued_at=request.occurred_at,
+        demo=office.demo,
+    )
+    return _finish(DocKind.SUPPLEMENT, d.code or "", (uid,), lambda out: form02.render(slip, out))
+
+
+def render_labels(session: Session, uids: Sequence[str], job: LabelPrintJob) -> RenderedDocument:
+    """Labels of the dossiers ``uids`` on the job's stock with its calibration (``job.labels`` ignored)."""
+    from dataclasses import replace
+
+    from app.printing import labels
+    from app.services.custody_forms import build_label
+
+    data = tuple(build_label(session, uid) for uid in uids)
+    full = replace(job, labels=data)
+    code = data[0].dossier_code if len(data) == 1 else f"{len(data)}-nhan"
+    return _finish(DocKind.LABEL, code, uids, lambda out: labels.render(full, out))
+
+
+def log_copies(
+    session: Session, actor: Actor, doc: RenderedDocument, output: str, reprint: bool, now: datetime
+) -> Changes:
+    """Record each copy in the dossiers' history (labels: ``form.printed`` with form "label", reprints told apart)."""
+    from app.domain.events import EventType
+    from app.services.custody_forms import record_label_print
+    from app.services.recorder import record
+
+    for uid in doc.uids:
+        if doc.kind is DocKind.LABEL:
+            record_label_print(session, actor, uid, output, now, True if reprint else None)
+        else:
+            payload = {"form": str(doc.kind), "form_title": doc.kind.heading, "output": output, "reprint": reprint}
+            record(session, actor, EventType.FORM_PRINTED, uid, payload, occurred_at=now)
+    return Changes(frozenset(doc.uids))
+
+
+# --- the dialog -------------------------------------------------------------------------------------
+
+
+def page_size(page: PageImage) -> QPageSize:
+    """The paper of a rendered page (A4, A5, a 50 × 30 mm label…)."""
+    mm_per_pt = 25.4 / 72
+    return QPageSize(QSizeF(page.width_pt * mm_per_pt, page.height_pt * mm_per_pt), QPageSize.Unit.Millimeter)
+
+
+def paper_text(page: PageImage) -> str:
+    w, h = round(page.width_pt * 25.4 / 72), round(page.height_pt * 25.4 / 72)
+    named = {(210, 297): "A4", (148, 210): "A5"}.get((w, h))
+    return f"khổ {named}" if named else f"khổ {w} × {h} mm"
+
+
+class DocumentPreviewDialog(QDialog):
+    """Shows a custody document as it will print; Ctrl+P prints, Ctrl+S saves as PDF, Esc closes.
+
+    Args:
+        ctx: The logged-in session's services.
+        doc: What to show.
+        reprint: The first copy is already a reprint (e.g. "In lại nhãn").
+        parent: The window it belongs to.
+    """
+
+    def __init__(self, ctx: UiContext, doc: RenderedDocument, *, reprint: bool = False, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._ctx, self.doc, self._reprint = ctx, doc, reprint
+        self.setWindowTitle(f"Xem trước khi in – {doc.kind.heading} – {doc.code}")
+        self.resize(820, 700)
+        pages_box = QWidget()
+        pages_box.setStyleSheet("background: #7a7f87;")
+        column = QVBoxLayout(pages_box)
+        column.setSpacing(16)
+        for page in doc.pages:
+            label = QLabel()
+            label.setPixmap(QPixmap.fromImage(to_qimage(page)))
+            label.setStyleSheet("border: 1px solid #444;")
+            column.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
+        view = QScrollArea(self)
+        view.setWidget(pages_box)
+        view.setWidgetResizable(True)
+        first = doc.pages[0] if doc.pages else None
+        self.status = QLabel(f"{len(doc.pages)} trang {paper_text(first)}" if first else "Không có trang nào")
+        self.print_button = QPushButton("In (Ctrl+P)")
+        set_role(self.print_button, Role.PRIMARY)
+        self.save_button = QPushButton("Lưu PDF (Ctrl+S)")
+        close = QPushButton("Đóng (Esc)")
+        self.print_button.clicked.connect(self._on_print_clicked)
+        self.save_button.clicked.connect(self._on_save_clicked)
+        close.clicked.connect(self.reject)
+        QShortcut(QKeySequence.StandardKey.Print, self, self._on_print_clicked)
+        QShortcut(QKeySequence.StandardKey.Save, self, self._on_save_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        for b in (self.print_button, self.save_button, close):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(view, 1)
+        layout.addLayout(buttons)
+        self.print_button.setFocus()
+
+    def _log(self, output: str) -> None:
+        if not self.doc.uids:
+            return
+        ctx, doc, reprint, now = self._ctx, self.doc, self._reprint, self._ctx.clock()
+        ctx.runner.run(
+            lambda s: log_copies(s, ctx.actor, doc, output, reprint, now),
+            lambda changes: ctx.bus.publish(changes, self),
+            lambda exc: ctx.prompts.error(self, "Không ghi được nhật ký in", str(exc)),
+            write=True,
+        )
+        self._reprint = True  # a second copy from the same preview is a reprint
+
+    @Slot()
+    def _on_print_clicked(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if self.doc.pages:
+            printer.setPageLayout(
+                QPageLayout(
+                    page_size(self.doc.pages[0]), QPageLayout.Orientation.Portrait, printer.pageLayout().margins()
+                )
+            )
+        printer.setDocName(f"{self.doc.kind.heading} {self.doc.code}")
+        if not self._ctx.prompts.choose_printer(self, printer):
+            return
+        try:
+            print_pdf(self.doc.pdf, printer)
+        except RuntimeError:
+            self._ctx.prompts.error(
+                self,
+                "Không in được",
+                "Máy in không sẵn sàng. Hãy kiểm tra máy in và khổ giấy rồi bấm In lại, hoặc Lưu PDF để in sau.",
+            )
+            return
+        self.status.setText("Đã gửi lệnh in.")
+        self._log("printer")
+
+    @Slot()
+    def _on_save_clicked(self) -> None:
+        safe = self.doc.code.replace(" ", "_").replace("/", "-")
+        path = self._ctx.prompts.save_pdf_path(self, str(Path.home() / f"{self.doc.kind.value}-{safe}.pdf"))
+        if not path:
+            return
+        try:
+            Path(path).write_bytes(self.doc.pdf)
+        except OSError as exc:
+            self._ctx.prompts.error(
+                self, "Không lưu được tệp", f"Không ghi được {path}: {exc.strerror}. Hãy chọn thư mục khác."
+            )
+            return
+        self.status.setText(f"Đã lưu {path}")
+        self._log("pdf")
+
+
+def open_document_preview(
+    ctx: UiContext,
+    parent: QWidget,
+    work: Callable[[Session], RenderedDocument],
+    *,
+    reprint: bool = False,
+    on_open: Callable[[DocumentPreviewDialog], None] | None = None,
+) -> None:
+    """Render off the GUI thread with ``work``, then open the preview (an error says what went wrong)."""
+
+    def show(doc: RenderedDocument) -> None:
+        dialog = DocumentPreviewDialog(ctx, doc, reprint=reprint, parent=parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        if on_open is not None:
+            on_open(dialog)
+
+    ctx.runner.run(work, show, lambda e: ctx.prompts.error(parent, "Không in được", str(e)), write=False)

@@ -1,0 +1,543 @@
+"""Bàn giao hồ sơ: build a batch of paper folders by scanning, send it, print the handover record.
+
+Scans are checked one at a time, in the order they arrive (each check sees the folders already
+accepted, so a duplicate is caught even when the officer scans faster than the database answers).
+Every scan stays in the list — green when it joined the batch, red with the reason when it was
+left out — so the officer can look back over a stack after scanning it without watching the
+screen. Nothing is written until Gửi bàn giao; the batch then goes through
+:func:`app.services.handover.send_batch` and the handover record opens in the print preview.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import shiboken6
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.custody import Place
+from app.domain.scan import Scan, ScanKind
+from app.errors import UserFacingError
+from app.services.handover import (
+    BatchDraft,
+    BatchInfo,
+    DossierBrief,
+    ScanReason,
+    ScanVerdict,
+    counter_place,
+    open_batch,
+)
+from ui.context import UiContext
+from ui.scanner.feedback import ScanFeedback
+from ui.theme import Role, set_banner, set_role
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+OK_ROW, BAD_ROW = QColor("#e8f5e9"), QColor("#fdecea")
+OK_TEXT, BAD_TEXT = QColor("#1b5e20"), QColor("#8a1c1c")
+TO_DEPARTMENT, TO_COUNTER = "to_department", "to_counter"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanLine:
+    """One scan as listed: accepted into the batch (``ok``) or left out with the reason."""
+
+    code: str
+    ok: bool
+    message: str
+    dossier: DossierBrief | None
+
+    @property
+    def uid(self) -> str:
+        return self.dossier.uid if self.dossier is not None else ""
+
+
+_HEADERS = ("STT", "Mã hồ sơ", "Người nộp", "Thủ tục", "Kết quả kiểm tra")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class ScanListModel(QAbstractTableModel):
+    """The scans of the batch being built, newest at the bottom; rows left out are red."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.lines: list[ScanLine] = []
+
+    def append(self, line: ScanLine) -> int:
+        row = len(self.lines)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.lines.append(line)
+        self.endInsertRows()
+        return row
+
+    def insert(self, row: int, line: ScanLine) -> None:
+        row = max(0, min(row, len(self.lines)))
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.lines.insert(row, line)
+        self.endInsertRows()
+
+    def take(self, row: int) -> ScanLine:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        line = self.lines.pop(row)
+        self.endRemoveRows()
+        return line
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.lines = []
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
+        return 0 if parent.isValid() else len(self.lines)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
+        return 0 if parent.isValid() else len(_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return _HEADERS[section] if 0 <= section < len(_HEADERS) else None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.lines):
+            return None
+        line, col = self.lines[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            d = line.dossier
+            return (
+                str(index.row() + 1),
+                line.code,
+                d.applicant_name if d else "",
+                d.procedure_name if d else "",
+                ("✓ " if line.ok else "✗ ") + line.message,
+            )[col]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(OK_ROW if line.ok else BAD_ROW)
+        if role == Qt.ItemDataRole.ForegroundRole and col == len(_HEADERS) - 1:
+            return QBrush(OK_TEXT if line.ok else BAD_TEXT)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return line.message
+        return None
+
+
+def _check(batch: BatchDraft, code: str) -> Any:
+    """Worker side: the check of one scan against the batch as it stands."""
+
+    def work(session: Session) -> ScanVerdict:
+        from app.services.handover import check_scan_for_batch
+
+        return check_scan_for_batch(session, batch, code)
+
+    return work
+
+
+class HandoverScreen(QWidget):
+    """Bàn giao hồ sơ (F7): scan folders into a batch and send it to a department or back to the counter.
+
+    Args:
+        ctx: The logged-in session's services.
+        parent: Qt parent.
+
+    Signals:
+        scan_checked(object): the :class:`ScanLine` of each scan once checked.
+        batch_sent(object): the :class:`BatchInfo` of a batch just recorded.
+    """
+
+    scan_checked = Signal(object)
+    batch_sent = Signal(object)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._counter = counter_place(ctx.actor)
+        self._departments: list[Place] = []
+        self._batch: BatchDraft | None = None
+        self._queue: deque[str] = deque()
+        self._checking = False
+        self._feedback: ScanFeedback | None = None
+        self._undo: list[tuple[int, ScanLine]] = []
+        self._sending = False
+        self.model = ScanListModel(self)
+        self._build()
+        self._load_departments()
+
+    # --- layout -------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        title = QLabel("Bàn giao hồ sơ giấy")
+        set_role(title, Role.TITLE)
+        self.direction = QComboBox()
+        self.direction.addItem("Bộ phận Một cửa → cơ quan giải quyết", TO_DEPARTMENT)
+        self.direction.addItem("Cơ quan giải quyết → Bộ phận Một cửa (trả kết quả)", TO_COUNTER)
+        self.direction.setAccessibleName("Chiều bàn giao")
+        self.department = QComboBox()
+        self.department.setAccessibleName("Cơ quan giải quyết")
+        self.department.setMinimumContentsLength(40)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Ghi chú in trên biên bản (không bắt buộc)")
+        self.note.setMaxLength(300)
+        self.route = QLabel()
+        set_role(self.route, Role.SECTION)
+        form = QFormLayout()
+        form.addRow("Chiều bàn giao:", self.direction)
+        form.addRow("Cơ quan giải quyết:", self.department)
+        form.addRow("Ghi chú:", self.note)
+
+        self.manual = QLineEdit()
+        self.manual.setPlaceholderText("Nhãn không đọc được? Gõ mã hồ sơ rồi Enter")
+        self.manual.setAccessibleName("Nhập mã hồ sơ")
+        self.add_button = QPushButton("Thêm")
+        self.manual.returnPressed.connect(self._on_add_clicked)
+        self.add_button.clicked.connect(self._on_add_clicked)
+        manual_row = QHBoxLayout()
+        manual_row.addWidget(QLabel("Quét mã vạch trên bìa từng hồ sơ, hoặc nhập mã:"))
+        manual_row.addWidget(self.manual, 1)
+        manual_row.addWidget(self.add_button)
+
+        self.count = QLabel()
+        set_role(self.count, Role.DUE)
+        count_font = self.count.font()
+        count_font.setPointSizeF(count_font.pointSizeF() + 5)
+        self.count.setFont(count_font)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Các hồ sơ đã quét")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        for col, width in enumerate((44, 235, 170, 220)):  # a dossier code is 25 characters
+            self.table.setColumnWidth(col, width)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+
+        self.remove_button = QPushButton("Bỏ khỏi danh sách (Delete)")
+        self.undo_button = QPushButton("Hoàn tác (Ctrl+Z)")
+        self.clear_button = QPushButton("Lập phiếu mới")
+        self.send_button = QPushButton("Gửi bàn giao và in biên bản (Ctrl+Enter)")
+        set_role(self.send_button, Role.PRIMARY)
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.undo_button.clicked.connect(self._on_undo_clicked)
+        self.clear_button.clicked.connect(self._on_clear_clicked)
+        self.send_button.clicked.connect(self._on_send_clicked)
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, self._on_remove_clicked)
+        QShortcut(QKeySequence.StandardKey.Undo, self, self._on_undo_clicked)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self._on_send_clicked)
+        buttons = QHBoxLayout()
+        for b in (self.remove_button, self.undo_button, self.clear_button):
+            b.setAutoDefault(False)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.send_button)
+
+        top = QHBoxLayout()
+        top.addLayout(form, 3)
+        top.addWidget(self.count, 1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        root = QVBoxLayout(self)
+        root.addWidget(title)
+        root.addLayout(top)
+        root.addWidget(self.route)
+        root.addLayout(manual_row)
+        root.addWidget(self.table, 1)
+        root.addWidget(self.message)
+        root.addLayout(buttons)
+        self.direction.currentIndexChanged.connect(self._on_route_changed)
+        self.department.currentIndexChanged.connect(self._on_route_changed)
+        self._show_count()
+
+    # --- state ----------------------------------------------------------------------------------------
+
+    @property
+    def batch(self) -> BatchDraft | None:
+        """The batch being built (None until the departments are loaded)."""
+        return self._batch
+
+    def busy(self) -> bool:
+        """Scans still waiting for their check, or a send under way."""
+        return self._checking or bool(self._queue) or self._sending
+
+    def _load_departments(self) -> None:
+        def work(session: Session) -> list[Place]:
+            from app.services.handover import departments
+
+            return departments(session)
+
+        def done(places: list[Place]) -> None:
+            if shiboken6.isValid(self):
+                self._departments = places
+                blocked = self.department.blockSignals(True)
+                for place in places:
+                    self.department.addItem(place.name, place.code)
+                self.department.blockSignals(blocked)
+                self._open()
+
+        self._ctx.runner.run(work, done, lambda exc: self._show_message(str(exc), ok=False), write=False)
+
+    def _places(self) -> tuple[Place, Place] | None:
+        index = self.department.currentIndex()
+        if not 0 <= index < len(self._departments):
+            return None
+        department = self._departments[index]
+        if self.direction.currentData() == TO_COUNTER:
+            return department, self._counter
+        return self._counter, department
+
+    def _open(self) -> None:
+        places = self._places()
+        self._batch = None
+        if places is None:
+            self.route.setText("Chưa có cơ quan giải quyết trong danh mục: cập nhật danh mục từ máy chủ.")
+            return
+        try:
+            self._batch = open_batch(*places, note=self.note.text())
+        except UserFacingError as exc:
+            self._show_message(exc.message, ok=False)
+            return
+        self.route.setText(f"Bên giao: {places[0].name}   →   Bên nhận: {places[1].name}")
+        self._show_count()
+
+    def _show_count(self) -> None:
+        n = len(self._batch.items) if self._batch else 0
+        bad = sum(1 for line in self.model.lines if not line.ok)
+        self.count.setText(f"{n} hồ sơ trong phiếu" + (f"\n{bad} mã bị loại" if bad else ""))
+        self.send_button.setEnabled(n > 0 and not self._sending)
+
+    def _show_message(self, text: str, *, ok: bool) -> None:
+        self.message.setText(text)
+        set_banner(self.message, ok=ok)
+        self.message.show()
+
+    @Slot()
+    def _on_route_changed(self) -> None:
+        if self._batch is not None and self._batch.items:
+            places = self._places()
+            n = len(self._batch.items)
+            where = places[1].name if places else ""
+            if not self._ctx.prompts.confirm(
+                self,
+                "Đổi nơi nhận",
+                f"Phiếu đang có {n} hồ sơ đã quét. Đổi sang bàn giao cho {where} sẽ bỏ danh sách này"
+                " (các hồ sơ cần được quét lại). Tiếp tục?",
+            ):
+                self._restore_route()
+                return
+        self.model.clear()
+        self._undo.clear()
+        self._open()
+
+    def _restore_route(self) -> None:
+        assert self._batch is not None
+        source, destination = self._batch.source, self._batch.destination
+        department, direction = (source, TO_COUNTER) if destination == self._counter else (destination, TO_DEPARTMENT)
+        for combo, value in ((self.direction, direction), (self.department, department.code)):
+            blocked = combo.blockSignals(True)
+            combo.setCurrentIndex(combo.findData(value))
+            combo.blockSignals(blocked)
+
+    # --- scans ------------------------------------------------------------------------------------------
+
+    def handle_scan(self, scan: Scan, feedback: ScanFeedback) -> bool:
+        """Scanner input while this screen is in front (ui.scanner.router.ScanHandler)."""
+        self._feedback = feedback
+        if scan.kind is ScanKind.BATCH:
+            feedback.show_error(
+                "Đây là mã của biên bản bàn giao. Để nhận hồ sơ theo biên bản, mở màn hình Nhận hồ sơ bàn giao"
+                " (Shift+F7) rồi quét lại."
+            )
+            return True
+        if scan.kind is ScanKind.ID_CARD:
+            return False
+        self.add_code(scan.value if scan.kind is ScanKind.DOSSIER else scan.raw)
+        return True
+
+    def add_code(self, code: str) -> None:
+        """Check ``code`` (scanned or typed) and list it; accepted codes join the batch."""
+        if self._batch is None:
+            self._show_message("Chưa chọn được nơi nhận. Chọn cơ quan giải quyết rồi quét lại.", ok=False)
+            if self._feedback is not None:
+                self._feedback.show_error("Chưa chọn nơi nhận. Chọn cơ quan giải quyết rồi quét lại.")
+            return
+        self._queue.append(code)
+        self._next()
+
+    def _next(self) -> None:
+        if self._checking or not self._queue or self._batch is None:
+            return
+        self._checking = True
+        code, batch = self._queue.popleft(), self._batch
+
+        def done(verdict: ScanVerdict) -> None:
+            if shiboken6.isValid(self):
+                self._checking = False
+                self._on_checked(batch, verdict)
+                self._next()
+
+        def failed(exc: BaseException) -> None:
+            if shiboken6.isValid(self):
+                self._checking = False
+                self._on_checked(
+                    batch, ScanVerdict(False, ScanReason.UNKNOWN, f"Không kiểm tra được mã {code}: {exc}", code)
+                )
+                self._next()
+
+        self._ctx.runner.run(_check(batch, code), done, failed, write=False)
+
+    def _on_checked(self, checked: BatchDraft, verdict: ScanVerdict) -> None:
+        if self._batch is None or self._batch.id != checked.id:
+            return  # the route changed while the check ran: that batch is gone
+        ok = verdict.ok and verdict.dossier is not None and not self._batch.has(verdict.dossier.uid)
+        line = ScanLine(verdict.code, ok, verdict.message, verdict.dossier)
+        if ok:
+            assert verdict.dossier is not None
+            self._batch = replace(self._batch, items=(*self._batch.items, verdict.dossier))
+        row = self.model.append(line)
+        self.table.scrollTo(self.model.index(row, 0))
+        n = len(self._batch.items)
+        text = f"{verdict.message} ({n} hồ sơ trong phiếu)" if ok else verdict.message
+        if self._feedback is not None:
+            (self._feedback.show_ok if ok else self._feedback.show_error)(text)
+        self._show_message(text, ok=ok)
+        self._show_count()
+        self.scan_checked.emit(line)
+
+    @Slot()
+    def _on_add_clicked(self) -> None:
+        text = self.manual.text().strip()
+        if not text:
+            self._show_message("Gõ mã hồ sơ in trên nhãn hoặc phiếu hẹn (ví dụ 000.00.00.H49-261123-0001).", ok=False)
+            self.manual.setFocus()
+            return
+        self.manual.clear()
+        self.add_code(text)
+
+    # --- removing, undo -----------------------------------------------------------------------------
+
+    @Slot()
+    def _on_remove_clicked(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or self._batch is None:
+            self._show_message("Chọn một dòng trong danh sách rồi bấm Bỏ khỏi danh sách.", ok=False)
+            return
+        row = rows[0].row()
+        line = self.model.take(row)
+        if line.ok:
+            self._batch = replace(self._batch, items=tuple(i for i in self._batch.items if i.uid != line.uid))
+        self._undo.append((row, line))
+        self._show_message(f"Đã bỏ {line.code} khỏi danh sách. Bấm Hoàn tác (Ctrl+Z) nếu bỏ nhầm.", ok=True)
+        self._show_count()
+
+    @Slot()
+    def _on_undo_clicked(self) -> None:
+        if not self._undo or self._batch is None:
+            return
+        row, line = self._undo.pop()
+        if line.ok and line.dossier is not None:
+            if self._batch.has(line.uid):
+                self._show_message(f"Hồ sơ {line.code} đã được quét lại; không cần hoàn tác.", ok=True)
+                return
+            self._batch = replace(self._batch, items=(*self._batch.items, line.dossier))
+        self.model.insert(row, line)
+        self._show_message(f"Đã đưa {line.code} trở lại danh sách.", ok=True)
+        self._show_count()
+
+    @Slot()
+    def _on_clear_clicked(self) -> None:
+        n = len(self._batch.items) if self._batch else 0
+        if n and not self._ctx.prompts.confirm(
+            self, "Lập phiếu mới", f"Bỏ phiếu đang lập với {n} hồ sơ chưa gửi? Các hồ sơ vẫn ở chỗ cũ."
+        ):
+            return
+        self.model.clear()
+        self._undo.clear()
+        self.message.hide()
+        self._open()
+
+    # --- sending --------------------------------------------------------------------------------------
+
+    @Slot()
+    def _on_send_clicked(self) -> None:
+        batch = self._batch
+        if batch is None or self._sending:
+            return
+        if self.busy():
+            self._show_message("Đang kiểm tra các mã vừa quét; bấm Gửi lại sau giây lát.", ok=False)
+            return
+        if not batch.items:
+            self._show_message("Phiếu bàn giao chưa có hồ sơ nào. Quét mã vạch các hồ sơ cần giao.", ok=False)
+            return
+        batch = replace(batch, note=self.note.text().strip())
+        n = len(batch.items)
+        if not self._ctx.prompts.confirm(
+            self,
+            "Gửi bàn giao",
+            f"Bàn giao {n} hồ sơ từ {batch.source.name} cho {batch.destination.name}?\n"
+            "Sau khi gửi, hồ sơ ở trạng thái đang chuyển cho đến khi bên nhận xác nhận.",
+        ):
+            return
+        self._sending = True
+        self._show_count()
+        now, actor = self._ctx.clock(), self._ctx.actor
+
+        def work(session: Session) -> Any:
+            from app.services.handover import send_batch
+
+            return send_batch(session, actor, batch, now)
+
+        self._ctx.runner.run(work, self._on_sent, self._on_send_failed, write=True)
+
+    def _on_sent(self, result: Any) -> None:
+        if not shiboken6.isValid(self):
+            return
+        info, changes = result
+        self._sending = False
+        self._ctx.bus.publish(changes, self)
+        self.model.clear()
+        self._undo.clear()
+        self.note.clear()
+        self._open()
+        self._show_message(
+            f"Đã bàn giao {len(info.items)} hồ sơ cho {info.destination.name}. Ký biên bản bàn giao với bên nhận.",
+            ok=True,
+        )
+        self.batch_sent.emit(info)
+        self._open_record(info)
+
+    def _open_record(self, info: BatchInfo) -> None:
+        from ui.screens.custody_print import open_document_preview, render_handover_record
+
+        batch_id = info.id
+        open_document_preview(self._ctx, self, lambda s: render_handover_record(s, batch_id))
+
+    def _on_send_failed(self, exc: BaseException) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._sending = False
+        self._show_count()
+        self._show_message(str(exc), ok=False)
+
+    def focus_scan(self) -> None:
+        """Where the officer starts: the manual code field (a scan works from anywhere)."""
+        self.manual.setFocus()
