@@ -14,10 +14,6 @@ class ActionId(StrEnum):
     FIND_DOSSIER = "find_dossier"
     SYNC_QUEUE = "sync_queue"
     ENROL = "enrol"
-    HANDOVER = "handover"
-    RECEIVE_HANDOVER = "receive_handover"
-    CUSTODY_VIEW = "custody_view"
-    LABEL_SETTINGS = "label_settings"
     SCANNER_SETTINGS = "scanner_settings"
     HANDOVER = "handover"
     RECEIVE_HANDOVER = "receive_handover"
@@ -58,18 +54,6 @@ ACTIONS: dict[ActionId, ActionSpec] = {
         "Theo dõi vị trí hồ sơ", "F4", "Hồ sơ giấy đang ở đâu, từ khi nào; hồ sơ chuyển quá lâu được tô đỏ"
     ),
     ActionId.LABEL_SETTINGS: ActionSpec(
-        "Cài đặt nhãn…", "", "Khổ nhãn (cuộn 50×30 mm, tờ A4 3×8), căn chỉnh lệch ngang/dọc, in thử, in nhãn khi tiếp nhận"
-    ),
-    ActionId.HANDOVER: ActionSpec(
-        "Bàn giao hồ sơ", "F7", "Quét các hồ sơ giấy để bàn giao cho cơ quan giải quyết hoặc về Bộ phận Một cửa"
-    ),
-    ActionId.RECEIVE_HANDOVER: ActionSpec(
-        "Nhận hồ sơ bàn giao", "Shift+F7", "Xác nhận phiếu bàn giao gửi đến: quét từng hồ sơ, ghi nhận thiếu/thừa"
-    ),
-    ActionId.CUSTODY_VIEW: ActionSpec(
-        "Theo dõi vị trí hồ sơ", "F4", "Hồ sơ giấy đang ở đâu, từ khi nào; hồ sơ chuyển quá lâu được tô đỏ"
-    ),
-    ActionId.LABEL_SETTINGS: ActionSpec(
         "Cài đặt nhãn…", "", "Khổ nhãn (cuộn 50×30 mm, tờ A4 3×8), căn chỉnh lệch, in thử, in nhãn khi tiếp nhận"
     ),
     ActionId.LOGOUT: ActionSpec("Đăng xuất", "Ctrl+Shift+L", "Kết thúc phiên làm việc của cán bộ"),
@@ -89,10 +73,6 @@ SHORTCUT_HELP = (
     ("Ctrl+N", "Làm mới màn hình tiếp nhận"),
     ("F5 / F6", "Màn hình tiếp nhận / tra cứu hồ sơ"),
     ("F8", "Hàng đợi đồng bộ (sự kiện chưa gửi lên máy chủ)"),
-    ("F7 / Shift+F7", "Bàn giao hồ sơ / Nhận hồ sơ bàn giao"),
-    ("F4", "Theo dõi vị trí hồ sơ giấy"),
-    ("Delete / Ctrl+Z", "Bỏ hồ sơ khỏi phiếu bàn giao / hoàn tác"),
-    ("Ctrl+Enter", "Gửi bàn giao / xác nhận đã nhận"),
     ("F7 / Shift+F7", "Bàn giao hồ sơ / Nhận hồ sơ bàn giao"),
     ("F4", "Theo dõi vị trí hồ sơ giấy"),
     ("Delete / Ctrl+Z", "Bỏ hồ sơ khỏi phiếu bàn giao / hoàn tác"),

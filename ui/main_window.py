@@ -118,8 +118,8 @@ class MainWindow(QMainWindow):
         system.addAction(a[ActionId.SYNC_QUEUE])
         if enrol is not None:
             system.addAction(a[ActionId.ENROL])
-        system.addAction(a[ActionId.LABEL_SETTINGS])
         system.addAction(a[ActionId.SCANNER_SETTINGS])
+        system.addAction(a[ActionId.LABEL_SETTINGS])
         system.addSeparator()
         system.addAction(a[ActionId.LOGOUT])
         system.addSeparator()
