@@ -1,5 +1,6 @@
 """Outages during sync: connections cut and stalled by a loopback proxy, the server SIGKILLed and
-restarted. Two counters recover by themselves and converge; nothing is lost or duplicated.
+restarted, PostgreSQL terminating every connection of the server's database again and again.
+Two counters recover by themselves and converge; nothing is lost or duplicated.
 
 The server is ``python -m server.cli`` in a child process (embedded SQLite, and PostgreSQL in a
 fresh database per test session), reached only through :class:`tests.net_proxy.Proxy`. Each
@@ -28,6 +29,7 @@ from app.sync.engine import SyncEngine, SyncReport
 from tests.conftest import NOW
 from tests.net_proxy import Proxy
 from tests.sync_processes import (
+    PG_ADMIN_URL,
     ServerProcess,
     client_view,
     create_office,
@@ -168,16 +170,9 @@ class World:
         return "\n".join(lines) + f"\nserver log:\n{self.server.log_tail()}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def world(
-    request: pytest.FixtureRequest, tmp_path: Path, template_db: Path, catalog: Catalog,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[World]:  # fmt: skip
-    monkeypatch.setattr("app.sync.transport.READ_TIMEOUT_S", 2.0)
-    monkeypatch.setattr("app.sync.transport.CONNECT_TIMEOUT_S", 1.0)
-    monkeypatch.setattr("app.sync.engine.BACKOFF_BASE_S", 0.2)
-    monkeypatch.setattr("app.sync.engine.BACKOFF_CAP_S", 1.0)
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else ""
+@contextlib.contextmanager
+def running_world(url: str, tmp_path: Path, template_db: Path, catalog: Catalog) -> Iterator[World]:
+    """The server (``url``: PostgreSQL, or "" for embedded SQLite) behind the proxy, two counters working."""
     with contextlib.ExitStack() as cleanup:  # every step is undone even when an earlier one fails
         server = ServerProcess(tmp_path / "server", database_url=url)
         engine = server_engine(server.resolved_url)
@@ -198,6 +193,29 @@ def world(
         for w in world.workers:
             w.start()
             cleanup.callback(w.stop)
+        yield world
+
+
+@pytest.fixture
+def test_scale(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("app.sync.transport.READ_TIMEOUT_S", 2.0)
+    monkeypatch.setattr("app.sync.transport.CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("app.sync.engine.BACKOFF_BASE_S", 0.2)
+    monkeypatch.setattr("app.sync.engine.BACKOFF_CAP_S", 1.0)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(
+    request: pytest.FixtureRequest, tmp_path: Path, template_db: Path, catalog: Catalog, test_scale: None
+) -> Iterator[World]:
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else ""
+    with running_world(url, tmp_path, template_db, catalog) as world:
+        yield world
+
+
+@pytest.fixture
+def pg_world(pg_url: str, tmp_path: Path, template_db: Path, catalog: Catalog, test_scale: None) -> Iterator[World]:
+    with running_world(pg_url, tmp_path, template_db, catalog) as world:
         yield world
 
 
@@ -248,3 +266,65 @@ def test_counters_recover_from_cuts_stalls_and_a_killed_server(world: World) -> 
         assert v.own_seqs == list(range(1, len(w.recorded) + 1))
         assert v.own_ids == set(w.recorded) == view.ids_of(v.device_id)
         assert sorted(v.codes, key=str) == sorted(view.codes, key=str)
+
+
+class BackendKiller(threading.Thread):
+    """Terminates every PostgreSQL backend connected to one database, again and again.
+
+    What the server sees when PostgreSQL restarts, fails over or an administrator kills sessions:
+    connections in the pool die, mid-transaction or idle. The shared cluster itself keeps
+    running (other tests use it); only this test's database loses its connections.
+    """
+
+    def __init__(self, url: str, every_s: float = 0.25) -> None:
+        super().__init__(name="pg-backend-killer", daemon=True)
+        self.database = url.rsplit("/", 1)[1]
+        self.conninfo = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
+        self.every_s = every_s
+        self.terminated = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            while not self._halt.is_set():
+                rows = conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (self.database,),
+                ).fetchall()
+                self.terminated += sum(1 for (done,) in rows if done)
+                self._halt.wait(self.every_s)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(10)
+
+
+def test_server_and_counters_recover_when_postgresql_drops_every_connection(pg_world: World, pg_url: str) -> None:
+    world, server = pg_world, pg_world.server
+    world.add(5)
+    world.wait_converged("first receipts")
+    failed = sum(w.failed_passes() + w.poll_errors for w in world.workers)
+    killer = BackendKiller(pg_url)
+    killer.start()
+    try:
+        world.add(30)  # pushes, pulls, code reservations and long-polls while connections die
+        world.wait_for(lambda: all(w.idle for w in world.workers), "the receipts to be recorded", 60)
+        world.wait_for(lambda: killer.terminated >= 20, "PostgreSQL connections to be terminated", 60)
+    finally:
+        killer.stop()
+    world.add(5)
+    world.wait_converged("after PostgreSQL dropped its connections")
+    assert server.starts == 1 and server.proc is not None and server.proc.poll() is None  # no restart needed
+    log = server.log_tail(10**8)
+    assert "Traceback" not in log, log[-3000:]  # a lost connection is a 503 the counter retries, not a crash
+    hit = sum(w.failed_passes() + w.poll_errors for w in world.workers) - failed
+    view = server_view(world.engine, UNIT)
+    total = sum(len(w.recorded) for w in world.workers)
+    assert total == 2 * (5 + 30 + 5)
+    assert len(view.event_ids) == len(set(view.event_ids)) == total
+    assert (view.rejected, view.conflicts) == (0, 0)
+    assert None not in view.codes and len(set(view.codes)) == total
+    print(f"backends terminated: {killer.terminated}; sync passes or long-polls that failed meanwhile: {hit}")

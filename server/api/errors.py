@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import UserFacingError
@@ -111,12 +112,25 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return _json(500, "server_error", "Máy chủ gặp lỗi ngoài dự kiến. Hãy thử lại sau ít phút hoặc báo bộ phận CNTT.")
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database connection that died under a request (PostgreSQL restarted, failed over, or the
+    session was terminated): 503, and the client sends again. SQLAlchemy has already dropped the
+    dead connections from the pool, so the next request gets a fresh one."""
+    assert isinstance(exc, DBAPIError)
+    if not exc.connection_invalidated:
+        return await _unexpected(request, exc)
+    log.warning("database connection lost during %s %s: %s", request.method, request.url.path, exc.orig)
+    return _json(503, "database_unavailable", "Máy chủ tạm mất kết nối tới cơ sở dữ liệu. Máy trạm sẽ tự gửi lại sau"
+                 " ít giây.", {"Retry-After": "1"})  # fmt: skip
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers and make the OpenAPI document show ``ErrorBody`` for 422 too."""
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(UserFacingError, _user_facing)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
     app.openapi = _openapi_with_error_bodies(app)  # type: ignore[method-assign]
 
