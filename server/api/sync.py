@@ -232,9 +232,8 @@ async def pull_changes(
     wait: Annotated[float, Query(ge=0, le=3600, description="Long-poll seconds (capped by the server)")] = 0,
 ) -> Response:
     """The office's changes after ``cursor``; with ``wait`` the request waits for the next commit."""
-    postgres = ctx.engine.dialect.name == "postgresql"
     try:
-        after = feed.decode_cursor(cursor, postgres)
+        after = feed.decode_cursor(cursor)
     except feed.CursorError:
         raise ApiError(
             400, "cursor_invalid", "Con trỏ đồng bộ không hợp lệ với máy chủ này; hãy đồng bộ lại từ đầu."
@@ -250,16 +249,14 @@ async def pull_changes(
             now = loop.time()
             if page.changes or now >= deadline or await request.is_disconnected():
                 break
-            # Woken but nothing readable yet (PostgreSQL: an older transaction is still open):
-            # wait for the next commit of any office, or look again shortly, since the
-            # transaction holding the horizon back may be one that does not notify.
-            tick = 0.5 if waiter.pending else 5.0
-            waiter.pending = await waiter.wait(min(deadline - now, tick)) or waiter.pending
+            # Wait for the office's next commit; look again now and then in case a notification
+            # was lost (the listener reconnecting).
+            await waiter.wait(min(deadline - now, 5.0))
     if runtime.pull_due(principal.device_id):
         await runtime.run(_note_pull, ctx, principal)
     answer = PullResponse(
         changes=page.changes,
-        cursor=feed.encode_cursor(page.position, postgres),
+        cursor=feed.encode_cursor(page.position),
         more=page.more,
         server_time=ctx.clock(),
     )

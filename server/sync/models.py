@@ -3,8 +3,8 @@
 The schema itself is created by Alembic (server/migrations/versions/0002_sync.py); these
 mappings must stay in step with it (tests/server/test_sync_schema.py compares them).
 
-On PostgreSQL the change feed also has ``txid xid8 DEFAULT pg_current_xact_id()``; it is not
-mapped here (SQLite has no such column) and is read with plain SQL in :mod:`server.sync.feed`.
+On PostgreSQL a trigger (migration 0004) gives change feed rows their ids in commit order per
+office (:mod:`server.sync.feed`).
 """
 
 from __future__ import annotations
@@ -143,7 +143,6 @@ class ChangeRow(Base):
     event_id: Mapped[str | None] = mapped_column(UuidStr, default=None)
     kind: Mapped[str] = mapped_column(String(30))
 
-    # PostgreSQL reads by (unit_code, txid, id): that index is created by the migration.
     __table_args__ = (Index("ix_change_feed_unit_id", "unit_code", "id"), {"sqlite_autoincrement": True})
 
 

@@ -23,17 +23,11 @@ log = logging.getLogger(__name__)
 
 
 class Waiter:
-    """One pull waiting for its office's feed; created on the pull's event loop.
-
-    ``pending`` is set by a pull that was woken but found nothing it may read yet: on
-    PostgreSQL the office's new rows stay behind the snapshot horizon until every older
-    transaction ends, whichever office it writes for, so a pending waiter wakes on any commit.
-    """
+    """One pull waiting for its office's feed; created on the pull's event loop."""
 
     def __init__(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
-        self.pending = False
 
     def wake(self) -> None:
         """Thread-safe: wake the waiting coroutine."""
@@ -74,11 +68,10 @@ class FeedNotifier:
                         del self._waiters[unit_code]
 
     def notify(self, unit_code: str) -> None:
-        """Wake every pull waiting on ``unit_code``, and every pending one (any thread)."""
+        """Wake every pull waiting on ``unit_code`` (any thread)."""
         self.on_notify(unit_code)
         with self._lock:
             waiters = list(self._waiters.get(unit_code, ()))
-            waiters += [w for ws in self._waiters.values() for w in ws if w.pending]
         for waiter in waiters:
             waiter.wake()
 

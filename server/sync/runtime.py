@@ -74,7 +74,7 @@ class SyncRuntime:
         office's feed grows (:meth:`FeedNotifier.notify`) and after :data:`PAGE_SHARE_SECONDS`,
         so a shared answer is never older than what a pull woken by a commit must see.
         """
-        key = (unit_code, after.txid, after.id, limit)
+        key = (unit_code, after.id, limit)
         now = time.monotonic()
         with self._lock:
             found = self._pages.get(key)

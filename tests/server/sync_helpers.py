@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-
-from sqlalchemy import text
 
 from app.domain.events import new_id
 from app.sync.wire import EnrolResponse
@@ -157,9 +154,7 @@ class Counter:
         return results
 
     def pull(self, cursor: str = "", limit: int = 500, wait: float = 0) -> dict[str, Any]:
-        """One page; without ``wait``, after every committed change has become readable."""
-        if not wait:
-            settle(self.srv)
+        """One page (a committed change is readable at once: server.sync.feed)."""
         answer = self.srv.client.get(
             "/sync/pull", params={"cursor": cursor, "limit": limit, "wait": wait}, headers=self.headers
         )
@@ -185,26 +180,6 @@ class Counter:
             "size": size,
         }
         return self.srv.client.post("/codes/reserve", json=body, headers=self.headers)
-
-
-def settle(srv: Srv, timeout: float = 30.0) -> None:
-    """PostgreSQL: wait until every change row is below the snapshot horizon, i.e. readable.
-
-    The horizon is the cluster's oldest running transaction, in any database: a transaction
-    left open elsewhere on the test server (another test session) delays what a pull may read,
-    which the long-poll absorbs but an immediate pull in a test would not.
-    """
-    if srv.backend != "postgresql":
-        return
-    deadline = time.monotonic() + timeout
-    query = text("SELECT coalesce(max(txid) < pg_snapshot_xmin(pg_current_snapshot()), true) FROM change_feed")
-    while True:
-        with srv.session() as session:
-            if session.execute(query).scalar():
-                return
-        if time.monotonic() > deadline:
-            raise TimeoutError("a transaction on the PostgreSQL server holds the snapshot horizon back")
-        time.sleep(0.02)
 
 
 def statuses(results: list[dict[str, Any]]) -> list[str]:

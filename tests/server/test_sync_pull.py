@@ -39,7 +39,7 @@ def test_pull_returns_everything_in_order_and_the_cursor_resumes(world: World) -
     first = next(c for c in changes if c["kind"] == "event")  # the office set-up put "reference" ones first
     assert first["server_received_at"] and first["flags"] == []
     assert all(c.event is not None for c in PullResponse.model_validate(a1.pull()).changes if c.kind == "event")
-    # small pages: the same events, none twice; a page never splits one push
+    # small pages: the same events, none twice, in order
     paged: list[str] = []
     page_sizes = []
     cursor2 = ""
@@ -51,8 +51,7 @@ def test_pull_returns_everything_in_order_and_the_cursor_resumes(world: World) -
         if not page["more"]:
             break
     assert paged == pushed
-    if world.srv.backend == "postgresql":
-        assert [n for n in page_sizes if n] == [7] * 5  # each push is one transaction: never split between pages
+    assert max(page_sizes) <= 3
     # resume: nothing new after the final cursor, then exactly the new events
     assert a1.pull(cursor)["changes"] == []
     later = [a2.not_received("dossier.refused", personal_id="001099999999")]
@@ -83,11 +82,8 @@ def test_offices_see_only_their_own_feed(world: World) -> None:
 
 def test_a_cursor_that_is_not_ours_is_refused(world: World) -> None:
     a1, _, _ = counters(world)
-    for bad in ("garbage!", "cDox", "czox"):  # junk, "p:1" (malformed), "s:1" on the wrong backend or fine
+    for bad in ("garbage!", "cDox", "aTp4"):  # junk, "p:1" (malformed), "i:x"
         answer = world.srv.client.get("/sync/pull", params={"cursor": bad}, headers=a1.headers)
-        if bad == "czox" and world.srv.backend == "sqlite":
-            assert answer.status_code == 200
-            continue
         assert answer.status_code == 400 and answer.json()["detail"]["code"] == "cursor_invalid"
     assert world.srv.client.get("/sync/pull").status_code == 401
 
