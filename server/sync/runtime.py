@@ -24,7 +24,7 @@ PRINCIPAL_SECONDS = 5.0  # how long a verified (officer, device) is trusted with
 
 DB_THREADS = 4  # threads of a server process that run sync database work
 
-_PageKey = tuple[str, int, int, int]
+_PageKey = tuple[str, int, int]
 T = TypeVar("T")
 
 
