@@ -189,6 +189,11 @@ class DossierDetailDialog(QDialog):
         papers.addWidget(self._request_box, 1)
         root.addLayout(papers)
 
+        from ui.screens.dossier_actions import DossierActions  # custody: location and processing steps
+
+        self.custody_actions = DossierActions(self._ctx, self._uid, self)
+        root.addWidget(self.custody_actions)
+
         history_box = QGroupBox("Lịch sử xử lý")
         self._history = HistoryTableModel(self)
         self._history_view = QTableView()
@@ -303,6 +308,7 @@ class DossierDetailDialog(QDialog):
         self._history.set_items(detail.history)
         self._history_view.resizeRowsToContents()
         self._print_button.setEnabled(True)
+        self.custody_actions.update_for(detail)
 
     def _show_documents(self, detail: DossierDetail) -> None:
         data = detail.data

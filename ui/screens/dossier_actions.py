@@ -1,0 +1,234 @@
+"""The custody part of the dossier detail: where the paper folder is now, and the processing steps
+the dossier's status allows (result, return, supplement, apology, form 05, label).
+
+Each button opens a small dialog (ui/screens/*_dialog.py) or a print preview; a button that does
+not apply is disabled with a tooltip saying why, so the officer never has to guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.domain.status import DossierStatus
+from app.services.dossiers import DossierDetail
+from app.services.handover import CustodyInfo
+from ui.context import UiContext
+from ui.models.dossier_table import format_datetime
+from ui.theme import Role, set_role
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+_S = DossierStatus
+RESULT_FROM = frozenset({_S.RECEIVED, _S.PROCESSING})
+SUPPLEMENT_FROM = frozenset({_S.RECEIVED, _S.PROCESSING})
+APOLOGY_FROM = frozenset({_S.RECEIVED, _S.PROCESSING, _S.SUPPLEMENT_REQUESTED, _S.FEES_REQUESTED})
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyState:
+    """What the buttons depend on besides the status."""
+
+    custody: CustodyInfo | None
+    extended_at: datetime | None  # when the apology moved the due date, if it did
+    label_printed: bool
+
+
+def load_state(session: Session, uid: str) -> CustodyState:
+    """Worker side: custody, apology and label prints of dossier ``uid``."""
+    from sqlalchemy import select
+
+    from app.domain.events import EventType
+    from app.services.handover import custody_of
+    from app.services.results import extension_of
+    from app.store.models import Event
+
+    extension = extension_of(session, uid)
+    printed = session.scalars(
+        select(Event.payload).where(Event.dossier_uid == uid, Event.type == str(EventType.FORM_PRINTED))
+    ).all()
+    label = any(isinstance(p, dict) and p.get("form") == "label" for p in printed)
+    return CustodyState(custody_of(session, uid), extension.occurred_at if extension else None, label)
+
+
+def where_text(info: CustodyInfo | None) -> str:
+    """ "Đang ở Bộ phận Tư pháp - Hộ tịch từ 10:05 23/11/2026 (người giữ …)"."""
+    if info is None:
+        return "Không rõ"
+    since = format_datetime(info.since)
+    if info.missing:
+        return f"THIẾU khi nhận bàn giao ({info.origin.name if info.origin else ''} → {info.place.name}), từ {since}"
+    if info.in_transit:
+        origin = info.origin.name if info.origin else ""
+        return f"Đang chuyển: {origin} → {info.place.name}, gửi lúc {since}"
+    name = info.place.name or info.place.kind.label
+    return f"{name}, từ {since}" + (f" (người giữ: {info.holder})" if info.holder else "")
+
+
+class DossierActions(QWidget):
+    """Location line and step buttons under the dossier's header.
+
+    Args:
+        ctx: The logged-in session's services.
+        uid: The dossier.
+        parent: The dossier detail dialog (the step dialogs open over it).
+    """
+
+    def __init__(self, ctx: UiContext, uid: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx, self._uid = ctx, uid
+        self._detail: DossierDetail | None = None
+        self.state: CustodyState | None = None
+        self._seq = 0
+        self.location = QLabel("Vị trí hồ sơ giấy: đang tải…")
+        set_role(self.location, Role.SECTION)
+        self.location.setWordWrap(True)
+        self.result_button = QPushButton("Ghi nhận kết quả")
+        self.return_button = QPushButton("Trả kết quả")
+        self.supplement_button = QPushButton("Yêu cầu bổ sung")
+        self.receive_supplement_button = QPushButton("Nhận bổ sung")
+        self.apology_button = QPushButton("Xin lỗi và hẹn lại")
+        self.control_button = QPushButton("In phiếu kiểm soát")
+        self.label_button = QPushButton("In nhãn")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        for button, slot in (
+            (self.result_button, self._on_result_clicked),
+            (self.return_button, self._on_return_clicked),
+            (self.supplement_button, self._on_supplement_clicked),
+            (self.receive_supplement_button, self._on_receive_supplement_clicked),
+            (self.apology_button, self._on_apology_clicked),
+            (self.control_button, self._on_control_clicked),
+            (self.label_button, self._on_label_clicked),
+        ):
+            button.setAutoDefault(False)
+            button.setEnabled(False)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+        row.addStretch(1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.location)
+        column.addLayout(row)
+
+    def update_for(self, detail: DossierDetail) -> None:
+        """Refresh after the detail (re)loaded: custody and apology come from a worker."""
+        self._detail = detail
+        self._seq += 1
+        seq, uid = self._seq, self._uid
+
+        def done(state: CustodyState) -> None:
+            if shiboken6.isValid(self) and seq == self._seq:
+                self.state = state
+                self._apply(detail, state)
+
+        def failed(exc: BaseException) -> None:
+            if shiboken6.isValid(self):
+                self.location.setText(f"Không đọc được vị trí hồ sơ: {exc}")
+
+        self._ctx.runner.run(lambda s: load_state(s, uid), done, failed, write=False)
+
+    def _apply(self, d: DossierDetail, state: CustodyState) -> None:
+        try:
+            status: DossierStatus | None = DossierStatus(d.status)
+        except ValueError:
+            status = None  # a status a newer client sent over sync: no step offered
+        received = d.code is not None
+        self.location.setText(f"Vị trí hồ sơ giấy: {where_text(state.custody)}" if received else "")
+        at_counter = (
+            state.custody is not None
+            and not state.custody.in_transit
+            and state.custody.place.kind == "counter"
+            and state.custody.place.code == self._ctx.actor.unit_code
+        )
+        label = status.label if status else str(d.status)
+
+        def enable(button: QPushButton, ok: bool, why: str, tip: str) -> None:
+            button.setEnabled(received and ok)
+            button.setToolTip(tip if received and ok else (why or "Hồ sơ chưa được tiếp nhận."))
+
+        enable(self.result_button, status in RESULT_FROM, f"Hồ sơ đang “{label}”: chưa thể ghi nhận kết quả.",
+               "Ghi nhận kết quả cơ quan giải quyết gửi về (trạng thái Đã xử lý xong)")  # fmt: skip
+        why_return = f"Hồ sơ đang “{label}”: chưa có kết quả để trả."
+        if status is _S.RESULT_READY and not at_counter:
+            why_return = "Hồ sơ giấy chưa về Bộ phận Một cửa: xác nhận phiếu bàn giao kết quả trước."
+        enable(self.return_button, status is _S.RESULT_READY and at_counter, why_return,
+               "Đối chiếu giấy tờ người nhận, trả kết quả và in biên nhận")  # fmt: skip
+        enable(self.supplement_button, status in SUPPLEMENT_FROM, f"Hồ sơ đang “{label}”: không yêu cầu bổ sung được.",
+               "Cơ quan giải quyết yêu cầu bổ sung: in lại Phiếu yêu cầu bổ sung (Mẫu 02)")  # fmt: skip
+        enable(self.receive_supplement_button, status is _S.SUPPLEMENT_REQUESTED,
+               "Hồ sơ không ở trạng thái chờ bổ sung.", "Công dân đã nộp bổ sung: tính lại ngày hẹn trả")  # fmt: skip
+        if state.extended_at is not None:
+            why = (f"Đã lập phiếu xin lỗi và hẹn lại lúc {format_datetime(state.extended_at)}; theo quy định chỉ được"
+                   " hẹn lại một lần.")  # fmt: skip
+            self.apology_button.setEnabled(False)
+            self.apology_button.setToolTip(why)
+        else:
+            enable(self.apology_button, status in APOLOGY_FROM and d.due_at is not None,
+                   f"Hồ sơ đang “{label}”: không lập phiếu hẹn lại được.",
+                   "Lập Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04) – chỉ một lần")  # fmt: skip
+        enable(self.control_button, True, "", "In Phiếu kiểm soát quá trình giải quyết hồ sơ theo các lần bàn giao")
+        self.label_button.setText("In lại nhãn" if state.label_printed else "In nhãn")
+        enable(self.label_button, True, "", "In nhãn mã vạch dán bìa hồ sơ (lần in lại được ghi vào lịch sử)")
+
+    # --- slots --------------------------------------------------------------------------------------
+
+    def _code(self) -> str:
+        return (self._detail.code or "") if self._detail else ""
+
+    def _parent(self) -> QWidget:
+        return self.window()
+
+    @Slot()
+    def _on_result_clicked(self) -> None:
+        from ui.screens.result_dialog import ResultDialog
+
+        ResultDialog(self._ctx, self._uid, self._code(), self._parent()).open()
+
+    @Slot()
+    def _on_return_clicked(self) -> None:
+        from ui.screens.return_dialog import ReturnDialog
+
+        name = self._detail.applicant_name if self._detail else ""
+        ReturnDialog(self._ctx, self._uid, self._code(), name, self._parent()).open()
+
+    @Slot()
+    def _on_supplement_clicked(self) -> None:
+        from ui.screens.supplement_dialog import RequestSupplementDialog
+
+        RequestSupplementDialog(self._ctx, self._uid, self._code(), self._parent()).open()
+
+    @Slot()
+    def _on_receive_supplement_clicked(self) -> None:
+        from ui.screens.supplement_dialog import ReceiveSupplementDialog
+
+        ReceiveSupplementDialog(self._ctx, self._uid, self._code(), self._parent()).open()
+
+    @Slot()
+    def _on_apology_clicked(self) -> None:
+        from ui.screens.apology_dialog import ApologyDialog
+
+        due = self._detail.due_at if self._detail else None
+        ApologyDialog(self._ctx, self._uid, self._code(), due, self._parent()).open()
+
+    @Slot()
+    def _on_control_clicked(self) -> None:
+        from ui.screens.custody_print import open_document_preview, render_control
+
+        ctx, uid = self._ctx, self._uid
+        open_document_preview(ctx, self._parent(), lambda s: render_control(s, ctx.calendar, uid))
+
+    @Slot()
+    def _on_label_clicked(self) -> None:
+        from ui.screens.custody_print import open_document_preview, render_labels
+        from ui.screens.label_settings import LabelSettingsStore
+
+        job, uid = LabelSettingsStore().load().job(), self._uid
+        reprint = bool(self.state and self.state.label_printed)
+        open_document_preview(self._ctx, self._parent(), lambda s: render_labels(s, [uid], job), reprint=reprint)

@@ -1,0 +1,107 @@
+"""Trả kết quả: hand the result to the applicant or an authorised representative (status 10), after
+checking the person's ID number; the return receipt opens in the print preview."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QRadioButton, QWidget
+
+from app.domain.scan import Scan, ScanKind
+from app.services.returns import Collector, CollectorDraft
+from ui.context import UiContext
+from ui.scanner.feedback import ScanFeedback
+from ui.screens.step_dialog import StepDialog, Work
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+class ReturnDialog(StepDialog):
+    """Who collects the result, checked against the dossier; a scanned ID-card QR fills the ID and name."""
+
+    def __init__(self, ctx: UiContext, uid: str, code: str, applicant_name: str, parent: QWidget | None = None):
+        super().__init__(ctx, uid, code, "Trả kết quả cho công dân", parent)
+        self.applicant_name = applicant_name
+        self.intro.setText(
+            f"Hồ sơ {code} của {applicant_name}. Đối chiếu thẻ căn cước của người nhận (quét mã QR trên thẻ hoặc"
+            " nhập số); người được ủy quyền cần giấy ủy quyền."
+        )
+        self.applicant = QRadioButton("Người nộp hồ sơ")
+        self.representative = QRadioButton("Người được ủy quyền")
+        self.applicant.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.applicant)
+        group.addButton(self.representative)
+        kinds = QWidget()
+        row = QHBoxLayout(kinds)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.applicant)
+        row.addWidget(self.representative)
+        row.addStretch(1)
+        self.personal_id = QLineEdit()
+        self.personal_id.setPlaceholderText("12 chữ số (hoặc CMND 9 chữ số)")
+        self.personal_id.setMaxLength(20)
+        self.full_name = QLineEdit()
+        self.full_name.setMaxLength(200)
+        self.authorisation_ref = QLineEdit()
+        self.authorisation_ref.setPlaceholderText("Số, ngày giấy ủy quyền")
+        self.authorisation_ref.setMaxLength(300)
+        self.add_field("kind", "Người nhận:", kinds)
+        self.add_field("personal_id", "Số định danh:", self.personal_id)
+        self.add_field("full_name", "Họ tên người nhận:", self.full_name)
+        self.add_field("authorisation_ref", "Giấy ủy quyền:", self.authorisation_ref)
+        self.ok_button.setText("Trả kết quả và in biên nhận")
+        self.representative.toggled.connect(self._on_kind_toggled)
+        self._on_kind_toggled(False)
+        self.personal_id.setFocus()
+
+    @Slot(bool)
+    def _on_kind_toggled(self, representative: bool) -> None:
+        self.authorisation_ref.setEnabled(representative)
+        self.full_name.setEnabled(representative)
+        if not representative:
+            self.full_name.setText(self.applicant_name)
+            self.authorisation_ref.clear()
+        elif self.full_name.text() == self.applicant_name:
+            self.full_name.clear()
+
+    def handle_scan(self, scan: Scan, feedback: ScanFeedback) -> bool:
+        """An ID card's QR fills the ID number (and the name of a representative)."""
+        if scan.kind is not ScanKind.ID_CARD or scan.id_card is None:
+            return False
+        self.personal_id.setText(scan.id_card.personal_id)
+        if self.representative.isChecked():
+            self.full_name.setText(scan.id_card.full_name)
+        feedback.show_ok(f"Đã đọc thẻ căn cước: {scan.id_card.full_name} – {scan.id_card.personal_id}")
+        return True
+
+    def draft(self) -> CollectorDraft:
+        kind = Collector.REPRESENTATIVE if self.representative.isChecked() else Collector.APPLICANT
+        return CollectorDraft(kind, self.personal_id.text(), self.full_name.text(), self.authorisation_ref.text())
+
+    def check(self) -> dict[str, str]:
+        if not self.personal_id.text().strip():
+            return {"personal_id": "Hãy nhập hoặc quét số định danh của người đến nhận kết quả."}
+        return {}
+
+    def confirm_text(self) -> str:
+        who = self.full_name.text().strip() or self.applicant_name
+        return f"Trả kết quả hồ sơ {self.code} cho {who}? Việc trả kết quả không hoàn tác được."
+
+    def work(self) -> Work:
+        ctx, uid, draft, now = self._ctx, self.uid, self.draft(), self._ctx.clock()
+
+        def run(session: Session) -> Any:
+            from app.services.returns import return_to_citizen
+
+            return return_to_citizen(session, ctx.actor, uid, draft, now)
+
+        return run
+
+    def after(self, result: Any) -> None:
+        from ui.screens.custody_print import render_return_receipt
+
+        uid = self.uid
+        self.preview(lambda s: render_return_receipt(s, uid))
