@@ -146,6 +146,7 @@ class ReceiveHandoverScreen(QWidget):
         self.inbox = QListWidget()
         self.inbox.setAccessibleName("Phiếu bàn giao chờ nhận")
         self.inbox.currentRowChanged.connect(self._on_inbox_row_changed)
+        self.inbox.setWordWrap(True)
         left = QWidget()
         lcol = QVBoxLayout(left)
         lcol.setContentsMargins(0, 0, 0, 0)
@@ -177,6 +178,7 @@ class ReceiveHandoverScreen(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setMinimumHeight(self.summary.fontMetrics().lineSpacing() * 3 + 12)  # long code lists wrap
         self.summary.hide()
         self.confirm_button = QPushButton("Xác nhận đã nhận (Ctrl+Enter)")
         set_role(self.confirm_button, Role.PRIMARY)
@@ -414,6 +416,7 @@ class ReceiveHandoverScreen(QWidget):
         summary, changes = result
         self._busy = False
         self.model.set_batch(None)
+        self._show_inbox([b for b in self._inbox if b.id != summary.batch_id])  # before the reload arrives
         self.heading.setText("Chọn một phiếu bàn giao ở bên trái, hoặc quét mã vạch trên biên bản bàn giao.")
         clean = not (summary.missing or summary.unexpected or summary.unknown)
         self._show_summary(("Đã xác nhận. " if clean else "Đã xác nhận, CÓ SAI LỆCH. ") + summary.message, ok=clean)

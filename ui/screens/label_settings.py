@@ -261,3 +261,19 @@ class LabelSettingsDialog(QDialog):
             return
         self.store.save(self.settings())
         self.accept()
+
+
+def open_label_with_slip(ctx: UiContext, parent: QWidget, uid: str, store: LabelSettingsStore | None = None) -> bool:
+    """At reception: open the new folder's label preview beside the slip when this PC is set to.
+
+    Returns:
+        Whether a label preview is being opened.
+    """
+    settings = (store or LabelSettingsStore()).load()
+    if not settings.print_with_slip:
+        return False
+    from ui.screens.custody_print import open_document_preview, render_labels
+
+    job = settings.job()
+    open_document_preview(ctx, parent, lambda s: render_labels(s, [uid], job))
+    return True

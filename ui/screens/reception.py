@@ -189,6 +189,10 @@ class ReceptionScreen(QWidget):
         from ui.screens.print_preview import open_form_preview
 
         open_form_preview(self._ctx, self, summary.uid, reprint=False)
+        if summary.code:
+            from ui.screens.label_settings import open_label_with_slip  # per-PC option, Cài đặt nhãn
+
+            open_label_with_slip(self._ctx, self, summary.uid)
 
     def _on_failed(self, exc: BaseException) -> None:
         self._busy = False
