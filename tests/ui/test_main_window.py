@@ -26,5 +26,6 @@ def test_window_shows_officer_counter_office_and_switches_tabs(qtbot, ui_ctx):
     new.trigger()
     assert window.tabs.currentWidget() is window.reception
     window.tabs.setCurrentIndex(1)
-    assert window.tabs.currentWidget() is window.dossiers and window.tabs.count() == 2
+    assert window.tabs.currentWidget() is window.dossiers
+    assert window.tabs.count() == 5  # the dossier list replaced its placeholder (then Bàn giao, Nhận, Vị trí)
     qtbot.waitUntil(lambda: "Chưa đồng bộ: 0" in window.pending.text())
