@@ -34,12 +34,16 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def apply_event(session: Session, event: Event) -> Dossier | None:
+def apply_event(session: Session, event: Event, dossiers: dict[str, Dossier | None] | None = None) -> Dossier | None:
     """Fold ``event`` into the dossier state (creating it for a decision at reception).
 
     Events pulled from other counters come through here too, so folding is idempotent: a
     reception decision for a dossier that exists already changes nothing, and an event type
     this version does not know (written by a newer one) stays in the log unfolded.
+
+    ``dossiers`` (optional, the sync engine's page cache): dossier rows by uid, None for "known
+    not to exist"; looked up before the database and kept up to date with the dossiers created
+    here, so a caller may fold a whole pulled page without autoflush.
     """
     try:
         kind = EventType(event.type)
@@ -48,7 +52,10 @@ def apply_event(session: Session, event: Event) -> Dossier | None:
     p: dict[str, Any] = event.payload
     if kind is EventType.FORM_PRINTED:
         return None
-    existing = session.scalars(select(Dossier).where(Dossier.uid == event.dossier_uid)).first()
+    if dossiers is not None and event.dossier_uid in dossiers:
+        existing = dossiers[event.dossier_uid]
+    else:
+        existing = session.scalars(select(Dossier).where(Dossier.uid == event.dossier_uid)).first()
     if kind in _STEP_KINDS:
         if kind in CUSTODY_KINDS:
             _fold_custody(session, kind, event)
@@ -103,6 +110,8 @@ def apply_event(session: Session, event: Event) -> Dossier | None:
         updated_at=event.occurred_at,
     )
     session.add(dossier)
+    if dossiers is not None:
+        dossiers[event.dossier_uid] = dossier
     return dossier
 
 

@@ -28,11 +28,12 @@ from typing import Any
 
 import pydantic
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.domain.events import new_id
+from app.domain.events import EventType, new_id
 from app.errors import UserFacingError
-from app.store.models import CodeRequest, Device, Event, Outbox, OutboxState, RegisterSequence
+from app.store.models import CodeRequest, Device, Dossier, Event, Outbox, OutboxState, RegisterSequence
 from app.store.projection import apply_event
 from app.sync import codes, wire
 from app.sync.crashpoint import crash_point
@@ -149,6 +150,24 @@ class _Stored:
                 )
                 found.seqs.update({(device_id, seq): event_id for seq, event_id in rows})
         return found
+
+
+# Event types whose fold reads tables other than the dossier (custody, handover batches, the
+# event log): the page is flushed before them. Reception decisions and print records need only
+# the page's dossier cache.
+_FOLD_READS_TABLES = frozenset(t.value for t in EventType) - {
+    EventType.RECEIVED, EventType.SUPPLEMENT_REQUESTED, EventType.REFUSED, EventType.FORM_PRINTED,
+}  # fmt: skip
+
+
+def _dossiers(s: Session, uids: set[str]) -> dict[str, Dossier | None]:
+    """The page's dossiers by uid (None: not held), read in a few queries."""
+    found: dict[str, Dossier | None] = dict.fromkeys(uids)
+    ordered = sorted(uids)
+    for i in range(0, len(ordered), _Stored.CHUNK):
+        for row in s.scalars(select(Dossier).where(Dossier.uid.in_(ordered[i : i + _Stored.CHUNK]))):
+            found[row.uid] = row
+    return found
 
 
 def _register_past(s: Session, e: wire.EventWire) -> None:
@@ -418,38 +437,85 @@ class SyncEngine:
 
     def _apply_page(self, tally: _Tally, cursor: str, page: wire.PullResponse) -> None:
         """Insert and fold one page and save its cursor, in one transaction."""
-        applied = 0
         with self._tx() as s:
             state = require_state(s)
             if state.pull_cursor != cursor:
                 tally.notes.append("stale page")
                 return
-            stored = _Stored.of_page(s, page)
-            half = len(page.changes) // 2
-            for n, change in enumerate(page.changes):
-                if n == half:
-                    crash_point("mid_pull_page", s)
-                if change.kind == "reference":
-                    self.reference_changed = True
-                if change.kind != "event" or change.event is None:
-                    continue
-                applied += self._insert_remote(s, change, stored)
+            if any(c.kind == "reference" for c in page.changes):
+                self.reference_changed = True
+            try:
+                with s.begin_nested():
+                    applied = self._fold_page(s, page, _Stored.of_page(s, page))
+            except (SQLAlchemyError, KeyError, TypeError, ValueError, AttributeError) as exc:
+                # Something in the page the fast path cannot fold: again, one event at a time
+                # (a payload this version cannot fold is then kept and marked, the rest applied).
+                log.warning("pulled page folded event by event after %r", exc)
+                applied = self._fold_page_each(s, page, _Stored.of_page(s, page))
             state.pull_cursor = page.cursor
             self._note_server(s, page.server_time)
         tally.pulled += len(page.changes)
         tally.applied += applied
         tally.server_time = page.server_time
 
-    def _insert_remote(self, s: Session, change: wire.Change, stored: _Stored) -> int:
-        """Insert one pulled event if unknown and fold it; 1 when it was new."""
+    def _fold_page(self, s: Session, page: wire.PullResponse, stored: _Stored) -> int:
+        """Fold a page without autoflush: one savepoint (the caller's), the page's dossiers read in
+        a few queries, the new rows written in one flush at the end.
+
+        A catch-up after a day offline applies thousands of events; flushing and a savepoint per
+        event made the ORM the bottleneck. Dossiers created earlier in the page are found in the
+        page cache (``apply_event``'s ``dossiers``); events whose fold reads other tables (custody,
+        handover batches, the event log) get a flush first, so they see what the page wrote.
+        """
+        events = [c.event for c in page.changes if c.kind == "event" and c.event is not None]
+        cache = _dossiers(s, {e.dossier_uid for e in events})
+        applied = 0
+        half = len(page.changes) // 2
+        with s.no_autoflush:
+            for n, change in enumerate(page.changes):
+                if n == half:
+                    crash_point("mid_pull_page", s)
+                event = self._new_event(s, change, stored)
+                if event is None:
+                    continue
+                s.add(event)
+                if event.type in _FOLD_READS_TABLES:
+                    s.flush()
+                apply_event(s, event, cache)
+                applied += 1
+            s.flush()
+        return applied
+
+    def _fold_page_each(self, s: Session, page: wire.PullResponse, stored: _Stored) -> int:
+        """The page one event at a time, each folded in its own savepoint (the fallback)."""
+        applied = 0
+        half = len(page.changes) // 2
+        for n, change in enumerate(page.changes):
+            if n == half:
+                crash_point("mid_pull_page", s)
+            event = self._new_event(s, change, stored)
+            if event is None:
+                continue
+            s.add(event)
+            try:
+                with s.begin_nested():
+                    apply_event(s, event)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                # A payload this version cannot fold: keep the event, mark it, go on with the page.
+                log.error("pulled event %s (%s) could not be applied: %r", event.id, event.type, exc)
+                event.sync_status = UNAPPLIED
+            applied += 1
+        return applied
+
+    def _new_event(self, s: Session, change: wire.Change, stored: _Stored) -> Event | None:
+        """The event row for a pulled change, or None when it is not an event or is held already."""
         e = change.event
-        assert e is not None
-        if e.id in stored.ids:
-            return 0
+        if change.kind != "event" or e is None or e.id in stored.ids:
+            return None
         clash = stored.seqs.get((e.device_id, e.device_seq))
         if clash is not None:
             log.error("pulled event %s reuses device_seq %s of %s held by %s", e.id, e.device_seq, e.device_id, clash)
-            return 0
+            return None
         stored.ids.add(e.id)
         stored.seqs[(e.device_id, e.device_seq)] = e.id
         own = e.device_id == self.device_id
@@ -464,20 +530,13 @@ class SyncEngine:
         if own:
             # This PC's own event it does not know: the database was restored from an older
             # backup. Move the sequence and the clock past it so new events never collide.
+            s.flush()  # rare; what this page wrote before must be visible to the lookups below
             device = s.get(Device, e.device_id)
             if device is not None:
                 device.last_seq = max(device.last_seq, e.device_seq)
                 device.last_hlc = max(device.last_hlc, e.hlc)
             _register_past(s, e)
-        s.add(event)
-        try:
-            with s.begin_nested():
-                apply_event(s, event)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            # A payload this version cannot fold: keep the event, mark it, go on with the page.
-            log.error("pulled event %s (%s) could not be applied: %r", e.id, e.type, exc)
-            event.sync_status = UNAPPLIED
-        return 1
+        return event
 
     # --- reference data ----------------------------------------------------------------------
 
