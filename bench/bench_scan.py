@@ -58,12 +58,6 @@ from ui.scanner.settings import ScannerSettingsStore
 from ui.scanner.simulate import KeySender, key_for
 from ui.theme import apply_theme
 
-# PySide6 6.12.0 (installed here) drops one reference to True on every Signal.emit() from
-# Python (reproducer: /tmp/C_bool3.py in the report; any Signal, connected or not). After a few
-# hundred emits CPython aborts with "bool_dealloc: deallocating True or False". Until the
-# dependency is fixed, the benchmark holds spare references so that it can run its samples.
-_SPARE_TRUE_REFS = [True] * 5_000_000
-
 TARGET_MS = 50.0
 WARMUP = 10
 GAP_MS = 8
