@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -214,6 +215,9 @@ def _classify_compact(compact: str, raw: str) -> Scan | None:
         batch = compact[len(BATCH_PREFIX) :]
         if _UUID_RE.match(batch.lower()):
             batch = batch.lower()  # batch ids are UUIDs in lower case (app.domain.events.new_id)
+        elif len(batch) == 39 and batch.isdigit() and int(batch) < 1 << 128:
+            # The printed record carries the UUID as a number (app.printing.handover.batch_barcode_text).
+            batch = str(uuid.UUID(int=int(batch)))
         return Scan(ScanKind.BATCH, raw, batch, f"Biên bản bàn giao {BATCH_PREFIX}{batch}")
     return None
 

@@ -9,6 +9,7 @@ runs over as many pages as needed with its header repeated; every page carries t
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any
 
 from reportlab.graphics.barcode.code128 import Code128
@@ -37,9 +38,20 @@ COL_WIDTHS = (24.0, 128.0, 100.0, 0.0, 56.0, 54.0)
 
 
 def batch_barcode_text(batch_id: str) -> str:
-    """What the record's barcodes encode: "BG-<batch id>"."""
+    """What the record's barcodes encode: "BG-<batch id>".
+
+    A UUID batch id is written as its 39-digit decimal number: a keyboard-mode scanner types
+    what it reads, and a Vietnamese input method left on turns hex letters into accented ones
+    ("aa" → "â"); digits pass untouched, and Code128 packs digit pairs densely.
+    ``app.domain.scan.classify`` turns the number back into the UUID.
+    """
     batch = nfc(batch_id)
-    return batch if batch.startswith(BATCH_PREFIX) else BATCH_PREFIX + batch
+    if batch.startswith(BATCH_PREFIX):
+        return batch
+    try:
+        return f"{BATCH_PREFIX}{uuid.UUID(batch).int:039d}"
+    except ValueError:
+        return BATCH_PREFIX + batch
 
 
 class BatchCodes(Flowable):  # type: ignore[misc]  # reportlab is untyped

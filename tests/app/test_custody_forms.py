@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import unicodedata
+import uuid
 from datetime import datetime, timedelta
 
 from pypdf import PdfReader
 
+from app.domain.scan import ScanKind, classify
 from app.printing import form04, form05, handover, return_receipt
 from app.printing.custody_forms_config import (
     CIRCULAR_2018_CUSTODY_FORM_NUMBERS,
@@ -238,12 +240,13 @@ def test_handover_batch_prefix_not_doubled_and_demo_mark() -> None:
     assert "KHÔNG CÓ GIÁ TRỊ PHÁP LÝ" in text
 
 
-def test_handover_uuid_batch_id_fits_beside_the_qr_and_decodes() -> None:
+def test_handover_uuid_batch_id_fits_beside_the_qr_and_decodes_as_digits() -> None:
     batch = "0193a5f2-7c1e-7d3a-9b2e-4f5a6b7c8d9e"  # the services' ids are lower-case UUIDs
-    assert sorted(decode_barcodes(pdf(handover.render, _with(batch_id=batch)))[0]) == [
-        ("Code128", f"BG-{batch}"),
-        ("QRCode", f"BG-{batch}"),
-    ]
+    printed = f"BG-{uuid.UUID(batch).int:039d}"  # digits: a Vietnamese input method cannot mangle them
+    found = sorted(decode_barcodes(pdf(handover.render, _with(batch_id=batch)))[0])
+    assert found == [("Code128", printed), ("QRCode", printed)]
+    scan = classify(printed)  # the scanner's reading comes back as the batch id
+    assert scan.kind is ScanKind.BATCH and scan.value == batch
 
 
 def _with(**changes: object) -> HandoverRecord:
