@@ -151,13 +151,29 @@ def get_by_code(session: Session, code: str) -> DossierRow | None:
     return _row(d) if d else None
 
 
+def _when(value: object) -> str:
+    try:
+        return f"{datetime.fromisoformat(str(value)):%H:%M %d/%m/%Y}"
+    except ValueError:
+        return ""
+
+
+def _place(value: object) -> str:
+    return str(value.get("name", "")) if isinstance(value, dict) else ""
+
+
 def _detail_text(e: Event) -> str:
+    """One line for the history view; a payload this version does not know gives ""."""
     p = e.payload
-    match EventType(e.type):
+    try:
+        kind = EventType(e.type)
+    except ValueError:
+        return ""
+    match kind:
         case EventType.RECEIVED:
             due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
             return f"Mã hồ sơ {p.get('code')}; hẹn trả {due:%H:%M %d/%m/%Y}" if due else f"Mã hồ sơ {p.get('code')}"
-        case EventType.SUPPLEMENT_REQUESTED:
+        case EventType.SUPPLEMENT_REQUESTED | EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT:
             return "Cần bổ sung: " + "; ".join(p.get("items", [])) + f". Lý do: {p.get('reason', '')}"
         case EventType.REFUSED:
             return f"Lý do: {p.get('reason', '')}"
@@ -165,7 +181,34 @@ def _detail_text(e: Event) -> str:
             action = "Lưu PDF" if p.get("output") == "pdf" else "In"
             again = " (in lại)" if p.get("reprint") else ""
             return f"{action} {p.get('form_title', p.get('form', ''))}{again}"
+        case EventType.HANDOVER_SENT | EventType.HANDOVER_RECEIVED:
+            return f"Từ {_place(p.get('from'))} đến {_place(p.get('to'))}"
+        case EventType.HANDOVER_DISCREPANCY:
+            what = (
+                "Thiếu (đã gửi, không nhận được)"
+                if p.get("discrepancy") == "missing"
+                else "Thừa (không có trong phiếu)"
+            )
+            return f"{what}: từ {_place(p.get('from'))} đến {_place(p.get('to'))}"
+        case EventType.RESULT_RECORDED:
+            return "; ".join(x for x in (str(p.get("result", "")), str(p.get("note", ""))) if x)
+        case EventType.RETURNED:
+            c = p.get("collector") or {}
+            who = "Người được ủy quyền" if c.get("kind") == "representative" else "Người nộp hồ sơ"
+            return f"{who}: {c.get('full_name', '')} ({c.get('personal_id', '')})"
+        case EventType.SUPPLEMENT_RECEIVED:
+            return f"Hẹn trả mới {_when(p.get('new_due_at'))}"
+        case EventType.DUE_EXTENDED:
+            old, new = _when(p.get("old_due_at")), _when(p.get("new_due_at"))
+            return f"Hẹn trả từ {old} sang {new}. Lý do: {p.get('reason', '')}"
     return ""
+
+
+def _label(kind: str) -> str:
+    try:
+        return EventType(kind).label
+    except ValueError:
+        return kind  # written by a newer version: shown as it is rather than hidden
 
 
 def get_detail(session: Session, uid: str) -> DossierDetail | None:
@@ -175,7 +218,7 @@ def get_detail(session: Session, uid: str) -> DossierDetail | None:
         return None
     events = session.scalars(select(Event).where(Event.dossier_uid == uid).order_by(Event.occurred_at, Event.hlc)).all()
     history = tuple(
-        HistoryItem(e.id, e.type, EventType(e.type).label, e.officer_name, e.device_id, e.occurred_at,
+        HistoryItem(e.id, e.type, _label(e.type), e.officer_name, e.device_id, e.occurred_at,
                     _detail_text(e))
         for e in events
     )  # fmt: skip
