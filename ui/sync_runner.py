@@ -124,6 +124,11 @@ class SyncRunner(QObject):
         self._threads.clear()
 
     @property
+    def engine(self) -> SyncEngine:
+        """The engine this runner drives (its transport serves the conflicts screen)."""
+        return self._engine
+
+    @property
     def running(self) -> bool:
         return any(t.is_alive() for t in self._threads)
 

@@ -354,3 +354,35 @@ class HandoverItem(Base):
     done_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
     __table_args__ = (Index("ix_handover_item_dossier", "dossier_uid"),)
+
+
+class SyncConflict(Base):
+    """A conflict the server opened, as far as this PC knows it (app.sync.conflicts).
+
+    Learnt three ways: this PC's own flagged event (the server's conflict id, the kind not yet
+    known), another counter's event pulled with its flags (kind known, no id), and — for a
+    supervisor — ``GET /conflicts`` (everything). ``event_id`` + ``kind`` or ``conflict_id`` tie
+    them together and to the ``conflict.resolved`` event that closes it. Times are naive UTC.
+    """
+
+    __tablename__ = "sync_conflict"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conflict_id: Mapped[str | None] = mapped_column(String(36), unique=True, default=None)
+    event_id: Mapped[str] = mapped_column(String(36))  # the flagged event (first of event_ids)
+    kind: Mapped[str] = mapped_column(String(40), default="")  # "" while only the id is known
+    dossier_uid: Mapped[str] = mapped_column(String(36))
+    event_ids: Mapped[list[Any]] = mapped_column(default=list)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_by: Mapped[str] = mapped_column(String(200), default="")
+    resolution_event_id: Mapped[str] = mapped_column(String(36), default="")
+
+    __table_args__ = (
+        Index("ix_sync_conflict_dossier", "dossier_uid", "resolved_at"),
+        Index("ix_sync_conflict_event", "event_id"),
+        Index("ix_sync_conflict_open", "resolved_at", "opened_at"),
+    )

@@ -36,6 +36,7 @@ from app.errors import UserFacingError
 from app.store.models import CodeRequest, Device, Dossier, Event, Outbox, OutboxState, RegisterSequence
 from app.store.projection import apply_event
 from app.sync import codes, wire
+from app.sync.conflicts import RESOLVED, note_pulled, note_push_result
 from app.sync.crashpoint import crash_point
 from app.sync.reference import apply_reference
 from app.sync.state import as_utc_naive, note_server_time, require_state, utc_now
@@ -54,6 +55,9 @@ MAX_PAGES_PER_PASS = 10_000  # a runaway feed cannot spin forever
 REFERENCE_EVERY_S = 900.0  # office, calendar and officers are checked this often (ETag: cheap)
 
 REMOTE = "remote"
+# Feed changes that carry an event: users' events, and the server's resolution of a conflict
+# (its change kind is the event type, server/sync/conflicts.py).
+EVENT_KINDS = frozenset({"event", RESOLVED})
 UNAPPLIED = "unapplied"
 
 
@@ -132,7 +136,7 @@ class _Stored:
 
     @classmethod
     def of_page(cls, s: Session, page: wire.PullResponse) -> _Stored:
-        events = [c.event for c in page.changes if c.kind == "event" and c.event is not None]
+        events = [c.event for c in page.changes if c.kind in EVENT_KINDS and c.event is not None]
         ids = sorted({e.id for e in events})
         found = cls(set(), {})
         for i in range(0, len(ids), cls.CHUNK):
@@ -231,6 +235,11 @@ class SyncEngine:
     @property
     def device_id(self) -> str:
         return self._transport.device_id
+
+    @property
+    def transport(self) -> Transport:
+        """The authenticated client (the conflicts screen lists and resolves through it)."""
+        return self._transport
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
@@ -386,6 +395,8 @@ class SyncEngine:
                 if event is not None:
                     event.sync_status, event.synced_at = result.status, now
                     event.conflict_ids = list(result.conflict_ids)
+                    if result.conflict_ids:
+                        note_push_result(s, event, result, now)  # shown on this counter at once
                 if row is None:
                     continue
                 if result.status == "rejected":
@@ -467,7 +478,7 @@ class SyncEngine:
         page cache (``apply_event``'s ``dossiers``); events whose fold reads other tables (custody,
         handover batches, the event log) get a flush first, so they see what the page wrote.
         """
-        events = [c.event for c in page.changes if c.kind == "event" and c.event is not None]
+        events = [c.event for c in page.changes if c.kind in EVENT_KINDS and c.event is not None]
         cache = _dossiers(s, {e.dossier_uid for e in events})
         applied = 0
         half = len(page.changes) // 2
@@ -482,6 +493,7 @@ class SyncEngine:
                 if event.type in _FOLD_READS_TABLES:
                     s.flush()
                 apply_event(s, event, cache)
+                note_pulled(s, event, change.flags)  # flags open conflicts here, conflict.resolved closes one
                 applied += 1
             s.flush()
         return applied
@@ -500,6 +512,7 @@ class SyncEngine:
             try:
                 with s.begin_nested():
                     apply_event(s, event)
+                    note_pulled(s, event, change.flags)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 # A payload this version cannot fold: keep the event, mark it, go on with the page.
                 log.error("pulled event %s (%s) could not be applied: %r", event.id, event.type, exc)
@@ -510,7 +523,7 @@ class SyncEngine:
     def _new_event(self, s: Session, change: wire.Change, stored: _Stored) -> Event | None:
         """The event row for a pulled change, or None when it is not an event or is held already."""
         e = change.event
-        if change.kind != "event" or e is None or e.id in stored.ids:
+        if change.kind not in EVENT_KINDS or e is None or e.id in stored.ids:
             return None
         clash = stored.seqs.get((e.device_id, e.device_seq))
         if clash is not None:

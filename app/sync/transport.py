@@ -257,6 +257,17 @@ class Transport:
         body = wire.ReserveRequest(request_id=request_id, device_id=self.device_id, days=days, size=size)
         return _parse(wire.ReserveResponse, self._authed("POST", "/codes/reserve", json=body.model_dump(mode="json")))
 
+    def conflicts(self, state: wire.ConflictState = "open", limit: int = 200) -> wire.ConflictList:
+        """The office's conflicts (``GET /conflicts``; supervisor or admin, else a 403 ServerError)."""
+        params: dict[str, str | int] = {"state": state, "limit": limit}
+        return _parse(wire.ConflictList, self._authed("GET", "/conflicts", params=params))
+
+    def resolve_conflict(self, conflict_id: str, resolution: str) -> wire.ConflictWire:
+        """Record a supervisor's resolution (``POST /conflicts/{id}/resolve``); idempotent for the same text."""
+        body = wire.ResolveRequest(resolution=resolution)
+        url = f"/conflicts/{conflict_id}/resolve"
+        return _parse(wire.ConflictWire, self._authed("POST", url, json=body.model_dump(mode="json")))
+
     def reference(self, etag: str = "") -> tuple[wire.Reference | None, str]:
         """The office's reference data and its ETag; (None, etag) when unchanged since ``etag``."""
         headers = {"If-None-Match": etag} if etag else {}

@@ -165,6 +165,36 @@ class PullResponse(Wire):
     server_time: datetime
 
 
+# --- conflicts ------------------------------------------------------------------------------
+
+ConflictState = Literal["open", "resolved", "all"]
+RESOLUTION_MAX = 2000
+
+
+class ConflictWire(Wire):
+    """A conflict as ``GET /conflicts`` and ``POST /conflicts/{id}/resolve`` answer it (supervisor)."""
+
+    id: Uuid
+    unit_code: UnitCode
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    dossier_uid: Uuid
+    event_ids: list[Uuid]
+    details: dict[str, Any]
+    opened_at: datetime
+    resolved_at: datetime | None
+    resolution: Annotated[str, StringConstraints(max_length=RESOLUTION_MAX)] | None
+    resolved_by: Annotated[str, StringConstraints(max_length=200)] | None
+    resolution_event_id: Uuid | None
+
+
+class ConflictList(Wire):
+    conflicts: list[ConflictWire]
+
+
+class ResolveRequest(Wire):
+    resolution: Annotated[str, StringConstraints(min_length=1, max_length=RESOLUTION_MAX)]
+
+
 # --- dossier codes --------------------------------------------------------------------------
 
 SERVER_BLOCK_MAX = 4999  # server-issued numbers: 0001–4999 per unit and day
