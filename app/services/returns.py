@@ -156,6 +156,13 @@ def return_to_citizen(
         raise UserFacingError(
             f"Hồ sơ giấy {d.code} {where}, chưa về Bộ phận Một cửa. Xác nhận phiếu bàn giao kết quả trước khi trả."
         )
+    if now < custody.since:
+        # The custody fold orders events by time: a return dated before the folder came back would
+        # leave it "at the counter" with status 10. Only a PC clock set back can do this.
+        raise UserFacingError(
+            f"Giờ trên máy ({now:%H:%M %d/%m/%Y}) sớm hơn lúc hồ sơ giấy về quầy ({custody.since:%H:%M %d/%m/%Y})."
+            " Hãy kiểm tra đồng hồ của máy tính rồi thử lại."
+        )
     collector = _check_collector(d, who)
     payload = {"unit_code": d.unit_code, "collector": collector, "returned_at": now.isoformat(timespec="seconds"),
                "counter_name": actor.counter_name, "code": d.code}  # fmt: skip

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
+from app.errors import UserFacingError
 from app.services.dossiers import get_detail
 from app.services.office import load_calendar
 from app.services.results import extend_due_date
@@ -60,3 +63,14 @@ def test_an_event_of_a_newer_version_is_listed_not_fatal(factory, actor, catalog
     with factory() as s:
         detail = get_detail(s, d.uid)
     assert detail is not None and ("dossier.rated", "") in {(h.label, h.detail) for h in detail.history}
+
+
+def test_a_return_dated_before_the_folder_came_back_is_refused(factory, actor, catalog):
+    """A PC clock set back must not record a return that the custody fold would place before the handover."""
+    d = _at_department(factory, actor, catalog)
+    t = NOW + timedelta(days=1)
+    with transaction(factory) as s:
+        record_result(s, actor, d.uid, "Bản sao trích lục khai sinh", t)
+    _back_at_counter(factory, actor, d.uid, d.code, t + timedelta(hours=2))
+    with transaction(factory) as s, pytest.raises(UserFacingError, match="kiểm tra đồng hồ"):
+        return_to_citizen(s, actor, d.uid, CollectorDraft(Collector.APPLICANT, APPLICANT.personal_id), t)
