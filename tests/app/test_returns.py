@@ -92,7 +92,9 @@ def test_return_to_a_representative_needs_name_id_and_authorisation(factory, act
     _back_at_counter(factory, actor, d.uid, d.code, t)
     with transaction(factory) as s:
         with pytest.raises(ValidationError) as err:
-            return_to_citizen(s, actor, d.uid, CollectorDraft(Collector.REPRESENTATIVE, "001090123456"), t + timedelta(hours=1))
+            return_to_citizen(
+                s, actor, d.uid, CollectorDraft(Collector.REPRESENTATIVE, "001090123456"), t + timedelta(hours=1)
+            )
         assert set(err.value.fields) == {"full_name", "authorisation_ref"}
         who = CollectorDraft(Collector.REPRESENTATIVE, "001 090 123 456", "Trần Thị Bình", "Giấy ủy quyền số 12/2026")
         return_to_citizen(s, actor, d.uid, who, t + timedelta(hours=2))
