@@ -13,6 +13,7 @@ class ActionId(StrEnum):
     NEW_RECEPTION = "new_reception"
     FIND_DOSSIER = "find_dossier"
     SYNC_QUEUE = "sync_queue"
+    CONFLICTS = "conflicts"
     ENROL = "enrol"
     SCANNER_SETTINGS = "scanner_settings"
     HANDOVER = "handover"
@@ -37,6 +38,9 @@ ACTIONS: dict[ActionId, ActionSpec] = {
     ActionId.FIND_DOSSIER: ActionSpec("Tra cứu hồ sơ", "F6", "Tìm hồ sơ theo mã, tên, số định danh, điện thoại"),
     ActionId.SYNC_QUEUE: ActionSpec(
         "Hàng đợi đồng bộ", "F8", "Các sự kiện chưa gửi lên máy chủ: trạng thái, số lần gửi, lỗi; gửi lại"
+    ),
+    ActionId.CONFLICTS: ActionSpec(
+        "Xung đột cần xử lý", "Shift+F8", "Xung đột máy chủ phát hiện khi đồng bộ (ví dụ hồ sơ giấy bàn giao hai lần)"
     ),
     ActionId.ENROL: ActionSpec(
         "Đăng ký máy trạm với máy chủ…", "", "Dành cho bộ phận CNTT: kết nối máy này với máy chủ"
@@ -73,6 +77,7 @@ SHORTCUT_HELP = (
     ("Ctrl+N", "Làm mới màn hình tiếp nhận"),
     ("F5 / F6", "Màn hình tiếp nhận / tra cứu hồ sơ"),
     ("F8", "Hàng đợi đồng bộ (sự kiện chưa gửi lên máy chủ)"),
+    ("Shift+F8", "Xung đột cần xử lý (lãnh đạo giải quyết)"),
     ("F7 / Shift+F7", "Bàn giao hồ sơ / Nhận hồ sơ bàn giao"),
     ("F4", "Theo dõi vị trí hồ sơ giấy"),
     ("Delete / Ctrl+Z", "Bỏ hồ sơ khỏi phiếu bàn giao / hoàn tác"),

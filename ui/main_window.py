@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ui.scanner.inputs import ScannerInputs
+    from ui.screens.conflicts import ConflictsDialog
     from ui.screens.dossier_list import DossierListScreen
     from ui.screens.enrol import Enrol
     from ui.screens.outbox import OutboxDialog
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self._sync = sync
         self._enrol = enrol
         self._outbox: OutboxDialog | None = None
+        self._conflicts: ConflictsDialog | None = None
         self._pending = 0
         self._leaving = False
         office, actor = ctx.office, ctx.actor
@@ -116,6 +118,7 @@ class MainWindow(QMainWindow):
         a = self.actions_
         system = self.menuBar().addMenu("&Hệ thống")
         system.addAction(a[ActionId.SYNC_QUEUE])
+        system.addAction(a[ActionId.CONFLICTS])
         if enrol is not None:
             system.addAction(a[ActionId.ENROL])
         system.addAction(a[ActionId.SCANNER_SETTINGS])
@@ -140,6 +143,8 @@ class MainWindow(QMainWindow):
         a[ActionId.ENROL].triggered.connect(self._on_enrol_triggered)
         a[ActionId.SCANNER_SETTINGS].triggered.connect(self._on_scanner_settings_triggered)
         self.addAction(a[ActionId.SYNC_QUEUE])  # F8 works from every tab
+        a[ActionId.CONFLICTS].triggered.connect(self.show_conflicts)
+        self.addAction(a[ActionId.CONFLICTS])
         a[ActionId.QUIT].triggered.connect(self.close)
         a[ActionId.SHORTCUTS].triggered.connect(self._on_shortcuts_triggered)
         a[ActionId.ABOUT].triggered.connect(self._on_about_triggered)
@@ -271,6 +276,24 @@ class MainWindow(QMainWindow):
         self._outbox.activateWindow()
 
     @Slot()
+    def show_conflicts(self) -> None:
+        """Xung đột cần xử lý (Shift+F8): a supervisor resolves, a counter officer reads."""
+        if self._conflicts is None:
+            from ui.screens.conflicts import ConflictsDialog
+
+            self._conflicts = ConflictsDialog(self._ctx, self._sync, self)
+        else:
+            self._conflicts.refresh()
+        self._conflicts.show()
+        self._conflicts.raise_()
+        self._conflicts.activateWindow()
+
+    @property
+    def conflicts_dialog(self) -> ConflictsDialog | None:
+        """The conflicts dialog once opened (tests drive it)."""
+        return self._conflicts
+
+    @Slot()
     def _on_enrol_triggered(self) -> None:
         if self._enrol is None:
             return
@@ -316,6 +339,8 @@ class MainWindow(QMainWindow):
             self._scanners.scanned.disconnect(self.scan_router.route)
         if self._outbox is not None:
             self._outbox.close()
+        if self._conflicts is not None:
+            self._conflicts.close()
         super().closeEvent(event)
 
     @Slot()

@@ -214,19 +214,28 @@ def merge_server_list(s: Session, conflicts: list[wire.ConflictWire]) -> None:
 # --- the supervisor's side: fetch and resolve -----------------------------------------------
 
 
-def fetch(factory: Callable[[], Session], transport: Transport, now: Callable[[], datetime] = utc_now) -> None:
-    """Fetch the office's open and recently resolved conflicts and cache them (supervisor).
+def download(transport: Transport) -> list[wire.ConflictWire]:
+    """The office's open and recently resolved conflicts from the server (network only, no database).
 
     Raises:
-        OfflineError: the server cannot be reached (the cached list stays as it was).
+        OfflineError: the server cannot be reached.
         ServerError: refused, e.g. 403 for a counter officer.
         ProtocolError: the answer does not follow the protocol.
     """
-    open_ = transport.conflicts("open", 1000)
-    resolved = transport.conflicts("resolved", 200)
+    return [*transport.conflicts("open", 1000).conflicts, *transport.conflicts("resolved", 200).conflicts]
+
+
+def store(s: Session, answers: list[wire.ConflictWire], at: datetime) -> None:
+    """Cache what the server said (in the caller's transaction) and when."""
+    merge_server_list(s, answers)
+    _set_fetched(s, at)
+
+
+def fetch(factory: Callable[[], Session], transport: Transport, now: Callable[[], datetime] = utc_now) -> None:
+    """:func:`download` and :func:`store` in one go (the cached list stays as it was on failure)."""
+    answers = download(transport)
     with factory() as s, s.begin():
-        merge_server_list(s, [*open_.conflicts, *resolved.conflicts])
-        _set_fetched(s, now())
+        store(s, answers, now())
 
 
 def _set_fetched(s: Session, at: datetime) -> None:
@@ -272,13 +281,17 @@ def resolve(
         UserFacingError: the conflict's server id is not known yet (fetch the list first).
         OfflineError, ServerError, ProtocolError: as :meth:`Transport.resolve_conflict`.
     """
+    answer = send_resolution(transport, conflict_id, text)
+    with factory() as s, s.begin():
+        store(s, [answer], now())
+
+
+def send_resolution(transport: Transport, conflict_id: str | None, text: str) -> wire.ConflictWire:
+    """The network half of :func:`resolve`: check the text, POST it, return the server's answer."""
     clean = check_resolution(text)
     if conflict_id is None:
         raise UserFacingError("Chưa có mã xung đột từ máy chủ. Hãy bấm “Làm mới” khi có kết nối rồi giải quyết.")
-    answer = transport.resolve_conflict(conflict_id, clean)
-    with factory() as s, s.begin():
-        merge_server_list(s, [answer])
-        _set_fetched(s, now())
+    return transport.resolve_conflict(conflict_id, clean)
 
 
 # --- reading (workers of the screens) --------------------------------------------------------

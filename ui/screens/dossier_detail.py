@@ -143,6 +143,15 @@ class DossierDetailDialog(QDialog):
         self._error.hide()
         root.addWidget(self._error)
 
+        self.conflict_banner = QLabel()  # "Hồ sơ đang có xung đột: …" (app.sync.conflicts)
+        self.conflict_banner.setWordWrap(True)
+        self.conflict_banner.setAccessibleName("Xung đột của hồ sơ")
+        self.conflict_banner.setStyleSheet(
+            "background: #b00020; color: white; font-weight: bold; padding: 6px 10px; border-radius: 4px;"
+        )
+        self.conflict_banner.hide()
+        root.addWidget(self.conflict_banner)
+
         self._fields: dict[str, QLabel] = {}
         self._forms: dict[str, QFormLayout] = {}
         info = QHBoxLayout()
@@ -255,6 +264,21 @@ class DossierDetailDialog(QDialog):
                 self._show_error(f"Không tải được hồ sơ: {exc}")
 
         self._ctx.runner.run(lambda session: get_detail(session, uid), done, failed, write=False)
+        self._load_conflicts()
+
+    def _load_conflicts(self) -> None:
+        """The red banner while the server has an open conflict on this dossier (learnt by sync)."""
+        from app.sync.conflicts import open_conflicts_of
+        from ui.screens.conflicts import banner_text
+
+        uid = self._uid
+
+        def done(items: tuple[Any, ...]) -> None:
+            if shiboken6.isValid(self):
+                self.conflict_banner.setText(banner_text(items) if items else "")
+                self.conflict_banner.setVisible(bool(items))
+
+        self._ctx.runner.run(lambda session: open_conflicts_of(session, uid), done, lambda _e: None, write=False)
 
     def _show_error(self, text: str) -> None:
         self._error.setText(text)
@@ -341,6 +365,8 @@ class DossierDetailDialog(QDialog):
     def _on_bus_changed(self, changes: Changes, initiator: object) -> None:
         if self._uid in changes.dossier_uids:
             self._load()
+        elif initiator is not None:
+            self._load_conflicts()  # sync brought events: a conflict may have opened or closed
 
     @Slot()
     def _on_print_button_clicked(self) -> None:
