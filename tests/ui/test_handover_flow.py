@@ -224,3 +224,56 @@ def test_manual_entry_and_route_change(
     qtbot.keyClick(screen.manual, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.model.rowCount() == 1 and not screen.busy(), timeout=5000)
     assert not screen.model.lines[0].ok and "Chỉ giao được hồ sơ mình đang giữ" in screen.model.lines[0].message
+
+
+def test_an_unsent_batch_survives_the_window_closing_and_is_offered_back(
+    qtbot: QtBot,
+    window: MainWindow,
+    ui_ctx: UiContext,
+    scanners: ScannerInputs,
+    folders: dict[str, DossierSummary],
+    prompts: ScriptedPrompts,
+) -> None:
+    """A crash or power cut mid-scan loses no scan: the next handover screen offers the batch back."""
+    an, bich, cuong = (folders[k].code for k in ("an", "bich", "cuong"))
+    screen = open_handover(qtbot, window)
+    for code in (an, bich, cuong):
+        scan(window, code)
+    qtbot.waitUntil(lambda: screen.model.rowCount() == 3 and not screen.busy(), timeout=10000)
+    screen.table.setFocus()
+    screen.table.selectRow(1)
+    qtbot.keyClick(screen.table, Qt.Key.Key_Delete)  # Bích's folder taken out before the "crash"
+
+    def saved() -> list[str]:
+        from app.store.models import Setting
+        from ui.screens.handover import DRAFT_KEY
+
+        with ui_ctx.factory() as s:
+            row = s.get(Setting, DRAFT_KEY)
+            return list(row.value["codes"]) if row is not None else []
+
+    qtbot.waitUntil(lambda: saved() == [an, cuong], timeout=5000)
+    window.close()  # nothing sent: the folders are still at the counter
+
+    again = MainWindow(ui_ctx, scanners=scanners)
+    qtbot.addWidget(again)
+    again.show()
+    again.actions_[ActionId.HANDOVER].trigger()
+    resumed = again.custody_tabs.handover.content
+    assert isinstance(resumed, HandoverScreen)
+    qtbot.waitUntil(lambda: resumed.batch is not None and len(resumed.batch.items) == 2, timeout=10000)
+    assert any("2 hồ sơ" in text and "chưa gửi" in text for kind, text in prompts.asked if kind == "confirm")
+    assert resumed.batch is not None and resumed.batch.destination.code == TP
+    assert [i.code for i in resumed.batch.items] == [an, cuong]
+
+    # Declining the offer drops the draft for good.
+    resumed.close()
+    again.close()
+    prompts.confirm_answer = False
+    third = MainWindow(ui_ctx, scanners=scanners)
+    qtbot.addWidget(third)
+    third.show()
+    third.actions_[ActionId.HANDOVER].trigger()
+    qtbot.waitUntil(lambda: saved() == [], timeout=5000)
+    fresh = third.custody_tabs.handover.content
+    assert isinstance(fresh, HandoverScreen) and fresh.batch is not None and not fresh.batch.items

@@ -10,6 +10,7 @@ screen. Nothing is written until Gửi bàn giao; the batch then goes through
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -52,7 +53,29 @@ if TYPE_CHECKING:
 
 OK_ROW, BAD_ROW = QColor("#e8f5e9"), QColor("#fdecea")
 OK_TEXT, BAD_TEXT = QColor("#1b5e20"), QColor("#8a1c1c")
+log = logging.getLogger(__name__)
 TO_DEPARTMENT, TO_COUNTER = "to_department", "to_counter"
+DRAFT_KEY = "handover_draft"
+"""Setting row holding the batch being scanned, so a crash or power cut loses no scan."""
+
+
+def _save_draft(revision: int, officer_id: str, draft: dict[str, Any] | None) -> Any:
+    """Write (or drop) the draft batch; an older save that lands late never overwrites a newer one."""
+
+    def work(session: Session) -> None:
+        from app.store.models import Setting
+
+        row = session.get(Setting, DRAFT_KEY)
+        stored = row.value if row is not None and isinstance(row.value, dict) else {}
+        if stored.get("officer_id") == officer_id and int(stored.get("revision", 0)) > revision:
+            return
+        value = {"officer_id": officer_id, "revision": revision, **(draft or {"codes": []})}
+        if row is None:
+            session.add(Setting(key=DRAFT_KEY, value=value))
+        else:
+            row.value = value
+
+    return work
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +197,7 @@ class HandoverScreen(QWidget):
         self._feedback: ScanFeedback | None = None
         self._undo: list[tuple[int, ScanLine]] = []
         self._sending = False
+        self._draft_revision = 0
         self.model = ScanListModel(self)
         self._build()
         self._load_departments()
@@ -280,21 +304,75 @@ class HandoverScreen(QWidget):
         return self._checking or bool(self._queue) or self._sending
 
     def _load_departments(self) -> None:
-        def work(session: Session) -> list[Place]:
+        officer_id = self._ctx.actor.officer_id
+
+        def work(session: Session) -> tuple[list[Place], dict[str, Any] | None]:
             from app.services.handover import departments
+            from app.store.models import Setting
 
-            return departments(session)
+            row = session.get(Setting, DRAFT_KEY)
+            draft = row.value if row is not None and isinstance(row.value, dict) else None
+            if draft is None or draft.get("officer_id") != officer_id or not draft.get("codes"):
+                draft = None
+            return departments(session), draft
 
-        def done(places: list[Place]) -> None:
+        def done(result: tuple[list[Place], dict[str, Any] | None]) -> None:
             if shiboken6.isValid(self):
+                places, draft = result
                 self._departments = places
                 blocked = self.department.blockSignals(True)
                 for place in places:
                     self.department.addItem(place.name, place.code)
                 self.department.blockSignals(blocked)
                 self._open()
+                if draft is not None:
+                    self._offer_draft(draft)
 
         self._ctx.runner.run(work, done, lambda exc: self._show_message(str(exc), ok=False), write=False)
+
+    def _offer_draft(self, draft: dict[str, Any]) -> None:
+        """A batch left unsent (crash, power cut, log-out): scan it back in with one answer."""
+        codes = [str(c) for c in draft.get("codes", []) if isinstance(c, str)][:500]
+        self._draft_revision = int(draft.get("revision", 0))
+        index = self.department.findData(draft.get("department"))
+        direction = self.direction.findData(draft.get("direction"))
+        if not codes or index < 0 or direction < 0:
+            self._persist()
+            return
+        where = self.department.itemText(index)
+        if not self._ctx.prompts.confirm(
+            self,
+            "Phiếu bàn giao chưa gửi",
+            f"Lần trước còn một phiếu bàn giao chưa gửi gồm {len(codes)} hồ sơ"
+            f" ({self.direction.itemText(direction)}: {where}).\nTiếp tục lập phiếu này? Các mã sẽ được kiểm tra lại."
+            " Chọn Không để bỏ phiếu đó (hồ sơ vẫn ở chỗ cũ).",
+        ):
+            self._persist()
+            return
+        for combo, value in ((self.direction, direction), (self.department, index)):
+            blocked = combo.blockSignals(True)
+            combo.setCurrentIndex(value)
+            combo.blockSignals(blocked)
+        self.note.setText(str(draft.get("note", ""))[:300])
+        self._open()
+        for code in codes:
+            self.add_code(code)
+
+    def _persist(self) -> None:
+        """Save the codes in the batch now (none: drop the draft) on the store's write thread."""
+        self._draft_revision += 1
+        batch = self._batch
+        draft = None
+        if batch is not None and batch.items:
+            draft = {
+                "direction": self.direction.currentData(),
+                "department": self.department.currentData(),
+                "note": self.note.text(),
+                "codes": [item.code for item in batch.items],
+            }
+        work = _save_draft(self._draft_revision, self._ctx.actor.officer_id, draft)
+        self._ctx.runner.run(work, lambda _r: None, lambda exc: log.warning("handover draft not saved: %s", exc),
+                             write=True)  # fmt: skip
 
     def _places(self) -> tuple[Place, Place] | None:
         index = self.department.currentIndex()
@@ -347,6 +425,7 @@ class HandoverScreen(QWidget):
         self.model.clear()
         self._undo.clear()
         self._open()
+        self._persist()
 
     def _restore_route(self) -> None:
         assert self._batch is not None
@@ -414,6 +493,8 @@ class HandoverScreen(QWidget):
             assert verdict.dossier is not None
             self._batch = replace(self._batch, items=(*self._batch.items, verdict.dossier))
         row = self.model.append(line)
+        if ok:
+            self._persist()
         self.table.scrollTo(self.model.index(row, 0))
         n = len(self._batch.items)
         text = f"{verdict.message} ({n} hồ sơ trong phiếu)" if ok else verdict.message
@@ -446,6 +527,7 @@ class HandoverScreen(QWidget):
         if line.ok:
             self._batch = replace(self._batch, items=tuple(i for i in self._batch.items if i.uid != line.uid))
         self._undo.append((row, line))
+        self._persist()
         self._show_message(f"Đã bỏ {line.code} khỏi danh sách. Bấm Hoàn tác (Ctrl+Z) nếu bỏ nhầm.", ok=True)
         self._show_count()
 
@@ -460,6 +542,7 @@ class HandoverScreen(QWidget):
                 return
             self._batch = replace(self._batch, items=(*self._batch.items, line.dossier))
         self.model.insert(row, line)
+        self._persist()
         self._show_message(f"Đã đưa {line.code} trở lại danh sách.", ok=True)
         self._show_count()
 
@@ -474,6 +557,7 @@ class HandoverScreen(QWidget):
         self._undo.clear()
         self.message.hide()
         self._open()
+        self._persist()
 
     # --- sending --------------------------------------------------------------------------------------
 
@@ -518,6 +602,7 @@ class HandoverScreen(QWidget):
         self._undo.clear()
         self.note.clear()
         self._open()
+        self._persist()
         self._show_message(
             f"Đã bàn giao {len(info.items)} hồ sơ cho {info.destination.name}. Ký biên bản bàn giao với bên nhận.",
             ok=True,
