@@ -102,6 +102,7 @@ class Line:
     server_cpu: list[float]
     pull_only: list[float]
     baseline: list[float]
+    per_event: list[float]  # the same pass with every page folded event by event (previous path)
     load: list[float]  # 1-minute load average after each run
 
     @property
@@ -187,10 +188,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def catch_up(folder: Path, morning: Path, dossiers: int, events: int, server_pid: int) -> tuple[float, float, float]:
+def _per_event(engine: SyncEngine) -> SyncEngine:
+    """The engine with the page fast path refused, so every page takes the per-event fallback
+    (the path before the fast one): the comparison measured in the same run."""
+
+    def refuse(*_args: Any) -> int:
+        raise ValueError("per-event comparison")
+
+    engine._fold_page = refuse  # type: ignore[method-assign]
+    return engine
+
+
+def catch_up(
+    folder: Path, morning: Path, dossiers: int, events: int, server_pid: int, *, per_event: bool = False
+) -> tuple[float, float, float]:
     """Counter B back in its morning state, then one pass: (wall, counter CPU, server CPU) seconds."""
     shutil.copy(morning, folder / "motcua.db")
     with counter_engine(folder) as (engine, factory, _client):
+        if per_event:
+            _per_event(engine)
         cpu, server_cpu = time.process_time(), cpu_seconds(server_pid)
         started = time.perf_counter()
         report = engine.run_once(force=True)
@@ -212,13 +228,13 @@ def pull_only(folder: Path, morning: Path, events: int) -> float:
         cursor, seen = "", 0
         while True:
             page = client.transport.pull(cursor, limit=wire.MAX_PUSH_BATCH)
-            seen += len(page.changes)
+            seen += sum(1 for c in page.changes if c.kind == "event")  # not the office set-up's "reference"
             cursor = page.cursor
             if not page.more:
                 break
         elapsed = time.perf_counter() - started
     if seen != events:
-        raise RuntimeError(f"pulled {seen} changes, expected {events}")
+        raise RuntimeError(f"pulled {seen} events, expected {events}")
     return elapsed
 
 
@@ -286,7 +302,7 @@ def run_backend(backend: str, root: Path, template: Path, empty_client: Path, ca
         print(f"[{backend}] counter A works the day: {dossiers} dossiers…", flush=True)
         day_s, events = work_the_day(a, catalog, dossiers)
         print(f"[{backend}] {events} events pushed in {day_s:.1f} s; catch-up runs…", flush=True)
-        line = Line(backend, events, dossiers, day_s, [], [], [], [], [], [])
+        line = Line(backend, events, dossiers, day_s, [], [], [], [], [], [], [])
         assert server.proc is not None
         for _ in range(runs):
             wall, cpu, server_cpu = catch_up(b, morning, dossiers, events, server.proc.pid)
@@ -295,9 +311,11 @@ def run_backend(backend: str, root: Path, template: Path, empty_client: Path, ca
             line.server_cpu.append(server_cpu)
             line.pull_only.append(pull_only(b, morning, events))
             line.baseline.append(baseline(server.resolved_url, empty_client, events))
+            line.per_event.append(catch_up(b, morning, dossiers, events, server.proc.pid, per_event=True)[0])
             line.load.append(os.getloadavg()[0])
             print(f"[{backend}] catch-up {wall:.2f} s (CPU: counter {cpu:.2f} s, server {server_cpu:.2f} s),"
                   f" pull only {line.pull_only[-1]:.2f} s, baseline {line.baseline[-1]:.2f} s,"
+                  f" per-event path {line.per_event[-1]:.2f} s,"
                   f" load {line.load[-1]:.1f}", flush=True)  # fmt: skip
         return line
 
@@ -335,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     for line in lines:
         print(f"({line.backend}: 1-minute load average {min(line.load):.1f}–{max(line.load):.1f} on"
               f" {os.cpu_count()} CPUs during the catch-up runs)")  # fmt: skip
+        per = statistics.median(line.per_event)
+        print(f"({line.backend}: per-event path (every page folded event by event, as before) median {per:.2f} s"
+              f" in the same runs: fast path {line.median / per:.2f}× of it)")  # fmt: skip
         print(f"({line.backend}: counter A's day — {line.dossiers} receipts + {line.dossiers} slip prints through the"
               f" services, {line.dossiers // SYNC_EVERY} passes — took {line.day_s:.1f} s)")  # fmt: skip
     return 1 if missed else 0
