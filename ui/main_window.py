@@ -284,8 +284,9 @@ class MainWindow(QMainWindow):
             self._conflicts = ConflictsDialog(self._ctx, self._sync, self)
         else:
             self._conflicts.refresh()
+        if self._conflicts.isVisible():
+            self._conflicts.raise_()
         self._conflicts.show()
-        self._conflicts.raise_()
         self._conflicts.activateWindow()
 
     @property
