@@ -117,6 +117,16 @@ def test_two_counters_hand_over_one_folder_offline_and_the_supervisor_resolves_i
         # Both counters' running sync receives conflict.resolved: the banners go.
         for detail in details:
             qtbot.waitUntil(lambda d=detail: not d.conflict_banner.isVisible(), timeout=15_000)
+        # ... and the dossier's history on each counter says who resolved it, and how.
+        from app.services.dossiers import get_detail
+
+        for c in (a, b):
+            with c.factory() as s:
+                found = get_detail(s, uid)
+            assert found is not None
+            assert ("Giám sát xử lý xung đột", f"Hồ sơ giấy bị bàn giao hai lần: {text}") in {
+                (h.label, h.detail) for h in found.history
+            }
     finally:
         for window, ctx, sync in windows:
             sync.stop(timeout_s=1)

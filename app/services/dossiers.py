@@ -151,6 +151,9 @@ def get_by_code(session: Session, code: str) -> DossierRow | None:
     return _row(d) if d else None
 
 
+CONFLICT_RESOLVED = "conflict.resolved"  # written by the central server (server.sync.conflicts)
+
+
 def _when(value: object) -> str:
     try:
         return f"{datetime.fromisoformat(str(value)):%H:%M %d/%m/%Y}"
@@ -165,6 +168,10 @@ def _place(value: object) -> str:
 def _detail_text(e: Event) -> str:
     """One line for the history view; a payload this version does not know gives ""."""
     p = e.payload
+    if e.type == CONFLICT_RESOLVED:
+        from app.sync.conflicts import kind_label
+
+        return f"{kind_label(str(p.get('conflict_kind', '')))}: {p.get('resolution', '')}"
     try:
         kind = EventType(e.type)
     except ValueError:
@@ -205,6 +212,8 @@ def _detail_text(e: Event) -> str:
 
 
 def _label(kind: str) -> str:
+    if kind == CONFLICT_RESOLVED:
+        return "Giám sát xử lý xung đột"
     try:
         return EventType(kind).label
     except ValueError:
