@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.domain.calendar import WorkingCalendar
 from app.domain.custody import Place, PlaceKind
 from app.domain.status import DossierStatus
+from app.errors import ValidationError
 from app.store.models import Custody, Dossier, Setting
 
 TRANSIT_ALERT_KEY = "custody_transit_alert_hours"
@@ -66,6 +67,21 @@ def transit_alert_hours(session: Session) -> float:
     except (TypeError, ValueError):
         return DEFAULT_TRANSIT_ALERT_HOURS
     return value if value > 0 else DEFAULT_TRANSIT_ALERT_HOURS
+
+
+def set_transit_alert_hours(session: Session, hours: float) -> None:
+    """Set the office's transit alert threshold (working hours, 0.5 to 80).
+
+    Raises:
+        ValidationError: out of range.
+    """
+    if not 0.5 <= hours <= 80:
+        raise ValidationError({"alert_hours": "Ngưỡng cảnh báo phải từ 0,5 đến 80 giờ làm việc."})
+    row = session.get(Setting, TRANSIT_ALERT_KEY)
+    if row is None:
+        session.add(Setting(key=TRANSIT_ALERT_KEY, value=float(hours)))
+    else:
+        row.value = float(hours)
 
 
 _COLUMNS = (

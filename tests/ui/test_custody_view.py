@@ -154,3 +154,40 @@ def test_label_print_then_reprint_recorded(
         ),
     )
     detail.close()
+
+
+def test_transit_alert_threshold_is_set_by_a_supervisor_and_judges_the_rows(
+    qtbot: QtBot, ui_ctx: UiContext, three: list[DossierSummary]
+) -> None:
+    from dataclasses import replace
+
+    from app.services.context import Role
+    from app.services.custody import transit_alert_hours
+
+    an = three[0]
+    assert an.code
+    _send(ui_ctx, [an.code], FRIDAY + timedelta(hours=1), confirm=False)  # in transit since Friday
+    officer_view = CustodyScreen(ui_ctx)
+    qtbot.addWidget(officer_view)
+    with qtbot.waitSignal(officer_view.loaded, timeout=5000):
+        officer_view.show()
+    assert not officer_view.alert_hours.isEnabled() and "lãnh đạo" in officer_view.alert_hours.toolTip()
+    assert officer_view.alert_hours.value() == 4.0
+
+    boss = replace(ui_ctx, actor=replace(ui_ctx.actor, role=Role.SUPERVISOR))
+    screen = CustodyScreen(boss)
+    qtbot.addWidget(screen)
+    with qtbot.waitSignal(screen.loaded, timeout=5000):
+        screen.show()
+    row = next(r for r in range(screen.model.rowCount()) if screen.model.row_at(r).code == an.code)
+    assert screen.model.index(row, 0).data(OVERDUE_ROLE) is True
+    assert screen.alert_hours.isEnabled()
+    with qtbot.waitSignal(screen.loaded, timeout=5000):
+        screen.alert_hours.setValue(80.0)  # ten working days: Friday's folder is no longer late
+    row = next(r for r in range(screen.model.rowCount()) if screen.model.row_at(r).code == an.code)
+    assert screen.model.index(row, 0).data(OVERDUE_ROLE) is False
+    assert "quá thời gian" not in screen.summary.text()
+    screen.resize(1366, 700)
+    screen.grab().save("/tmp/custody_threshold.png")
+    with ui_ctx.factory() as s:
+        assert transit_alert_hours(s) == 80.0

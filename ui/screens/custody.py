@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QLocale, QModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.custody import Place
+from app.services.context import Role as Role_
 from app.services.custody import CustodyRow
 from app.services.drafts import Changes
 from app.services.handover import counter_place
@@ -67,6 +69,21 @@ class CustodyScreen(QWidget):
         self.place.setMinimumContentsLength(32)
         self.place.addItem("Bộ phận Một cửa", 0)
         self.transit_only = QCheckBox("Chỉ hồ sơ đang chuyển")
+        # How long a folder may be in transit before it is highlighted (office setting).
+        self.alert_hours = QDoubleSpinBox()
+        self.alert_hours.setRange(0.5, 80.0)
+        self.alert_hours.setSingleStep(0.5)
+        self.alert_hours.setDecimals(1)
+        self.alert_hours.setSuffix(" giờ làm việc")
+        self.alert_hours.setLocale(QLocale(QLocale.Language.Vietnamese, QLocale.Country.Vietnam))  # "4,0"
+        self.alert_hours.setAccessibleName("Cảnh báo khi hồ sơ đang chuyển quá")
+        self.alert_hours.setKeyboardTracking(False)
+        supervisor = ctx.actor.role in (Role_.SUPERVISOR, Role_.ADMIN)
+        self.alert_hours.setEnabled(supervisor)
+        self.alert_hours.setToolTip(
+            "Hồ sơ đang chuyển lâu hơn thời gian này được tô đỏ."
+            + ("" if supervisor else " Chỉ lãnh đạo (giám sát) được thay đổi.")
+        )
         self.refresh_button = QPushButton("Làm mới")
         self.summary = QLabel()
         set_role(self.summary, Role.MUTED)
@@ -90,6 +107,8 @@ class CustodyScreen(QWidget):
         bar.addWidget(QLabel("Nơi giữ:"))
         bar.addWidget(self.place)
         bar.addWidget(self.transit_only)
+        bar.addWidget(QLabel("Cảnh báo khi chuyển quá:"))
+        bar.addWidget(self.alert_hours)
         bar.addWidget(self.summary, 1, Qt.AlignmentFlag.AlignRight)
         bar.addWidget(self.refresh_button)
         root = QVBoxLayout(self)
@@ -98,6 +117,7 @@ class CustodyScreen(QWidget):
         root.addWidget(self.table, 1)
         self.place.currentIndexChanged.connect(self.refresh)
         self.transit_only.toggled.connect(self.refresh)
+        self.alert_hours.valueChanged.connect(self._on_alert_hours_changed)
         self.refresh_button.clicked.connect(self.refresh)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -107,14 +127,19 @@ class CustodyScreen(QWidget):
         self._load_places()
 
     def _load_places(self) -> None:
-        def work(session: Session) -> list[Place]:
+        def work(session: Session) -> tuple[list[Place], float]:
+            from app.services.custody import transit_alert_hours
             from app.services.handover import departments
 
-            return departments(session)
+            return departments(session), transit_alert_hours(session)
 
-        def done(places: list[Place]) -> None:
+        def done(result: tuple[list[Place], float]) -> None:
             if not shiboken6.isValid(self):
                 return
+            places, hours = result
+            blocked = self.alert_hours.blockSignals(True)
+            self.alert_hours.setValue(hours)
+            self.alert_hours.blockSignals(blocked)
             blocked = self.place.blockSignals(True)
             for p in places:
                 self._places.append(p)
@@ -123,6 +148,21 @@ class CustodyScreen(QWidget):
             self.refresh()
 
         self._ctx.runner.run(work, done, lambda exc: self.summary.setText(str(exc)), write=False)
+
+    @Slot(float)
+    def _on_alert_hours_changed(self, hours: float) -> None:
+        """Store the office's threshold, then show the rows judged against it."""
+
+        def work(session: Session) -> None:
+            from app.services.custody import set_transit_alert_hours
+
+            set_transit_alert_hours(session, hours)
+
+        def failed(exc: BaseException) -> None:
+            if shiboken6.isValid(self):
+                self.summary.setText(f"Không lưu được ngưỡng cảnh báo: {exc}")
+
+        self._ctx.runner.run(work, lambda _r: self.refresh() if shiboken6.isValid(self) else None, failed, write=True)
 
     def select_place(self, place: Place | None) -> None:
         """Filter on ``place`` (None: every place)."""
