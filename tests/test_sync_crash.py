@@ -223,15 +223,17 @@ def test_counters_killed_at_random_moments_and_between_pages(office: Office) -> 
     seed = int(os.environ.get("MOTCUA_CRASH_SEED", time.time_ns() % 1_000_000))
     rng = random.Random(seed)
     counters = [office.counter("a", 0), office.counter("b", 500_000)]
-    receipts = {"a": 80, "b": 80}  # a counter that pulls later gets four pages
+    receipts = {"a": 160, "b": 160}  # a counter that pulls later gets many pages
     kills = 0
-    for _round in range(3):
-        procs = [c.start(receipts[c.name], per_pass=20) for c in counters]
+    for round_ in range(3):
+        # Each round has new receipts to make, so a driver is still at work when the kill comes
+        # (a round that had finished its share gave a run with no kill at all).
+        procs = [c.start(80 + 40 * round_, per_pass=20) for c in counters]
         try:
             for proc in procs:  # both logged in and working
                 assert proc.stdout is not None
                 assert proc.stdout.readline().strip() == "ready", f"seed {seed}: driver did not start"
-            time.sleep(rng.uniform(0.05, 2.0))
+            time.sleep(rng.uniform(0.05, 1.2))
             for proc in procs:
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGKILL)

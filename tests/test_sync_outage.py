@@ -48,9 +48,9 @@ CONVERGE_S = 90.0  # generous: the shared CI machine may be slow; a healthy run 
 NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Vũ Thị Giang")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this module (dropped at the end)."""
+    """A fresh PostgreSQL database for each test (dropped at the end): each test sets up its office."""
     with contextlib.ExitStack() as stack:
         try:
             url = stack.enter_context(fresh_pg_database("motcua_outage"))
