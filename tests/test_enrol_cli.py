@@ -106,7 +106,7 @@ def test_enrol_stores_the_device_secret_in_the_os_keyring(server, tmp_path):
         "echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null\n"
         # wait until the daemon owns org.freedesktop.secrets on the session bus
         f"for i in $(seq 50); do '{BIN / 'python'}' -c 'import keyring, sys;"
-        " sys.exit(type(keyring.get_keyring()).__module__ != \"keyring.backends.SecretService\")' && break;"
+        ' sys.exit(type(keyring.get_keyring()).__module__ != "keyring.backends.SecretService")\' && break;'
         " sleep 0.1; done\n"
         f"'{BIN / 'motcua'}' --data-dir '{pc}' enrol --server {url} --code {code} --counter 'Quầy số 02'\n"
         f"'{BIN / 'python'}' -c \"{check}\"\n"
