@@ -1,8 +1,8 @@
 """Print preview of the custody documents: handover record, form 02 after reception, form 04, form 05,
 return receipt and folder labels; Print / Save PDF, every copy of a dossier's document is logged.
 
-The reception preview (ui/screens/print_preview.py) is tied to forms 01–03 and A5 paper; these
-documents come in A4, A5 and label stocks, so the page size is taken from the rendered PDF itself.
+The dialog is the shared PdfPreviewDialog (ui/screens/print_preview.py): it prints on the rendered
+PDF's own paper (A4, A5, label stocks).
 The render functions run on a worker (they read the store and draw with reportlab).
 """
 
@@ -13,19 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSizeF, Qt, Slot
-from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPixmap, QShortcut
-from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from app.printing.raster import PageImage, rasterise
 from app.services.drafts import Changes
 from ui.context import UiContext
-from ui.screens.print_preview import PREVIEW_DPI, print_pdf, to_qimage
-from ui.theme import Role, set_role
+from ui.screens.print_preview import PREVIEW_DPI, PdfPreviewDialog
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -196,20 +192,8 @@ def log_copies(
 # --- the dialog -------------------------------------------------------------------------------------
 
 
-def page_size(page: PageImage) -> QPageSize:
-    """The paper of a rendered page (A4, A5, a 50 × 30 mm label…)."""
-    mm_per_pt = 25.4 / 72
-    return QPageSize(QSizeF(page.width_pt * mm_per_pt, page.height_pt * mm_per_pt), QPageSize.Unit.Millimeter)
-
-
-def paper_text(page: PageImage) -> str:
-    w, h = round(page.width_pt * 25.4 / 72), round(page.height_pt * 25.4 / 72)
-    named = {(210, 297): "A4", (148, 210): "A5"}.get((w, h))
-    return f"khổ {named}" if named else f"khổ {w} × {h} mm"
-
-
-class DocumentPreviewDialog(QDialog):
-    """Shows a custody document as it will print; Ctrl+P prints, Ctrl+S saves as PDF, Esc closes.
+class DocumentPreviewDialog(PdfPreviewDialog):
+    """A custody document; each copy of a dossier's document goes into its history.
 
     Args:
         ctx: The logged-in session's services.
@@ -219,41 +203,11 @@ class DocumentPreviewDialog(QDialog):
     """
 
     def __init__(self, ctx: UiContext, doc: RenderedDocument, *, reprint: bool = False, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._ctx, self.doc, self._reprint = ctx, doc, reprint
-        self.setWindowTitle(f"Xem trước khi in – {doc.kind.heading} – {doc.code}")
-        self.resize(820, 700)
-        pages_box = QWidget()
-        pages_box.setStyleSheet("background: #7a7f87;")
-        column = QVBoxLayout(pages_box)
-        column.setSpacing(16)
-        for page in doc.pages:
-            label = QLabel()
-            label.setPixmap(QPixmap.fromImage(to_qimage(page)))
-            label.setStyleSheet("border: 1px solid #444;")
-            column.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
-        view = QScrollArea(self)
-        view.setWidget(pages_box)
-        view.setWidgetResizable(True)
-        first = doc.pages[0] if doc.pages else None
-        self.status = QLabel(f"{len(doc.pages)} trang {paper_text(first)}" if first else "Không có trang nào")
-        self.print_button = QPushButton("In (Ctrl+P)")
-        set_role(self.print_button, Role.PRIMARY)
-        self.save_button = QPushButton("Lưu PDF (Ctrl+S)")
-        close = QPushButton("Đóng (Esc)")
-        self.print_button.clicked.connect(self._on_print_clicked)
-        self.save_button.clicked.connect(self._on_save_clicked)
-        close.clicked.connect(self.reject)
-        QShortcut(QKeySequence.StandardKey.Print, self, self._on_print_clicked)
-        QShortcut(QKeySequence.StandardKey.Save, self, self._on_save_clicked)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
-        for b in (self.print_button, self.save_button, close):
-            buttons.addWidget(b)
-        layout = QVBoxLayout(self)
-        layout.addWidget(view, 1)
-        layout.addLayout(buttons)
-        self.print_button.setFocus()
+        super().__init__(
+            ctx, doc.pdf, doc.pages, heading=doc.kind.heading, code=doc.code, file_stem=doc.kind.value,
+            reprint=reprint, parent=parent,
+        )  # fmt: skip
+        self.doc = doc
 
     def _log(self, output: str) -> None:
         if not self.doc.uids:
@@ -262,50 +216,10 @@ class DocumentPreviewDialog(QDialog):
         ctx.runner.run(
             lambda s: log_copies(s, ctx.actor, doc, output, reprint, now),
             lambda changes: ctx.bus.publish(changes, self),
-            lambda exc: ctx.prompts.error(self, "Không ghi được nhật ký in", str(exc)),
+            self._on_log_failed,
             write=True,
         )
         self._reprint = True  # a second copy from the same preview is a reprint
-
-    @Slot()
-    def _on_print_clicked(self) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        if self.doc.pages:
-            printer.setPageLayout(
-                QPageLayout(
-                    page_size(self.doc.pages[0]), QPageLayout.Orientation.Portrait, printer.pageLayout().margins()
-                )
-            )
-        printer.setDocName(f"{self.doc.kind.heading} {self.doc.code}")
-        if not self._ctx.prompts.choose_printer(self, printer):
-            return
-        try:
-            print_pdf(self.doc.pdf, printer)
-        except RuntimeError:
-            self._ctx.prompts.error(
-                self,
-                "Không in được",
-                "Máy in không sẵn sàng. Hãy kiểm tra máy in và khổ giấy rồi bấm In lại, hoặc Lưu PDF để in sau.",
-            )
-            return
-        self.status.setText("Đã gửi lệnh in.")
-        self._log("printer")
-
-    @Slot()
-    def _on_save_clicked(self) -> None:
-        safe = self.doc.code.replace(" ", "_").replace("/", "-")
-        path = self._ctx.prompts.save_pdf_path(self, str(Path.home() / f"{self.doc.kind.value}-{safe}.pdf"))
-        if not path:
-            return
-        try:
-            Path(path).write_bytes(self.doc.pdf)
-        except OSError as exc:
-            self._ctx.prompts.error(
-                self, "Không lưu được tệp", f"Không ghi được {path}: {exc.strerror}. Hãy chọn thư mục khác."
-            )
-            return
-        self.status.setText(f"Đã lưu {path}")
-        self._log("pdf")
 
 
 def open_document_preview(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt, Slot
+from PySide6.QtCore import QRectF, QSizeF, Qt, Slot
 from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
@@ -74,19 +75,56 @@ def print_pdf(pdf: bytes, printer: QPrinter) -> None:
         painter.end()
 
 
-class PrintPreviewDialog(QDialog):
-    """Shows the form as it will print; Ctrl+P prints, Ctrl+S saves as PDF, Esc closes."""
+def page_size(page: PageImage) -> QPageSize:
+    """The paper of a rendered page (A4, A5, a 50 × 30 mm label…)."""
+    mm_per_pt = 25.4 / 72
+    return QPageSize(QSizeF(page.width_pt * mm_per_pt, page.height_pt * mm_per_pt), QPageSize.Unit.Millimeter)
 
-    def __init__(self, ctx: UiContext, form: RenderedForm, *, reprint: bool, parent: QWidget | None = None) -> None:
+
+def paper_text(page: PageImage) -> str:
+    """ "khổ A5", "khổ A4" or "khổ 50 × 30 mm"."""
+    w, h = round(page.width_pt * 25.4 / 72), round(page.height_pt * 25.4 / 72)
+    named = {(210, 297): "A4", (148, 210): "A5"}.get((w, h))
+    return f"khổ {named}" if named else f"khổ {w} × {h} mm"
+
+
+class PdfPreviewDialog(QDialog):
+    """A rendered PDF as it will print; Ctrl+P prints on the PDF's own paper size, Ctrl+S saves it,
+    Esc closes. Subclasses say what a copy means (:meth:`_log`).
+
+    Args:
+        ctx: The logged-in session's services.
+        pdf: The PDF bytes; ``pages`` its preview images.
+        heading: What the document is (window title, printer job name).
+        code: Dossier code or batch id (title, job name, file name).
+        file_stem: Start of the suggested file name.
+        note: Added to the page count below the pages.
+        reprint: The first copy is already a reprint.
+    """
+
+    def __init__(
+        self,
+        ctx: UiContext,
+        pdf: bytes,
+        pages: Sequence[PageImage],
+        *,
+        heading: str,
+        code: str,
+        file_stem: str,
+        note: str = "",
+        reprint: bool,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self._ctx, self._form, self._reprint = ctx, form, reprint
-        self.setWindowTitle(f"Xem trước khi in – {form.kind.heading} – {form.code}")
-        self.resize(760, 700)
+        self._ctx, self._pdf, self._pages, self._reprint = ctx, pdf, tuple(pages), reprint
+        self._heading, self._code, self._file_stem = heading, code, file_stem
+        self.setWindowTitle(f"Xem trước khi in – {heading} – {code}")
+        self.resize(820, 700)
         pages_box = QWidget()
         pages_box.setStyleSheet("background: #7a7f87;")
         column = QVBoxLayout(pages_box)
         column.setSpacing(16)
-        for page in form.pages:
+        for page in self._pages:
             label = QLabel()
             label.setPixmap(QPixmap.fromImage(to_qimage(page)))
             label.setStyleSheet("border: 1px solid #444;")
@@ -94,11 +132,8 @@ class PrintPreviewDialog(QDialog):
         view = QScrollArea(self)
         view.setWidget(pages_box)
         view.setWidgetResizable(True)
-        pages = len(form.pages)
-        self.status = QLabel(
-            f"{pages} trang khổ A5"
-            + (" – hai liên: Liên 1 lưu, Liên 2 giao người nộp" if form.kind is FormKind.RECEIPT else "")
-        )
+        first = self._pages[0] if self._pages else None
+        self.status = QLabel(f"{len(self._pages)} trang {paper_text(first)}{note}" if first else "Không có trang nào")
         self.print_button = QPushButton("In (Ctrl+P)")
         set_role(self.print_button, Role.PRIMARY)
         self.save_button = QPushButton("Lưu PDF (Ctrl+S)")
@@ -118,6 +153,65 @@ class PrintPreviewDialog(QDialog):
         self.print_button.setFocus()
 
     def _log(self, output: str) -> None:
+        """Record a copy sent to ``output`` ("printer" or "pdf")."""
+        raise NotImplementedError
+
+    def _on_log_failed(self, exc: BaseException) -> None:
+        self._ctx.prompts.error(self, "Không ghi được nhật ký in", str(exc))
+
+    @Slot()
+    def _on_print_clicked(self) -> None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if self._pages:
+            layout = QPageLayout(
+                page_size(self._pages[0]), QPageLayout.Orientation.Portrait, printer.pageLayout().margins()
+            )
+            printer.setPageLayout(layout)
+        printer.setDocName(f"{self._heading} {self._code}")
+        if not self._ctx.prompts.choose_printer(self, printer):
+            return
+        try:
+            print_pdf(self._pdf, printer)
+        except RuntimeError:
+            paper = paper_text(self._pages[0]).removeprefix("khổ ") if self._pages else ""
+            self._ctx.prompts.error(
+                self,
+                "Không in được",
+                f"Máy in không sẵn sàng. Hãy kiểm tra máy in, giấy {paper} rồi bấm In lại, hoặc Lưu PDF để in sau.",
+            )
+            return
+        self.status.setText("Đã gửi lệnh in.")
+        self._log("printer")
+
+    @Slot()
+    def _on_save_clicked(self) -> None:
+        safe = self._code.replace(" ", "_").replace("/", "-")
+        path = self._ctx.prompts.save_pdf_path(self, str(Path.home() / f"{self._file_stem}-{safe}.pdf"))
+        if not path:
+            return
+        try:
+            Path(path).write_bytes(self._pdf)
+        except OSError as exc:
+            self._ctx.prompts.error(
+                self, "Không lưu được tệp", f"Không ghi được {path}: {exc.strerror}. Hãy chọn thư mục khác."
+            )
+            return
+        self.status.setText(f"Đã lưu {path}")
+        self._log("pdf")
+
+
+class PrintPreviewDialog(PdfPreviewDialog):
+    """Forms 01–03 of a dossier; every copy goes into its history."""
+
+    def __init__(self, ctx: UiContext, form: RenderedForm, *, reprint: bool, parent: QWidget | None = None) -> None:
+        two_copies = " – hai liên: Liên 1 lưu, Liên 2 giao người nộp" if form.kind is FormKind.RECEIPT else ""
+        super().__init__(
+            ctx, form.pdf, form.pages, heading=form.kind.heading, code=form.code, file_stem=form.kind.value,
+            note=two_copies, reprint=reprint, parent=parent,
+        )  # fmt: skip
+        self._form = form
+
+    def _log(self, output: str) -> None:
         ctx, form, reprint = self._ctx, self._form, self._reprint
         now = ctx.clock()
 
@@ -127,50 +221,6 @@ class PrintPreviewDialog(QDialog):
 
         ctx.runner.run(work, lambda changes: ctx.bus.publish(changes, self), self._on_log_failed, write=True)
         self._reprint = True  # a second copy from the same preview is a reprint
-
-    def _on_log_failed(self, exc: BaseException) -> None:
-        self._ctx.prompts.error(self, "Không ghi được nhật ký in", str(exc))
-
-    @Slot()
-    def _on_print_clicked(self) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setPageLayout(
-            QPageLayout(
-                QPageSize(QPageSize.PageSizeId.A5),
-                QPageLayout.Orientation.Portrait,
-                printer.pageLayout().margins(),
-            )
-        )
-        printer.setDocName(f"{self._form.kind.heading} {self._form.code}")
-        if not self._ctx.prompts.choose_printer(self, printer):
-            return
-        try:
-            print_pdf(self._form.pdf, printer)
-        except RuntimeError:
-            self._ctx.prompts.error(
-                self,
-                "Không in được",
-                "Máy in không sẵn sàng. Hãy kiểm tra máy in, giấy A5 rồi bấm In lại, hoặc Lưu PDF để in sau.",
-            )
-            return
-        self.status.setText("Đã gửi lệnh in.")
-        self._log("printer")
-
-    @Slot()
-    def _on_save_clicked(self) -> None:
-        suggested = str(Path.home() / f"{self._form.kind.value}-{self._form.code.replace(' ', '_')}.pdf")
-        path = self._ctx.prompts.save_pdf_path(self, suggested)
-        if not path:
-            return
-        try:
-            Path(path).write_bytes(self._form.pdf)
-        except OSError as exc:
-            self._ctx.prompts.error(
-                self, "Không lưu được tệp", f"Không ghi được {path}: {exc.strerror}. Hãy chọn thư mục khác."
-            )
-            return
-        self.status.setText(f"Đã lưu {path}")
-        self._log("pdf")
 
 
 def open_form_preview(ctx: UiContext, parent: QWidget, uid: str, *, reprint: bool) -> None:
