@@ -36,6 +36,7 @@ from app.printing.data import (
     LabelData,
     OfficeHeader,
     ReturnReceipt,
+    SupplementSlip,
     Timeliness,
 )
 from app.services.context import Actor
@@ -272,5 +273,33 @@ def build_return_receipt(session: Session, uid: str) -> ReturnReceipt:
         timeliness=_timeliness(judge(finished, d.due_at)),
         officer_name=ret.officer_name,
         form_number=_number(session, CustodyForm.RETURN_RECEIPT),
+        demo=office.demo,
+    )
+
+
+def build_department_supplement_slip(session: Session, uid: str) -> SupplementSlip:
+    """Form 02 again, from the department's latest supplement request (the reception data has none)."""
+    from app.services.forms import FormKind, form_number
+
+    d = _dossier(session, uid)
+    requests = _events(session, uid, EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT)
+    if not requests:
+        raise UserFacingError("Hồ sơ chưa có yêu cầu bổ sung của cơ quan giải quyết để in Phiếu yêu cầu bổ sung.")
+    request, (header, office) = requests[-1], _office(session, d.unit_code)
+    unit_name = office.name.removesuffix(" (DEMO)")
+    email = d.data.get("applicant", {}).get("email", "") if isinstance(d.data, dict) else ""
+    p = request.payload
+    return SupplementSlip(
+        header=header,
+        form_number=form_number(session, FormKind.SUPPLEMENT),
+        dossier_ref=d.code or "",
+        receiving_unit=unit_name,
+        applicant=Applicant(d.applicant_name, d.personal_id, d.address, d.phone, str(email)),
+        procedure_name=d.procedure_name,
+        items=tuple(str(i) for i in p.get("items", [])),
+        reason=str(p.get("reason", "")),
+        contact=f"{office.name}" + (f", điện thoại {office.phone}" if office.phone else ""),
+        officer_name=request.officer_name,
+        issued_at=request.occurred_at,
         demo=office.demo,
     )

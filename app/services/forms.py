@@ -40,7 +40,8 @@ DEFAULT_FORM_NUMBERS = {"receipt": "Mẫu số 01", "supplement": "Mẫu số 02
 Slip = ReceiptSlip | SupplementSlip | RefusalSlip
 
 
-def _form_number(session: Session, kind: FormKind) -> str:
+def form_number(session: Session, kind: FormKind) -> str:
+    """The printed number of form ``kind`` (office setting "form_numbers" over the defaults)."""
     row = session.get(Setting, "form_numbers")
     numbers = {**DEFAULT_FORM_NUMBERS, **(row.value if row else {})}
     return str(numbers[kind])
@@ -74,7 +75,7 @@ def build_slip(session: Session, uid: str) -> tuple[FormKind, Slip]:
                           a.get("email", ""))  # fmt: skip
     issued = datetime.fromisoformat(p["received_at"])
     kind = form_kind_of(d.status)
-    number = _form_number(session, kind)
+    number = form_number(session, kind)
     if kind is FormKind.RECEIPT:
         assert d.code is not None and d.due_at is not None
         return kind, ReceiptSlip(

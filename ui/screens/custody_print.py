@@ -119,44 +119,12 @@ def render_return_receipt(session: Session, uid: str) -> RenderedDocument:
 
 
 def render_supplement_after_reception(session: Session, uid: str) -> RenderedDocument:
-    """Form 02 again, from the department's supplement request (the reception data has none)."""
-    from sqlalchemy import select
-
-    from app.domain.events import EventType
-    from app.errors import UserFacingError
+    """Form 02 again, from the department's supplement request."""
     from app.printing import form02
-    from app.printing.data import Applicant, OfficeHeader, SupplementSlip
-    from app.services.forms import FormKind, _form_number
-    from app.store.models import Dossier, Event, Office
+    from app.services.custody_forms import build_department_supplement_slip
 
-    d = session.scalars(select(Dossier).where(Dossier.uid == uid)).first()
-    request = session.scalars(
-        select(Event)
-        .where(Event.dossier_uid == uid, Event.type == str(EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT))
-        .order_by(Event.occurred_at.desc(), Event.hlc.desc())
-        .limit(1)
-    ).first()
-    office = session.get(Office, d.unit_code) if d is not None else None
-    if d is None or request is None or office is None:
-        raise UserFacingError("Hồ sơ chưa có yêu cầu bổ sung của cơ quan giải quyết để in Phiếu yêu cầu bổ sung.")
-    unit_name = office.name.removesuffix(" (DEMO)")
-    a = d.data.get("applicant", {}) if isinstance(d.data, dict) else {}
-    p = request.payload
-    slip = SupplementSlip(
-        header=OfficeHeader(office.governing_body, unit_name.upper(), office.place_name),
-        form_number=_form_number(session, FormKind.SUPPLEMENT),
-        dossier_ref=d.code or "",
-        receiving_unit=unit_name,
-        applicant=Applicant(d.applicant_name, d.personal_id, d.address, d.phone, str(a.get("email", ""))),
-        procedure_name=d.procedure_name,
-        items=tuple(str(i) for i in p.get("items", [])),
-        reason=str(p.get("reason", "")),
-        contact=f"{office.name}" + (f", điện thoại {office.phone}" if office.phone else ""),
-        officer_name=request.officer_name,
-        issued_at=request.occurred_at,
-        demo=office.demo,
-    )
-    return _finish(DocKind.SUPPLEMENT, d.code or "", (uid,), lambda out: form02.render(slip, out))
+    slip = build_department_supplement_slip(session, uid)
+    return _finish(DocKind.SUPPLEMENT, slip.dossier_ref, (uid,), lambda out: form02.render(slip, out))
 
 
 def render_labels(session: Session, uids: Sequence[str], job: LabelPrintJob) -> RenderedDocument:
