@@ -35,9 +35,12 @@ apt_install() {
 # Shared libraries Qt 6 loads (offscreen and xcb); checked by name so nothing runs when present.
 ensure_qt_libs() {
     command -v ldconfig >/dev/null 2>&1 || return 0
-    local missing=() lib pkg
+    local missing=() lib pkg known
+    # Read the cache once: "ldconfig -p | grep -q" fails at random under pipefail (grep -q exits at
+    # the first match, ldconfig dies of SIGPIPE), which installed present packages again and again.
+    known="$(ldconfig -p 2>/dev/null || true)"
     while read -r lib pkg; do
-        ldconfig -p 2>/dev/null | grep -q "$lib" || missing+=("$pkg")
+        grep -qF "$lib" <<<"$known" || missing+=("$pkg")
     done <<'LIBS'
 libEGL.so.1 libegl1
 libGL.so.1 libgl1
