@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.services.custody import CustodyRow
 from ui.models.dossier_table import format_datetime, status_label
+from ui.models.rows import RowsTableModel
 from ui.theme import RED
 
 COL_CODE = 0
@@ -41,8 +41,11 @@ def transit_text(row: CustodyRow) -> str:
     return ""
 
 
-class CustodyTableModel(QAbstractTableModel):
+class CustodyTableModel(RowsTableModel):
     """Read-only rows from :func:`app.services.custody.custody_view`; overdue transits are red."""
+
+    HEADERS = _HEADERS
+    NUMBERED = True
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -50,36 +53,11 @@ class CustodyTableModel(QAbstractTableModel):
         self._bold = QFont()
         self._bold.setBold(True)
 
-    def set_rows(self, rows: Sequence[CustodyRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
     def row_at(self, row: int) -> CustodyRow:
         return self._rows[row]
 
     def overdue_count(self) -> int:
         return sum(1 for r in self._rows if r.overdue_in_transit)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(_HEADERS):
-            return _HEADERS[section]
-        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._rows):
-            return str(section + 1)
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -11,6 +11,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.domain.status import DossierStatus
 from app.services.dossiers import DossierRow, HistoryItem
+from ui.models.rows import RowsTableModel
 
 COL_CODE = 0
 COL_APPLICANT = 1
@@ -72,7 +73,7 @@ def is_overdue(due_at: datetime | None, status: int, now: datetime) -> bool:
     return due_at is not None and due_at < now and status not in FINISHED_STATUSES
 
 
-class DossierTableModel(QAbstractTableModel):
+class DossierTableModel(RowsTableModel):
     """Read-only rows of the dossier list, newest first as the query returned them.
 
     Args:
@@ -80,18 +81,15 @@ class DossierTableModel(QAbstractTableModel):
         parent: Qt parent.
     """
 
+    HEADERS = _HEADERS
+    NUMBERED = True
+
     def __init__(self, clock: Callable[[], datetime], parent: Any = None) -> None:
         super().__init__(parent)
         self._clock = clock
         self._rows: list[DossierRow] = []
         self._bold = QFont()
         self._bold.setBold(True)
-
-    def set_rows(self, rows: Sequence[DossierRow]) -> None:
-        """Replace every row (a search result)."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
 
     def row_at(self, row: int) -> DossierRow:
         """The dossier shown on ``row``."""
@@ -104,26 +102,6 @@ class DossierTableModel(QAbstractTableModel):
     def row_of_code(self, code: str) -> int:
         """Row number of the dossier with this exact code, or -1."""
         return next((i for i, r in enumerate(self._rows) if r.code == code), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(_HEADERS):
-            return _HEADERS[section]
-        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._rows):
-            return str(section + 1)
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Slot
 from PySide6.QtGui import QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,7 @@ from app.errors import UserFacingError
 from app.services.drafts import Changes
 from app.sync.conflicts import ConflictEvent, ConflictItem, ConflictList, Listing, is_supervisor
 from ui.context import UiContext
+from ui.models.rows import RowsTableModel
 from ui.sync_runner import SyncRunner, local_hhmm
 from ui.theme import Role, set_role
 
@@ -69,31 +70,17 @@ def banner_text(items: Sequence[ConflictItem]) -> str:
     )
 
 
-class ConflictTableModel(QAbstractTableModel):
+class ConflictTableModel(RowsTableModel):
     """Read-only rows of conflicts, as :func:`app.sync.conflicts.list_conflicts` ordered them."""
+
+    HEADERS = _HEADERS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[ConflictItem] = []
 
-    def set_rows(self, rows: Sequence[ConflictItem]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
     def item(self, row: int) -> ConflictItem:
         return self._rows[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Slot
 from PySide6.QtGui import QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.store.models import OutboxState
 from ui.context import UiContext
+from ui.models.rows import RowsTableModel
 from ui.sync_runner import SyncRunner, SyncView, clock_warning, local_hhmm, status_line
 from ui.theme import Role, set_role
 
@@ -67,28 +67,14 @@ def codes_text(codes: DayCodes) -> str:
     )
 
 
-class OutboxTableModel(QAbstractTableModel):
+class OutboxTableModel(RowsTableModel):
     """Read-only rows of the outbox, as :func:`app.sync.state.list_outbox` ordered them."""
+
+    HEADERS = _HEADERS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[OutboxItem] = []
-
-    def set_rows(self, rows: Sequence[OutboxItem]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
