@@ -116,27 +116,32 @@ class ConflictList:
 
 
 def _find(s: Session, conflict_id: str | None, event_id: str, kind: str) -> SyncConflict | None:
-    """The row of a conflict known by id, or by (flagged event, kind) while its id was unknown."""
+    """The row of a conflict known by id, or by (flagged event, kind) while its id was unknown.
+
+    Without an id (a pulled event's flags) any row of that event and kind is the same conflict:
+    an event opens at most one conflict of each kind.
+    """
+    query = select(SyncConflict).where(SyncConflict.event_id == event_id, SyncConflict.kind == kind)
     if conflict_id:
         row = s.scalars(select(SyncConflict).where(SyncConflict.conflict_id == conflict_id)).first()
         if row is not None:
             return row
-    return s.scalars(
-        select(SyncConflict)
-        .where(SyncConflict.event_id == event_id, SyncConflict.kind == kind, SyncConflict.conflict_id.is_(None))
-        .order_by(SyncConflict.id)
-        .limit(1)
-    ).first()
+        query = query.where(SyncConflict.conflict_id.is_(None))
+    return s.scalars(query.order_by(SyncConflict.id).limit(1)).first()
 
 
 def note_push_result(s: Session, event: Event, result: wire.PushResult, now: datetime) -> None:
-    """Remember the conflicts the server opened on one of this PC's events (ids and reason only)."""
-    for conflict_id in result.conflict_ids:
+    """Remember the conflicts the server opened on one of this PC's events (id, kind, reason).
+
+    An older server sends no ``flags``: the kind stays "" until a supervisor's fetch fills it in.
+    """
+    kinds = list(result.flags) if len(result.flags) == len(result.conflict_ids) else [""] * len(result.conflict_ids)
+    for conflict_id, kind in zip(result.conflict_ids, kinds, strict=True):
         if _find(s, conflict_id, event.id, "") is not None:
             continue  # a resend answered "duplicate" with the same ids
         s.add(
             SyncConflict(
-                conflict_id=conflict_id, event_id=event.id, kind="", dossier_uid=event.dossier_uid,
+                conflict_id=conflict_id, event_id=event.id, kind=kind[:40], dossier_uid=event.dossier_uid,
                 event_ids=[event.id], details={}, reason=result.reason, opened_at=now, resolution="",
                 resolved_by="", resolution_event_id="",
             )

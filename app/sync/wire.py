@@ -144,6 +144,9 @@ class PushResult(Wire):
     status: PushStatus
     reason: str = ""  # Vietnamese, for the outbox screen
     conflict_ids: list[Uuid] = []
+    # The kind of each conflict in ``conflict_ids`` (same order), e.g. "double_handover", so the
+    # counter that made the event can say at once what is wrong with it.
+    flags: list[Annotated[str, Field(max_length=40)]] = []
 
 
 class PushResponse(Wire):

@@ -214,7 +214,10 @@ def _apply(session: Session, pusher: Pusher, items: Sequence[PushItem]) -> list[
         if old is not None:
             if old.device_id == pusher.device_id and old.device_seq == item.seq:
                 results.append(
-                    PushResult(event_id=item.id, status="duplicate", reason=old.reason, conflict_ids=old.conflict_ids)
+                    PushResult(
+                        event_id=item.id, status="duplicate", reason=old.reason, conflict_ids=old.conflict_ids,
+                        flags=list(old.flags or []),
+                    )
                 )
             else:
                 results.append(_rejected(item.id, "Mã sự kiện đã được dùng cho một sự kiện khác."))
@@ -416,7 +419,9 @@ class _Fold:
                 "flags": flags,
             }
         )
-        result = PushResult(event_id=w.id, status=status, reason=reason, conflict_ids=[cid for cid, _, _ in opened])
+        result = PushResult(
+            event_id=w.id, status=status, reason=reason, conflict_ids=[cid for cid, _, _ in opened], flags=flags
+        )
         return result, None
 
     def _conflict(

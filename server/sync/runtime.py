@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from server.deps import Principal
+from server.errors import ApiError
 from server.sync import feed
 from server.sync.attachments import AttachmentStore
 from server.sync.notify import FeedNotifier, PgListener
@@ -51,6 +52,7 @@ class SyncRuntime:
         # GIL holder descheduled on a busy machine) delay every request and the event loop.
         self.executor = concurrent.futures.ThreadPoolExecutor(DB_THREADS, thread_name_prefix="motcua-sync")
         self.notifier.on_notify = self._forget_pages
+        self._closed = False
 
     def ensure_listener(self) -> None:
         """Start the PostgreSQL LISTEN thread once (no-op on SQLite)."""
@@ -63,8 +65,22 @@ class SyncRuntime:
                 self._listener = listener
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run blocking ``fn(*args)`` (database work) on the sync threads."""
-        return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
+        """Run blocking ``fn(*args)`` (database work) on the sync threads.
+
+        Raises:
+            ApiError: 503 ``server_stopping`` once the server is shutting down (a long-poll woken
+                by the shutdown, say): the counter sends again after Retry-After.
+        """
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
+        except RuntimeError as exc:
+            # The pool refuses work only when it (or the interpreter) is shutting down.
+            if not (self._closed or "cannot schedule new futures" in str(exc)):
+                raise
+            raise ApiError(
+                503, "server_stopping", "Máy chủ đang dừng hoặc khởi động lại. Máy trạm sẽ tự gửi lại sau ít giây.",
+                headers={"Retry-After": "5"},
+            ) from None
 
     async def read_page(self, unit_code: str, after: feed.Position, limit: int) -> feed.Page:
         """A page of the feed; identical pulls at the same moment share one read.
@@ -144,9 +160,11 @@ class SyncRuntime:
             return True
 
     def close(self) -> None:
-        """Stop the listener thread and the sync threads."""
+        """Stop the listener thread and the sync threads; waiting long-polls answer 503 at once."""
+        self._closed = True
         with self._lock:
             listener, self._listener = self._listener, None
         if listener is not None:
             listener.stop()
         self.executor.shutdown(wait=False)
+        self.notifier.notify_all()  # wake the long-polls now rather than at their next look

@@ -51,6 +51,7 @@ def statements(postgres: bool) -> Statements:
         ServerEvent.device_seq,
         ServerEvent.reason,
         ServerEvent.conflict_ids,
+        ServerEvent.flags,
         literal(False).label("refused"),
     ).where(
         or_(
@@ -67,6 +68,7 @@ def statements(postgres: bool) -> Statements:
         RejectedEvent.device_seq,
         RejectedEvent.reason,
         null().label("conflict_ids"),
+        null().label("flags"),
         literal(True).label("refused"),
     ).where(_among(RejectedEvent.id, "ids", postgres))
 

@@ -172,7 +172,8 @@ def test_both_counters_see_a_double_handover_and_a_resolution_clears_it(
         assert all(e.what.startswith("Bàn giao hồ sơ giấy → Bộ phận Tư pháp") for e in seen.events)
     with b.factory() as s:
         (own,) = conflicts.open_conflicts_of(s, uid)
-        assert own.conflict_id is not None and own.kind == ""  # its own push: the id, not the kind
+        # its own push brings the conflict's id and (PushResult.flags) its kind at once
+        assert own.conflict_id is not None and own.kind == "double_handover"
         assert "bàn giao hai lần" in own.description
         assert own.can_resolve  # a supervisor at this PC could resolve it
 

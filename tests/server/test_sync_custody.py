@@ -94,7 +94,11 @@ def test_two_counters_hand_over_the_same_folder_offline(world: World) -> None:
     assert statuses(one.push([first])) == ["accepted"]
     result = two.push([second])[0]
     assert result["status"] == "flagged" and len(result["conflict_ids"]) == 1
+    assert result["flags"] == ["double_handover"]  # the counter learns the kind at once
     assert "bàn giao hai lần" in result["reason"]
+    again = two.push([second])[0]  # a resend (answer lost) gets the stored result, kind included
+    assert (again["status"], again["conflict_ids"], again["flags"]) == ("duplicate", result["conflict_ids"],
+                                                                         ["double_handover"])  # fmt: skip
     (conflict,) = _conflicts(world)
     assert conflict.kind == "double_handover" and conflict.dossier_uid == uid
     assert conflict.event_ids == [second["id"], first["id"]]
