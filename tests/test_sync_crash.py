@@ -16,8 +16,7 @@ scale: push batches and pull pages of 50 events instead of 500 (``--batch``). At
 * every counter, including one enrolled afterwards that pulls the whole day, holds exactly the
   server's events.
 
-Not covered: a kill in the middle of an attachment upload. The client does not upload
-attachments yet (the server's resumable upload is tested in tests/server/test_sync_attachments.py).
+A kill in the middle of an attachment upload is tests/test_sync_attachment_crash.py.
 """
 
 from __future__ import annotations

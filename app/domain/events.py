@@ -24,6 +24,8 @@ class EventType(StrEnum):
     SUPPLEMENT_REQUESTED_BY_DEPARTMENT = "dossier.department_supplement_requested"
     SUPPLEMENT_RECEIVED = "dossier.supplement_received"
     DUE_EXTENDED = "dossier.due_extended"
+    # Scanned documents (issue 5): the file itself travels on its own upload queue (by SHA-256).
+    ATTACHMENT_ADDED = "dossier.attachment_added"
 
     @property
     def label(self) -> str:
@@ -43,6 +45,7 @@ _LABELS = {
     EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT: "Cơ quan giải quyết yêu cầu bổ sung hồ sơ",
     EventType.SUPPLEMENT_RECEIVED: "Nhận hồ sơ bổ sung",
     EventType.DUE_EXTENDED: "Xin lỗi và hẹn lại ngày trả kết quả",
+    EventType.ATTACHMENT_ADDED: "Đính kèm bản điện tử",
 }
 
 CUSTODY_EVENTS = frozenset({EventType.HANDOVER_SENT, EventType.HANDOVER_RECEIVED, EventType.HANDOVER_DISCREPANCY})

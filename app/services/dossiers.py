@@ -208,6 +208,9 @@ def _detail_text(e: Event) -> str:
         case EventType.DUE_EXTENDED:
             old, new = _when(p.get("old_due_at")), _when(p.get("new_due_at"))
             return f"Hẹn trả từ {old} sang {new}. Lý do: {p.get('reason', '')}"
+        case EventType.ATTACHMENT_ADDED:
+            kb = f"{int(p.get('size', 0)) / 1024:,.0f}".replace(",", ".")
+            return f"{p.get('name', '')} ({p.get('pages', 0)} trang, {kb} KB)"
     return ""
 
 

@@ -386,3 +386,53 @@ class SyncConflict(Base):
         Index("ix_sync_conflict_event", "event_id"),
         Index("ix_sync_conflict_open", "resolved_at", "opened_at"),
     )
+
+
+class Attachment(Base):
+    """A document attached to a dossier (one ``dossier.attachment_added`` event), for the detail
+    view; the bytes are in app.scanning.blobs.BlobStore by ``sha256``. Folded from the event by
+    app.store.projection, so attachments made at other counters appear here too."""
+
+    __tablename__ = "attachment"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dossier_uid: Mapped[str] = mapped_column(String(36))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    requirement_index: Mapped[int | None] = mapped_column(Integer, default=None)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    attached_at: Mapped[datetime] = mapped_column(DateTime)
+    officer_name: Mapped[str] = mapped_column(String(200), default="")
+    device_id: Mapped[str] = mapped_column(String(36), default="")
+
+    __table_args__ = (Index("ix_attachment_dossier", "dossier_uid", "attached_at"),)
+
+
+class UploadState(StrEnum):
+    """Where a blob upload stands."""
+
+    PENDING = "pending"  # waiting to be sent (again)
+    DONE = "done"  # the server verified the whole file
+    FAILED = "failed"  # the file is gone or damaged on this PC: shown, never retried by itself
+
+
+class BlobUpload(Base):
+    """A file of this PC the server does not hold yet (app.sync.attachments uploads it).
+
+    Filled in the transaction that records the attachment events; ``offset`` is what this PC
+    last heard the server holds (the server's answer to HEAD is the truth).
+    """
+
+    __tablename__ = "blob_upload"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    offset: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # UTC
+
+    __table_args__ = (Index("ix_blob_upload_state", "state", "created_at"),)

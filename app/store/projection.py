@@ -21,7 +21,7 @@ from app.domain.custody import (
 )
 from app.domain.events import EventType
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
-from app.store.models import Custody, Dossier, Event, HandoverBatch, HandoverItem
+from app.store.models import Attachment, Custody, Dossier, Event, HandoverBatch, HandoverItem
 from app.text import fold
 
 
@@ -51,6 +51,9 @@ def apply_event(session: Session, event: Event, dossiers: dict[str, Dossier | No
         return None
     p: dict[str, Any] = event.payload
     if kind is EventType.FORM_PRINTED:
+        return None
+    if kind is EventType.ATTACHMENT_ADDED:
+        _fold_attachment(session, event)
         return None
     if dossiers is not None and event.dossier_uid in dossiers:
         existing = dossiers[event.dossier_uid]
@@ -128,6 +131,26 @@ _STATUS_AFTER = {
     EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT: DossierStatus.SUPPLEMENT_REQUESTED,
     EventType.SUPPLEMENT_RECEIVED: DossierStatus.PROCESSING,
 }
+
+
+def _fold_attachment(session: Session, event: Event) -> None:
+    """One row per attachment event (idempotent); the dossier row and its search are untouched.
+
+    An attachment pulled from another counter may arrive before its dossier or its file: the
+    row is kept all the same (the file is fetched when someone opens it).
+    """
+    if session.get(Attachment, event.id) is not None:
+        return
+    p = event.payload
+    index = p.get("requirement_index")
+    session.add(
+        Attachment(
+            event_id=event.id, dossier_uid=event.dossier_uid, sha256=str(p["sha256"]), size=int(p["size"]),
+            name=str(p["name"]), requirement_index=int(index) if index is not None else None,
+            pages=int(p.get("pages") or 0), attached_at=event.occurred_at, officer_name=event.officer_name,
+            device_id=event.device_id,
+        )
+    )  # fmt: skip
 
 
 def _custody_state(row: Custody) -> CustodyState:

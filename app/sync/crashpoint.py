@@ -12,7 +12,9 @@ Points (where they are called):
 * ``before_results_stored`` — inside the transaction recording the results, rows written, not committed;
 * ``mid_pull_page`` — inside a page's transaction, half of its events inserted, cursor not saved;
 * ``after_cursor_saved`` — a page and its cursor committed, the next page not asked for yet;
-* ``after_refresh_answered`` — the server rotated the refresh token; the new one is not in the keyring yet.
+* ``after_refresh_answered`` — the server rotated the refresh token; the new one is not in the keyring yet;
+* ``after_chunk_sent`` — the server stored a chunk of an attachment; the local offset is not saved yet
+  (tests/test_sync_attachment_crash.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ POINTS = (
     "mid_pull_page",
     "after_cursor_saved",
     "after_refresh_answered",
+    "after_chunk_sent",
 )
 
 _AT = os.environ.get(CRASH_ENV, "")

@@ -33,9 +33,11 @@ from sqlalchemy.orm import Session
 
 from app.domain.events import EventType, new_id
 from app.errors import UserFacingError
+from app.scanning.blobs import BlobStore
 from app.store.models import CodeRequest, Device, Dossier, Event, Outbox, OutboxState, RegisterSequence
 from app.store.projection import apply_event
 from app.sync import codes, wire
+from app.sync.attachments import Uploader, default_blob_store
 from app.sync.conflicts import RESOLVED, note_pulled, note_push_result
 from app.sync.crashpoint import crash_point
 from app.sync.reference import apply_reference
@@ -74,6 +76,7 @@ class SyncReport:
     pulled: int = 0
     applied: int = 0
     reserved: int = 0
+    uploaded: int = 0  # attachment files the server verified in this pass
     error: str = ""
     offline: bool = False
     auth_required: bool = False
@@ -98,6 +101,7 @@ class _Tally:
     pulled: int = 0
     applied: int = 0
     reserved: int = 0
+    uploaded: int = 0
     server_time: datetime | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -105,7 +109,7 @@ class _Tally:
         return SyncReport(
             pushed=self.pushed, accepted=self.accepted, duplicate=self.duplicate, flagged=self.flagged,
             rejected=self.rejected, pulled=self.pulled, applied=self.applied, reserved=self.reserved,
-            server_time=self.server_time, notes=tuple(self.notes), **extra,
+            uploaded=self.uploaded, server_time=self.server_time, notes=tuple(self.notes), **extra,
         )  # fmt: skip
 
 
@@ -216,12 +220,14 @@ class SyncEngine:
         local_today: Callable[[], date] = date.today,
         working_day: Callable[[date], bool] = lambda _d: True,
         rng: Callable[[], float] = random.random,
+        blobs: BlobStore | None = None,
     ) -> None:
         """Args:
         factory: new sessions on the local store.
         transport: the authenticated client (its device id is this PC's).
         clock: now in naive UTC; local_today: the office's date; working_day: calendar test.
         rng: jitter source in [0, 1).
+        blobs: the attachment files (default: ``attachments`` beside the local database).
         """
         self._factory = factory
         self._transport = transport
@@ -229,6 +235,7 @@ class SyncEngine:
         self._today = local_today
         self._working_day = working_day
         self._rng = rng
+        self._blobs = blobs
         self.reference_changed = False  # set when the feed says reference data changed
         self._reference_checked_at: float | None = None
 
@@ -260,6 +267,7 @@ class SyncEngine:
         try:
             self._reserve_ahead(tally)
             self._push_all(tally)
+            self._upload_blobs(tally)
             self._pull_all(tally)
             self._refresh_reference(tally)
         except UserFacingError as exc:
@@ -408,6 +416,25 @@ class SyncEngine:
             crash_point("before_results_stored", s)
         tally.pushed += len(answer.results)
         tally.server_time = answer.server_time
+
+    # --- attachment files -------------------------------------------------------------------
+
+    @property
+    def blobs(self) -> BlobStore | None:
+        """This PC's attachment files (None: the store is in memory, nothing to upload)."""
+        if self._blobs is None:
+            self._blobs = default_blob_store(self._factory)
+        return self._blobs
+
+    def _upload_blobs(self, tally: _Tally) -> None:
+        """After the events: the files they name (app.sync.attachments); an event may reach the
+        server before its file, the server and the other counters cope with that."""
+        blobs = self.blobs
+        if blobs is None:
+            return
+        done = Uploader(self._factory, self._transport, blobs, self._clock).run()
+        tally.uploaded += done.uploaded
+        tally.notes.extend(done.notes)
 
     # --- pull -------------------------------------------------------------------------------
 

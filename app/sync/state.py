@@ -60,6 +60,7 @@ class SyncStatus:
     next_retry_at: datetime | None = None
     clock_offset_s: float = 0.0
     server_url: str = ""
+    uploads: int = 0  # attachment files waiting to be uploaded (app.sync.attachments)
 
     @property
     def clock_off(self) -> bool:
@@ -74,12 +75,15 @@ def read_status(session: Session) -> SyncStatus:
     }
     pending = sum(n for state, n in counts.items() if state != OutboxState.REJECTED)
     rejected = counts.get(OutboxState.REJECTED, 0)
+    from app.sync.attachments import pending_uploads
+
+    uploads = pending_uploads(session)
     state = sync_state(session)
     if state is None:
-        return SyncStatus(False, pending, rejected)
+        return SyncStatus(False, pending, rejected, uploads=uploads)
     return SyncStatus(
         True, pending, rejected, state.last_success_at, state.last_attempt_at, state.last_error,
-        state.consecutive_failures, state.next_retry_at, state.clock_offset_s, state.server_url,
+        state.consecutive_failures, state.next_retry_at, state.clock_offset_s, state.server_url, uploads,
     )  # fmt: skip
 
 

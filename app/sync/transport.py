@@ -106,6 +106,13 @@ def _error(response: httpx.Response) -> UserFacingError:
     return ServerError(status, code, message)
 
 
+def _offset(response: httpx.Response) -> int:
+    try:
+        return int(response.headers["Upload-Offset"])
+    except (KeyError, ValueError) as exc:
+        raise ProtocolError("Máy chủ không trả vị trí tải lên (Upload-Offset). Hãy báo bộ phận CNTT.") from exc
+
+
 def make_client(base_url: str, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """An httpx client for the server at ``base_url`` (tests pass an in-process transport)."""
     return httpx.Client(
@@ -267,6 +274,48 @@ class Transport:
         body = wire.ResolveRequest(resolution=resolution)
         url = f"/conflicts/{conflict_id}/resolve"
         return _parse(wire.ConflictWire, self._authed("POST", url, json=body.model_dump(mode="json")))
+
+    # --- attachments (docs/SYNC-PROTOCOL.md, Attachments) -----------------------------------
+
+    def upload_offset(self, sha256: str) -> tuple[int, bool] | None:
+        """``HEAD /attachments/{sha}``: (bytes the server holds, verified), or None when it has none."""
+        try:
+            response = self._authed("HEAD", f"/attachments/{sha256}")
+        except ServerError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _offset(response), response.headers.get("Upload-Complete") == "1"
+
+    def upload_chunk(self, sha256: str, offset: int, chunk: bytes) -> int:
+        """``PATCH /attachments/{sha}`` one chunk at ``offset``; returns the server's new offset.
+
+        Raises:
+            ServerError: ``offset_mismatch`` (ask :meth:`upload_offset`), ``already_complete``,
+                ``too_large``.
+        """
+        headers = {"Upload-Offset": str(offset), "Content-Type": "application/octet-stream"}
+        response = self._authed("PATCH", f"/attachments/{sha256}", headers=headers, content=chunk)
+        return _offset(response)
+
+    def complete_upload(self, sha256: str, size: int) -> int:
+        """``POST /attachments/{sha}/complete``: the server hashes the whole file; returns its size.
+
+        Raises:
+            ServerError: ``hash_mismatch`` (the server dropped the upload: start again from 0),
+                404 (the server holds nothing under this hash).
+        """
+        body = wire.AttachmentComplete(size=size)
+        response = self._authed("POST", f"/attachments/{sha256}/complete", json=body.model_dump(mode="json"))
+        try:
+            return int(response.json()["size"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ProtocolError("Máy chủ trả lời không đúng giao thức khi hoàn tất tải tệp lên.") from exc
+
+    def download(self, sha256: str) -> bytes:
+        """``GET /attachments/{sha}``: the verified file (ServerError 404 when the server lacks it)."""
+        timeout = httpx.Timeout(READ_TIMEOUT_S * 4, connect=CONNECT_TIMEOUT_S)
+        return self._authed("GET", f"/attachments/{sha256}", timeout=timeout).content
 
     def reference(self, etag: str = "") -> tuple[wire.Reference | None, str]:
         """The office's reference data and its ETag; (None, etag) when unchanged since ``etag``."""

@@ -227,6 +227,32 @@ def _step(kind: EventType, payload: dict[str, Any]) -> Step:
     return Step(_STEP_STATUS[kind], "", False, "", new_due)  # supplement received
 
 
+ATTACHMENT_SIZE_MAX = 2_000_000_000  # server/sync/attachments.py SIZE_MAX
+ATTACHMENT_PAGES_MAX = 10_000
+_HEX = frozenset("0123456789abcdef")
+
+
+def _attachment(payload: dict[str, Any]) -> None:
+    """Check a ``dossier.attachment_added`` payload (app/services/attachments.py writes it)."""
+    sha = payload.get("sha256")
+    if not isinstance(sha, str) or len(sha) != 64 or not set(sha) <= _HEX:
+        raise _malformed("sha256 phải gồm 64 chữ số hex viết thường")
+    size = payload.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= ATTACHMENT_SIZE_MAX:
+        raise _malformed("size phải là số byte từ 1 đến 2.000.000.000")
+    pages = payload.get("pages")
+    if not isinstance(pages, int) or isinstance(pages, bool) or not 1 <= pages <= ATTACHMENT_PAGES_MAX:
+        raise _malformed(f"pages phải là số trang từ 1 đến {ATTACHMENT_PAGES_MAX}")
+    if not _text(payload, "name", max_len=300).strip():
+        raise _malformed("thiếu name")
+    index = payload.get("requirement_index")
+    if index is not None and (not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 1000):
+        raise _malformed("requirement_index phải là số thứ tự thành phần hồ sơ hoặc null")
+    if payload.get("mime", "application/pdf") != "application/pdf":
+        raise _malformed("chỉ nhận tệp application/pdf")
+    _text(payload, "source", max_len=100, required=False)
+
+
 def _wire_error(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "sự kiện"
@@ -272,6 +298,9 @@ def check_event(raw: dict[str, Any], unit_code: str, *, may_hold_nul: bool = Tru
             "other_unit",
             f"Sự kiện ghi đơn vị “{str(event_unit)[:30]}”, không phải đơn vị {unit_code} của máy trạm này.",
         )
+    if kind is EventType.ATTACHMENT_ADDED:
+        _attachment(payload)
+        return CheckedEvent(wire, kind, None)  # stored and fed like form.printed: no state change
     if kind in DECISION_STATUS:
         return CheckedEvent(wire, kind, _decision(kind, payload))
     return CheckedEvent(wire, kind, None, _step(kind, payload))
