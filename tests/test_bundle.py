@@ -122,3 +122,11 @@ def test_calendar_show_from_bundle(bundle: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     # Tết 2026 with its Vietnamese name: holidays' country module and "vi" catalogue are bundled.
     assert "2026-02-17" in result.stdout and "Tết Nguyên Đán" in result.stdout, result.stdout
+
+
+def test_self_check_from_bundle(bundle: Path, tmp_path: Path) -> None:
+    """Scanning's native parts (zxing-cpp, pypdfium2, pikepdf, numpy) load from the bundle."""
+    result = _run(bundle, tmp_path / "data", "self-check")
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    for part in ("In phiếu", "Đọc mã vạch trên trang quét", "Nén trang quét vào PDF", "Lưu tệp đính kèm"):
+        assert f"[ĐẠT ] {part}" in result.stdout, result.stdout

@@ -20,6 +20,9 @@ class ActionId(StrEnum):
     RECEIVE_HANDOVER = "receive_handover"
     CUSTODY_VIEW = "custody_view"
     LABEL_SETTINGS = "label_settings"
+    SCAN_DOSSIER = "scan_dossier"
+    SCAN_BATCH = "scan_batch"
+    SCAN_PROFILES = "scan_profiles"
     LOGOUT = "logout"
     QUIT = "quit"
     SHORTCUTS = "shortcuts"
@@ -60,6 +63,17 @@ ACTIONS: dict[ActionId, ActionSpec] = {
     ActionId.LABEL_SETTINGS: ActionSpec(
         "Cài đặt nhãn…", "", "Khổ nhãn (cuộn 50×30 mm, tờ A4 3×8), căn chỉnh lệch, in thử, in nhãn khi tiếp nhận"
     ),
+    ActionId.SCAN_DOSSIER: ActionSpec(
+        "Quét hồ sơ…", "F9", "Quét hoặc nhập tệp bản điện tử của hồ sơ đang chọn (F9 ở màn hình tra cứu)"
+    ),
+    ActionId.SCAN_BATCH: ActionSpec(
+        "Quét lô hồ sơ có tờ phân cách…", "Shift+F9", "Quét một chồng nhiều hồ sơ, tách theo tờ phân cách có mã hồ sơ"
+    ),
+    ActionId.SCAN_PROFILES: ActionSpec(
+        "Cài đặt máy quét tài liệu…",
+        "",
+        "Cấu hình quét (độ phân giải, màu, khay giấy); máy quét mạng, thư mục theo dõi",
+    ),
     ActionId.LOGOUT: ActionSpec("Đăng xuất", "Ctrl+Shift+L", "Kết thúc phiên làm việc của cán bộ"),
     ActionId.QUIT: ActionSpec("Thoát", "Ctrl+Q", "Đóng chương trình"),
     ActionId.SHORTCUTS: ActionSpec("Phím tắt", "F1", "Danh sách phím tắt"),
@@ -72,6 +86,7 @@ SHORTCUT_HELP = (
     ("Dấu cách", "Đánh dấu giấy tờ đã nhận"),
     ("Ctrl+D", "Đánh dấu đã nhận đủ giấy tờ"),
     ("F9 hoặc Ctrl+Enter", "Tiếp nhận và in phiếu hẹn (Mẫu 01)"),
+    ("F9 sau khi tiếp nhận", "Quét bản điện tử của hồ sơ vừa tiếp nhận"),
     ("F10", "Yêu cầu bổ sung (Mẫu 02)"),
     ("F11", "Từ chối tiếp nhận (Mẫu 03)"),
     ("Ctrl+N", "Làm mới màn hình tiếp nhận"),
@@ -83,6 +98,8 @@ SHORTCUT_HELP = (
     ("Delete / Ctrl+Z", "Bỏ hồ sơ khỏi phiếu bàn giao / hoàn tác"),
     ("Ctrl+Enter", "Gửi bàn giao / xác nhận đã nhận"),
     ("Ctrl+F", "Ô tìm kiếm hồ sơ"),
+    ("F9 (tra cứu) / Shift+F9", "Quét hồ sơ đang chọn / Quét lô hồ sơ có tờ phân cách"),
+    ("Trong cửa sổ quét", "1–9 gán trang vào giấy tờ, Ctrl+L/Ctrl+R xoay, Del xoá, Ctrl+Z hoàn tác, Ctrl+S lưu"),
     ("Ctrl+P / Ctrl+S", "In / Lưu PDF trong cửa sổ xem trước"),
     ("Quét QR thẻ căn cước", "Điền tự động họ tên, số định danh, ngày sinh, giới tính, địa chỉ"),
     ("Quét mã hồ sơ", "Mở hồ sơ từ bất kỳ màn hình nào (nhãn bìa hồ sơ hoặc phiếu hẹn)"),

@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = ViArgumentParser(
         prog="motcua",
         description="MotCua Desk – tiếp nhận hồ sơ tại Bộ phận Một cửa",
-        epilog="Lệnh cho bộ phận CNTT: motcua enrol --help, motcua calendar --help",
+        epilog="Lệnh cho bộ phận CNTT: motcua enrol --help, motcua calendar --help, "
+        "motcua self-check (kiểm tra in, đọc mã vạch, nén trang quét, máy quét, kho khóa)",
         add_help=False,  # -h after a command is that command's help
     )
     parser.add_argument("-h", "--help", action="store_true", help="in hướng dẫn này rồi thoát")
@@ -112,6 +113,12 @@ def main(argv: list[str] | None = None) -> int:
             return calendar_command(rest[1:], data_dir)
         if rest[:1] == ["enrol"]:
             return enrol_command(rest[1:], data_dir)
+        if rest[:1] == ["self-check"]:
+            from app.selfcheck import report, run_checks
+
+            text, code = report(run_checks(data_dir))
+            print(text)
+            return code
         if rest:
             parser.error(f"không hiểu tham số: {' '.join(rest)}")
         from ui.main import run

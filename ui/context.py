@@ -18,6 +18,9 @@ from ui.prompts import Prompts
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from app.scanning.blobs import BlobStore
+    from app.sync.transport import Transport
+
 
 @dataclass
 class UiContext:
@@ -32,3 +35,5 @@ class UiContext:
     actor: Actor
     prompts: Prompts
     clock: Callable[[], datetime] = datetime.now
+    blobs: BlobStore | None = None  # attachment files, <data_dir>/attachments
+    blob_transport: Transport | None = None  # fetches attachments this PC lacks (enrolled PCs)

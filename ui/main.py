@@ -277,13 +277,18 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
     def start(actor: Actor, *, with_sync: bool = True) -> MainWindow:
         nonlocal catalog
         catalog = current_catalog(db_path)  # a catalog the server sent since start-up is used from this login on
-        ctx = UiContext(loader, runner, bus, catalog, calendar, office, actor, prompts)
+        from app.scanning.blobs import BlobStore
+
+        # Attachment files beside the database (the sync engine uploads from the same folder).
+        ctx = UiContext(loader, runner, bus, catalog, calendar, office, actor, prompts,
+                        blobs=BlobStore(data_dir / "attachments"))  # fmt: skip
         sync: SyncRunner | None = None
         if enrolment is not None and with_sync:
             from ui.sync_runner import SyncRunner
 
             engine = sync_client().engine(loader, working_day=calendar.is_working_day)
             sync = SyncRunner(engine, loader)
+            ctx.blob_transport = engine.transport  # Open fetches scans made at other counters
         can_enrol = enrolment is None and actor.role is Role.ADMIN
         window = MainWindow(ctx, sync, enrol if can_enrol else None, scanners())
         window.resize(1366, 740)

@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         if enrol is not None:
             system.addAction(a[ActionId.ENROL])
         system.addAction(a[ActionId.SCANNER_SETTINGS])
+        system.addAction(a[ActionId.SCAN_PROFILES])
         system.addAction(a[ActionId.LABEL_SETTINGS])
         system.addSeparator()
         system.addAction(a[ActionId.LOGOUT])
@@ -130,6 +131,10 @@ class MainWindow(QMainWindow):
         work = self.menuBar().addMenu("&Hồ sơ")
         work.addAction(a[ActionId.NEW_RECEPTION])
         work.addAction(a[ActionId.FIND_DOSSIER])
+        work.addAction(a[ActionId.SCAN_DOSSIER])
+        work.addAction(a[ActionId.SCAN_BATCH])
+        # F9 is the reception screen's "receive"; scanning the selected dossier is F9 in the search tab only.
+        a[ActionId.SCAN_DOSSIER].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         from ui.screens.custody_tabs import CustodyTabs  # each tab builds its screen when first shown
 
         self.custody_tabs = CustodyTabs(ctx, self.tabs, a, work, self)
@@ -142,6 +147,10 @@ class MainWindow(QMainWindow):
         a[ActionId.SYNC_QUEUE].triggered.connect(self.show_outbox)
         a[ActionId.ENROL].triggered.connect(self._on_enrol_triggered)
         a[ActionId.SCANNER_SETTINGS].triggered.connect(self._on_scanner_settings_triggered)
+        a[ActionId.SCAN_DOSSIER].triggered.connect(self._on_scan_dossier_triggered)
+        a[ActionId.SCAN_BATCH].triggered.connect(self._on_scan_batch_triggered)
+        a[ActionId.SCAN_PROFILES].triggered.connect(self._on_scan_profiles_triggered)
+        self.addAction(a[ActionId.SCAN_BATCH])
         self.addAction(a[ActionId.SYNC_QUEUE])  # F8 works from every tab
         a[ActionId.CONFLICTS].triggered.connect(self.show_conflicts)
         self.addAction(a[ActionId.CONFLICTS])
@@ -191,6 +200,7 @@ class MainWindow(QMainWindow):
             if placeholder is not None:
                 placeholder.deleteLater()
             self.tabs.insertTab(1, self._dossiers, "Tra cứu hồ sơ (F6)")
+            self._dossiers.addAction(self.actions_[ActionId.SCAN_DOSSIER])  # F9 while the search tab has focus
             self.tabs.blockSignals(blocked)
         return self._dossiers
 
@@ -224,6 +234,40 @@ class MainWindow(QMainWindow):
         if self._scanners is None:
             return
         dialog = ScannerSettingsDialog(self._scanners, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    # --- document scanning (issue 5) ---------------------------------------------------------------
+
+    @Slot()
+    def _on_scan_dossier_triggered(self) -> None:
+        """Hồ sơ → Quét hồ sơ: the dossier selected in the search tab, else the one just received."""
+        from ui.models.dossier_table import UID_ROLE
+        from ui.scanning.session import open_scan_session
+
+        uid = None
+        if self._dossiers is not None and self.tabs.currentWidget() is self._dossiers:
+            index = self._dossiers.table.currentIndex()
+            uid = str(index.data(UID_ROLE)) if index.isValid() else None
+        uid = uid or self.reception.last_received_uid
+        if uid is None:
+            QMessageBox.information(self, "Quét hồ sơ", "Chọn một hồ sơ ở màn hình Tra cứu hồ sơ (F6) rồi bấm F9.")
+            return
+        open_scan_session(self._ctx, uid, self)
+
+    @Slot()
+    def _on_scan_batch_triggered(self) -> None:
+        from ui.scanning.batch import BatchScanDialog
+
+        dialog = BatchScanDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    @Slot()
+    def _on_scan_profiles_triggered(self) -> None:
+        from ui.scanning.profiles_dialog import ScanProfilesDialog
+
+        dialog = ScanProfilesDialog(self._ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

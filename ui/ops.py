@@ -21,6 +21,39 @@ Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 
 
+class Latest:
+    """Keeps only the newest answer of a repeated read.
+
+    Reads run on several threads, so an older read can finish after a newer one and would show
+    stale rows. Call :meth:`guard` once per read to wrap its callbacks: callbacks of a read that
+    was superseded, or whose ``owner`` widget is gone, do nothing.
+    """
+
+    def __init__(self, owner: QObject) -> None:
+        self._owner = owner
+        self._newest = 0
+
+    def guard(self, on_success: Done, on_failure: Failed) -> tuple[Done, Failed]:
+        """The callbacks of a new read (superseding every earlier one)."""
+        import shiboken6
+
+        self._newest += 1
+        ticket = self._newest
+
+        def current() -> bool:
+            return ticket == self._newest and shiboken6.isValid(self._owner)
+
+        def ok(result: Any) -> None:
+            if current():
+                on_success(result)
+
+        def bad(exc: BaseException) -> None:
+            if current():
+                on_failure(exc)
+
+        return ok, bad
+
+
 class _Relay(QObject):
     """Lives on the GUI thread; the worker emits, Qt queues the call back to the GUI thread."""
 

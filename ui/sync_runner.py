@@ -232,7 +232,7 @@ def status_line(view: SyncView) -> str:
     "Mất kết nối máy chủ – 12 sự kiện chờ gửi · đồng bộ lần cuối 09:42"; details in :func:`status_detail`."""
     st = view.status
     rejected = f" · {st.rejected} bị từ chối (F8)" if st.rejected else ""
-    waiting = f"{st.pending} sự kiện chờ gửi"
+    waiting = f"{st.pending} sự kiện chờ gửi" + (f", {st.uploads} tệp chờ tải lên" if st.uploads else "")
     if view.auth_required:
         return f"Cần đăng nhập trực tuyến lại để đồng bộ – {waiting}{rejected}"
     if view.online is False:
@@ -244,7 +244,7 @@ def status_line(view: SyncView) -> str:
     if st.last_success_at is None:
         return f"Đang đồng bộ… – {waiting}{rejected}"
     done = f"Đã đồng bộ lúc {local_hhmm(st.last_success_at)}"
-    return f"{done} · {waiting}{rejected}" if st.pending else f"{done}{rejected}"
+    return f"{done} · {waiting}{rejected}" if st.pending or st.uploads else f"{done}{rejected}"
 
 
 def status_detail(view: SyncView) -> str:

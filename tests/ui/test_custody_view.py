@@ -191,3 +191,31 @@ def test_transit_alert_threshold_is_set_by_a_supervisor_and_judges_the_rows(
     screen.grab().save("/tmp/custody_threshold.png")
     with ui_ctx.factory() as s:
         assert transit_alert_hours(s) == 80.0
+
+
+def test_cover_sheet_printed_from_the_detail_is_what_the_batch_scan_splits_at(
+    qtbot: QtBot, ui_ctx: UiContext, three: list[DossierSummary]
+) -> None:
+    import pypdfium2 as pdfium
+
+    from app.scanning.analysis import SeparatorKind, read_page_codes
+
+    uid, code = three[1].uid, three[1].code
+    detail = DossierDetailDialog(ui_ctx, uid)
+    qtbot.addWidget(detail)
+    detail.show()
+    actions = detail.custody_actions
+    qtbot.waitUntil(lambda: actions.cover_button.isEnabled(), timeout=5000)
+    actions.cover_button.click()
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in detail.findChildren(DocumentPreviewDialog)), timeout=8000)
+    (preview,) = [d for d in detail.findChildren(DocumentPreviewDialog) if d.isVisible()]
+    assert preview.doc.kind is DocKind.COVER_SHEET and preview.doc.code == code
+    preview.grab().save("/tmp/cover_sheet_preview.png")
+    # As the scanner will see it: 200 dpi grey, read back as a cover sheet of this dossier.
+    page = pdfium.PdfDocument(preview.doc.pdf)[0].render(scale=200 / 72, fill_color=(255, 255, 255, 255))
+    found = read_page_codes(page.to_pil().convert("L"), dpi=200)
+    assert found is not None and (found.code, found.kind) == (code, SeparatorKind.COVER)
+    preview.close()
+    with ui_ctx.factory() as s:  # not a legal form: no history line
+        assert s.scalars(select(Event).where(Event.dossier_uid == uid, Event.type == "form.printed")).all() == []
+    detail.close()

@@ -216,3 +216,18 @@ def test_enrolment_dialog_enrols_a_standalone_pc(
     office = signal.args[0]
     assert office.unit_code == server.unit_code and not office.demo
     assert office.device_id in server.devices
+
+
+def test_status_line_counts_attachment_files_waiting_for_upload(factory) -> None:
+    from datetime import datetime
+
+    from app.sync.state import SyncStatus, read_status
+    from ui.sync_runner import SyncView, status_line
+
+    done = datetime(2026, 11, 22, 2, 42)
+    st = SyncStatus(True, 0, 0, last_success_at=done, uploads=2)
+    assert status_line(SyncView(st, online=True)).endswith("0 sự kiện chờ gửi, 2 tệp chờ tải lên")
+    assert "2 tệp chờ tải lên" in status_line(SyncView(st, online=False))
+    assert "tệp" not in status_line(SyncView(SyncStatus(True, 0, 0, last_success_at=done), online=True))
+    with factory() as s:  # a fresh store: nothing queued
+        assert read_status(s).uploads == 0

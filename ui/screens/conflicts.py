@@ -32,11 +32,11 @@ from app.services.drafts import Changes
 from app.sync.conflicts import ConflictEvent, ConflictItem, ConflictList, Listing, is_supervisor
 from ui.context import UiContext
 from ui.models.rows import RowsTableModel
+from ui.ops import Latest
 from ui.sync_runner import SyncRunner, local_hhmm
 from ui.theme import Role, set_role
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
     from app.sync.transport import Transport
     from app.sync.wire import ConflictWire
@@ -133,6 +133,7 @@ class ConflictsDialog(QDialog):
         set_role(self.message, Role.ERROR)
         self.message.setWordWrap(True)
         self.message.hide()
+        self._reads = Latest(self)
         self.show_resolved = QCheckBox("Hiện cả xung đột đã giải quyết")
         self.model = ConflictTableModel(self)
         self.table = QTableView()
@@ -266,11 +267,9 @@ class ConflictsDialog(QDialog):
         from app.sync.conflicts import list_conflicts
 
         listing: Listing = "all" if self.show_resolved.isChecked() else "open"
-
-        def read(s: Session) -> ConflictList:
-            return list_conflicts(s, listing)
-
-        self._ctx.runner.run(read, self._show, self._failed, write=False)
+        # A load started earlier (say by sync, before "show resolved" was ticked) can finish later.
+        show, failed = self._reads.guard(self._show, self._failed)
+        self._ctx.runner.run(lambda s: list_conflicts(s, listing), show, failed, write=False)
 
     def _show(self, loaded: ConflictList) -> None:
         if not shiboken6.isValid(self):

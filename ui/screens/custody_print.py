@@ -40,6 +40,7 @@ class DocKind(StrEnum):
     CONTROL = "control"
     RETURN_RECEIPT = "return_receipt"
     LABEL = "label"
+    COVER_SHEET = "cover_sheet"
 
     @property
     def heading(self) -> str:
@@ -50,6 +51,7 @@ class DocKind(StrEnum):
             "control": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
             "return_receipt": "Biên nhận trả kết quả",
             "label": "Nhãn mã vạch hồ sơ",
+            "cover_sheet": "Tờ phân cách hồ sơ (đặt trước các trang khi quét lô)",
         }[self.value]
 
 
@@ -138,6 +140,20 @@ def render_labels(session: Session, uids: Sequence[str], job: LabelPrintJob) -> 
     full = replace(job, labels=data)
     code = data[0].dossier_code if len(data) == 1 else f"{len(data)}-nhan"
     return _finish(DocKind.LABEL, code, uids, lambda out: labels.render(full, out))
+
+
+def render_cover_sheet(session: Session, uid: str, office_name: str) -> RenderedDocument:
+    """The separator sheet of one dossier: put in front of its pages, a feeder batch of several
+    dossiers is split at it (Quét lô hồ sơ, Shift+F9). Not a legal form: copies are not logged."""
+    from app.errors import UserFacingError
+    from app.printing import cover_sheet
+    from app.services.dossiers import get_detail
+
+    detail = get_detail(session, uid)
+    if detail is None or not detail.code:
+        raise UserFacingError("Hồ sơ chưa có mã (chưa tiếp nhận): không in được tờ phân cách.")
+    pdf = cover_sheet.render_cover_sheet(detail.code, detail.applicant_name, detail.procedure_name, office_name)
+    return _finish(DocKind.COVER_SHEET, detail.code, (), lambda out: out.write(pdf))
 
 
 def log_copies(

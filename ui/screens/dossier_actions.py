@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.status import DossierStatus
@@ -96,6 +97,11 @@ class DossierActions(QWidget):
         self.apology_button = QPushButton("Xin lỗi và hẹn lại")
         self.control_button = QPushButton("In phiếu kiểm soát")
         self.label_button = QPushButton("In nhãn")
+        self.cover_button = QPushButton("In tờ phân cách")
+        self.scan_button = QPushButton("Quét / đính kèm (F9)")
+        self.scan_button.setToolTip("Quét hoặc nhập tệp bản điện tử của hồ sơ, xếp theo giấy tờ")
+        QShortcut(QKeySequence("F9"), self.scan_button, self._on_scan_clicked,
+                  context=Qt.ShortcutContext.WindowShortcut)  # fmt: skip
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         for button, slot in (
@@ -106,6 +112,8 @@ class DossierActions(QWidget):
             (self.apology_button, self._on_apology_clicked),
             (self.control_button, self._on_control_clicked),
             (self.label_button, self._on_label_clicked),
+            (self.cover_button, self._on_cover_clicked),
+            (self.scan_button, self._on_scan_clicked),
         ):
             button.setAutoDefault(False)
             button.setEnabled(False)
@@ -176,6 +184,9 @@ class DossierActions(QWidget):
         enable(self.control_button, True, "", "In Phiếu kiểm soát quá trình giải quyết hồ sơ theo các lần bàn giao")
         self.label_button.setText("In lại nhãn" if state.label_printed else "In nhãn")
         enable(self.label_button, True, "", "In nhãn mã vạch dán bìa hồ sơ (lần in lại được ghi vào lịch sử)")
+        enable(self.scan_button, True, "", "Quét hoặc nhập tệp bản điện tử của hồ sơ, xếp theo giấy tờ (F9)")
+        enable(self.cover_button, True, "", "In tờ phân cách có mã hồ sơ: đặt trước các trang của hồ sơ khi quét lô"
+               " nhiều hồ sơ một lần (Shift+F9)")  # fmt: skip
 
     # --- slots --------------------------------------------------------------------------------------
 
@@ -223,6 +234,21 @@ class DossierActions(QWidget):
 
         ctx, uid = self._ctx, self._uid
         open_document_preview(ctx, self._parent(), lambda s: render_control(s, ctx.calendar, uid))
+
+    @Slot()
+    def _on_scan_clicked(self) -> None:
+        if not self.scan_button.isEnabled():
+            return
+        from ui.scanning.session import open_scan_session
+
+        open_scan_session(self._ctx, self._uid, self._parent())
+
+    @Slot()
+    def _on_cover_clicked(self) -> None:
+        from ui.screens.custody_print import open_document_preview, render_cover_sheet
+
+        uid, office = self._uid, self._ctx.office.name
+        open_document_preview(self._ctx, self._parent(), lambda s: render_cover_sheet(s, uid, office))
 
     @Slot()
     def _on_label_clicked(self) -> None:

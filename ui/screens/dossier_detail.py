@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
@@ -36,6 +35,7 @@ from ui.models.dossier_table import (
     is_overdue,
     status_label,
 )
+from ui.ops import Latest
 from ui.theme import Role, set_role
 
 _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -89,7 +89,8 @@ class DossierDetailDialog(QDialog):
         super().__init__(parent)
         self._ctx = ctx
         self._uid = uid
-        self._seq = 0
+        self._detail_reads = Latest(self)
+        self._conflict_reads = Latest(self)
         self._detail: DossierDetail | None = None
         self.setWindowTitle("Chi tiết hồ sơ")
         self.setMinimumSize(760, 520)
@@ -203,6 +204,11 @@ class DossierDetailDialog(QDialog):
         self.custody_actions = DossierActions(self._ctx, self._uid, self)
         root.addWidget(self.custody_actions)
 
+        from ui.screens.attachments_view import AttachmentsView  # scanned documents (issue 5)
+
+        self.attachments = AttachmentsView(self._ctx, self._uid, self)
+        root.addWidget(self.attachments)
+
         history_box = QGroupBox("Lịch sử xử lý")
         self._history = HistoryTableModel(self)
         self._history_view = QTableView()
@@ -252,17 +258,10 @@ class DossierDetailDialog(QDialog):
     # --- data -----------------------------------------------------------------------------------
 
     def _load(self) -> None:
-        self._seq += 1
-        seq, uid = self._seq, self._uid
-
-        def done(detail: DossierDetail | None) -> None:
-            if shiboken6.isValid(self) and seq == self._seq:
-                self._on_detail_loaded(detail)
-
-        def failed(exc: BaseException) -> None:
-            if shiboken6.isValid(self) and seq == self._seq:
-                self._show_error(f"Không tải được hồ sơ: {exc}")
-
+        uid = self._uid
+        done, failed = self._detail_reads.guard(
+            self._on_detail_loaded, lambda exc: self._show_error(f"Không tải được hồ sơ: {exc}")
+        )
         self._ctx.runner.run(lambda session: get_detail(session, uid), done, failed, write=False)
         self._load_conflicts()
 
@@ -273,12 +272,13 @@ class DossierDetailDialog(QDialog):
 
         uid = self._uid
 
-        def done(items: tuple[Any, ...]) -> None:
-            if shiboken6.isValid(self):
-                self.conflict_banner.setText(banner_text(items) if items else "")
-                self.conflict_banner.setVisible(bool(items))
+        def show(items: tuple[Any, ...]) -> None:
+            self.conflict_banner.setText(banner_text(items) if items else "")
+            self.conflict_banner.setVisible(bool(items))
 
-        self._ctx.runner.run(lambda session: open_conflicts_of(session, uid), done, lambda _e: None, write=False)
+        # An older read finishing last must not bring a banner back.
+        done, failed = self._conflict_reads.guard(show, lambda _e: None)
+        self._ctx.runner.run(lambda session: open_conflicts_of(session, uid), done, failed, write=False)
 
     def _show_error(self, text: str) -> None:
         self._error.setText(text)
@@ -333,6 +333,7 @@ class DossierDetailDialog(QDialog):
         self._history_view.resizeRowsToContents()
         self._print_button.setEnabled(True)
         self.custody_actions.update_for(detail)
+        self.attachments.code = detail.code or ""
 
     def _show_documents(self, detail: DossierDetail) -> None:
         data = detail.data
@@ -365,8 +366,10 @@ class DossierDetailDialog(QDialog):
     def _on_bus_changed(self, changes: Changes, initiator: object) -> None:
         if self._uid in changes.dossier_uids:
             self._load()
+            self.attachments.reload()
         elif initiator is not None:
             self._load_conflicts()  # sync brought events: a conflict may have opened or closed
+            self.attachments.reload()  # …or another counter's scans, or an upload finished
 
     @Slot()
     def _on_print_button_clicked(self) -> None:

@@ -52,6 +52,7 @@ class ReceptionScreen(QWidget):
         super().__init__(parent)
         self._ctx = ctx
         self._busy = False
+        self.last_received_uid: str | None = None  # F9 on an empty screen scans this dossier (issue 5)
         self.picker = ProcedurePicker(ctx)
         self.applicant = ApplicantForm()
         self.sets = QSpinBox()
@@ -186,6 +187,8 @@ class ReceptionScreen(QWidget):
         text = done_text.format(code=summary.code or "", name=summary.applicant_name)
         self.show_banner(text, ok=True)
         self.decided.emit(summary)
+        if summary.code:
+            self.last_received_uid = summary.uid
         from ui.screens.print_preview import open_form_preview
 
         open_form_preview(self._ctx, self, summary.uid, reprint=False)
@@ -211,6 +214,11 @@ class ReceptionScreen(QWidget):
     # --- decisions ---------------------------------------------------------------------
     @Slot()
     def _on_receive_clicked(self) -> None:
+        if self.last_received_uid and self.picker.procedure is None and not self.applicant.has_input():
+            from ui.scanning.session import open_scan_session  # F9 right after a receipt: scan its pages
+
+            open_scan_session(self._ctx, self.last_received_uid, self)
+            return
         draft = self._draft()
         if draft is None:
             return
@@ -228,7 +236,8 @@ class ReceptionScreen(QWidget):
 
             return receive_dossier(session, ctx.actor, ctx.catalog, ctx.calendar, d, ctx.clock())
 
-        self._run(work, draft, "Đã tiếp nhận hồ sơ {code} của {name}. Phiếu hẹn đang mở để in.")
+        self._run(work, draft, "Đã tiếp nhận hồ sơ {code} của {name}. Phiếu hẹn đang mở để in. Bấm F9 để quét bản"
+                  " điện tử của hồ sơ này.")  # fmt: skip
 
     @Slot()
     def _on_supplement_clicked(self) -> None:
@@ -286,10 +295,11 @@ class ReceptionScreen(QWidget):
         ):
             return
         self.reset()
+        self.last_received_uid = None  # a new citizen: F9 receives again
         self.banner.hide()
 
     def reset(self) -> None:
-        """Ready for the next citizen."""
+        """Ready for the next citizen (F9 still offers to scan the dossier just received)."""
         self.applicant.reset()
         self.picker.reset()
         self.sets.setValue(1)
