@@ -515,6 +515,29 @@ async def many_counters(
 # --- main -----------------------------------------------------------------------------------------
 
 
+def throughput(args: argparse.Namespace, conninfo: str, base: str, pusher: Device) -> list[str]:
+    """Part 1: push throughput against raw inserts of the same rows; the targets missed."""
+    failed: list[str] = []
+    print(f"\n1. push throughput: {args.rounds} rounds × {args.batches} batches × {BATCH} events")
+    raw = raw_rounds(conninfo, args.rounds, args.batches, copy=False)
+    raw_copy = raw_rounds(conninfo, args.rounds, args.batches, copy=True)
+    pushed = push_rounds(base, pusher, args.rounds, args.batches)
+    raw_median, copy_median, push_median = (statistics.median(x) for x in (raw, raw_copy, pushed))
+    share = push_median / raw_median
+    print(f"   baseline raw executemany (events+dossiers+change_feed rows): median {raw_median:8.0f} events/s")
+    print(f"   baseline raw COPY (same rows, for reference):               median {copy_median:8.0f} events/s")
+    print(f"   POST /sync/push over HTTP:                                  median {push_median:8.0f} events/s"
+          f"  (rounds: {', '.join(f'{r:.0f}' for r in pushed)})")  # fmt: skip
+    print(f"   push / raw executemany = {share:.0%} (target ≥ {PUSH_SHARE_TARGET:.0%});"
+          f" push / raw COPY = {push_median / copy_median:.0%}")  # fmt: skip
+    if share < PUSH_SHARE_TARGET:
+        failed.append(f"push is {share:.0%} of raw inserts (< {PUSH_SHARE_TARGET:.0%})")
+    if push_median < PUSH_RATE_TARGET:
+        failed.append(f"push {push_median:.0f} events/s (< {PUSH_RATE_TARGET:.0f})")
+
+    return failed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -525,6 +548,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--interval", type=float, default=10, help="mean seconds between a counter's pushes")
     parser.add_argument("--history", type=int, default=100_000, help="past dossiers in the database before the runs")
+    parser.add_argument("--load-only", action="store_true", help="skip part 1 (push throughput); for profiling part 2")
     args = parser.parse_args()
 
     admin_info = args.pg.replace("postgresql+psycopg://", "postgresql://")
@@ -551,23 +575,8 @@ def main() -> int:
             print(f"PostgreSQL {_pg_version(conninfo)}, uvicorn workers {args.workers}, {os.cpu_count()} CPUs;"
                   f" history: {args.history:,} past dossiers in {len(all_units)} offices"
                   f" (seeded in {seeded:.0f} s)")  # fmt: skip
-            print(f"\n1. push throughput: {args.rounds} rounds × {args.batches} batches × {BATCH} events")
-            raw = raw_rounds(conninfo, args.rounds, args.batches, copy=False)
-            raw_copy = raw_rounds(conninfo, args.rounds, args.batches, copy=True)
-            pushed = push_rounds(server.base, pusher, args.rounds, args.batches)
-            raw_median, copy_median, push_median = (statistics.median(x) for x in (raw, raw_copy, pushed))
-            share = push_median / raw_median
-            print(f"   baseline raw executemany (events+dossiers+change_feed rows): median {raw_median:8.0f} events/s")
-            print(f"   baseline raw COPY (same rows, for reference):               median {copy_median:8.0f} events/s")
-            print(f"   POST /sync/push over HTTP:                                  median {push_median:8.0f} events/s"
-                  f"  (rounds: {', '.join(f'{r:.0f}' for r in pushed)})")  # fmt: skip
-            print(f"   push / raw executemany = {share:.0%} (target ≥ {PUSH_SHARE_TARGET:.0%});"
-                  f" push / raw COPY = {push_median / copy_median:.0%}")  # fmt: skip
-            if share < PUSH_SHARE_TARGET:
-                failed.append(f"push is {share:.0%} of raw inserts (< {PUSH_SHARE_TARGET:.0%})")
-            if push_median < PUSH_RATE_TARGET:
-                failed.append(f"push {push_median:.0f} events/s (< {PUSH_RATE_TARGET:.0f})")
-
+            if not args.load_only:
+                failed += throughput(args, conninfo, server.base, pusher)
             counter_codes = [c for c in codes if c[0] != bench_unit][: args.counters]
             shape = ", ".join(f"{sizes.count(n)}×{n}" for n in sorted(set(sizes), reverse=True))
             print(f"\n2. {len(counter_codes)} counters in {units} offices ({shape} PCs) for {args.seconds:.0f} s:"
