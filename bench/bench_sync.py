@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
+import multiprocessing
 import os
 import random
 import secrets
@@ -41,6 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import aiohttp
 import httpx
 import psycopg
 from psycopg.types.json import Jsonb
@@ -177,6 +180,18 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
+def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (its backends do the SQL work)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -199,6 +214,7 @@ class Server:
         cmd += ["--port", str(self.port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
         # Longer than a counter stays idle between requests: no reset of a reused keep-alive connection.
         cmd += ["--timeout-keep-alive", "75"]
+        cmd += os.environ.get("MOTCUA_BENCH_UVICORN", "").split()  # e.g. "--loop asyncio --http h11" (A/B)
         self.proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parent.parent)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -411,15 +427,19 @@ def raw_rounds(conninfo: str, rounds: int, batches: int, copy: bool) -> list[flo
 @dataclass
 class Load:
     push_ms: list[float] = field(default_factory=list)
-    seen_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     pulls: int = 0
     pushed_events: int = 0
-    sent_at: dict[str, float] = field(default_factory=dict)
+    sent_at: dict[str, float] = field(default_factory=dict)  # event id → time.monotonic() sent
+    seen: list[tuple[str, float]] = field(default_factory=list)  # (event id, time seen by another PC)
+    pg_cpu: float = 0.0  # PostgreSQL's CPU share during the load
+
+    def seen_ms(self) -> list[float]:
+        return [(at - self.sent_at[i]) * 1000 for i, at in self.seen if i in self.sent_at]
 
 
 async def counter_loop(
-    client: httpx.AsyncClient, d: Device, load: Load, stop: float, rng: random.Random, interval: float
+    client: aiohttp.ClientSession, d: Device, load: Load, stop: float, rng: random.Random, interval: float
 ) -> None:
     number = d.block[0]  # inside the block reserved for the device
     await asyncio.sleep(rng.uniform(0, interval))
@@ -431,48 +451,82 @@ async def counter_loop(
             load.sent_at[e["id"]] = time.monotonic()
         start = time.perf_counter()
         try:
-            r = await client.post("/sync/push", json={"device_id": d.device_id, "events": batch}, headers=d.headers)
-            if r.status_code != 200:
-                load.errors.append(f"push {r.status_code} {r.text[:100]}")
-                continue
-            bad = [x for x in r.json()["results"] if x["status"] not in ("accepted", "flagged")]
+            body = {"device_id": d.device_id, "events": batch}
+            async with client.post("/sync/push", json=body, headers=d.headers) as r:
+                if r.status != 200:
+                    load.errors.append(f"push {r.status} {(await r.text())[:100]}")
+                    continue
+                results = (await r.json())["results"]
+            bad = [x for x in results if x["status"] not in ("accepted", "flagged")]
             if bad:
                 load.errors.append(f"push result {bad[0]}")
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             load.errors.append(f"push {type(exc).__name__}: {exc}")
             continue
         load.push_ms.append((time.perf_counter() - start) * 1000)
         load.pushed_events += len(batch)
 
 
-async def puller_loop(client: httpx.AsyncClient, d: Device, load: Load, stop: float, cursor: str) -> None:
+async def puller_loop(client: aiohttp.ClientSession, d: Device, load: Load, stop: float, cursor: str) -> None:
     while time.monotonic() < stop:
         try:
-            r = await client.get("/sync/pull", params={"cursor": cursor, "wait": 10, "limit": 500}, headers=d.headers)
-        except httpx.HTTPError as exc:
+            params = {"cursor": cursor, "wait": "10", "limit": "500"}
+            async with client.get("/sync/pull", params=params, headers=d.headers) as r:
+                if r.status != 200:
+                    load.errors.append(f"pull {r.status} {(await r.text())[:100]}")
+                    await asyncio.sleep(0.5)
+                    continue
+                body = await r.json()
+        except (aiohttp.ClientError, TimeoutError) as exc:
             load.errors.append(f"pull {type(exc).__name__}: {exc}")
             await asyncio.sleep(0.5)
             continue
-        if r.status_code != 200:
-            load.errors.append(f"pull {r.status_code} {r.text[:100]}")
-            await asyncio.sleep(0.5)
-            continue
-        body = r.json()
-        now = time.monotonic()
+        now = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
         load.pulls += 1
         for change in body["changes"]:
             event = change["event"]
-            sent = load.sent_at.get(event["id"]) if event else None
-            if sent is not None and event["device_id"] != d.device_id:
-                load.seen_ms.append((now - sent) * 1000)
+            if event and event["device_id"] != d.device_id:
+                load.seen.append((event["id"], now))
         cursor = body["cursor"]
 
 
+def pc_session(base: str) -> aiohttp.ClientSession:
+    """One counter PC's HTTP client for the load (aiohttp: the load generator shares the machine's
+    two cores with the server and PostgreSQL, and httpx cost it about twice the CPU per request)."""
+    return aiohttp.ClientSession(base_url=base, timeout=aiohttp.ClientTimeout(total=60))
+
+
+def pull_process(base: str, devices: list[Device], cursors: dict[str, str], stop: float) -> tuple[Load, float]:
+    """The long-polls of every PC, in a process of their own; returns them and its CPU seconds."""
+
+    async def run() -> Load:
+        load = Load()
+        clients = [pc_session(base) for _ in devices]
+        try:
+            await asyncio.gather(
+                *(puller_loop(c, d, load, stop, cursors[d.unit]) for c, d in zip(clients, devices, strict=True))
+            )
+        finally:
+            for c in clients:
+                await c.close()
+        return load
+
+    cpu = time.process_time()
+    load = asyncio.run(run())
+    return load, time.process_time() - cpu
+
+
 async def many_counters(
-    base: str, codes: list[tuple[str, str]], seconds: float, interval: float, server_pids: list[int]
+    base: str,
+    codes: list[tuple[str, str]],
+    seconds: float,
+    interval: float,
+    server_pids: list[int],
+    shared_loop: bool = False,
 ) -> tuple[Load, float, float, float]:
     """Returns the load's figures, its duration, and the CPU share of the server and of the bench."""
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=2000)
+    set_up = time.monotonic()
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         devices = await enrol_and_login(client, codes)
         for d in devices:  # one block of numbers per PC for the day
@@ -491,25 +545,45 @@ async def many_counters(
                 cursors[d.unit] = cursor
     # Each PC its own HTTP client (two connections: push and long-poll), as in the field. One
     # shared httpx pool of 600 busy connections costs the bench itself seconds per request.
+    # The long-polls run in a process of their own: in the field the PC that pushes is not the
+    # one that reads its office's 29 answers, and in one bench event loop each push's own answer
+    # queued behind the fan-out it caused (measured: bench/RESULTS.md). --shared-loop: as before.
     load = Load()
-    clients = [httpx.AsyncClient(base_url=base, timeout=60) for _ in devices]
+    clients = [pc_session(base) for _ in devices]
     try:
         started = time.monotonic()
+        print(f"   {len(devices)} PCs enrolled and logged in in {started - set_up:.0f} s; load starts", flush=True)
         cpu_before, client_before = cpu_seconds(server_pids), time.process_time()
+        pg_pids = postgres_pids()
+        pg_before = cpu_seconds(pg_pids)
         stop = started + seconds
         rng = random.Random(3)
         tasks = [
             counter_loop(c, d, load, stop, random.Random(rng.random()), interval)
             for c, d in zip(clients, devices, strict=True)
         ]
-        tasks += [puller_loop(c, d, load, stop + 11, cursors[d.unit]) for c, d in zip(clients, devices, strict=True)]
+        pulled: concurrent.futures.Future[tuple[Load, float]] | None = None
+        pool = None
+        if shared_loop:
+            pullers = zip(clients, devices, strict=True)
+            tasks += [puller_loop(c, d, load, stop + 11, cursors[d.unit]) for c, d in pullers]
+        else:
+            pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            pulled = pool.submit(pull_process, base, devices, cursors, stop + 11)
         await asyncio.gather(*tasks)
+        puller_cpu = 0.0
+        if pulled is not None and pool is not None:
+            theirs, puller_cpu = await asyncio.wrap_future(pulled)
+            pool.shutdown()
+            load.pulls, load.seen = theirs.pulls, theirs.seen
+            load.errors += theirs.errors
         elapsed = time.monotonic() - started
         server_cpu = (cpu_seconds(server_pids) - cpu_before) / elapsed
-        return load, elapsed, server_cpu, (time.process_time() - client_before) / elapsed
+        load.pg_cpu = (cpu_seconds(pg_pids) - pg_before) / elapsed
+        return load, elapsed, server_cpu, (time.process_time() - client_before + puller_cpu) / elapsed
     finally:
         for c in clients:
-            await c.aclose()
+            await c.close()
 
 
 # --- main -----------------------------------------------------------------------------------------
@@ -548,6 +622,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--interval", type=float, default=10, help="mean seconds between a counter's pushes")
     parser.add_argument("--history", type=int, default=100_000, help="past dossiers in the database before the runs")
+    parser.add_argument(
+        "--shared-loop", action="store_true", help="part 2: pushes and long-polls in one bench event loop (old)"
+    )
     parser.add_argument("--load-only", action="store_true", help="skip part 1 (push throughput); for profiling part 2")
     args = parser.parse_args()
 
@@ -583,20 +660,28 @@ def main() -> int:
                   f" each pushes 1–3 events every {args.interval / 2:g}–{args.interval * 1.5:g} s"
                   " and keeps a long-poll pull open")  # fmt: skip
             load, elapsed, server_cpu, client_cpu = asyncio.run(
-                many_counters(server.base, counter_codes, args.seconds, args.interval, process_tree(server.proc.pid))
+                many_counters(
+                    server.base,
+                    counter_codes,
+                    args.seconds,
+                    args.interval,
+                    process_tree(server.proc.pid),
+                    args.shared_loop,
+                )
             )
             p50, p95, p99 = (percentile(load.push_ms, q) for q in (50, 95, 99))
-            print(f"   CPU: server {server_cpu:.0%} of a core, bench client {client_cpu:.0%},"
+            print(f"   CPU: server {server_cpu:.0%} of a core, PostgreSQL {load.pg_cpu:.0%},"
+                  f" bench client {client_cpu:.0%},"
                   f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
             print(f"   pushes {len(load.push_ms)} ({load.pushed_events} events, {len(load.push_ms) / elapsed:.0f}/s),"
                   f" pull answers {load.pulls}, errors {len(load.errors)}")  # fmt: skip
             print(f"   push latency ms: median {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  max {max(load.push_ms):.1f}"
                   f"  (target p99 ≤ {P99_TARGET_MS:.0f})")  # fmt: skip
-            if load.seen_ms:
-                s50, s99 = percentile(load.seen_ms, 50), percentile(load.seen_ms, 99)
+            if seen_ms := load.seen_ms():
+                s50, s99 = percentile(seen_ms, 50), percentile(seen_ms, 99)
                 print(f"   push → seen by the office's other counters (long-poll): median {s50:.0f} ms,"
                       f" p99 {s99:.0f} ms"
-                      f" ({len(load.seen_ms)} deliveries)")  # fmt: skip
+                      f" ({len(seen_ms)} deliveries)")  # fmt: skip
             for error in load.errors[:5]:
                 print(f"   error: {error}")
             if p99 > P99_TARGET_MS:

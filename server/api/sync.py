@@ -207,7 +207,7 @@ async def push_events(request: Request, principal: Caller, ctx: Ctx, runtime: Ru
     batch at all (or events without a usable id and sequence) is refused as a whole with 422.
     """
     raw = await _read_body(request, PUSH_BODY_MAX)
-    outcome, now = await runtime.run(_push, ctx, runtime, principal, raw)
+    outcome, now = await runtime.run_push(_push, ctx, runtime, principal, raw)
     if outcome.changed:
         runtime.notifier.notify(principal.unit_code)
     return _json_response(PushResponse(results=outcome.results, server_time=now))

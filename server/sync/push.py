@@ -215,7 +215,10 @@ def _apply(session: Session, pusher: Pusher, items: Sequence[PushItem]) -> list[
             if old.device_id == pusher.device_id and old.device_seq == item.seq:
                 results.append(
                     PushResult(
-                        event_id=item.id, status="duplicate", reason=old.reason, conflict_ids=old.conflict_ids,
+                        event_id=item.id,
+                        status="duplicate",
+                        reason=old.reason,
+                        conflict_ids=old.conflict_ids,
                         flags=list(old.flags or []),
                     )
                 )

@@ -23,7 +23,8 @@ PULL_RECORD_SECONDS = 30.0  # how often a device's last pull is written at most
 PAGE_SHARE_SECONDS = 1.0  # how long a page read may answer identical pulls (until the feed grows)
 PRINCIPAL_SECONDS = 5.0  # how long a verified (officer, device) is trusted without a database check
 
-DB_THREADS = 4  # threads of a server process that run sync database work
+DB_THREADS = 4  # threads of a server process that run sync database work (pulls, checks, uploads)
+PUSH_THREADS = 2  # threads of their own for pushes, so a push never queues behind a burst of pulls
 
 _PageKey = tuple[str, int, int]
 T = TypeVar("T")
@@ -51,6 +52,9 @@ class SyncRuntime:
         # pool: Python runs one thread at a time, and forty threads queueing for the GIL (and a
         # GIL holder descheduled on a busy machine) delay every request and the event loop.
         self.executor = concurrent.futures.ThreadPoolExecutor(DB_THREADS, thread_name_prefix="motcua-sync")
+        # A commit wakes every counter of the office at once, and their pulls come back together:
+        # pushes (what a counter officer waits for) get threads the pulls cannot fill.
+        self.push_executor = concurrent.futures.ThreadPoolExecutor(PUSH_THREADS, thread_name_prefix="motcua-push")
         self.notifier.on_notify = self._forget_pages
         self._closed = False
 
@@ -65,20 +69,30 @@ class SyncRuntime:
                 self._listener = listener
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run blocking ``fn(*args)`` (database work) on the sync threads.
+        """Run blocking ``fn(*args)`` (database work) on the sync threads."""
+        return await self._run(self.executor, fn, *args)
+
+    async def run_push(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a push's database work on the push threads."""
+        return await self._run(self.push_executor, fn, *args)
+
+    async def _run(self, executor: concurrent.futures.Executor, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking ``fn(*args)`` on ``executor``.
 
         Raises:
             ApiError: 503 ``server_stopping`` once the server is shutting down (a long-poll woken
                 by the shutdown, say): the counter sends again after Retry-After.
         """
         try:
-            return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
+            return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(fn, *args))
         except RuntimeError as exc:
             # The pool refuses work only when it (or the interpreter) is shutting down.
             if not (self._closed or "cannot schedule new futures" in str(exc)):
                 raise
             raise ApiError(
-                503, "server_stopping", "Máy chủ đang dừng hoặc khởi động lại. Máy trạm sẽ tự gửi lại sau ít giây.",
+                503,
+                "server_stopping",
+                "Máy chủ đang dừng hoặc khởi động lại. Máy trạm sẽ tự gửi lại sau ít giây.",
                 headers={"Retry-After": "5"},
             ) from None
 
@@ -86,9 +100,12 @@ class SyncRuntime:
         """A page of the feed; identical pulls at the same moment share one read.
 
         When a commit wakes the counters of an office they all ask for the same page (same
-        cursor): one database read answers them all. A shared page is dropped as soon as the
-        office's feed grows (:meth:`FeedNotifier.notify`) and after :data:`PAGE_SHARE_SECONDS`,
-        so a shared answer is never older than what a pull woken by a commit must see.
+        cursor): one database read answers them all; when they come back with the new cursor,
+        one read finds the feed empty for them all. A shared page is dropped as soon as the
+        office's feed grows (:meth:`FeedNotifier.notify`, in-flight reads included) and after
+        :data:`PAGE_SHARE_SECONDS`, so a shared answer is never older than what a pull woken by
+        a commit must see: a read that began before a commit and ends after its notification
+        answers only the pulls that were already waiting for it, not the ones that come later.
         """
         key = (unit_code, after.id, limit)
         now = time.monotonic()
@@ -107,10 +124,6 @@ class SyncRuntime:
             try:
                 page = await self.run(feed.read, self.engine, unit_code, after, limit)
                 future.set_result(page)
-                if not page.changes:  # a shared empty answer could hide a commit that wakes a pull
-                    with self._lock:
-                        if self._pages.get(key, (0.0, None))[1] is future:
-                            del self._pages[key]
             except BaseException as exc:
                 with self._lock:
                     if self._pages.get(key, (0.0, None))[1] is future:
@@ -167,4 +180,5 @@ class SyncRuntime:
         if listener is not None:
             listener.stop()
         self.executor.shutdown(wait=False)
+        self.push_executor.shutdown(wait=False)
         self.notifier.notify_all()  # wake the long-polls now rather than at their next look
