@@ -14,7 +14,10 @@ Usage::
 2. **300 counters at once**: 30 offices × 10 PCs, each PC (an asyncio task with httpx) pushes a
    small batch (1–3 events) every 1–3 s and keeps a long-poll pull open on its office's feed.
    Targets: push p99 ≤ 300 ms, no errors. Also reported: how long a push takes to reach the
-   other counters of its office (push sent → seen in their long-poll answer).
+   other counters of its office (push sent → seen in their long-poll answer), and the CPU of
+   the server, PostgreSQL and the bench. The pushes and the long-polls run in two bench
+   processes (aiohttp), so a push's answer is not timed behind the 29 answers it woke
+   (``--shared-loop``: one process, as before). ``--load-only`` skips part 1.
 
 A fresh database ``motcua_bench_<random>`` is created and dropped. Exits 1 when a target is
 missed.
@@ -492,7 +495,8 @@ async def puller_loop(client: aiohttp.ClientSession, d: Device, load: Load, stop
 
 def pc_session(base: str) -> aiohttp.ClientSession:
     """One counter PC's HTTP client for the load (aiohttp: the load generator shares the machine's
-    two cores with the server and PostgreSQL, and httpx cost it about twice the CPU per request)."""
+    two cores with the server and PostgreSQL; with httpx the bench client took 47 % of a core, with
+    aiohttp 11 %: bench/RESULTS.md)."""
     return aiohttp.ClientSession(base_url=base, timeout=aiohttp.ClientTimeout(total=60))
 
 
