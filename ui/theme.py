@@ -125,3 +125,10 @@ def set_banner(label: QLabel, *, ok: bool) -> None:
     label.setPalette(palette)
     label.setAutoFillBackground(True)
     label.setMargin(6)
+
+
+def show_banner(label: QLabel, text: str, *, ok: bool) -> None:
+    """Show ``text`` in the result banner ``label``, coloured by :func:`set_banner`."""
+    set_banner(label, ok=ok)
+    label.setText(text)
+    label.show()

@@ -34,7 +34,7 @@ from ui.scanning.page_model import PageItem, PageListModel
 from ui.scanning.scan_bar import ScanBar
 from ui.scanning.views import PageGridView
 from ui.scanning.worker import Analyse, ComposeJob, DeviceCatalog, default_analyse, thumbnail
-from ui.theme import Role, set_banner, set_role
+from ui.theme import Role, set_role, show_banner
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -241,9 +241,7 @@ class BatchScanDialog(QDialog):
             QShortcut(QKeySequence(key), self, slot)
 
     def show_banner(self, text: str, *, ok: bool) -> None:
-        set_banner(self.banner, ok=ok)
-        self.banner.setText(text)
-        self.banner.show()
+        show_banner(self.banner, text, ok=ok)
 
     # --- pages in ----------------------------------------------------------------------------------------
 

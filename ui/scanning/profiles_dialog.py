@@ -29,7 +29,7 @@ from app.scanning.model import ColorMode, DeviceInfo, PaperSource, ScanProfile, 
 from app.text import nfc
 from ui.context import UiContext
 from ui.scanning.worker import ConfiguredDevices, DeviceCatalog
-from ui.theme import Role, set_banner, set_invalid, set_role
+from ui.theme import Role, set_invalid, set_role, show_banner
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -174,9 +174,7 @@ class ScanProfilesDialog(QDialog):
         root.addLayout(bottom)
 
     def show_banner(self, text: str, *, ok: bool) -> None:
-        set_banner(self.banner, ok=ok)
-        self.banner.setText(text)
-        self.banner.show()
+        show_banner(self.banner, text, ok=ok)
 
     # --- loading -----------------------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from ui.scanning.page_model import PageListModel
 from ui.scanning.scan_bar import ScanBar
 from ui.scanning.views import ChecklistList, PageGridView, PreviewPane
 from ui.scanning.worker import Analyse, ComposeJob, DeviceCatalog, default_analyse
-from ui.theme import Role, set_banner, set_role
+from ui.theme import Role, set_role, show_banner
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -282,9 +282,7 @@ class ScanSessionDialog(QDialog):
         self.undo_button.setEnabled(self.model.can_undo())
 
     def show_banner(self, text: str, *, ok: bool) -> None:
-        set_banner(self.banner, ok=ok)
-        self.banner.setText(text)
-        self.banner.show()
+        show_banner(self.banner, text, ok=ok)
 
     # --- pages in ----------------------------------------------------------------------------------------
 

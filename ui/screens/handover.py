@@ -46,7 +46,7 @@ from app.services.handover import (
 )
 from ui.context import UiContext
 from ui.scanner.feedback import ScanFeedback
-from ui.theme import Role, set_banner, set_role
+from ui.theme import Role, set_role, show_banner
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -404,9 +404,7 @@ class HandoverScreen(QWidget):
         self.send_button.setEnabled(n > 0 and not self._sending)
 
     def _show_message(self, text: str, *, ok: bool) -> None:
-        self.message.setText(text)
-        set_banner(self.message, ok=ok)
-        self.message.show()
+        show_banner(self.message, text, ok=ok)
 
     @Slot()
     def _on_route_changed(self) -> None:

@@ -36,7 +36,7 @@ from ui.context import UiContext
 from ui.models.dossier_table import format_datetime
 from ui.scanner.feedback import ScanFeedback
 from ui.screens.handover import BAD_ROW, BAD_TEXT, OK_ROW, OK_TEXT
-from ui.theme import Role, set_banner, set_role
+from ui.theme import Role, set_role, show_banner
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -293,9 +293,7 @@ class ReceiveHandoverScreen(QWidget):
         self.confirm_button.setEnabled(m.batch is not None and not self._busy)
 
     def _show_summary(self, text: str, *, ok: bool) -> None:
-        self.summary.setText(text)
-        set_banner(self.summary, ok=ok)
-        self.summary.show()
+        show_banner(self.summary, text, ok=ok)
 
     # --- scans ----------------------------------------------------------------------------------------
 

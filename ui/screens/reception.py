@@ -28,7 +28,7 @@ from ui.context import UiContext
 from ui.screens.applicant_form import ApplicantForm
 from ui.screens.decision_dialogs import RefusalDialog, SupplementDialog
 from ui.screens.procedure_picker import ProcedurePicker
-from ui.theme import Role, set_banner, set_role
+from ui.theme import Role, set_role, show_banner
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -136,9 +136,7 @@ class ReceptionScreen(QWidget):
         self.picker.search.selectAll()
 
     def show_banner(self, text: str, *, ok: bool) -> None:
-        set_banner(self.banner, ok=ok)
-        self.banner.setText(text)
-        self.banner.show()
+        show_banner(self.banner, text, ok=ok)
 
     def _draft(self) -> ReceptionDraft | None:
         """Collect the screen; show every local error at once and return None if any."""
