@@ -436,6 +436,7 @@ class Load:
     sent_at: dict[str, float] = field(default_factory=dict)  # event id → time.monotonic() sent
     seen: list[tuple[str, float]] = field(default_factory=list)  # (event id, time seen by another PC)
     pg_cpu: float = 0.0  # PostgreSQL's CPU share during the load
+    commit_ms: list[float] = field(default_factory=list)  # bare one-row commits in the same window
 
     def seen_ms(self) -> list[float]:
         return [(at - self.sent_at[i]) * 1000 for i, at in self.seen if i in self.sent_at]
@@ -493,6 +494,26 @@ async def puller_loop(client: aiohttp.ClientSession, d: Device, load: Load, stop
         cursor = body["cursor"]
 
 
+def commit_probe(conninfo: str, stop: float, every: float = 0.05) -> list[float]:
+    """Baseline in the same window: a bare durable commit on the same PostgreSQL, every ``every`` s.
+
+    One row inserted and committed (``synchronous_commit`` as configured), in a process of its
+    own so that it neither slows nor is slowed by the bench's event loops. Each push waits for
+    one such commit (its WAL flush); when the disk under PostgreSQL stalls, this shows it.
+    """
+    latencies = []
+    with psycopg.connect(conninfo) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_commit_probe (n bigserial PRIMARY KEY, at timestamptz)")
+        conn.commit()
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            conn.execute("INSERT INTO bench_commit_probe (at) VALUES (now())")
+            conn.commit()
+            latencies.append((time.perf_counter() - start) * 1000)
+            time.sleep(every)
+    return latencies
+
+
 def pc_session(base: str) -> aiohttp.ClientSession:
     """One counter PC's HTTP client for the load (aiohttp: the load generator shares the machine's
     two cores with the server and PostgreSQL; with httpx the bench client took 47 % of a core, with
@@ -526,6 +547,7 @@ async def many_counters(
     seconds: float,
     interval: float,
     server_pids: list[int],
+    conninfo: str,
     shared_loop: bool = False,
 ) -> tuple[Load, float, float, float]:
     """Returns the load's figures, its duration, and the CPU share of the server and of the bench."""
@@ -567,20 +589,21 @@ async def many_counters(
             for c, d in zip(clients, devices, strict=True)
         ]
         pulled: concurrent.futures.Future[tuple[Load, float]] | None = None
-        pool = None
+        pool = concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
+        probed = pool.submit(commit_probe, conninfo, stop)
         if shared_loop:
             pullers = zip(clients, devices, strict=True)
             tasks += [puller_loop(c, d, load, stop + 11, cursors[d.unit]) for c, d in pullers]
         else:
-            pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
             pulled = pool.submit(pull_process, base, devices, cursors, stop + 11)
         await asyncio.gather(*tasks)
+        load.commit_ms = await asyncio.wrap_future(probed)
         puller_cpu = 0.0
-        if pulled is not None and pool is not None:
+        if pulled is not None:
             theirs, puller_cpu = await asyncio.wrap_future(pulled)
-            pool.shutdown()
             load.pulls, load.seen = theirs.pulls, theirs.seen
             load.errors += theirs.errors
+        pool.shutdown()
         elapsed = time.monotonic() - started
         server_cpu = (cpu_seconds(server_pids) - cpu_before) / elapsed
         load.pg_cpu = (cpu_seconds(pg_pids) - pg_before) / elapsed
@@ -670,6 +693,7 @@ def main() -> int:
                     args.seconds,
                     args.interval,
                     process_tree(server.proc.pid),
+                    conninfo,
                     args.shared_loop,
                 )
             )
@@ -681,6 +705,11 @@ def main() -> int:
                   f" pull answers {load.pulls}, errors {len(load.errors)}")  # fmt: skip
             print(f"   push latency ms: median {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  max {max(load.push_ms):.1f}"
                   f"  (target p99 ≤ {P99_TARGET_MS:.0f})")  # fmt: skip
+            c50, c99 = percentile(load.commit_ms, 50), percentile(load.commit_ms, 99)
+            slow = sum(1 for c in load.commit_ms if c > P99_TARGET_MS)
+            print(f"   baseline, same window: a bare one-row INSERT + COMMIT every 50 ms on the same PostgreSQL:"
+                  f" median {c50:.1f}  p99 {c99:.1f}  max {max(load.commit_ms):.1f} ms"
+                  f" ({len(load.commit_ms)} commits, {slow} over {P99_TARGET_MS:.0f} ms)")  # fmt: skip
             if seen_ms := load.seen_ms():
                 s50, s99 = percentile(seen_ms, 50), percentile(seen_ms, 99)
                 print(f"   push → seen by the office's other counters (long-poll): median {s50:.0f} ms,"

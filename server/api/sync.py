@@ -209,7 +209,7 @@ async def push_events(request: Request, principal: Caller, ctx: Ctx, runtime: Ru
     raw = await _read_body(request, PUSH_BODY_MAX)
     outcome, now = await runtime.run_push(_push, ctx, runtime, principal, raw)
     if outcome.changed:
-        runtime.notifier.notify(principal.unit_code)
+        runtime.announce(principal.unit_code)
     return _json_response(PushResponse(results=outcome.results, server_time=now))
 
 

@@ -11,20 +11,16 @@ from server.sync.models import DeviceSync
 from server.sync.statements import statements
 
 
-def record_push(
-    session: Session, unit_code: str, device_id: str, max_seq: int, now: datetime, *, notify: bool = False
-) -> None:
+def record_push(session: Session, unit_code: str, device_id: str, max_seq: int, now: datetime) -> None:
     """Note a push (upsert); as the first statement of a push it also serialises the device's pushes.
 
     It takes the device's row lock on PostgreSQL and the write lock on SQLite before anything is
     read, so a concurrent resend of the same batch waits and then sees the first one's rows.
-    With ``notify`` (PostgreSQL) the same statement queues ``NOTIFY motcua_sync, '<unit>'``,
-    delivered when the transaction commits, so other server processes wake their long polls
-    (a batch of duplicates notifies for nothing, which is harmless).
+    Other server processes learn of the push from :meth:`server.sync.runtime.SyncRuntime.announce`
+    after the commit, not from a ``NOTIFY`` in this transaction (see server/sync/notify.py).
     """
-    stmts = statements(dialect.is_postgres(session))
     session.connection().execute(
-        stmts.record_push_notify if notify else stmts.record_push,
+        statements(dialect.is_postgres(session)).record_push,
         {"device_id": device_id, "unit_code": unit_code, "now": now, "max_seq": max_seq},
     )
 

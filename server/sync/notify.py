@@ -1,9 +1,18 @@
 """Wakes long-polling pulls when an office's change feed grows.
 
 In-process pushes call :meth:`FeedNotifier.notify` right after their commit. With PostgreSQL,
-pushes also ``NOTIFY motcua_sync, '<unit>'`` inside their transaction, and a background thread
-of each server process ``LISTEN``s on its own connection, so a pull served by one process wakes
-on a commit made by another. Waiters never hold a database connection.
+a push then hands its office to :class:`PgAnnouncer`, which sends ``NOTIFY motcua_sync,
+'<unit>'`` from a connection of its own, and a background thread of each server process
+``LISTEN``s on its own connection, so a pull served by one process wakes on a commit made by
+another. Waiters never hold a database connection.
+
+Why the push's own transaction does not ``NOTIFY``: PostgreSQL takes one database-wide lock for
+every committing transaction that notified and holds it until that commit is on disk, so
+notifying pushes commit one after another, each waiting for its own flush, instead of sharing
+one flush (group commit). On a disk whose flush stalls now and then, pushes queued behind the
+stall (measured: bench/RESULTS.md). The announcer's ``NOTIFY`` commits with ``synchronous_commit
+= off`` (a notification is no data; a lost one is caught by the pulls' periodic look), so it
+holds that lock for microseconds.
 """
 
 from __future__ import annotations
@@ -126,3 +135,65 @@ class PgListener:
             except psycopg.Error as exc:
                 log.warning("sync notification listener: %s; reconnecting", exc)
                 self._stop.wait(1.0)
+
+
+class PgAnnouncer:
+    """A daemon thread that sends ``NOTIFY motcua_sync, '<unit>'`` for committed pushes.
+
+    :meth:`announce` never blocks on the database: offices announced while a send is under way
+    go out together in the next one. If the connection fails, the offices are kept and sent
+    after reconnecting; pulls in other processes look again every few seconds anyway.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._lock = threading.Lock()
+        self._pending: set[str] = set()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="motcua-sync-notify", daemon=True)
+        self._thread.start()
+
+    def announce(self, unit_code: str) -> None:
+        """Queue a notification for ``unit_code`` (any thread; returns at once)."""
+        with self._lock:
+            self._pending.add(unit_code)
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Send what is queued (briefly), then stop the thread and close its connection."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(5.0)
+
+    def _take(self) -> list[str]:
+        with self._lock:
+            units, self._pending = sorted(self._pending), set()
+        return units
+
+    def _run(self) -> None:
+        while True:
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute("SET synchronous_commit TO off")
+                    while True:
+                        self._wake.wait()
+                        self._wake.clear()
+                        units = self._take()
+                        try:
+                            if units:
+                                conn.execute(
+                                    "SELECT pg_notify(%s, u) FROM unnest(%s::text[]) AS u", (NOTIFY_CHANNEL, units)
+                                )
+                        except BaseException:
+                            with self._lock:
+                                self._pending.update(units)
+                            self._wake.set()
+                            raise
+                        if self._stop.is_set():
+                            return
+            except psycopg.Error as exc:
+                log.warning("sync notification sender: %s; reconnecting", exc)
+                if self._stop.wait(1.0):
+                    return

@@ -125,7 +125,7 @@ class Pusher:
         device_id: The pushing device.
         slot: The device's slot 0…99 (its offline fallback partition of dossier numbers).
         now: Server time, aware UTC.
-        postgres: Whether the database is PostgreSQL (locks, NOTIFY).
+        postgres: Whether the database is PostgreSQL (locks).
     """
 
     unit_code: str
@@ -160,12 +160,12 @@ def push(session: Session, pusher: Pusher, batch: PushBatch) -> PushOutcome:
         except Rejection as rejection:
             item.rejection = rejection
     max_seq = max(item.seq for item in batch.items)
-    record_push(session, pusher.unit_code, pusher.device_id, max_seq, pusher.now, notify=pusher.postgres)
+    record_push(session, pusher.unit_code, pusher.device_id, max_seq, pusher.now)
     try:
         results = _apply(session, pusher, batch.items)
     except (IntegrityError, DataError):
         session.rollback()
-        record_push(session, pusher.unit_code, pusher.device_id, max_seq, pusher.now, notify=pusher.postgres)
+        record_push(session, pusher.unit_code, pusher.device_id, max_seq, pusher.now)
         results = [_apply_alone(session, pusher, item) for item in batch.items]
     return PushOutcome(results, any(r.status in ("accepted", "flagged") for r in results))
 

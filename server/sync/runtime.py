@@ -17,7 +17,7 @@ from server.deps import Principal
 from server.errors import ApiError
 from server.sync import feed
 from server.sync.attachments import AttachmentStore
-from server.sync.notify import FeedNotifier, PgListener
+from server.sync.notify import FeedNotifier, PgAnnouncer, PgListener
 
 PULL_RECORD_SECONDS = 30.0  # how often a device's last pull is written at most
 PAGE_SHARE_SECONDS = 1.0  # how long a page read may answer identical pulls (until the feed grows)
@@ -43,6 +43,7 @@ class SyncRuntime:
         self.notifier = FeedNotifier()
         self.attachments = AttachmentStore(data_dir / "attachments")
         self._listener: PgListener | None = None
+        self._announcer: PgAnnouncer | None = None
         self._lock = threading.Lock()
         self._pulls: dict[str, float] = {}
         self._pages: dict[_PageKey, tuple[float, concurrent.futures.Future[feed.Page]]] = {}
@@ -67,6 +68,20 @@ class SyncRuntime:
                 listener = PgListener(self.engine, self.notifier)
                 listener.start()
                 self._listener = listener
+
+    def announce(self, unit_code: str) -> None:
+        """An office's feed grew (a commit): wake its pulls here and, with PostgreSQL, in the
+        other server processes (``NOTIFY`` sent after the commit by :class:`PgAnnouncer`)."""
+        self.notifier.notify(unit_code)
+        if self.engine.dialect.name != "postgresql" or self._closed:
+            return
+        announcer = self._announcer
+        if announcer is None:
+            with self._lock:
+                if self._announcer is None:
+                    self._announcer = PgAnnouncer(self.engine)
+                announcer = self._announcer
+        announcer.announce(unit_code)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run blocking ``fn(*args)`` (database work) on the sync threads."""
@@ -177,8 +192,11 @@ class SyncRuntime:
         self._closed = True
         with self._lock:
             listener, self._listener = self._listener, None
+            announcer, self._announcer = self._announcer, None
         if listener is not None:
             listener.stop()
+        if announcer is not None:
+            announcer.stop()
         self.executor.shutdown(wait=False)
         self.push_executor.shutdown(wait=False)
         self.notifier.notify_all()  # wake the long-polls now rather than at their next look

@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, String, and_, any_, bindparam, case, func, literal, null, or_, select, union_all
+from sqlalchemy import Date, String, and_, any_, bindparam, case, literal, null, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ColumnElement
@@ -39,7 +39,6 @@ class Statements:
     lock_dossiers: Executable  # uids
     blocks: Executable  # device_id, unit, days
     record_push: Executable  # device_id, unit_code, now, max_seq
-    record_push_notify: Executable  # same; also queues NOTIFY for the unit
 
 
 @functools.cache
@@ -118,5 +117,4 @@ def statements(postgres: bool) -> Statements:
             _among(CodeBlockRow.day, "days", postgres, Date()),
         ),
         record_push=upsert,
-        record_push_notify=upsert.returning(func.pg_notify(NOTIFY_CHANNEL, DeviceSync.unit_code)),
     )
