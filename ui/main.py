@@ -79,11 +79,21 @@ def open_store(data_dir: Path, catalog: Catalog | None = None) -> Store:
     return Store(factory, catalog, calendar, office)
 
 
+START_WAIT_SECONDS = 2.0  # how long a worker waits for the composition root's start() (first paint)
+
+
 class StoreLoader:
     """Opens the SQLAlchemy store on a background thread; calling it returns a new session.
 
     :meth:`factory` and ``__call__`` block until the store is open (or re-raise why it could not
     be opened). They are meant for worker threads; on the GUI thread only after user input.
+
+    The composition root calls :meth:`start` once the first window is painted. Database work
+    queued while that window is being built (a screen asking for a count, say) waits for that
+    start rather than starting the load itself: importing SQLAlchemy on another thread while
+    the window is built shares the interpreter with it and slowed the first paint (measured:
+    bench/RESULTS.md). If nothing starts the load within :data:`START_WAIT_SECONDS`, the first
+    caller starts it.
     """
 
     def __init__(self, path: Path, warm: tuple[str, ...] = WARM_MODULES) -> None:
@@ -92,6 +102,8 @@ class StoreLoader:
         self._path = path
         self._warm = warm
         self._done = threading.Event()
+        self._started = threading.Event()
+        self._start_lock = threading.Lock()
         self._factory: sessionmaker[Session] | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -101,14 +113,17 @@ class StoreLoader:
         """A loader for a store that is open already."""
         loader = cls(Path())
         loader._factory = factory
+        loader._started.set()
         loader._done.set()
         return loader
 
     def start(self) -> None:
         """Start opening the store in the background (once; later calls do nothing)."""
-        if self._thread is None and not self._done.is_set():
-            self._thread = threading.Thread(target=self._load, name="store-loader", daemon=True)
-            self._thread.start()
+        self._started.set()
+        with self._start_lock:
+            if self._thread is None and not self._done.is_set():
+                self._thread = threading.Thread(target=self._load, name="store-loader", daemon=True)
+                self._thread.start()
 
     def _load(self) -> None:
         try:
@@ -138,6 +153,7 @@ class StoreLoader:
             UserFacingError: the database could not be opened (e.g. a damaged file).
         """
         if not self._done.is_set():
+            self._started.wait(START_WAIT_SECONDS)
             self.start()
             self._done.wait()
         if self._error is not None:
@@ -198,14 +214,15 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
     from ui.ops import OpRunner
     from ui.prompts import Prompts
     from ui.screens.login import LoginDialog
-    from ui.theme import apply_theme
+    from ui.theme import STYLE_ARGS, apply_theme
 
     setup_logging(data_dir)
-    app = QApplication.instance() or QApplication(sys.argv)
+    existing = QApplication.instance()
+    app = existing or QApplication([*sys.argv, *STYLE_ARGS])
     assert isinstance(app, QApplication)
     app.setApplicationName("MotCua Desk")
     app.setOrganizationName("MotCua")
-    apply_theme(app)
+    apply_theme(app, style_set=existing is None)
 
     def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
@@ -239,13 +256,18 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
     scanner_inputs: list[ScannerInputs] = []  # the PC's barcode scanners, made with the first window
 
     def scanners() -> ScannerInputs:
-        """The keyboard wedge (application-wide) and serial scanner, started once, kept across log-ins."""
+        """The keyboard wedge (application-wide) and serial scanner, started once, kept across log-ins.
+
+        They start listening once the event loop runs again (after the first window is shown):
+        the wedge is an application-wide event filter in Python, and every event of building
+        and polishing the main window (~2,000) went through it (bench/bench_startup.py).
+        """
         if not scanner_inputs:
             from ui.scanner.inputs import ScannerInputs
             from ui.scanner.settings import ScannerSettingsStore
 
             inputs = ScannerInputs(ScannerSettingsStore())
-            inputs.start(app)
+            QTimer.singleShot(0, lambda: inputs.start(app))
             scanner_inputs.append(inputs)
         return scanner_inputs[0]
 

@@ -56,8 +56,19 @@ _ROLES: dict[Role, tuple[float, bool, str | None, str | None]] = {
 }
 
 
-def apply_theme(app: QApplication) -> str:
+STYLE = "Fusion"
+# Passed to QApplication by the composition root: the style is then chosen inside Qt. Setting it
+# from Python (``app.setStyle``) returns a QStyle to Python, and PySide6 builds its 11 enum types
+# (566 members) on the spot: ~5 ms of start-up for nothing (bench/bench_startup.py).
+STYLE_ARGS = ("-style", STYLE)
+
+
+def apply_theme(app: QApplication, *, style_set: bool = False) -> str:
     """Load the bundled UI fonts, make them the application font, set style and palette.
+
+    Args:
+        app: The application.
+        style_set: The application was created with :data:`STYLE_ARGS` (the style is in place).
 
     Returns:
         The font family in use ("Noto Sans" unless the bundled files are missing).
@@ -68,7 +79,8 @@ def apply_theme(app: QApplication) -> str:
         if font_id >= 0:
             family = QFontDatabase.applicationFontFamilies(font_id)[0]
     app.setFont(QFont(family, int(BASE_POINT_SIZE)))
-    app.setStyle("Fusion")
+    if not style_set:
+        app.setStyle(STYLE)
     palette = app.palette()
     palette.setColor(QPalette.ColorRole.Highlight, QColor(SELECTION))
     palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#000000"))
