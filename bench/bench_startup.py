@@ -46,23 +46,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from ready_exit import BARE  # the bare PySide6 window (bench/ready_exit.py counts it with valgrind)
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 VENV_BIN = Path(sys.executable).parent
 PYTHON = str(VENV_BIN / "python")
 MOTCUA = str(VENV_BIN / "motcua")
 TARGET = 1.5
-
-BARE = (
-    "import sys\n"
-    "from PySide6.QtWidgets import QApplication, QMainWindow\n"
-    "app = QApplication(sys.argv)\n"
-    "w = QMainWindow()\n"
-    "w.resize(1366, 740)\n"
-    "w.show()\n"
-    "app.processEvents()\n"
-    "print('ready', flush=True)\n"
-)
 
 
 def _env() -> dict[str, str]:
