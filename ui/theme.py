@@ -57,9 +57,9 @@ _ROLES: dict[Role, tuple[float, bool, str | None, str | None]] = {
 
 
 STYLE = "Fusion"
-# Passed to QApplication by the composition root: the style is then chosen inside Qt. Setting it
-# from Python (``app.setStyle``) returns a QStyle to Python, and PySide6 builds its 11 enum types
-# (566 members) on the spot: ~5 ms of start-up for nothing (bench/bench_startup.py).
+# Passed to QApplication by the composition root: the style is then chosen inside Qt, before
+# any widget exists. ``app.setStyle`` from Python also works (tests, tools) but hands a QStyle
+# to Python, whose enum types PySide6 then builds during start-up.
 STYLE_ARGS = ("-style", STYLE)
 
 
