@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+import ui.main
 from app.domain.calendar import EntryKind
 from app.errors import UserFacingError
 from app.services.office import load_calendar, set_calendar_entry, this_device
@@ -79,6 +82,27 @@ def test_loader_opens_in_the_background_and_reports_a_broken_file(db_path: Path,
     bad.start()
     with pytest.raises(UserFacingError, match="Không mở được cơ sở dữ liệu"):
         bad.factory()
+
+
+def test_work_queued_before_the_first_paint_waits_for_the_start(db_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A worker asking for a session while the first window is built must not start the load
+    itself (it would import SQLAlchemy beside the window being built); start() releases it."""
+    loader = StoreLoader(db_path)
+    got: list[object] = []
+    worker = threading.Thread(target=lambda: got.append(loader.factory()))
+    worker.start()
+    time.sleep(0.3)
+    assert not loader.ready and loader._thread is None, "the worker started the load itself"
+    loader.start()  # what the composition root does after the first paint
+    worker.join(30)
+    assert loader.ready and got and callable(got[0])
+    # Nothing starts it (a path that forgot to): the first caller starts it after a while.
+    monkeypatch.setattr(ui.main, "START_WAIT_SECONDS", 0.2)
+    forgotten = StoreLoader(db_path)
+    begun = time.monotonic()
+    with forgotten() as session:
+        assert session.get(Setting, "no such key") is None
+    assert time.monotonic() - begun >= 0.2
 
 
 def test_log_rotates_at_start_when_too_large(tmp_path: Path):
