@@ -13,6 +13,7 @@ The queries mirror :func:`app.services.office.this_device` and
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
@@ -108,7 +109,6 @@ CATALOG_KEY = "catalog"  # the same key as app.sync.reference.CATALOG_KEY (a tes
 
 _catalog_lock = threading.Lock()
 _catalog_memo: dict[Path, tuple[str, Catalog]] = {}
-_bundled_memo: dict[tuple[str, int, int], Catalog] = {}
 
 
 def read_cached_catalog(path: Path) -> Catalog | None:
@@ -172,12 +172,10 @@ def bundled_catalog() -> Catalog:
         stat = path.stat()
     except OSError:
         return load_catalog(path)  # the loader says what is wrong in Vietnamese
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    with _catalog_lock:
-        catalog = _bundled_memo.get(key)
-    if catalog is None:
-        catalog = load_catalog(path)
-        with _catalog_lock:
-            _bundled_memo.clear()
-            _bundled_memo[key] = catalog
-    return catalog
+    return _parsed_catalog(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=1)
+def _parsed_catalog(path: Path, _mtime_ns: int, _size: int) -> Catalog:
+    """``load_catalog(path)``, kept while the file's modification time and size stay the same."""
+    return load_catalog(path)

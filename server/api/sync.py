@@ -319,7 +319,7 @@ def resolve_conflict(
         out, written = result
         session.commit()
     if written:
-        runtime.notifier.notify(principal.unit_code)
+        runtime.announce(principal.unit_code)
     return out
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.domain.events import new_id, next_hlc
@@ -21,7 +21,6 @@ from app.sync.wire import Uuid
 from server.models import Officer
 from server.sync import dialect
 from server.sync.models import ChangeRow, Conflict, DeviceSync, ServerEvent
-from server.sync.statements import NOTIFY_CHANNEL
 
 RESOLVED = "conflict.resolved"
 OFFICE_TZ = timezone(timedelta(hours=7))  # Vietnam, no daylight saving: events carry office time
@@ -165,8 +164,6 @@ def resolve(
     row.resolved_by = officer_id
     row.resolution_event_id = event_id
     session.flush()
-    if dialect.is_postgres(session):
-        session.execute(select(func.pg_notify(NOTIFY_CHANNEL, unit_code)))
     return _out(row), True
 
 

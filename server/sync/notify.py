@@ -31,6 +31,11 @@ from server.sync.statements import NOTIFY_CHANNEL
 log = logging.getLogger(__name__)
 
 
+def _conninfo(engine: Engine) -> str:
+    """libpq connection string of ``engine``'s database, for the listener's and sender's own connections."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 class Waiter:
     """One pull waiting for its office's feed; created on the pull's event loop."""
 
@@ -99,7 +104,7 @@ class PgListener:
     """A daemon thread that turns PostgreSQL notifications into :meth:`FeedNotifier.notify` calls."""
 
     def __init__(self, engine: Engine, notifier: FeedNotifier) -> None:
-        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._conninfo = _conninfo(engine)
         self._notifier = notifier
         self._stop = threading.Event()
         self._ready = threading.Event()
@@ -146,7 +151,7 @@ class PgAnnouncer:
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._conninfo = _conninfo(engine)
         self._lock = threading.Lock()
         self._pending: set[str] = set()
         self._wake = threading.Event()
