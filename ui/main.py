@@ -256,11 +256,11 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
     scanner_inputs: list[ScannerInputs] = []  # the PC's barcode scanners, made with the first window
 
     def scanners() -> ScannerInputs:
-        """The keyboard wedge (application-wide) and serial scanner, started once, kept across log-ins.
+        """The keyboard wedge (on the focused widget) and serial scanner, started once, kept across log-ins.
 
-        They start listening once the event loop runs again (after the first window is shown):
-        the wedge is an application-wide event filter in Python, and every event of building
-        and polishing the main window (~2,000) went through it (bench/bench_startup.py).
+        They start listening once the event loop runs again, after the first window is built:
+        the wedge's filter is Python, and the window's building and polishing events need not
+        reach it (bench/bench_startup.py).
         """
         if not scanner_inputs:
             from ui.scanner.inputs import ScannerInputs

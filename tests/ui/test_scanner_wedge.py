@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -241,3 +241,32 @@ def test_uninstalled_wedge_sees_nothing(qtbot: QtBot, screen: Screen, wedge: Wed
     KeySender(screen).type("abcdefgh", T0, 8)
     assert screen.edit.text() == "abcdefgh"
     assert wedge.scans == []
+
+
+def test_filter_follows_the_focus_and_sees_only_that_widget(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    """The filter sits on the focused widget (not the application): other objects' events stay in C++."""
+    seen: list[object] = []
+
+    class Spy(KeyboardWedge):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            seen.append(watched)
+            return False
+
+    spy = Spy(wedge.filter.settings)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    spy.install(app)
+    try:
+        screen.button.repaint()
+        screen.other.resize(screen.other.width() + 1, screen.other.height())
+        screen.edit.repaint()
+        QApplication.processEvents()
+        assert seen and all(w is screen.edit for w in seen)  # not the button's paint nor the other's resize
+        screen.other.setFocus()
+        qtbot.waitUntil(screen.other.hasFocus)
+        seen.clear()
+        KeySender(screen).scan(CODE, T0)  # the wedge under test moved with the focus too
+        assert wedge.values() == [CODE] and screen.other.text() == ""
+        assert seen and all(w is screen.other for w in seen)
+    finally:
+        spy.uninstall()

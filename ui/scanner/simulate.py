@@ -2,8 +2,8 @@
 
 ``QTest.keyClicks`` stamps every event 0 (HARDWARE.md), which says nothing about timing. These
 helpers build real ``QKeyEvent``\\ s with the timestamps given and deliver them to the window,
-which forwards them to its focus widget exactly as a platform key event is forwarded, so the
-application-wide filter sees both deliveries. Used by the tests, the benchmark and the scanner
+which forwards them to its focus widget exactly as a platform key event is forwarded (where the
+scanner filter sits). Used by the tests, the benchmark and the scanner
 settings dialog's demonstration.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEvent, QEventLoop, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -37,10 +37,17 @@ class KeySender:
 
     Args:
         window: A shown top-level widget; events go to its focus widget through its QWindow.
+            A platform sends keys only to the active window, so it is activated first (a window
+            manager reactivates a window when its dialog closes; the offscreen platform does not).
     """
 
     def __init__(self, window: QWidget) -> None:
         self.window = window
+        if not window.isActiveWindow():
+            window.activateWindow()
+            deadline = QDeadlineTimer(1000)
+            while not window.isActiveWindow() and not deadline.hasExpired():
+                QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
 
     def _send(self, kind: QEvent.Type, key: int, modifiers: Qt.KeyboardModifier, text: str, ts: int) -> None:
         event = QKeyEvent(kind, key, modifiers, text)

@@ -1,4 +1,4 @@
-"""Keyboard-mode (HID) barcode scanners: an application-wide event filter that tells scans from typing.
+"""Keyboard-mode (HID) barcode scanners: an event filter on the focused widget that tells scans from typing.
 
 A keyboard-mode scanner "types" the code, 5–15 ms per key; a person types 80–250 ms per key. Two
 ways of recognising a scan are supported (HARDWARE.md: timing alone misjudges):
@@ -18,9 +18,13 @@ widget); it is emitted as :attr:`KeyboardWedge.scanned` and the scan router deci
 means on the current screen. The reception screen's own QR-in-a-field detection still works for
 pasted text and for scanners the wedge does not catch.
 
-Qt details handled here: an application-wide filter sees each key event first at the window
-(``QWidgetWindow``) and again at each widget it propagates to; only the first widget delivery
-counts. Events with timestamp 0 are synthetic (``QTest.keyClicks``, our own replays) and are
+Qt details handled here: the filter sits on the widget that has the keyboard focus and moves with
+it (``QApplication.focusChanged``), or on the active window when no widget has focus. Key events
+go to that widget first, so it sees every key of the application, and only those few objects'
+other events cross into Python. (An application-wide filter would see every event of every
+object — paints, timers, mouse moves — and Python would wrap each internal Qt object it had not
+seen yet: a quarter of the start-up time, measured in bench/RESULTS.md.) A key event that
+propagates to a parent is counted once. Events with timestamp 0 are synthetic (``QTest.keyClicks``, our own replays) and are
 never held. Auto-repeat (a key held down) and password fields are left alone. A Vietnamese
 input method that corrects a key with Backspace (Unikey sends Backspace + the composed letter)
 edits the held text rather than ending it.
@@ -94,7 +98,7 @@ def _is_printable(event: QKeyEvent) -> bool:
 
 
 class KeyboardWedge(QObject):
-    """Recognises keyboard-mode scans anywhere in the application.
+    """Recognises keyboard-mode scans anywhere in the application (on the focused widget).
 
     Args:
         settings: prefix, suffix and timing (see :class:`app.domain.scan.ScannerSettings`).
@@ -116,7 +120,8 @@ class KeyboardWedge(QObject):
         self._last_signature: tuple[object, ...] | None = None
         self._last_receiver: QWidget | None = None
         self._last_passed = True
-        self._app: QCoreApplication | None = None
+        self._app: QApplication | None = None
+        self._watched: QWidget | None = None  # the widget the filter is installed on
         self.last_finished_at = 0
         """Timestamp of the key event that completed the latest scan (benchmarks measure from it)."""
         self._timer = QTimer(self)
@@ -138,17 +143,36 @@ class KeyboardWedge(QObject):
         self._suffix_keys = SUFFIX_KEYS.get(settings.suffix, ())
 
     def install(self, app: QCoreApplication) -> None:
-        """Start watching every key event of ``app``."""
-        if self._app is None:
-            app.installEventFilter(self)
+        """Start watching every key event of ``app`` (a QApplication: keys go to its focus widget)."""
+        if self._app is None and isinstance(app, QApplication):
             self._app = app
+            app.focusChanged.connect(self._on_focus_changed)
+            self._watch(QApplication.focusWidget())
 
     def uninstall(self) -> None:
         """Stop watching; keys held back are delivered first."""
         if self._app is not None:
             self._resolve()
-            self._app.removeEventFilter(self)
+            self._app.focusChanged.disconnect(self._on_focus_changed)
+            self._watch(None, follow_window=False)
             self._app = None
+
+    @Slot(QWidget, QWidget)
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        self._watch(new)
+
+    def _watch(self, widget: QWidget | None, *, follow_window: bool = True) -> None:
+        """Move the filter to ``widget`` (None: the active window, which then gets the keys)."""
+        if widget is None and follow_window:
+            widget = QApplication.activeWindow()
+        old = self._watched
+        if old is widget:
+            return
+        if old is not None and shiboken6.isValid(old):
+            old.removeEventFilter(self)
+        self._watched = widget
+        if widget is not None:
+            widget.installEventFilter(self)
 
     @property
     def busy(self) -> bool:
@@ -162,7 +186,7 @@ class KeyboardWedge(QObject):
         if kind not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride):
             return False
         if self._replaying or not isinstance(watched, QWidget) or not isinstance(event, QKeyEvent):
-            return False  # the window's delivery comes first; the widget's is the one that counts
+            return False
         signature = _signature(event)
         if (
             signature == self._last_signature
