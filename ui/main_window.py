@@ -24,7 +24,6 @@ from ui.context import UiContext
 from ui.scanner.feedback import ScanFeedback
 from ui.scanner.router import ScanRouter
 from ui.screens.reception import ReceptionScreen
-from ui.sync_runner import SyncRunner, SyncView, clock_warning, status_detail, status_line
 from ui.theme import Role, set_role
 
 if TYPE_CHECKING:
@@ -35,6 +34,7 @@ if TYPE_CHECKING:
     from ui.screens.dossier_list import DossierListScreen
     from ui.screens.enrol import Enrol
     from ui.screens.outbox import OutboxDialog
+    from ui.sync_runner import SyncRunner, SyncView
 
 ONLINE_COLOR, OFFLINE_COLOR, WAITING_COLOR = "#1b7a3a", "#b00020", "#7a4d00"
 
@@ -285,6 +285,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_sync_status_changed(self, view: SyncView) -> None:
+        from ui.sync_runner import clock_warning, status_detail, status_line  # enrolled PCs only
+
         self._pending = view.status.pending
         self._show_online(view.online, view.auth_required)
         self.pending.setText(status_line(view))

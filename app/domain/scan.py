@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -217,6 +216,8 @@ def _classify_compact(compact: str, raw: str) -> Scan | None:
             batch = batch.lower()  # batch ids are UUIDs in lower case (app.domain.events.new_id)
         elif len(batch) == 39 and batch.isdigit() and int(batch) < 1 << 128:
             # The printed record carries the UUID as a number (app.printing.handover.batch_barcode_text).
+            import uuid  # not at import: on Python 3.11 it imports platform (start-up time)
+
             batch = str(uuid.UUID(int=int(batch)))
         return Scan(ScanKind.BATCH, raw, batch, f"Biên bản bàn giao {BATCH_PREFIX}{batch}")
     return None

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtSerialPort import QSerialPort
 
 from app.domain.scan import ScannerSettings, classify
 from ui.scanner.wedge import Source
+
+if TYPE_CHECKING:
+    from PySide6.QtSerialPort import QSerialPort
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +28,6 @@ RETRY_MS = 1000
 IDLE_MS = 150
 """A scan without CR/LF ends after this pause."""
 _LINE_END = re.compile(rb"[\r\n]+")
-_LOST = (
-    QSerialPort.SerialPortError.ResourceError,
-    QSerialPort.SerialPortError.DeviceNotFoundError,
-    QSerialPort.SerialPortError.PermissionError,
-    QSerialPort.SerialPortError.OpenError,
-)
 
 
 class SerialScanner(QObject):
@@ -53,9 +50,7 @@ class SerialScanner(QObject):
 
     def __init__(self, settings: ScannerSettings | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._port = QSerialPort(self)
-        self._port.readyRead.connect(self._on_port_ready_read)
-        self._port.errorOccurred.connect(self._on_port_error_occurred)
+        self._port: QSerialPort | None = None  # made when a port is first opened (QtSerialPort loads then)
         self._buffer = b""
         self._retry = QTimer(self)
         self._retry.setInterval(RETRY_MS)
@@ -96,7 +91,7 @@ class SerialScanner(QObject):
         self._retry.stop()
         self._idle.stop()
         self._flush()
-        if self._port.isOpen():
+        if self._port is not None and self._port.isOpen():
             self._port.close()
         if self._settings.serial_port:
             self._set_status(f"Đã đóng cổng {self._settings.serial_port}.", False)
@@ -107,24 +102,39 @@ class SerialScanner(QObject):
             log.info("serial scanner: %s", text)
             self.status_changed.emit(text, connected)
 
+    def _serial_port(self) -> QSerialPort:
+        """The port object, made on first use: a PC without a serial scanner never loads QtSerialPort."""
+        if self._port is None:
+            from PySide6.QtSerialPort import QSerialPort
+
+            self._port = QSerialPort(self)
+            self._port.readyRead.connect(self._on_port_ready_read)
+            self._port.errorOccurred.connect(self._on_port_error_occurred)
+        return self._port
+
     @Slot()
     def _open(self) -> None:
         path = self._settings.serial_port
-        if not self._running or not path or self._port.isOpen():
+        if not self._running or not path:
             return
-        self._port.setPortName(path)
-        self._port.setBaudRate(self._settings.baud_rate)
-        self._port.setDataBits(QSerialPort.DataBits.Data8)
-        self._port.setParity(QSerialPort.Parity.NoParity)
-        self._port.setStopBits(QSerialPort.StopBits.OneStop)
-        self._port.setFlowControl(QSerialPort.FlowControl.NoFlowControl)
-        if self._port.open(QSerialPort.OpenModeFlag.ReadOnly):
+        port = self._serial_port()
+        if port.isOpen():
+            return
+        from PySide6.QtSerialPort import QSerialPort
+
+        port.setPortName(path)
+        port.setBaudRate(self._settings.baud_rate)
+        port.setDataBits(QSerialPort.DataBits.Data8)
+        port.setParity(QSerialPort.Parity.NoParity)
+        port.setStopBits(QSerialPort.StopBits.OneStop)
+        port.setFlowControl(QSerialPort.FlowControl.NoFlowControl)
+        if port.open(QSerialPort.OpenModeFlag.ReadOnly):
             self._retry.stop()
             self._buffer = b""
             self._set_status(f"Đã kết nối máy quét tại cổng {path} ({self._settings.baud_rate} bps).", True)
             return
-        reason = self._port.errorString()
-        self._port.clearError()
+        reason = port.errorString()
+        port.clearError()
         self._set_status(
             f"Không mở được cổng {path} ({reason}). Kiểm tra máy quét đã cắm và tên cổng đúng;"
             " chương trình tự thử lại mỗi giây.",
@@ -132,11 +142,20 @@ class SerialScanner(QObject):
         )
         self._retry.start()
 
-    @Slot(QSerialPort.SerialPortError)
     def _on_port_error_occurred(self, error: QSerialPort.SerialPortError) -> None:
-        if error in _LOST and self._port.isOpen():
+        """errorOccurred (no @Slot: its argument type would need QtSerialPort at import)."""
+        from PySide6.QtSerialPort import QSerialPort
+
+        lost = (
+            QSerialPort.SerialPortError.ResourceError,
+            QSerialPort.SerialPortError.DeviceNotFoundError,
+            QSerialPort.SerialPortError.PermissionError,
+            QSerialPort.SerialPortError.OpenError,
+        )
+        port = self._serial_port()
+        if error in lost and port.isOpen():
             path = self._settings.serial_port
-            self._port.close()
+            port.close()
             self._flush()
             self._set_status(
                 f"Mất kết nối máy quét ở cổng {path}. Cắm lại máy quét; chương trình tự kết nối lại.", False
@@ -146,7 +165,7 @@ class SerialScanner(QObject):
 
     @Slot()
     def _on_port_ready_read(self) -> None:
-        self._buffer += bytes(self._port.readAll().data())
+        self._buffer += bytes(self._serial_port().readAll().data())
         *lines, self._buffer = _LINE_END.split(self._buffer)
         for line in lines:
             self._emit(line)

@@ -24,10 +24,10 @@ go to that widget first, so it sees every key of the application, and only those
 other events cross into Python. (An application-wide filter would see every event of every
 object — paints, timers, mouse moves — and Python would wrap each internal Qt object it had not
 seen yet: a quarter of the start-up time, measured in bench/RESULTS.md.) A key event that
-propagates to a parent is counted once. Events with timestamp 0 are synthetic (``QTest.keyClicks``, our own replays) and are
-never held. Auto-repeat (a key held down) and password fields are left alone. A Vietnamese
-input method that corrects a key with Backspace (Unikey sends Backspace + the composed letter)
-edits the held text rather than ending it.
+propagates to a parent is counted once. Events with timestamp 0 are synthetic
+(``QTest.keyClicks``, our own replays) and are never held. Auto-repeat (a key held down) and
+password fields are left alone. A Vietnamese input method that corrects a key with Backspace
+(Unikey sends Backspace + the composed letter) edits the held text rather than ending it.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ from app.services.applicant import validate_applicant
 from app.services.drafts import RETURN_AT_COUNTER, RETURN_BY_POST, Changes, DossierSummary, ReceptionDraft
 from ui.context import UiContext
 from ui.screens.applicant_form import ApplicantForm
-from ui.screens.decision_dialogs import RefusalDialog, SupplementDialog
 from ui.screens.procedure_picker import ProcedurePicker
 from ui.theme import Role, set_role, show_banner
 
@@ -243,6 +242,8 @@ class ReceptionScreen(QWidget):
         if draft is None:
             return
         missing = [f"Nộp {d.form_label.lower()} {d.name}" for d in draft.documents if d.required and not d.submitted]
+        from ui.screens.decision_dialogs import SupplementDialog
+
         dialog = SupplementDialog(missing, self)
         self.supplement_dialog = dialog
         ctx = self._ctx
@@ -267,6 +268,8 @@ class ReceptionScreen(QWidget):
         draft = self._draft()
         if draft is None:
             return
+        from ui.screens.decision_dialogs import RefusalDialog
+
         dialog = RefusalDialog(self)
         self.refusal_dialog = dialog
         ctx = self._ctx
