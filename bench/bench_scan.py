@@ -5,8 +5,8 @@ Usage::
     .venv/bin/python bench/bench_scan.py [--db bench/data/bench.db] [--samples 200]
 
 Target (issue 4): scan → feedback ≤ 50 ms p95. Each sample is a keyboard-mode scan (8 ms per
-key, real timestamps) delivered through the real main window and the application-wide
-:class:`ui.scanner.wedge.KeyboardWedge`. The clock starts just before the scan's last key event
+key, real timestamps) delivered through the real main window and the
+:class:`ui.scanner.wedge.KeyboardWedge` (its filter sits on the focused widget). The clock starts just before the scan's last key event
 (the Enter suffix, or the last character when no suffix is configured) and stops when the
 feedback banner has been updated and repainted (``ScanFeedback.shown`` → ``repaint()``), after
 the dossier lookup on a worker thread and the queued hand-back to the GUI thread. The real

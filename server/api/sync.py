@@ -254,13 +254,9 @@ async def pull_changes(
             await waiter.wait(min(deadline - now, 5.0))
     if runtime.pull_due(principal.device_id):
         await runtime.run(_note_pull, ctx, principal)
-    answer = PullResponse(
-        changes=page.changes,
-        cursor=feed.encode_cursor(page.position),
-        more=page.more,
-        server_time=ctx.clock(),
-    )
-    return _json_response(answer)
+    # A commit wakes the office's counters together and they share one page: its changes are
+    # serialised once for all of them (feed.Page.changes_json), only server_time per pull.
+    return Response(feed.pull_body(page, ctx.clock()), media_type=_JSON)
 
 
 # --- dossier codes --------------------------------------------------------------------------

@@ -15,13 +15,16 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.sql import Select
 
-from app.sync.wire import Change, EventWire
+from app.sync.wire import Change, EventWire, PullResponse
 from server.sync.models import ChangeRow, ServerEvent
 
 _CURSOR = re.compile(r"^i:(\d{1,20})$")
@@ -40,13 +43,62 @@ class Position:
     id: int = 0
 
 
+# ``PullResponse.changes`` is a plain ``list[Change]`` field: this adapter writes the same bytes.
+_CHANGES = TypeAdapter(list[Change])
+# How ``PullResponse.model_dump_json()`` begins when ``changes`` is empty (it is the first field).
+_EMPTY_HEAD = b'{"changes":[]'
+
+
+def dump_changes(changes: list[Change]) -> bytes:
+    """``changes`` as JSON, byte for byte as in ``PullResponse.model_dump_json()``."""
+    return _CHANGES.dump_json(changes)
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of the feed and the cursor after it."""
+    """One page of the feed and the cursor after it.
+
+    A page may answer many pulls at once (:meth:`server.sync.runtime.SyncRuntime.read_page`):
+    its changes are serialised once, by the first of them (:meth:`changes_json`).
+    """
 
     changes: list[Change]
     position: Position
     more: bool
+    _json: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    _json_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def changes_json(self) -> bytes:
+        """:attr:`changes` as JSON (:func:`dump_changes`), serialised on first use and then kept.
+
+        Thread-safe: pulls sharing the page serialise it once between them.
+        """
+        if not self.changes:
+            return b"[]"
+        data = self._json
+        if data is None:
+            with self._json_lock:
+                data = self._json
+                if data is None:
+                    data = dump_changes(self.changes)
+                    object.__setattr__(self, "_json", data)  # a memo: the page itself never changes
+        return data
+
+
+def pull_body(page: Page, server_time: datetime) -> bytes:
+    """The JSON of ``PullResponse`` for ``page``, byte for byte as ``model_dump_json()`` writes it.
+
+    The page's changes come from :meth:`Page.changes_json` (serialised once however many pulls
+    the page answers); only the small fields, ``server_time`` above all, are written per pull.
+    """
+    answer = PullResponse(changes=[], cursor=encode_cursor(page.position), more=page.more, server_time=server_time)
+    body = answer.model_dump_json().encode()
+    if not page.changes:
+        return body
+    if not body.startswith(_EMPTY_HEAD):  # PullResponse no longer begins with its changes
+        answer = answer.model_copy(update={"changes": page.changes})
+        return answer.model_dump_json().encode()
+    return b'{"changes":' + page.changes_json() + body[len(_EMPTY_HEAD) :]
 
 
 def encode_cursor(position: Position) -> str:

@@ -116,11 +116,13 @@ class SyncRuntime:
 
         When a commit wakes the counters of an office they all ask for the same page (same
         cursor): one database read answers them all; when they come back with the new cursor,
-        one read finds the feed empty for them all. A shared page is dropped as soon as the
-        office's feed grows (:meth:`FeedNotifier.notify`, in-flight reads included) and after
-        :data:`PAGE_SHARE_SECONDS`, so a shared answer is never older than what a pull woken by
-        a commit must see: a read that began before a commit and ends after its notification
-        answers only the pulls that were already waiting for it, not the ones that come later.
+        one read finds the feed empty for them all, and the page they share serialises its
+        changes once for them all (:meth:`feed.Page.changes_json`). A shared page is dropped as
+        soon as the office's feed grows (:meth:`FeedNotifier.notify`, in-flight reads included)
+        and after :data:`PAGE_SHARE_SECONDS`, so a shared answer is never older than what a pull
+        woken by a commit must see: a read that began before a commit and ends after its
+        notification answers only the pulls that were already waiting for it, not the ones that
+        come later.
         """
         key = (unit_code, after.id, limit)
         now = time.monotonic()
