@@ -6,12 +6,12 @@ Usage::
 
 Target (issue 4): scan → feedback ≤ 50 ms p95. Each sample is a keyboard-mode scan (8 ms per
 key, real timestamps) delivered through the real main window and the
-:class:`ui.scanner.wedge.KeyboardWedge` (its filter sits on the focused widget). The clock starts just before the scan's last key event
-(the Enter suffix, or the last character when no suffix is configured) and stops when the
-feedback banner has been updated and repainted (``ScanFeedback.shown`` → ``repaint()``), after
-the dossier lookup on a worker thread and the queued hand-back to the GUI thread. The real
-OpRunner is used, as in the app. Every sample is followed by waiting for the detail dialog's own
-load, so samples do not overlap.
+:class:`ui.scanner.wedge.KeyboardWedge` (its filter sits on the focused widget). The clock starts
+just before the scan's last key event (the Enter suffix, or the last character when no suffix is
+configured) and stops when the feedback banner has been updated and repainted
+(``ScanFeedback.shown`` → ``repaint()``), after the dossier lookup on a worker thread and the
+queued hand-back to the GUI thread. The real OpRunner is used, as in the app. Every sample is
+followed by waiting for the detail dialog's own load, so samples do not overlap.
 
 Same-run baselines: a bare key event that updates and repaints a QLabel (the Qt floor on this
 machine), and a scan the router rejects without touching the database (an unknown code). The
