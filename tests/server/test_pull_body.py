@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ from sqlalchemy import Engine, insert
 
 from app.domain.events import new_id
 from app.sync.wire import Change, EventWire, PullResponse
-from server.db import make_engine, migrate
 from server.sync import feed
 from server.sync.models import ChangeRow
 from server.sync.runtime import SyncRuntime
@@ -177,14 +176,6 @@ def test_pull_answer_is_the_model_for_the_feed_as_stored(world: World) -> None:
 
 
 # --- shared pages -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'server.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_pulls_sharing_a_page_serialise_its_changes_once(

@@ -9,26 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, insert
 
-from server.db import make_engine, migrate
 from server.sync import feed
 from server.sync.models import ChangeRow
 from server.sync.runtime import SyncRuntime
 
 UNIT = "000.01.00.H49"
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'server.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def _commit_change(engine: Engine) -> None:
