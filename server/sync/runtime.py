@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from server.db import is_postgres
 from server.deps import Principal
 from server.errors import ApiError
 from server.sync import feed
@@ -61,7 +62,7 @@ class SyncRuntime:
 
     def ensure_listener(self) -> None:
         """Start the PostgreSQL LISTEN thread once (no-op on SQLite)."""
-        if self.engine.dialect.name != "postgresql" or self._listener is not None:
+        if not is_postgres(self.engine) or self._listener is not None:
             return
         with self._lock:
             if self._listener is None:
@@ -73,7 +74,7 @@ class SyncRuntime:
         """An office's feed grew (a commit): wake its pulls here and, with PostgreSQL, in the
         other server processes (``NOTIFY`` sent after the commit by :class:`PgAnnouncer`)."""
         self.notifier.notify(unit_code)
-        if self.engine.dialect.name != "postgresql" or self._closed:
+        if not is_postgres(self.engine) or self._closed:
             return
         announcer = self._announcer
         if announcer is None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QApplication
 
 from app.domain.scan import ScannerSettings, validate_settings
 from app.errors import ValidationError
@@ -45,7 +46,7 @@ class ScannerInputs(QObject):
         """The settings in force."""
         return self._settings
 
-    def start(self, app: QCoreApplication) -> None:
+    def start(self, app: QApplication) -> None:
         """Watch the keyboard of ``app`` and open the serial port (if one is set)."""
         self.wedge.install(app)
         self.serial.start()

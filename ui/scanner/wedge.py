@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
@@ -142,9 +142,9 @@ class KeyboardWedge(QObject):
         self._prefix = QKeySequence(settings.prefix)[0] if settings.prefix else None  # type: ignore[index]
         self._suffix_keys = SUFFIX_KEYS.get(settings.suffix, ())
 
-    def install(self, app: QCoreApplication) -> None:
-        """Start watching every key event of ``app`` (a QApplication: keys go to its focus widget)."""
-        if self._app is None and isinstance(app, QApplication):
+    def install(self, app: QApplication) -> None:
+        """Start watching every key event of ``app`` (on its focus widget)."""
+        if self._app is None:
             self._app = app
             app.focusChanged.connect(self._on_focus_changed)
             self._watch(QApplication.focusWidget())
