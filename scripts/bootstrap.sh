@@ -1,5 +1,9 @@
-# Sourced by ./motcua and ./run-tests: make sure .venv exists and matches pyproject.toml.
+# Sourced by ./motcua, ./motcua-server and ./run-tests: make sure .venv exists and matches
+# pyproject.toml with the extras the caller needs ("" for the desktop, "server", "dev").
 # Needs only Python 3.11+; installs the few Debian/Ubuntu libraries Qt needs when they are missing.
+# One .venv serves all three: it records which extras are installed for this pyproject.toml and
+# installs only when one is missing (the union), so switching between the launchers never
+# reinstalls. MOTCUA_BOOTSTRAP_FUNCTIONS_ONLY=1: define the functions, do nothing (tests).
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -61,8 +65,40 @@ LIBS
     if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
+# The extras an install of EXTRA brings ("dev" includes "server", see pyproject.toml).
+expand_extras() {
+    local extra
+    for extra in "$@"; do
+        case "$extra" in
+        "") ;;
+        dev) printf '%s\n' dev server ;;
+        *) printf '%s\n' "$extra" ;;
+        esac
+    done
+}
+
+# extras_to_install STAMP HASH REQUESTED: must pip run? STAMP is the stamp file's text: the
+# 16-character pyproject hash, then the extras installed ("<hash> dev server"; before this
+# format "<hash>-<extras>"). HASH is today's pyproject hash, REQUESTED the extras asked for
+# (comma-separated). Prints the extras to install, comma-separated (those recorded plus those
+# requested; "" for none), and returns 0 when pip must run; returns 1 when the pyproject is
+# unchanged and every requested extra is already installed.
+# shellcheck disable=SC2086  # the lists of extras are split into words on purpose
+extras_to_install() {
+    local stamp="$1" hash="$2" requested="${3//,/ }" have want extra missing=0
+    have="${stamp:16}"
+    have="${have#-}"
+    have=" $(expand_extras ${have//,/ } | sort -u | paste -sd' ' -) "
+    want="$(expand_extras $have $requested | sort -u | paste -sd, -)"
+    for extra in $(expand_extras $requested); do
+        [[ "$have" == *" $extra "* ]] || missing=1
+    done
+    printf '%s\n' "$want"
+    [ "${stamp:0:16}" != "$hash" ] || [ "$missing" = 1 ]
+}
+
 ensure_venv() {
-    local python stamp want
+    local python stamp want hash extras
     python="$(find_python)"
     if [ ! -x "$VENV/bin/python" ]; then
         echo "Tạo môi trường chạy lần đầu (first run: creating $VENV)…" >&2
@@ -74,15 +110,19 @@ ensure_venv() {
             "$python" -m venv "$VENV"
         fi
     fi
-    want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)-${EXTRAS}"
+    hash="$(sha256sum <"$ROOT/pyproject.toml" | cut -c1-16)"
     stamp="$VENV/.motcua-installed"
-    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        echo "Cài thư viện (installing dependencies)…" >&2
+    if extras="$(extras_to_install "$(cat "$stamp" 2>/dev/null)" "$hash" "$EXTRAS")"; then
+        echo "Cài thư viện (installing dependencies${extras:+: $extras})…" >&2
         "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-        "$VENV/bin/python" -m pip install -q -e "$ROOT${EXTRAS:+[$EXTRAS]}"
+        "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}"
+        want="$hash"
+        [ -z "$extras" ] || want="$hash ${extras//,/ }"
         echo "$want" >"$stamp"
     fi
 }
 
-ensure_qt_libs
-ensure_venv
+if [ "${MOTCUA_BOOTSTRAP_FUNCTIONS_ONLY:-}" != 1 ]; then
+    [ "$EXTRAS" = server ] || ensure_qt_libs # the server runs headless: no Qt libraries needed
+    ensure_venv
+fi

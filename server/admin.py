@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.domain.calendar import CalendarError, EntryKind, OfficeHours
 from app.domain.catalog import Catalog, CatalogError
 from app.domain.events import new_id
-from app.sync.wire import OfficerInfo
+from app.sync.wire import OfficerInfo, has_forbidden_chars
 from app.text import nfc
 from server.auth import normalise_username, officer_info
 from server.errors import ApiError, forbidden, not_found
@@ -50,6 +50,14 @@ def _bad(code: str, message: str) -> ApiError:
 
 
 def _name(value: str, what: str, limit: int = 200) -> str:
+    """``value`` in NFC; 422 when empty, too long, or holding NUL, control characters or lone
+    surrogates (PostgreSQL cannot store NUL, no driver can encode a lone surrogate)."""
+    if has_forbidden_chars(value):
+        raise _bad(
+            "invalid_value",
+            f"{what} chứa ký tự không được phép (ký tự NUL, ký tự điều khiển hoặc mã Unicode hỏng). "
+            f"Hãy gõ lại {what[0].lower()}{what[1:]}.",
+        )
     text = nfc(value)
     if not text or len(text) > limit:
         raise _bad("invalid_value", f"{what} không được để trống và dài tối đa {limit} ký tự.")
@@ -141,6 +149,10 @@ def create_officer(session: Session, now: datetime, unit_code: str, *, username:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD or len(password) > 256:
         raise _bad("weak_password", f"Mật khẩu phải dài từ {MIN_PASSWORD} đến 256 ký tự.")
+    try:
+        password.encode()
+    except UnicodeEncodeError:
+        raise _bad("invalid_value", "Mật khẩu chứa mã Unicode hỏng. Hãy gõ lại mật khẩu.") from None
 
 
 def update_officer(session: Session, now: datetime, unit_code: str, officer_id: str, *, active: bool | None = None,

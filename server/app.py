@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -76,7 +78,15 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from server.sync.retention import prune_hourly
+
+        # Refused events past their retention go at start-up and hourly (server/sync/retention.py).
+        state = _app.state  # tests swap in a context with a clock of their own after create_app
+        pruner = asyncio.create_task(prune_hourly(state.ctx.factory, settings, lambda: state.ctx.clock()))
         yield
+        pruner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruner
         engine.dispose()
 
     app = FastAPI(

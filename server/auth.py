@@ -2,6 +2,9 @@
 
 Each function takes the request's session and the server context, and raises
 :class:`server.errors.ApiError` with a Vietnamese message on any expected failure.
+
+A *session* is one refresh-token family (``RefreshToken.family_id``), opened by a login; its
+access tokens carry its id (``sid``) and are refused as soon as it ends (server/deps.py).
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import cast
 
 from sqlalchemy.orm import Session
@@ -113,25 +118,66 @@ def _retry_after(failures: list[datetime], limit: int, window: timedelta, now: d
     return max(1, math.ceil((frees_at - now).total_seconds()))
 
 
-def _check_rate(session: Session, ctx: ServerContext, username: str, address: str, now: datetime) -> None:
+def _too_many(wait: int, message: str) -> ApiError:
+    minutes = max(1, math.ceil(wait / 60))
+    return ApiError(429, "too_many_attempts", message.format(minutes=minutes), headers={"Retry-After": str(wait)})
+
+
+def _check_rate(session: Session, ctx: ServerContext, username: str, device_id: str, address: str,
+                now: datetime) -> None:  # fmt: skip
+    """429 when the user name failed too often on this device, or the client address too often.
+
+    The user-name limit counts one device's failures only: a PC that guesses (or mistypes) an
+    officer's password is the one slowed down, and the officer still logs in at their own PC.
+    """
     settings = ctx.settings
     window = timedelta(minutes=settings.login_window_minutes)
     since = now - window
-    waits = [
-        _retry_after(identity.failures_since(session, username=username, since=since),
-                     settings.login_failures_per_user, window, now),
-        _retry_after(identity.failures_since(session, address=address, since=since),
-                     settings.login_failures_per_address, window, now),
-    ]  # fmt: skip
-    wait = max((w for w in waits if w is not None), default=None)
+    wait = _retry_after(identity.failures_since(session, username=username, device_id=device_id, since=since),
+                        settings.login_failures_per_user, window, now)  # fmt: skip
     if wait is not None:
-        minutes = max(1, math.ceil(wait / 60))
-        raise ApiError(
-            429,
-            "too_many_attempts",
-            f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút.",
-            headers={"Retry-After": str(wait)},
-        )
+        raise _too_many(wait, "Đăng nhập sai quá nhiều lần với tài khoản này trên máy trạm này. "
+                              "Hãy thử lại sau {minutes} phút.")  # fmt: skip
+    wait = _retry_after(identity.failures_since(session, address=address, since=since),
+                        settings.login_failures_per_address, window, now)  # fmt: skip
+    if wait is not None:
+        raise _too_many(wait, "Đăng nhập sai quá nhiều lần từ địa chỉ mạng này. Hãy thử lại sau {minutes} phút.")
+
+
+Network = IPv4Network | IPv6Network
+
+
+def _ip(text: str) -> IPv4Address | IPv6Address | None:
+    try:
+        found = ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(found, IPv6Address) and found.ipv4_mapped is not None:
+        return found.ipv4_mapped  # ::ffff:10.0.0.5 is 10.0.0.5
+    return found
+
+
+def client_address(peer: str, forwarded_for: Sequence[str], trusted: Sequence[Network]) -> str:
+    """The client address the per-address login limit counts.
+
+    ``peer`` (the TCP peer), unless it is one of the ``trusted`` proxies: then the right-most
+    address of ``X-Forwarded-For`` (``forwarded_for``: every such header, in order) that is not a
+    trusted proxy. Everything left of it was written by the client and may be forged. When every
+    hop is trusted, the left-most; when the header is missing or a hop is not an address, the
+    last trusted hop.
+    """
+    last = _ip(peer)
+    if last is None or not any(last in network for network in trusted):
+        return peer
+    hops = [hop for header in forwarded_for for hop in header.split(",")]
+    for hop in reversed(hops):
+        found = _ip(hop)
+        if found is None:
+            break
+        last = found
+        if not any(found in network for network in trusted):
+            break
+    return str(last)
 
 
 def _authenticate_device(session: Session, device_id: str, secret: str) -> Device:
@@ -149,8 +195,9 @@ def _authenticate_device(session: Session, device_id: str, secret: str) -> Devic
 def login(session: Session, ctx: ServerContext, request: LoginRequest, address: str) -> SessionWire:
     """Check device and credentials and open a session (access + refresh token, offline grant).
 
-    A wrong password is recorded (and committed although the request fails) for the rate limit
-    of 5 failures per user name and 20 per client address within 15 minutes.
+    A wrong password is recorded (and committed although the request fails) for the rate limits
+    within 15 minutes: 5 failures of one user name on one device lock that user name on that
+    device; 20 failures from one client address (:func:`client_address`) lock that address.
 
     Raises:
         ApiError: 429 too many failures, 401 wrong device or credentials, 403 account disabled
@@ -158,19 +205,19 @@ def login(session: Session, ctx: ServerContext, request: LoginRequest, address: 
     """
     now = ctx.clock()
     username = normalise_username(request.username)
-    _check_rate(session, ctx, username, address, now)
     device = _authenticate_device(session, request.device_id, request.device_secret)
+    _check_rate(session, ctx, username, device.id, address, now)
     officer = identity.officer_by_username(session, username)
     if not verify_password(officer.password_hash if officer else None, request.password) or officer is None:
         window = timedelta(minutes=ctx.settings.login_window_minutes)
         identity.forget_failures(session, before=now - window)
-        identity.add_failure(session, username=username, address=address, now=now)
+        identity.add_failure(session, username=username, device_id=device.id, address=address, now=now)
         raise unauthenticated("invalid_credentials", WRONG_CREDENTIALS).keep()
     if not officer.active:
         raise forbidden("account_disabled", ACCOUNT_DISABLED)
     if officer.unit_code != device.unit_code:
         raise forbidden("wrong_office", "Tài khoản này không thuộc đơn vị của máy trạm. Hãy dùng tài khoản của đơn vị.")
-    identity.forget_failures(session, username=username)
+    identity.forget_failures(session, username=username, device_id=device.id)
     prune_refresh_tokens(session, ctx, now)
     if needs_rehash(officer.password_hash):
         officer.password_hash = hash_password(request.password)
@@ -178,7 +225,7 @@ def login(session: Session, ctx: ServerContext, request: LoginRequest, address: 
     row = _new_refresh_row(ctx, token, new_id(), officer.id, device.id, now)
     session.add(row)
     device.last_seen_at = now
-    return _session(ctx, officer, device, token, now)
+    return _session(ctx, officer, device, token, row.family_id, now)
 
 
 def prune_refresh_tokens(session: Session, ctx: ServerContext, now: datetime, *, force: bool = False) -> int:
@@ -225,7 +272,8 @@ def officer_info(officer: Officer) -> OfficerInfo:
     )
 
 
-def _session(ctx: ServerContext, officer: Officer, device: Device, refresh_token: str, now: datetime) -> SessionWire:
+def _session(ctx: ServerContext, officer: Officer, device: Device, refresh_token: str, session_id: str,
+             now: datetime) -> SessionWire:  # fmt: skip
     settings = ctx.settings
     access, expires = encode_access_token(
         ctx.signing_key,
@@ -234,6 +282,7 @@ def _session(ctx: ServerContext, officer: Officer, device: Device, refresh_token
         role=officer.role,
         unit_code=officer.unit_code,
         device_id=device.id,
+        session_id=session_id,
         now=now,
         lifetime=timedelta(minutes=settings.access_minutes),
     )
@@ -296,9 +345,10 @@ def refresh(session: Session, ctx: ServerContext, request: RefreshRequest) -> Se
                 "Phiên đăng nhập đã bị dùng lại từ nơi khác nên đã được đóng để bảo vệ tài khoản. Hãy đăng nhập lại.",
             ).keep()
     device.last_seen_at = now
-    return _session(ctx, officer, device, successor, now)
+    return _session(ctx, officer, device, successor, row.family_id, now)
 
 
 def logout(session: Session, principal: Principal) -> None:
-    """End every session of the caller on the caller's device."""
+    """End every session of the caller on the caller's device: its refresh tokens and, from the
+    next request on, in every server process, its access tokens."""
     identity.revoke_sessions(session, officer_id=principal.officer_id, device_id=principal.device_id)

@@ -21,11 +21,16 @@ from sqlalchemy.orm import Session
 
 from app.cli_vi import ViArgumentParser
 from app.errors import UserFacingError
-from server import admin
-from server.config import Settings
-from server.context import utc_now
-from server.db import make_engine, session_factory, transaction
-from server.errors import ApiError
+from server.extras import exit_without_server_part
+
+try:  # a plain install lacks the server's libraries: one line on how to add them, no traceback
+    from server import admin
+    from server.config import Settings
+    from server.context import utc_now
+    from server.db import make_engine, session_factory, transaction
+    from server.errors import ApiError
+except ModuleNotFoundError as exc:  # pragma: no cover  (tests/server/test_cli_extras.py, in a subprocess)
+    exit_without_server_part(exc)
 
 USAGE_ERROR, REFUSED = 2, 1
 
@@ -68,10 +73,14 @@ def serve(argv: Sequence[str]) -> int:
     from server.app import create_app
 
     app = create_app(settings)  # migrates and creates the signing key once, before any worker starts
+    # uvicorn takes the client address (for its log) and scheme from the same proxies the login
+    # limit trusts (server/auth.py client_address), not from its own default list.
+    proxies = [str(network) for network in settings.trusted_proxies]
     if args.workers == 1:
-        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True)
+        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True, forwarded_allow_ips=proxies)
     else:
-        uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers)
+        uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    forwarded_allow_ips=proxies)  # fmt: skip
     return 0
 
 
@@ -124,6 +133,8 @@ def _admin_parser() -> _Parser:
 
     p = sub.add_parser("seed-demo", help="tạo đơn vị DEMO với các tài khoản trong README và in một mã đăng ký")
     p.add_argument("--hours", type=int, default=24)
+
+    sub.add_parser("prune", help="xoá các sự kiện bị từ chối đã quá thời hạn lưu (rejected_retention_days)")
     return parser
 
 
@@ -192,6 +203,11 @@ def _run_admin(session: Session, args: argparse.Namespace, out: TextIO, stdin: T
             from server.demo import seed_demo
 
             seed_demo(session, now, hours=args.hours, out=out)
+        case "prune":
+            from server.sync.retention import prune
+
+            counts = prune(session, Settings(), now)  # the retention set in the environment
+            print(f"Đã xoá {counts['rejected_events']} sự kiện bị từ chối quá hạn lưu.", file=out)
         case _:  # pragma: no cover  (argparse allows only the commands above)
             raise UserFacingError(f"Lệnh không hỗ trợ: {args.command}")
 
@@ -240,9 +256,12 @@ def admin_main(argv: Sequence[str], *, out: TextIO = sys.stdout, err: TextIO = s
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``motcua-server``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["admin"]:
-        return admin_main(args[1:])
-    return serve(args)
+    try:
+        if args[:1] == ["admin"]:
+            return admin_main(args[1:])
+        return serve(args)
+    except ModuleNotFoundError as exc:  # uvicorn, fastapi or psycopg, imported when first needed
+        exit_without_server_part(exc)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from app.store.boot import secure_sqlite_file
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -38,8 +40,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Engine for ``url``; SQLite gets WAL and foreign keys, PostgreSQL a modest pool."""
+    """Engine for ``url``; SQLite gets WAL and foreign keys, PostgreSQL a modest pool.
+
+    A SQLite file (and its -wal and -shm files) is made readable by the server's account only
+    (0600), created so or tightened on an existing install.
+    """
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            secure_sqlite_file(Path(database))
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

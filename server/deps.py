@@ -34,6 +34,7 @@ Role = Literal["officer", "supervisor", "admin"]
 LAST_SEEN_RESOLUTION = timedelta(seconds=30)
 ACCOUNT_DISABLED = "Tài khoản đã bị khoá. Hãy liên hệ quản trị hệ thống."
 DEVICE_REVOKED = "Máy trạm này đã bị thu hồi quyền kết nối. Hãy liên hệ bộ phận CNTT để đăng ký lại."
+SESSION_ENDED = "Phiên đăng nhập đã kết thúc. Hãy đăng nhập lại."
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +90,14 @@ def require_principal(
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The verified caller; 401 without a valid, unexpired token of an active officer and device.
+    """The verified caller; 401 without a valid, unexpired token of an active officer and device
+    whose session is still open.
 
-    The officer's role and office are read from the database, so a demotion or a deactivation
-    takes effect at once rather than when the token expires. Also records that the device was
-    seen (at most every :data:`LAST_SEEN_RESOLUTION`).
+    One query per request reads the officer, the device and whether the token's session
+    (refresh-token family) is still open, so a logout, a deactivation, a new password or a
+    revoked device takes effect on the very next request, in every server process; the role and
+    office come from the database, not from the token. Also records that the device was seen
+    (at most every :data:`LAST_SEEN_RESOLUTION`).
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise unauthenticated("not_authenticated", "Chưa đăng nhập. Hãy đăng nhập để tiếp tục.")
@@ -101,17 +105,21 @@ def require_principal(
     claims = decode_access_token(ctx.signing_key, credentials.credentials, now)
     if claims is None:
         raise unauthenticated("token_invalid")
-    rows = identity.officer_and_device(session, claims.officer_id, claims.device_id)
+    rows = identity.principal_rows(session, claims.officer_id, claims.device_id, claims.session_id)
     if rows is None:
         raise unauthenticated("token_invalid")
-    officer, device = rows
+    officer, device, session_open = rows
     if not officer.active:
         raise unauthenticated("account_disabled", ACCOUNT_DISABLED)
     if device.revoked_at is not None:
         raise unauthenticated("device_revoked", DEVICE_REVOKED)
+    if not session_open:
+        raise unauthenticated("session_ended", SESSION_ENDED)
     if officer.unit_code != claims.unit_code or device.unit_code != officer.unit_code:
         raise unauthenticated("token_invalid")  # moved to another office since login
-    identity.touch_device(session, device.id, now, now - LAST_SEEN_RESOLUTION)
+    stale = now - LAST_SEEN_RESOLUTION
+    if device.last_seen_at is None or device.last_seen_at < stale:  # most requests write nothing
+        identity.touch_device(session, device.id, now, stale)
     role = cast(Role, officer.role)  # the CHECK constraint keeps it one of the three
     return Principal(
         officer_id=officer.id, username=officer.username, role=role, unit_code=officer.unit_code, device_id=device.id

@@ -139,16 +139,21 @@ class RefreshToken(Base):
 
 
 class LoginFailure(Base):
-    """A failed login, kept for the rate limit by user name and by client address."""
+    """A failed login, kept for the rate limits: by user name on one device, and by client address.
+
+    ``device_id`` is the (authenticated) PC the wrong password came from, so one PC cannot lock
+    an officer out of the others; rows older than migration 0006 have "".
+    """
 
     __tablename__ = "login_attempts"
     __table_args__ = (
-        Index("ix_login_attempts_username_at", "username", "attempted_at"),
+        Index("ix_login_attempts_username_device_at", "username", "device_id", "attempted_at"),
         Index("ix_login_attempts_address_at", "address", "attempted_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(36), server_default="")
     address: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.errors import UserFacingError
+from app.store.boot import restrict_to_owner
 from app.sync.wire import OfflineGrant, Role
 
 ALGORITHM = "HS256"
@@ -40,7 +41,8 @@ class SigningKeyError(UserFacingError):
 
 
 def load_secret_key(secret_key: str, data_dir: Path) -> bytes:
-    """The signing key: ``secret_key`` if set, else ``<data_dir>/secret.key`` (created once, 0600).
+    """The signing key: ``secret_key`` if set, else ``<data_dir>/secret.key`` (created once, 0600;
+    an existing file is tightened to 0600).
 
     Several server processes on one host share the file: it is published atomically with
     ``os.link`` so no process ever reads a half-written key.
@@ -68,6 +70,7 @@ def load_secret_key(secret_key: str, data_dir: Path) -> bytes:
                 os.link(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
+    restrict_to_owner(path)  # a key file of an older install may be 0644
     key = path.read_text().strip()
     if len(key) < MIN_KEY_CHARS:
         raise SigningKeyError(f"Tệp khoá ký {path} bị hỏng (quá ngắn). Hãy xoá tệp để máy chủ tạo khoá mới.")
@@ -154,6 +157,7 @@ class AccessClaims:
     device_id: str
     expires_at: datetime
     token_id: str
+    session_id: str  # the refresh-token family: the token dies with it (logout, deactivation)
 
 
 def encode_access_token(
@@ -164,10 +168,11 @@ def encode_access_token(
     role: str,
     unit_code: str,
     device_id: str,
+    session_id: str,
     now: datetime,
     lifetime: timedelta,
 ) -> tuple[str, datetime]:
-    """Sign an access token; returns it and its expiry (UTC, whole seconds)."""
+    """Sign an access token of session ``session_id``; returns it and its expiry (UTC, whole seconds)."""
     issued = int(now.timestamp())
     expires = issued + int(lifetime.total_seconds())
     claims = {
@@ -178,6 +183,7 @@ def encode_access_token(
         "role": role,
         "unit": unit_code,
         "dev": device_id,
+        "sid": session_id,
         "iat": issued,
         "exp": expires,
         "jti": secrets.token_hex(12),
@@ -197,7 +203,7 @@ def decode_access_token(key: bytes, token: str, now: datetime) -> AccessClaims |
         )
     except jwt.PyJWTError:
         return None
-    fields = ("sub", "usr", "role", "unit", "dev", "jti")
+    fields = ("sub", "usr", "role", "unit", "dev", "jti", "sid")
     if claims.get("typ") != "access" or not all(isinstance(claims.get(f), str) for f in fields):
         return None
     expires = claims["exp"]
@@ -211,6 +217,7 @@ def decode_access_token(key: bytes, token: str, now: datetime) -> AccessClaims |
         device_id=claims["dev"],
         expires_at=datetime.fromtimestamp(expires, UTC),
         token_id=claims["jti"],
+        session_id=claims["sid"],
     )
 
 

@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "matkhau-2026"
 SECRET_KEY = "sync-proof-secret-" + "k" * 40
+# The sync tests' counters live on 2026-11-23 (tests/conftest.py NOW) while a real server runs on
+# the real clock and hands dossier numbers out only for days near its today (setting
+# codes_days_back): this many days back reach that day.
+CODES_DAYS_BACK = max(1, (datetime.now(timezone(timedelta(hours=7))).date() - date(2026, 11, 23)).days + 1)
 
 
 class FileKeyring(KeyringBackend):
@@ -157,6 +161,7 @@ class ServerProcess:
             MOTCUA_SERVER_DATA_DIR=str(self.data_dir),
             MOTCUA_SERVER_DATABASE_URL=self.database_url,
             MOTCUA_SERVER_SECRET_KEY=SECRET_KEY,
+            MOTCUA_SERVER_CODES_DAYS_BACK=str(CODES_DAYS_BACK),  # the counters live on NOW's day
         )
         cmd = [sys.executable, "-m", "server.cli", "--host", "127.0.0.1", "--port", str(self.port)]
         with open(self.log_path, "ab") as log:

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from app.domain.catalog import Catalog
 from app.store.models import Dossier, Event, Outbox, SyncState
 from app.sync.state import read_status
+from tests.sync_processes import CODES_DAYS_BACK
 from tests.sync_support import Counter, MemoryKeyring, keyring_backend
 
 UNIT = "000.01.00.H49"
@@ -68,7 +69,7 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
     from server.app import create_app
     from server.config import Settings
 
-    app = create_app(Settings(data_dir=tmp_path / "server"))
+    app = create_app(Settings(data_dir=tmp_path / "server", codes_days_back=CODES_DAYS_BACK))
     live = LiveServer("", app)
     with live.tx() as s:
         now = datetime.now(UTC)

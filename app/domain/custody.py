@@ -7,8 +7,15 @@ counter of the unit that received it, since its reception: that is where the law
 paper until it is transferred, so no row has to be written at reception.
 
 The fold is a pure function so that the local projection, the server and the property tests
-share it: the custody state is the one set by the custody event with the greatest
-``(occurred_at, hlc)`` key, whatever the order the events arrive in.
+share it: the custody state is the one set by the custody event with the greatest hybrid
+logical clock (HLC), whatever the order the events arrive in. Not the PC's wall clock
+(``occurred_at``): a PC 48 hours ahead would otherwise win against every later handover made
+on a correct one. The HLC text ``<ms:013d>:<counter:05d>:<device>`` (app.domain.events.next_hlc)
+compares as text in clock order: fixed-width milliseconds, then the counter, then the device id,
+which breaks ties, so two events never compare equal. Each device moves its HLC past every event
+it pulls (app.sync.engine, the HLC receive rule), so an event made after seeing another always
+sorts after it, whatever the two PC clocks say. The server's custody (server/sync/push.py) uses
+the same rule.
 """
 
 from __future__ import annotations
@@ -110,7 +117,7 @@ class CustodyState:
         holder: Officer who last handled it.
         last_event_id: The custody event that set this state (the parent of the next handover).
         batch_id: The batch of that event ("" for reception or return).
-        key: Ordering key ``<occurred_at ISO>|<hlc>`` of that event.
+        key: Ordering key of that event (:func:`order_key`: its HLC).
     """
 
     place: Place
@@ -124,9 +131,9 @@ class CustodyState:
     key: str
 
 
-def order_key(occurred_at: datetime, hlc: str) -> str:
-    """Total order of events across devices: office time first, then the hybrid clock."""
-    return f"{occurred_at.isoformat(timespec='microseconds')}|{hlc}"
+def order_key(hlc: str) -> str:
+    """Total order of custody events across devices: the hybrid logical clock (see the module doc)."""
+    return hlc
 
 
 def fold_custody(
@@ -141,15 +148,15 @@ def fold_custody(
 ) -> CustodyState | None:
     """The custody state after one event, or None when the event does not change it.
 
-    An event older than the one that set ``current`` changes nothing (last writer by
-    ``order_key`` wins), so folding a dossier's events in any order gives the same state.
+    An event older than the one that set ``current`` changes nothing (the greatest HLC wins),
+    so folding a dossier's events in any order gives the same state.
 
     Raises:
         KeyError, ValueError: a custody payload without its places.
     """
     if kind not in CUSTODY_KINDS:
         return None
-    key = order_key(occurred_at, hlc)
+    key = order_key(hlc)
     if current is not None and current.key >= key:
         return None
     batch_id = str(payload.get("batch_id", ""))

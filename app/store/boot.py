@@ -13,9 +13,11 @@ The queries mirror :func:`app.services.office.this_device` and
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -31,7 +33,51 @@ log = logging.getLogger(__name__)
 
 # Bump together with a new file in migrations/versions. A database stamped with this revision
 # needs no migration, so start-up neither imports Alembic nor waits for the ORM.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
+
+
+OWNER_ONLY_FILE = 0o600
+OWNER_ONLY_FOLDER = 0o700
+# SQLite's companions of a database file: they hold the same data (recent commits, a rollback copy).
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def restrict_to_owner(path: Path, mode: int = OWNER_ONLY_FILE) -> None:
+    """``chmod`` ``path`` to ``mode`` if it exists and allows more (POSIX only; Windows keeps its ACLs).
+
+    A file that cannot be changed (owned by another account) is logged and left as it is: the
+    program still starts.
+    """
+    if os.name != "posix":
+        return
+    try:
+        current = path.stat().st_mode & 0o777
+        if current & ~mode:
+            os.chmod(path, current & mode)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        log.warning("cannot restrict %s to its owner: %s", path, exc)
+
+
+def secure_sqlite_file(path: Path) -> None:
+    """Make the SQLite database ``path`` readable by its owner only, before SQLite opens it.
+
+    A missing file is created empty with mode 0600 (SQLite gives its -wal and -shm files the
+    database file's mode); an existing one and its side files are tightened (installs from
+    before 0600 were 0644).
+    """
+    if os.name == "posix" and not path.exists():
+        with contextlib.suppress(OSError):  # exists by now, or no folder: SQLite says what is wrong
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE))
+    for name in ("", *SQLITE_SIDE_FILES):
+        restrict_to_owner(path.with_name(path.name + name))
+
+
+def secure_data_folder(folder: Path) -> None:
+    """Create ``folder`` (mode 0700) or tighten it to 0700: it holds the database, logs and scans."""
+    folder.mkdir(mode=OWNER_ONLY_FOLDER, parents=True, exist_ok=True)
+    restrict_to_owner(folder, OWNER_ONLY_FOLDER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from sqlalchemy import exc as exc_module
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import UserFacingError
-from app.store.boot import HEAD_REVISION
+from app.store.boot import HEAD_REVISION, secure_data_folder, secure_sqlite_file
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -33,8 +33,13 @@ def _set_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(path: Path) -> Engine:
-    """Create an engine for the SQLite file at ``path`` (parent folders are created)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create an engine for the SQLite file at ``path``.
+
+    The data folder is created (or tightened) to mode 0700 and the database with its -wal and
+    -shm files to 0600: they hold applicants' personal data.
+    """
+    secure_data_folder(path.parent)
+    secure_sqlite_file(path)
     engine = create_engine(f"sqlite:///{path}")
     event.listen(engine, "connect", _set_pragmas)
     return engine

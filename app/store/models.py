@@ -136,6 +136,10 @@ class Event(Base):
     sync_status: Mapped[str] = mapped_column(String(20), default="", server_default="")
     synced_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # UTC
     conflict_ids: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    # Server clock − PC clock (seconds) when the event was made, as last learnt from the server
+    # (SyncState.clock_offset_s); None before the first contact or in standalone mode. Sent with
+    # the event (EventWire.clock_offset_seconds) so the server keeps it too (migration 0006).
+    clock_offset_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
 
     __table_args__ = (
         UniqueConstraint("device_id", "device_seq", name="uq_event_device_seq"),
@@ -282,8 +286,8 @@ class OfflineCredential(Base):
 class Custody(Base):
     """Where a paper folder is now (app.domain.custody.fold_custody); no row = at the receiving counter.
 
-    ``order_key`` is the key of the custody event that set the row, so events pulled in any
-    order leave the same state.
+    ``order_key`` is the key (the HLC, migration 0006) of the custody event that set the row, so
+    events pulled in any order leave the same state.
     """
 
     __tablename__ = "custody"

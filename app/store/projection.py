@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.contracts import EVENT_STATUS
 from app.domain.custody import (
     CUSTODY_KINDS,
     ITEM_RANK,
@@ -69,11 +70,8 @@ def apply_event(session: Session, event: Event, dossiers: dict[str, Dossier | No
         return existing
     if existing is not None:
         return existing
-    status = {
-        EventType.RECEIVED: DossierStatus.RECEIVED,
-        EventType.SUPPLEMENT_REQUESTED: DossierStatus.SUPPLEMENT_REQUESTED,
-        EventType.REFUSED: DossierStatus.REFUSED,
-    }[kind]
+    status = EVENT_STATUS[kind]
+    assert status is not None  # a reception decision (the other kinds returned above)
     applicant = p["applicant"]
     procedure = p["procedure"]
     received_at = _dt(p["received_at"])
@@ -124,12 +122,6 @@ _STEP_KINDS = CUSTODY_KINDS | {
     EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT,
     EventType.SUPPLEMENT_RECEIVED,
     EventType.DUE_EXTENDED,
-}
-_STATUS_AFTER = {
-    EventType.RESULT_RECORDED: DossierStatus.RESULT_READY,
-    EventType.RETURNED: DossierStatus.RETURNED,
-    EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT: DossierStatus.SUPPLEMENT_REQUESTED,
-    EventType.SUPPLEMENT_RECEIVED: DossierStatus.PROCESSING,
 }
 
 
@@ -258,7 +250,7 @@ def _fold_step(session: Session, kind: EventType, event: Event, dossier: Dossier
     leaves the status as it is; the server has flagged it for a supervisor.
     """
     p = event.payload
-    status = _STATUS_AFTER.get(kind)
+    status = EVENT_STATUS[kind]
     if kind is EventType.HANDOVER_RECEIVED and p["to"]["kind"] == PlaceKind.DEPARTMENT:
         # The department has the folder: processing starts (a later step is never undone).
         status = DossierStatus.PROCESSING if dossier.status == DossierStatus.RECEIVED else None

@@ -48,6 +48,8 @@ KIND_LABELS = {
     "code_not_issued": "Mã hồ sơ ngoài dải số được cấp",
     "double_handover": "Hồ sơ giấy bị bàn giao hai lần",
     "due_extended_twice": "Dời ngày hẹn trả lần thứ hai",
+    "clock_skew": "Giờ máy trạm sai lệch",
+    "unverified_author": "Người thực hiện chưa từng đăng nhập trên máy trạm",
 }
 UNKNOWN_KIND = "Xung đột khi đồng bộ"
 
@@ -417,8 +419,23 @@ def describe(kind: str, details: dict[str, Any], code: str) -> str:
             return "Chuyển trạng thái không hợp lệ" + _transition(details) + "; trạng thái trên máy chủ giữ nguyên."
         case "due_extended_twice":
             return "Ngày hẹn trả đã được dời một lần; theo quy định chỉ được dời một lần."
+        case "clock_skew":
+            hours = _number(details.get("ahead_seconds")) / 3600
+            return (
+                f"Giờ trên máy trạm đi trước giờ máy chủ khoảng {hours:.1f} giờ khi ghi sự kiện: thời điểm ghi trên"
+                " hồ sơ có thể sai. Cần kiểm tra lại và chỉnh đồng hồ máy tính đó."
+            )
+        case "unverified_author":
+            return (
+                f"Sự kiện ghi người thực hiện là {details.get('officer_name', '')}, nhưng cán bộ này chưa từng đăng"
+                " nhập trên máy trạm đã gửi nó. Cần xác minh ai đã thực hiện."
+            )
         case _:
             return f"{kind_label(kind)}: cần lãnh đạo xem xét."
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _transition(details: dict[str, Any]) -> str:

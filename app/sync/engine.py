@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.domain.contracts import describe, parse_payload
 from app.domain.events import EventType, new_id
 from app.errors import UserFacingError
 from app.scanning.blobs import BlobStore
@@ -204,7 +205,42 @@ def event_to_wire(event: Event) -> wire.EventWire:
         id=event.id, device_id=event.device_id, device_seq=event.device_seq, type=event.type,
         dossier_uid=event.dossier_uid, base_version=event.base_version, officer_id=event.officer_id,
         officer_name=event.officer_name, occurred_at=event.occurred_at, hlc=event.hlc, payload=event.payload,
+        clock_offset_seconds=event.clock_offset_seconds,
     )  # fmt: skip
+
+
+def advance_hlc(s: Session, device_id: str, page: wire.PullResponse) -> None:
+    """The HLC receive rule: this PC's clock moves past every event it pulled.
+
+    The next event it makes (app.services.recorder, ``next_hlc``) then sorts after everything it
+    has seen, even when another PC's wall clock was ahead: a folder received here after a PC 48
+    hours ahead sent it gets a later HLC than that send, so custody (ordered by HLC, on the
+    counters and on the server) follows what happened. ``last_hlc`` may hold another device's
+    HLC; ``next_hlc`` reads only its time and counter and writes this device's id.
+    """
+    seen = max((c.event.hlc for c in page.changes if c.kind in EVENT_KINDS and c.event is not None), default="")
+    device = s.get(Device, device_id) if seen else None
+    if device is not None and seen > device.last_hlc:
+        device.last_hlc = seen
+
+
+def _keeps_contract(event: Event) -> bool:
+    """Whether a pulled event's payload passes its contract (app.domain.contracts).
+
+    One that does not (written before the server checked payloads, or by a broken server) is
+    kept in the log, marked ``unapplied`` and logged, and never folded: the page goes on. A type
+    this version does not know passes here (``apply_event`` leaves it unfolded).
+    """
+    try:
+        parse_payload(event.type, event.payload)
+    except KeyError:
+        return True
+    except pydantic.ValidationError as exc:
+        log.error("pulled event %s (%s) breaks its contract, kept unfolded: %s", event.id, event.type,
+                  describe(exc, "payload"))  # fmt: skip
+        event.sync_status = UNAPPLIED
+        return False
+    return True
 
 
 class SyncEngine:
@@ -490,6 +526,7 @@ class SyncEngine:
                 # (a payload this version cannot fold is then kept and marked, the rest applied).
                 log.warning("pulled page folded event by event after %r", exc)
                 applied = self._fold_page_each(s, page, _Stored.of_page(s, page))
+            advance_hlc(s, self.device_id, page)
             state.pull_cursor = page.cursor
             self._note_server(s, page.server_time)
         tally.pulled += len(page.changes)
@@ -517,11 +554,13 @@ class SyncEngine:
                 if event is None:
                     continue
                 s.add(event)
+                applied += 1
+                if not _keeps_contract(event):
+                    continue
                 if event.type in _FOLD_READS_TABLES:
                     s.flush()
                 apply_event(s, event, cache)
                 note_pulled(s, event, change.flags)  # flags open conflicts here, conflict.resolved closes one
-                applied += 1
             s.flush()
         return applied
 
@@ -536,6 +575,9 @@ class SyncEngine:
             if event is None:
                 continue
             s.add(event)
+            if not _keeps_contract(event):
+                applied += 1
+                continue
             try:
                 with s.begin_nested():
                     apply_event(s, event)
@@ -564,6 +606,7 @@ class SyncEngine:
             id=e.id, device_id=e.device_id, device_seq=e.device_seq, type=e.type, dossier_uid=e.dossier_uid,
             base_version=e.base_version, officer_id=e.officer_id, officer_name=e.officer_name,
             occurred_at=_naive_local(e.occurred_at), hlc=e.hlc, payload=dict(e.payload),
+            clock_offset_seconds=e.clock_offset_seconds,
             sync_status="accepted" if own else REMOTE, conflict_ids=[],
             synced_at=as_utc_naive(received) if received is not None else self._clock(),
         )  # fmt: skip

@@ -11,6 +11,7 @@ Failures map onto three kinds the caller can act on:
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -80,6 +81,44 @@ def _parse(model: type[M], response: httpx.Response) -> M:
             f"Máy chủ trả lời không đúng giao thức đồng bộ ({response.request.url.path}: {exc.error_count()} lỗi"
             f" kiểm tra {model.__name__}). Có thể phiên bản máy chủ và phần mềm không khớp; hãy báo bộ phận CNTT."
         ) from exc
+
+
+def parse_pull_page(response: httpx.Response) -> wire.PullResponse:
+    """A pull page; one change the client cannot read never stops the page.
+
+    The whole page is parsed at once (the usual case). Should that fail (a change this version
+    cannot read, or nesting deeper than the fast parser's limit, as an old server may have
+    stored), the page is read again change by change: a change that still fails is logged and
+    left out, the others are kept, and the cursor moves on.
+
+    Raises:
+        ProtocolError: Not a pull page at all (no cursor, no list of changes).
+    """
+    try:
+        return wire.PullResponse.model_validate_json(response.content)
+    except pydantic.ValidationError:
+        pass
+    try:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        body = None
+    changes = body.get("changes") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or not isinstance(changes, list):
+        return _parse(wire.PullResponse, response)  # raises ProtocolError with the details
+    kept: list[wire.Change] = []
+    for n, raw in enumerate(changes):
+        try:
+            kept.append(wire.Change.model_validate(raw))
+        except pydantic.ValidationError as exc:
+            event = raw.get("event") if isinstance(raw, dict) else None
+            event_id = event.get("id") if isinstance(event, dict) else None
+            log.error("pulled change %d (event %r) cannot be read, left out: %s", n, event_id,
+                      exc.errors(include_input=False, include_url=False)[:1])  # fmt: skip
+    try:
+        page = wire.PullResponse.model_validate({**body, "changes": []})
+    except pydantic.ValidationError:
+        return _parse(wire.PullResponse, response)
+    return page.model_copy(update={"changes": kept})
 
 
 def _error(response: httpx.Response) -> UserFacingError:
@@ -258,7 +297,7 @@ class Transport:
     def pull(self, cursor: str, *, limit: int = wire.MAX_PUSH_BATCH, wait: int = 0) -> wire.PullResponse:
         timeout = httpx.Timeout(READ_TIMEOUT_S + wait, connect=CONNECT_TIMEOUT_S)
         params: dict[str, str | int] = {"cursor": cursor, "limit": limit, "wait": wait}
-        return _parse(wire.PullResponse, self._authed("GET", "/sync/pull", params=params, timeout=timeout))
+        return parse_pull_page(self._authed("GET", "/sync/pull", params=params, timeout=timeout))
 
     def reserve(self, request_id: str, days: list[date], size: int) -> wire.ReserveResponse:
         body = wire.ReserveRequest(request_id=request_id, device_id=self.device_id, days=days, size=size)

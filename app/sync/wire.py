@@ -7,11 +7,15 @@ generated from them.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.domain.contracts import check_local_time
 
 # A UUID in its canonical text form (the client writes UUIDv7 ids).
 Uuid = Annotated[
@@ -24,7 +28,43 @@ Hlc = Annotated[str, StringConstraints(pattern=r"^\d{13}:\d{5}:[0-9a-f-]{36}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
+# NUL and the other C0/C1 control characters (tab and line breaks excepted), and lone surrogates.
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+FORBIDDEN_CHAR = "text_forbidden_char"
+"""Pydantic error type of :data:`CleanText` and :data:`Encodable` (server/api/errors.py words it)."""
+
+
+def has_forbidden_chars(value: str) -> bool:
+    """True if :data:`CleanText` refuses ``value`` (server/admin.py checks the CLI's input with it)."""
+    return _FORBIDDEN_CHARS.search(value) is not None
+
+
+def _clean_text(value: str) -> str:
+    if has_forbidden_chars(value):
+        raise PydanticCustomError(FORBIDDEN_CHAR, "text holds NUL, a control character or a lone surrogate")
+    return value
+
+
+def _encodable(value: str) -> str:
+    if _SURROGATES.search(value):
+        raise PydanticCustomError(FORBIDDEN_CHAR, "text holds a lone surrogate")
+    return value
+
+
+# Add to a str field someone types (``Annotated[str, StringConstraints(...), CleanText]``): refuses
+# NUL (PostgreSQL cannot store it), other control characters, and lone surrogates (which no
+# database driver can encode, e.g. "\udcff" from a command line of non-UTF-8 bytes).
+CleanText = AfterValidator(_clean_text)
+# Only lone surrogates: for text that is hashed, never stored (a password).
+Encodable = AfterValidator(_encodable)
+# A name a person typed: 1-200 characters, none of them refused by CleanText.
+CleanName = Annotated[str, StringConstraints(min_length=1, max_length=200), CleanText]
+# A secret the server issued (device secret, refresh token): base64url, 32 bytes or more.
+Base64Url = Annotated[str, StringConstraints(min_length=32, max_length=256, pattern=r"^[A-Za-z0-9_-]+$")]
+
 MAX_PUSH_BATCH = 500
+MAX_CLOCK_OFFSET_S = 10 * 366 * 86_400  # EventWire.clock_offset_seconds: ten years
 MAX_PULL_PAGE = 1000
 
 
@@ -47,8 +87,8 @@ class ErrorBody(Wire):
 
 
 class EnrolRequest(Wire):
-    code: Annotated[str, StringConstraints(min_length=6, max_length=64)]
-    counter_name: Name
+    code: Annotated[str, StringConstraints(min_length=6, max_length=64), CleanText]
+    counter_name: CleanName
 
 
 class EnrolResponse(Wire):
@@ -60,16 +100,16 @@ class EnrolResponse(Wire):
 
 
 class LoginRequest(Wire):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64), CleanText]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256), Encodable]
     device_id: Uuid
-    device_secret: Annotated[str, StringConstraints(min_length=32, max_length=128)]
+    device_secret: Base64Url
 
 
 class RefreshRequest(Wire):
-    refresh_token: Annotated[str, StringConstraints(min_length=32, max_length=256)]
+    refresh_token: Base64Url
     device_id: Uuid
-    device_secret: Annotated[str, StringConstraints(min_length=32, max_length=128)]
+    device_secret: Base64Url
 
 
 Role = Literal["officer", "supervisor", "admin"]
@@ -106,20 +146,37 @@ class Session(Wire):
 # --- events ---------------------------------------------------------------------------------
 
 
+MAX_SEQ = 2**53 - 1  # device_seq: exact in every JSON reader (a double's integer range)
+MAX_VERSION = 2**31 - 1
+DeviceSeq = Annotated[int, Field(strict=True, ge=1, le=MAX_SEQ)]
+
+
+def _moment(value: Any) -> Any:
+    # A number would pass as a Unix timestamp (an aware UTC time): only ISO 8601 text is a moment here.
+    if isinstance(value, (int, float)):
+        raise PydanticCustomError("local_time", "phải là thời điểm ISO 8601 (ví dụ 2026-11-23T09:15)")
+    return value
+
+
 class EventWire(Wire):
     """One immutable user action, as stored in the client's ``event`` table."""
 
     id: Uuid
     device_id: Uuid
-    device_seq: Annotated[int, Field(ge=1)]
+    device_seq: DeviceSeq
     type: Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=50)]
     dossier_uid: Uuid
-    base_version: Annotated[int, Field(ge=0)] = 0
+    base_version: Annotated[int, Field(strict=True, ge=0, le=MAX_VERSION)] = 0
     officer_id: Uuid
-    officer_name: Name
-    occurred_at: datetime  # office local time, naive
+    officer_name: CleanName
+    occurred_at: Annotated[datetime, BeforeValidator(_moment), AfterValidator(check_local_time)]  # office local, naive
     hlc: Hlc
+    # Stays a dict on the wire (a newer client's event type must still pass through pulls); the
+    # server checks it against its contract (app.domain.contracts.parse_payload) before storing.
     payload: dict[str, Any]
+    # How far the PC's clock was from the server's when the event was made (server minus PC,
+    # seconds; app.sync.state.note_server_time); None: not known. Bounded to ±10 years.
+    clock_offset_seconds: Annotated[int, Field(ge=-MAX_CLOCK_OFFSET_S, le=MAX_CLOCK_OFFSET_S)] | None = None
 
 
 PushStatus = Literal["accepted", "duplicate", "flagged", "rejected"]

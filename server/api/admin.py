@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.sync.wire import DepartmentInfo, Name, OfficerInfo, Role, Uuid
+from app.sync.wire import CleanName, CleanText, DepartmentInfo, Encodable, OfficerInfo, Role, Uuid
 from server import admin
 from server.api.errors import responses
 from server.deps import Context, DbSession, Principal, require_role
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=responses(401, 403, 422))
 Admin = Annotated[Principal, Depends(require_role("admin"))]
-Password = Annotated[str, StringConstraints(min_length=admin.MIN_PASSWORD, max_length=256)]
+Password = Annotated[str, StringConstraints(min_length=admin.MIN_PASSWORD, max_length=256), Encodable]
 
 
 class _In(BaseModel):
@@ -23,8 +23,8 @@ class _In(BaseModel):
 
 
 class NewOfficer(_In):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    full_name: Name
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64), CleanText]
+    full_name: CleanName
     role: Role
     password: Password
 
@@ -32,13 +32,13 @@ class NewOfficer(_In):
 class OfficerChange(_In):
     active: bool | None = None
     role: Role | None = None
-    full_name: Name | None = None
+    full_name: CleanName | None = None
     password: Password | None = None
 
 
 class NewDepartment(_In):
-    code: Annotated[str, StringConstraints(min_length=1, max_length=30)]
-    name: Name
+    code: Annotated[str, StringConstraints(min_length=1, max_length=30), CleanText]
+    name: CleanName
     level: Literal["", "tinh", "xa"] = ""
 
 
@@ -65,8 +65,8 @@ class DeviceOut(_In):
 class NewCalendarEntry(_In):
     day: date
     kind: Literal["holiday", "workday"]
-    name: Name
-    legal_ref: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: CleanName
+    legal_ref: Annotated[str, StringConstraints(min_length=1, max_length=200), CleanText]
 
 
 class OfficeHoursIn(_In):

@@ -44,7 +44,8 @@ def enrol(body: EnrolRequest, session: DbSession, ctx: Context) -> EnrolResponse
 @router.post("/login", responses=responses(401, 403, 429))
 def login(body: LoginRequest, request: Request, session: DbSession, ctx: Context) -> SessionWire:
     """Log an officer in on an enrolled PC of their office."""
-    address = request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else "unknown"
+    address = auth.client_address(peer, request.headers.getlist("x-forwarded-for"), ctx.settings.trusted_proxies)
     return auth.login(session, ctx, body, address)
 
 
@@ -56,6 +57,6 @@ def refresh(body: RefreshRequest, session: DbSession, ctx: Context) -> SessionWi
 
 @router.post("/logout", status_code=204, responses=responses(401))
 def logout(principal: CurrentPrincipal, session: DbSession) -> Response:
-    """End the caller's sessions on this PC (its refresh tokens stop working)."""
+    """End the caller's sessions on this PC: its refresh and access tokens stop working at once."""
     auth.logout(session, principal)
     return Response(status_code=204)

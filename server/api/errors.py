@@ -45,6 +45,8 @@ _PYDANTIC_PROBLEMS = {
     "string_too_short": "quá ngắn",
     "string_too_long": "quá dài",
     "string_pattern_mismatch": "sai định dạng",
+    "text_forbidden_char": "chứa ký tự không được phép (NUL, ký tự điều khiển hoặc mã Unicode hỏng); hãy gõ lại",
+    "string_unicode": "chứa ký tự không được phép (mã Unicode hỏng); hãy gõ lại",
     "string_type": "phải là chuỗi ký tự",
     "int_parsing": "phải là số nguyên",
     "int_type": "phải là số nguyên",

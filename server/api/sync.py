@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,7 +22,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
@@ -37,18 +36,19 @@ from app.sync.wire import (
     ReserveResponse,
 )
 from server.api.errors import responses
+from server.config import Settings
 from server.context import ServerContext
 from server.deps import Principal, check_device, require_principal
 from server.errors import ApiError, forbidden, not_found
 from server.repositories import identity
-from server.security import decode_access_token
+from server.storage import AttachmentStore, StoreUnavailableError, open_store
 from server.sync import attachments, codes, conflicts, feed
+from server.sync.body import BodyError, read_json
 from server.sync.devices import record_pull
 from server.sync.push import BatchError, Pusher, PushOutcome, parse_batch, push
 from server.sync.runtime import SyncRuntime
 
 _JSON = "application/json"
-PUSH_BODY_MAX = 64 * 1024 * 1024
 SHA256_PATH = Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, lower-case hex")
 UUID_PATH = Path(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _runtime_lock = threading.Lock()
@@ -110,21 +110,11 @@ async def sync_principal(
 ) -> Principal:
     """The caller, verified by ``server.deps.require_principal`` on a session of its own.
 
-    The token's signature and expiry are checked on every request; the database part (officer
-    active, device not revoked, both still in the token's office) is remembered for
-    :data:`server.sync.runtime.PRINCIPAL_SECONDS` per (officer, device). A long-polling counter
-    re-asks every time its office changes, and that check was most of a pull's cost; a
-    deactivation still takes effect within seconds.
+    Checked in the database on every request (one query, on the sync threads), never remembered:
+    a logout, deactivation or revoked device through any server process stops the token at once
+    in every process (docs/SYNC-PROTOCOL.md, "Kết thúc phiên").
     """
-    if credentials is not None and credentials.scheme.lower() == "bearer":
-        claims = decode_access_token(ctx.signing_key, credentials.credentials, ctx.clock())
-        if claims is not None:
-            known = runtime.known_principal(claims.officer_id, claims.device_id, claims.unit_code)
-            if known is not None:
-                return known
-    principal = await runtime.run(_verify, ctx, credentials)
-    runtime.remember_principal(principal)
-    return principal
+    return await runtime.run(_verify, ctx, credentials)
 
 
 Caller = Annotated[Principal, Depends(sync_principal)]
@@ -169,9 +159,11 @@ def _push_body() -> dict[str, Any]:
 
 def _push(ctx: ServerContext, runtime: SyncRuntime, principal: Principal, raw: bytes) -> tuple[PushOutcome, datetime]:
     try:
-        body = json.loads(raw)
-    except ValueError:
-        raise ApiError(422, "invalid_request", "Dữ liệu gửi lên không phải JSON hợp lệ.") from None
+        # NaN/Infinity become a marker the contracts refuse (that event alone is rejected); too
+        # deep a body or not JSON at all is refused whole.
+        body = read_json(raw)
+    except BodyError as exc:
+        raise ApiError(422, "invalid_request", exc.message) from None
     try:
         batch = parse_batch(body, may_hold_nul=b"\\u0000" in raw)
     except BatchError as exc:
@@ -188,7 +180,8 @@ def _push(ctx: ServerContext, runtime: SyncRuntime, principal: Principal, raw: b
             slot = runtime.remember_slot(device.id, device.slot)
         now = ctx.clock()
         postgres = ctx.engine.dialect.name == "postgresql"
-        outcome = push(session, Pusher(principal.unit_code, batch.device_id, slot, now, postgres), batch)
+        pusher = Pusher(principal.unit_code, batch.device_id, slot, now, postgres, ctx.settings.clock_skew_flag_seconds)
+        outcome = push(session, pusher, batch)
         session.commit()
     return outcome, now
 
@@ -206,7 +199,7 @@ async def push_events(request: Request, principal: Caller, ctx: Ctx, runtime: Ru
     A malformed event is answered ``rejected`` and the others go on; only a body that is not a
     batch at all (or events without a usable id and sequence) is refused as a whole with 422.
     """
-    raw = await _read_body(request, PUSH_BODY_MAX)
+    raw = await _read_body(request, ctx.settings.push_body_max_bytes)
     outcome, now = await runtime.run_push(_push, ctx, runtime, principal, raw)
     if outcome.changed:
         runtime.announce(principal.unit_code)
@@ -221,7 +214,7 @@ def _note_pull(ctx: ServerContext, principal: Principal) -> None:
         record_pull(session, principal.unit_code, principal.device_id, ctx.clock())
 
 
-@router.get("/sync/pull", response_model=PullResponse, responses=responses(400, 401))
+@router.get("/sync/pull", response_model=PullResponse, responses=responses(401, 422))
 async def pull_changes(
     request: Request,
     principal: Caller,
@@ -236,7 +229,7 @@ async def pull_changes(
         after = feed.decode_cursor(cursor)
     except feed.CursorError:
         raise ApiError(
-            400, "cursor_invalid", "Con trỏ đồng bộ không hợp lệ với máy chủ này; hãy đồng bộ lại từ đầu."
+            422, "cursor_invalid", "Con trỏ đồng bộ không hợp lệ với máy chủ này; hãy đồng bộ lại từ đầu."
         ) from None
     wait = min(wait, float(ctx.settings.long_poll_max_seconds))
     if wait > 0:
@@ -268,11 +261,17 @@ def reserve_codes(body: ReserveRequest, principal: Caller, ctx: Ctx) -> ReserveR
     check_device(principal, body.device_id)
     try:
         with ctx.factory() as session:
-            answer = codes.reserve(session, principal.unit_code, body, ctx.clock())
+            answer = codes.reserve(session, principal.unit_code, body, ctx.clock(), _code_limits(ctx.settings))
             session.commit()
         return answer
     except codes.RequestReusedError:
         raise ApiError(409, "request_reused", "Mã yêu cầu cấp số đã được một máy trạm khác dùng.") from None
+    except codes.DaysOutOfRangeError as exc:
+        raise ApiError(422, "days_out_of_range", exc.message) from None
+
+
+def _code_limits(settings: Settings) -> codes.Limits:
+    return codes.Limits(settings.codes_per_device_day, settings.codes_days_back, settings.codes_days_ahead)
 
 
 # --- conflicts ------------------------------------------------------------------------------
@@ -331,18 +330,48 @@ class AttachmentInfo(BaseModel):
 
 def _in_session(ctx: ServerContext, fn: Callable[..., T], *args: Any) -> T:
     with ctx.factory() as session:
-        return fn(session, *args)
+        try:
+            return fn(session, *args)
+        except StoreUnavailableError:
+            raise _store_unavailable() from None
+
+
+def _store_unavailable() -> ApiError:
+    message = "Kho lưu tệp đính kèm của máy chủ tạm thời không truy cập được; hãy thử lại sau."
+    return ApiError(503, "storage_unavailable", message)
+
+
+async def get_store(request: Request) -> AttachmentStore:
+    """The process's attachment store (``app.state.attachments``, opened on first use from
+    the settings: a folder or S3-compatible object storage)."""
+    state = request.app.state
+    store: AttachmentStore | None = getattr(state, "attachments", None)
+    if store is None:
+        with _runtime_lock:
+            store = getattr(state, "attachments", None)
+            if store is None:
+                ctx: ServerContext = state.ctx
+                try:
+                    store = open_store(ctx.settings)
+                except StoreUnavailableError:
+                    raise _store_unavailable() from None
+                state.attachments = store
+    return store
+
+
+Store = Annotated[AttachmentStore, Depends(get_store)]
 
 
 def _upload_headers(offset: int) -> dict[str, str]:
     return {"Upload-Offset": str(offset)}
 
 
-@router.head("/attachments/{sha256}", responses={**responses(401, 404), 200: {"description": "Upload-Offset header"}})
-def attachment_offset(sha256: Annotated[str, SHA256_PATH], principal: Caller, ctx: Ctx, runtime: Runtime) -> Response:
+@router.head(
+    "/attachments/{sha256}", responses={**responses(401, 404, 503), 200: {"description": "Upload-Offset header"}}
+)
+def attachment_offset(sha256: Annotated[str, SHA256_PATH], principal: Caller, ctx: Ctx, store: Store) -> Response:
     """``Upload-Offset``: bytes the server holds (the size once complete, with ``Upload-Complete: 1``)."""
-    with ctx.factory() as session:
-        found = attachments.state(session, runtime.attachments, principal.unit_code, sha256)
+    found = _in_session(ctx, attachments.state, store, principal.unit_code, sha256)
     if found is None:
         raise not_found("Máy chủ chưa có tệp này.")
     headers = _upload_headers(found.offset) | {"Upload-Complete": "1" if found.complete else "0"}
@@ -367,7 +396,7 @@ def _upload_error(exc: attachments.UploadError) -> ApiError:
 @router.patch(
     "/attachments/{sha256}",
     status_code=204,
-    responses={**responses(401, 409, 413, 422), 204: {"description": "Chunk stored; new Upload-Offset header"}},
+    responses={**responses(401, 409, 413, 422, 503), 204: {"description": "Chunk stored; new Upload-Offset header"}},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -381,6 +410,7 @@ async def attachment_chunk(
     principal: Caller,
     ctx: Ctx,
     runtime: Runtime,
+    store: Store,
     upload_offset: Annotated[int, Header(ge=0, alias="Upload-Offset")],
 ) -> Response:
     """Append one chunk (≤ 4 MiB) at ``Upload-Offset``; answers the new offset."""
@@ -390,7 +420,7 @@ async def attachment_chunk(
             _in_session,
             ctx,
             attachments.append,
-            runtime.attachments,
+            store,
             principal.unit_code,
             sha256,
             upload_offset,
@@ -403,19 +433,19 @@ async def attachment_chunk(
     return Response(status_code=204, headers=_upload_headers(offset))
 
 
-@router.post("/attachments/{sha256}/complete", response_model=AttachmentInfo, responses=responses(401, 404, 409, 422))
+@router.post(
+    "/attachments/{sha256}/complete", response_model=AttachmentInfo, responses=responses(401, 404, 409, 422, 503)
+)
 def attachment_complete(
     sha256: Annotated[str, SHA256_PATH],
     body: AttachmentComplete,
     principal: Caller,
     ctx: Ctx,
-    runtime: Runtime,
+    store: Store,
 ) -> AttachmentInfo:
     """Hash the whole upload; keep it only if it matches its name (else 422 and it is dropped)."""
     try:
-        size = _in_session(
-            ctx, attachments.complete, runtime.attachments, principal.unit_code, sha256, body.size, ctx.clock()
-        )
+        size = _in_session(ctx, attachments.complete, store, principal.unit_code, sha256, body.size, ctx.clock())
     except attachments.UploadError as exc:
         raise _upload_error(exc) from None
     if size is None:
@@ -425,15 +455,16 @@ def attachment_complete(
 
 @router.get(
     "/attachments/{sha256}",
-    response_class=FileResponse,
-    responses={**responses(401, 404), 200: {"content": {"application/octet-stream": {}}}},
+    response_class=StreamingResponse,
+    responses={**responses(401, 404, 503), 200: {"content": {"application/octet-stream": {}}}},
 )
 def attachment_download(
-    sha256: Annotated[str, SHA256_PATH], principal: Caller, ctx: Ctx, runtime: Runtime
-) -> FileResponse:
-    """The verified file (only to its own office)."""
-    with ctx.factory() as session:
-        path = attachments.download_path(session, runtime.attachments, principal.unit_code, sha256)
-    if path is None:
+    sha256: Annotated[str, SHA256_PATH], principal: Caller, ctx: Ctx, store: Store
+) -> StreamingResponse:
+    """The verified file (only to its own office), streamed from the store."""
+    found = _in_session(ctx, attachments.download, store, principal.unit_code, sha256)
+    if found is None:
         raise not_found("Máy chủ chưa có tệp này.")
-    return FileResponse(path, media_type="application/octet-stream", filename=sha256)
+    size, blocks = found
+    headers = {"Content-Length": str(size), "Content-Disposition": f'attachment; filename="{sha256}"'}
+    return StreamingResponse(blocks, media_type="application/octet-stream", headers=headers)

@@ -21,16 +21,32 @@ def officers_of(session: Session, unit_code: str) -> Sequence[Officer]:
     return session.scalars(select(Officer).where(Officer.unit_code == unit_code).order_by(Officer.username)).all()
 
 
-def officer_and_device(session: Session, officer_id: str, device_id: str) -> tuple[Officer, Device] | None:
-    """Both rows in one query (per authenticated request); None if either is unknown or they are
-    of different offices."""
+def principal_rows(session: Session, officer_id: str, device_id: str,
+                   session_id: str) -> tuple[Officer, Device, bool] | None:  # fmt: skip
+    """Officer, device and whether the session (refresh-token family) ``session_id`` of this
+    officer on this device is still open, in one query (once per authenticated request); None if
+    the officer or the device is unknown or they are of different offices.
+
+    A session is open while one of its refresh tokens is not revoked: logout, deactivation, a new
+    password, a revoked device and a reused refresh token all revoke them (and end it at once).
+    """
+    open_session = (
+        select(RefreshToken.id)
+        .where(
+            RefreshToken.family_id == session_id,
+            RefreshToken.officer_id == officer_id,
+            RefreshToken.device_id == device_id,
+            RefreshToken.revoked.is_(False),
+        )
+        .exists()
+    )
     query = (
-        select(Officer, Device)
+        select(Officer, Device, open_session)
         .join(Device, Device.unit_code == Officer.unit_code)
         .where(Officer.id == officer_id, Device.id == device_id)
     )
     row = session.execute(query).one_or_none()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], bool(row[2]))
 
 
 def device(session: Session, device_id: str) -> Device | None:
@@ -80,27 +96,33 @@ def claim_enrolment_code(session: Session, code_sha256: str, device_id: str, now
 # --- failed logins ------------------------------------------------------------------------------
 
 
-def failures_since(session: Session, *, username: str | None = None, address: str | None = None,
-                   since: datetime) -> list[datetime]:  # fmt: skip
-    """Times of failed logins after ``since`` for the user name or the address, oldest first."""
+def failures_since(session: Session, *, since: datetime, username: str | None = None, device_id: str | None = None,
+                   address: str | None = None) -> list[datetime]:  # fmt: skip
+    """Times of failed logins after ``since`` matching every key given, oldest first."""
     query = select(LoginFailure.attempted_at).where(LoginFailure.attempted_at > since)
     if username is not None:
         query = query.where(LoginFailure.username == username)
+    if device_id is not None:
+        query = query.where(LoginFailure.device_id == device_id)
     if address is not None:
         query = query.where(LoginFailure.address == address)
     return list(session.scalars(query.order_by(LoginFailure.attempted_at)))
 
 
-def add_failure(session: Session, *, username: str, address: str, now: datetime) -> None:
+def add_failure(session: Session, *, username: str, device_id: str, address: str, now: datetime) -> None:
     """Record a failed login."""
-    session.add(LoginFailure(username=username[:64], address=address[:64], attempted_at=now))
+    session.add(LoginFailure(username=username[:64], device_id=device_id, address=address[:64], attempted_at=now))
 
 
-def forget_failures(session: Session, *, username: str | None = None, before: datetime | None = None) -> None:
-    """Delete the user name's failures (after a good login), or every failure older than ``before``."""
+def forget_failures(session: Session, *, username: str | None = None, device_id: str | None = None,
+                    before: datetime | None = None) -> None:  # fmt: skip
+    """Delete the user name's failures on a device (after a good login there), or every failure
+    older than ``before``."""
     query = delete(LoginFailure)
     if username is not None:
         query = query.where(LoginFailure.username == username)
+    if device_id is not None:
+        query = query.where(LoginFailure.device_id == device_id)
     if before is not None:
         query = query.where(LoginFailure.attempted_at < before)
     session.execute(query.execution_options(synchronize_session=False))

@@ -1,34 +1,39 @@
 """Attachments: content-addressed files uploaded in resumable chunks, kept per office.
 
-Layout under ``<data_dir>/attachments``: ``u-<unit>/<sha[:2]>/<sha>`` once verified, and
-``<same>.part`` while uploading. The bytes on disk are the truth for the upload offset (a chunk
-is appended and fsynced before its offset is acknowledged). Completion hashes the whole file
-outside any database transaction, then renames it into place.
+The bytes live in an :class:`~server.storage.AttachmentStore` (a folder, or S3-compatible
+object storage) under ``u-<unit>/<sha[:2]>/<sha>``; the ``attachments`` table says which office
+holds which file and whether it was verified. The store is the truth for an upload's offset (a
+chunk is durable before its offset is acknowledged), so any server process continues an upload
+another one started. Completion hashes the whole upload outside any database transaction, then
+keeps it if it matches its name.
 
 Writers of one file are serialised by a lock per (unit, hash) in the process and, on
-PostgreSQL, by a transaction advisory lock (several server processes), taken before the file
+PostgreSQL, by a transaction advisory lock (several server processes), taken before the store
 is touched; neither assigns a transaction id, so the pull horizon is not held back.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from server.storage import AttachmentStore, Staged
 from server.sync import dialect
 from server.sync.models import Attachment
 from server.sync.push import lock_keys
 
 CHUNK_MAX = 4 * 1024 * 1024
 SIZE_MAX = 2_000_000_000
-_READ = 1024 * 1024
+UPLOAD_EXPIRY_HOURS = 72  # server/config.py upload_expiry_hours
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
 
 
 class UploadError(Exception):
@@ -48,32 +53,32 @@ class UploadState:
     complete: bool
 
 
-class AttachmentStore:
-    """Where one server keeps attachment files.
+def key_of(unit_code: str, sha256: str) -> str:
+    """The store key of an office's file (also its ``stored_path``)."""
+    return f"u-{unit_code}/{sha256[:2]}/{sha256}"
 
-    Args:
-        root: ``<data_dir>/attachments``.
-    """
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._locks: dict[tuple[str, str], threading.Lock] = {}
-        self._guard = threading.Lock()
+def _parse_key(key: str) -> tuple[str, str] | None:
+    unit, _prefix, sha = key.split("/", 2) if key.count("/") == 2 else ("", "", "")
+    if not unit.startswith("u-") or len(sha) != 64:
+        return None
+    return unit[2:], sha
 
-    def relative(self, unit_code: str, sha256: str) -> str:
-        """Path of the verified file, relative to :attr:`root`."""
-        return f"u-{unit_code}/{sha256[:2]}/{sha256}"
 
-    def final_path(self, unit_code: str, sha256: str) -> Path:
-        return self.root / self.relative(unit_code, sha256)
-
-    def part_path(self, unit_code: str, sha256: str) -> Path:
-        return self.root / (self.relative(unit_code, sha256) + ".part")
-
-    def lock(self, unit_code: str, sha256: str) -> threading.Lock:
-        """The in-process lock of one file."""
-        with self._guard:
-            return self._locks.setdefault((unit_code, sha256), threading.Lock())
+@contextlib.contextmanager
+def _locked(session: Session, unit_code: str, sha256: str) -> Iterator[None]:
+    """Hold the writers' locks of one file; the advisory lock ends with the session's
+    transaction (committed inside, or rolled back here)."""
+    key = key_of(unit_code, sha256)
+    with _locks_guard:
+        lock = _locks.setdefault(key, threading.Lock())
+    with lock:
+        try:
+            if dialect.is_postgres(session):
+                lock_keys(session, [f"attachment:{unit_code}:{sha256}"])
+            yield
+        finally:
+            session.rollback()
 
 
 def _row(session: Session, unit_code: str, sha256: str) -> Attachment | None:
@@ -84,30 +89,15 @@ def _row(session: Session, unit_code: str, sha256: str) -> Attachment | None:
     ).one_or_none()
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
-
-
 def state(session: Session, store: AttachmentStore, unit_code: str, sha256: str) -> UploadState | None:
     """The upload's offset, or None when the office has nothing under this hash."""
     row = _row(session, unit_code, sha256)
+    session.commit()  # no transaction while the store is asked
     if row is None:
         return None
     if row.complete:
         return UploadState(row.size, True)
-    return UploadState(_size(store.part_path(unit_code, sha256)), False)
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name == "posix":
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    return UploadState(store.offset(key_of(unit_code, sha256)), False)
 
 
 def append(
@@ -123,34 +113,31 @@ def append(
     """Append ``chunk`` at ``offset`` and commit; returns the new offset.
 
     Raises:
-        UploadError: ``offset_mismatch`` (offset is not where the file ends), ``complete``
+        UploadError: ``offset_mismatch`` (offset is not where the upload ends), ``complete``
             (already verified), ``too_large``.
     """
     if len(chunk) > CHUNK_MAX or offset + len(chunk) > SIZE_MAX:
         raise UploadError("too_large")
-    with store.lock(unit_code, sha256):
-        if dialect.is_postgres(session):
-            lock_keys(session, [f"attachment:{unit_code}:{sha256}"])
+    key = key_of(unit_code, sha256)
+    with _locked(session, unit_code, sha256):
         row = _row(session, unit_code, sha256)
         if row is not None and row.complete:
             raise UploadError("complete", row.size)
-        part = store.part_path(unit_code, sha256)
-        current = _size(part)
+        current = store.offset(key)
+        if row is None and offset == 0 and current:
+            # bytes without a row: a process died between the store and the commit, or the
+            # upload expired; nobody was told of them, so the office starts afresh
+            store.discard(key)
+            current = 0
         if offset != current:
             raise UploadError("offset_mismatch", current)
-        part.parent.mkdir(parents=True, exist_ok=True)
-        with part.open("ab") as f:
-            f.write(chunk)
-            f.flush()
-            os.fsync(f.fileno())
-        if current == 0:
-            _fsync_dir(part.parent)
+        store.append(key, offset, chunk)
         new_offset = current + len(chunk)
         stmt = dialect.upsert(session, Attachment).values(
             unit_code=unit_code,
             sha256=sha256,
             size=new_offset,
-            stored_path=store.relative(unit_code, sha256),
+            stored_path=key,
             complete=False,
             uploaded_by=officer_id,
             created_at=now,
@@ -164,68 +151,101 @@ def append(
     return new_offset
 
 
-def _hash(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as f:
-        while block := f.read(_READ):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size
-
-
 def complete(
     session: Session, store: AttachmentStore, unit_code: str, sha256: str, size: int, now: datetime
 ) -> int | None:
-    """Verify the whole file against its name and keep it; commits. Returns the size.
+    """Verify the whole upload against its name and keep it; commits. Returns the size.
 
     Returns:
         The file's size, or None when the office has no upload under this hash.
 
     Raises:
-        UploadError: ``hash_mismatch`` (the upload is dropped: start again from 0).
+        UploadError: ``hash_mismatch`` (the upload is dropped: start again from 0),
+            ``offset_mismatch`` (a chunk arrived while it was hashed), ``size_mismatch``.
     """
     row = _row(session, unit_code, sha256)
-    session.commit()  # no transaction while the file is hashed
+    session.commit()  # no transaction while the upload is hashed
     if row is None:
         return None
     if row.complete:
         if row.size != size:
             raise UploadError("size_mismatch", row.size)
         return row.size
-    part = store.part_path(unit_code, sha256)
-    digest, actual = _hash(part) if part.exists() else (hashlib.sha256().hexdigest(), 0)
-    with store.lock(unit_code, sha256):
-        if dialect.is_postgres(session):
-            lock_keys(session, [f"attachment:{unit_code}:{sha256}"])
-        row = _row(session, unit_code, sha256)
-        if row is None:
-            return None
-        if row.complete:
-            return row.size
-        if _size(part) != actual:
-            raise UploadError("offset_mismatch", _size(part))  # a chunk arrived meanwhile
-        if digest != sha256 or actual != size:
-            part.unlink(missing_ok=True)
-            session.delete(row)
+    key = key_of(unit_code, sha256)
+    staged: Staged = store.stage(key)
+    kept = False
+    try:
+        with _locked(session, unit_code, sha256):
+            row = _row(session, unit_code, sha256)
+            if row is None:
+                return None
+            if row.complete:
+                return row.size
+            current = store.offset(key)
+            if current != staged.size:
+                raise UploadError("offset_mismatch", current)
+            if staged.sha256 != sha256 or staged.size != size:
+                store.discard(key)
+                session.delete(row)
+                session.commit()
+                raise UploadError("hash_mismatch")
+            staged.keep()
+            kept = True
+            session.execute(
+                update(Attachment)
+                .where(Attachment.unit_code == unit_code, Attachment.sha256 == sha256)
+                .values(complete=True, size=staged.size, completed_at=now)
+            )
             session.commit()
-            raise UploadError("hash_mismatch")
-        final = store.final_path(unit_code, sha256)
-        os.replace(part, final)
-        _fsync_dir(final.parent)
-        session.execute(
-            update(Attachment)
-            .where(Attachment.unit_code == unit_code, Attachment.sha256 == sha256)
-            .values(complete=True, size=actual, completed_at=now)
-        )
-        session.commit()
-    return actual
+    finally:
+        if not kept:
+            staged.drop()
+    return staged.size
 
 
-def download_path(session: Session, store: AttachmentStore, unit_code: str, sha256: str) -> Path | None:
-    """The verified file of this office, or None."""
+def download(
+    session: Session, store: AttachmentStore, unit_code: str, sha256: str
+) -> tuple[int, Iterator[bytes]] | None:
+    """The verified file of this office: (size, its bytes in blocks), or None."""
     row = _row(session, unit_code, sha256)
+    session.commit()
     if row is None or not row.complete:
         return None
-    path = store.root / row.stored_path
-    return path if path.exists() else None
+    blocks = store.open(row.stored_path)
+    return None if blocks is None else (row.size, blocks)
+
+
+def expire_uploads(session: Session, store: AttachmentStore, now: datetime, hours: float = UPLOAD_EXPIRY_HOURS) -> int:
+    """Drop uploads left unfinished for ``hours`` (``upload_expiry_hours``): their rows and their
+    bytes, and bytes no row knows of that have not grown for as long. Returns how many uploads.
+
+    A counter that comes back later asks the offset, hears 404 and starts again from 0.
+    """
+    cutoff = now - timedelta(hours=hours)
+    stale = session.execute(
+        select(Attachment.unit_code, Attachment.sha256).where(
+            Attachment.complete.is_(False), Attachment.created_at < cutoff
+        )
+    ).all()
+    session.commit()
+    dropped = 0
+    for unit_code, sha256 in stale:
+        with _locked(session, unit_code, sha256):
+            row = _row(session, unit_code, sha256)
+            if row is None or row.complete or row.created_at >= cutoff:
+                continue
+            store.discard(key_of(unit_code, sha256))
+            session.delete(row)
+            session.commit()
+            dropped += 1
+    for key, modified in list(store.uploads()):
+        parsed = _parse_key(key)
+        if modified >= cutoff or parsed is None:
+            continue
+        with _locked(session, *parsed):
+            row = _row(session, *parsed)
+            if row is not None and not row.complete:
+                continue  # a live upload (its row is younger than the cutoff)
+            store.discard(key)
+            dropped += 1
+    return dropped

@@ -30,6 +30,9 @@ from server.sync.models import ChangeRow, ServerEvent
 _CURSOR = re.compile(r"^i:(\d{1,20})$")
 # Cursors of servers before migration 0004: ``s:<id>`` (SQLite), ``p:<txid>:<id>`` (PostgreSQL).
 _OLD_CURSOR = re.compile(r"^(?:s|p:\d{1,20}):(\d{1,20})$")
+# Row ids are 64-bit signed on both databases: a larger number is no row of ours (and would not
+# even bind as a query parameter).
+MAX_ROW_ID = 2**63 - 1
 
 
 class CursorError(ValueError):
@@ -120,9 +123,10 @@ def decode_cursor(cursor: str) -> Position:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise CursorError(cursor) from None
-    if m := (_CURSOR.match(raw) or _OLD_CURSOR.match(raw)):
-        return Position(int(m[1]))
-    raise CursorError(cursor)
+    m = _CURSOR.fullmatch(raw) or _OLD_CURSOR.fullmatch(raw)
+    if m is None or int(m[1]) > MAX_ROW_ID:
+        raise CursorError(cursor)
+    return Position(int(m[1]))
 
 
 _EVENT_COLUMNS = (

@@ -64,6 +64,9 @@ class ServerEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     conflict_ids: Mapped[list[str]] = mapped_column(JsonType, default=list)
     flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # How far the PC's clock was from the server's when it made the event (migration 0005);
+    # None: not known (never synced yet, or an older client).
+    clock_offset_seconds: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     __table_args__ = (
         UniqueConstraint("device_id", "device_seq", name="uq_events_device_seq"),
@@ -76,6 +79,8 @@ class RejectedEvent(Base):
 
     Kept apart from :class:`ServerEvent` because its ``(device_id, device_seq)`` may collide with
     an accepted event; kept at all so that a resend gets the same answer and support can see it.
+    Never the whole body (migration 0007): its type, dossier and a 1 KiB ``excerpt`` with ID
+    numbers masked; pruned after ``rejected_retention_days`` (server/sync/retention.py).
     """
 
     __tablename__ = "rejected_events"
@@ -84,10 +89,12 @@ class RejectedEvent(Base):
     device_id: Mapped[str] = mapped_column(UuidStr, index=True)
     device_seq: Mapped[int] = mapped_column(BigInteger)
     unit_code: Mapped[str] = mapped_column(String(20))
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     code: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text)
-    body: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    type: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    dossier_uid: Mapped[str] = mapped_column(String(36), default="", server_default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ServerDossier(Base):
@@ -126,6 +133,9 @@ class ServerDossier(Base):
     custody_in_transit: Mapped[bool] = mapped_column(Boolean, default=False)
     custody_disputed: Mapped[bool] = mapped_column(Boolean, default=False)
     due_extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The HLC of the custody event that set the custody (migration 0005): the custody event with
+    # the greatest HLC wins, as in the counters' fold (app.domain.custody.fold_custody).
+    custody_hlc: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
     __table_args__ = (
         UniqueConstraint("unit_code", "code", name="uq_dossiers_unit_code"),

@@ -16,22 +16,26 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.codes import DossierCode
+from app.domain.contracts import describe
 from app.domain.events import EventType, new_id
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
-from app.sync.wire import MAX_PUSH_BATCH, PushResult, PushStatus, Uuid, fallback_range
+from app.sync.wire import MAX_PUSH_BATCH, DeviceSeq, PushResult, PushStatus, Uuid, fallback_range
+from server.models import Officer, RefreshToken
 from server.sync import dialect
+from server.sync.body import excerpt
 from server.sync.devices import record_push
 from server.sync.models import (
     ChangeRow,
@@ -48,6 +52,8 @@ _HOLDS_PAPER = frozenset(
     s for s in DossierStatus if s not in {DossierStatus.REFUSED, DossierStatus.SUPPLEMENT_REQUESTED}
 )
 _REVIEW = " Đã chuyển lãnh đạo xem xét."
+# Events carry the office's naive local time (Vietnam, no daylight saving).
+_OFFICE_TZ = timezone(timedelta(hours=7))
 
 
 class BatchError(ValueError):
@@ -55,20 +61,22 @@ class BatchError(ValueError):
 
 
 class _Envelope(BaseModel):
-    # Events stay plain dicts here: each is validated on its own so one bad event is
+    # Events stay plain JSON values here: each is validated on its own so one bad event is
     # answered ``rejected`` instead of failing the whole batch (SYNC.md: no stuck queue).
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
     device_id: Uuid
-    events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
+    events: list[Any] = Field(min_length=1, max_length=MAX_PUSH_BATCH)
 
 
 class _Key(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # What every event must have right for the batch to be answered event by event: an object
+    # with an id and a sequence number (a strict integer a JSON double holds exactly).
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
     id: Uuid
     device_id: Uuid
-    device_seq: int = Field(ge=1)
+    device_seq: DeviceSeq
 
 
 @dataclass(slots=True)
@@ -99,19 +107,26 @@ def parse_batch(body: Any, *, may_hold_nul: bool = True) -> PushBatch:
     """Parse a ``PushRequest`` body leniently: only the envelope and event ids must be right.
 
     Raises:
-        BatchError: Not a batch, an event without a usable id or sequence, sequences not
-            strictly increasing, or an event of another device.
+        BatchError: Not a batch, an event that is not an object or has no usable id or
+            sequence (a strict integer 1 … 2^53−1), sequences not strictly increasing, or an
+            event of another device. The message is Vietnamese and names the field.
     """
     try:
         envelope = _Envelope.model_validate(body)
-        keys = [_Key.model_validate(raw) for raw in envelope.events]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise BatchError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        raise BatchError(describe(exc, whole="lô sự kiện")) from None
+    keys = []
+    for n, raw in enumerate(envelope.events):
+        if not isinstance(raw, dict):
+            raise BatchError(f"events.{n}: sự kiện phải là một đối tượng JSON")
+        try:
+            keys.append(_Key.model_validate(raw))
+        except ValidationError as exc:
+            raise BatchError(describe(exc, f"events.{n}")) from None
     if any(k.device_id != envelope.device_id for k in keys):
-        raise BatchError("every event must come from the pushing device")
+        raise BatchError("mọi sự kiện phải do chính máy trạm gửi lên tạo ra")
     if any(b.device_seq <= a.device_seq for a, b in itertools.pairwise(keys)):
-        raise BatchError("events must be in strictly increasing device_seq order")
+        raise BatchError("các sự kiện phải theo thứ tự device_seq tăng dần")
     items = [PushItem(raw, k.id, k.device_seq) for raw, k in zip(envelope.events, keys, strict=True)]
     return PushBatch(envelope.device_id, items, may_hold_nul)
 
@@ -126,6 +141,8 @@ class Pusher:
         slot: The device's slot 0…99 (its offline fallback partition of dossier numbers).
         now: Server time, aware UTC.
         postgres: Whether the database is PostgreSQL (locks).
+        clock_skew_flag_seconds: An event this far ahead of ``now`` (its ``occurred_at`` or its
+            HLC) is stored but flagged ``clock_skew`` (server.config.Settings).
     """
 
     unit_code: str
@@ -133,6 +150,7 @@ class Pusher:
     slot: int
     now: datetime
     postgres: bool
+    clock_skew_flag_seconds: int = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +169,10 @@ def push(session: Session, pusher: Pusher, batch: PushBatch) -> PushOutcome:
     applied again event by event, each in its own SAVEPOINT: an event that cannot be stored is
     answered ``rejected`` and the others go on.
 
+    Authors: an event must name an officer of the device's office (else ``rejected``,
+    ``unknown_author``); the name stored and fed is the server's, not the client's
+    ``officer_name`` (see :func:`_authors`).
+
     Returns:
         One result per event, in order.
     """
@@ -161,21 +183,81 @@ def push(session: Session, pusher: Pusher, batch: PushBatch) -> PushOutcome:
             item.rejection = rejection
     max_seq = max(item.seq for item in batch.items)
     record_push(session, pusher.unit_code, pusher.device_id, max_seq, pusher.now)
+    authors = _authors(session, pusher, batch.items)
     try:
-        results = _apply(session, pusher, batch.items)
+        results = _apply(session, pusher, batch.items, authors)
     except (IntegrityError, DataError):
         session.rollback()
         record_push(session, pusher.unit_code, pusher.device_id, max_seq, pusher.now)
-        results = [_apply_alone(session, pusher, item) for item in batch.items]
+        results = [_apply_alone(session, pusher, item, authors) for item in batch.items]
     return PushOutcome(results, any(r.status in ("accepted", "flagged") for r in results))
 
 
-def _apply_alone(session: Session, pusher: Pusher, item: PushItem) -> PushResult:
+@dataclass(frozen=True, slots=True)
+class Authors:
+    """Who may be named as an event's author.
+
+    Attributes:
+        names: Officers of the device's office (active or not: work done offline before a
+            deactivation is still theirs), id → the server's full name.
+        unverified: Officers of the office with no trace on this device: no login (refresh
+            token) and no event stored from it. Their events are stored but flagged
+            ``unverified_author``, not refused: the server prunes old login records
+            (server.auth.prune_refresh_tokens), so "never logged in here" cannot be told apart
+            from "logged in here long ago, then worked offline".
+    """
+
+    names: dict[str, str]
+    unverified: frozenset[str]
+
+
+def _authors(session: Session, pusher: Pusher, items: Sequence[PushItem]) -> Authors:
+    """Check the officer each fresh event names, with two queries per batch (three when some
+    officer has never logged in on this device); an unknown one makes the item ``rejected``."""
+    named = {item.checked.wire.officer_id for item in items if item.checked is not None}
+    if not named:
+        return Authors({}, frozenset())
+    names: dict[str, str] = {
+        officer_id: name
+        for officer_id, name in session.execute(
+            select(Officer.id, Officer.full_name).where(Officer.unit_code == pusher.unit_code)
+        )
+    }
+    for item in items:
+        if item.checked is not None and item.checked.wire.officer_id not in names:
+            wire = item.checked.wire
+            item.checked = None
+            item.rejection = Rejection(
+                "unknown_author",
+                f"Người thực hiện ghi trong sự kiện (“{wire.officer_name[:60]}”, mã {wire.officer_id}) không phải"
+                f" cán bộ của đơn vị {pusher.unit_code}; máy chủ không nhận. Hãy báo bộ phận CNTT kiểm tra tài"
+                " khoản đăng nhập trên máy trạm này.",
+            )
+    ours = sorted(named & names.keys())
+    seen = set(
+        session.scalars(
+            select(RefreshToken.officer_id)
+            .where(RefreshToken.device_id == pusher.device_id, RefreshToken.officer_id.in_(ours))
+            .distinct()
+        )
+    )
+    if unseen := [o for o in ours if o not in seen]:
+        seen.update(
+            session.scalars(
+                select(ServerEvent.officer_id)
+                .where(ServerEvent.device_id == pusher.device_id, ServerEvent.officer_id.in_(unseen))
+                .distinct()
+            )
+        )
+    return Authors(names, frozenset(o for o in ours if o not in seen))
+
+
+def _apply_alone(session: Session, pusher: Pusher, item: PushItem, authors: Authors) -> PushResult:
     """Slow path: one event in its own SAVEPOINT; retried once, then refused if still unstorable."""
     for _attempt in range(2):
         try:
             with session.begin_nested():
-                return _apply(session, pusher, [item])[0]
+                return _apply(session, pusher, [item], authors)[0]
         except (IntegrityError, DataError) as exc:
             error = exc
     item.checked, item.rejection = (
@@ -183,14 +265,14 @@ def _apply_alone(session: Session, pusher: Pusher, item: PushItem) -> PushResult
         Rejection("store_failed", f"Máy chủ không lưu được sự kiện ({type(error.orig).__name__})."),
     )
     with session.begin_nested():
-        return _apply(session, pusher, [item])[0]
+        return _apply(session, pusher, [item], authors)[0]
 
 
 def _rejected(event_id: str, reason: str) -> PushResult:
     return PushResult(event_id=event_id, status="rejected", reason=reason)
 
 
-def _apply(session: Session, pusher: Pusher, items: Sequence[PushItem]) -> list[PushResult]:
+def _apply(session: Session, pusher: Pusher, items: Sequence[PushItem], authors: Authors) -> list[PushResult]:
     ids = [item.id for item in items]
     seqs = [item.seq for item in items]
     # Events stored or refused before, by id or by this device's sequence numbers: one query.
@@ -247,7 +329,7 @@ def _apply(session: Session, pusher: Pusher, items: Sequence[PushItem]) -> list[
         results.append(None)
 
     if fresh:
-        folded = _Fold(session, pusher, [ev for _, ev in fresh]).run()
+        folded = _Fold(session, pusher, [ev for _, ev in fresh], authors).run()
         for (index, ev), (result, rejection) in zip(fresh, folded, strict=True):
             results[index] = result
             if rejection is not None:
@@ -261,6 +343,9 @@ def _apply(session: Session, pusher: Pusher, items: Sequence[PushItem]) -> list[
 
 
 def _refusal_row(pusher: Pusher, item: PushItem, rejection: Rejection) -> dict[str, Any]:
+    # Never the whole body: a bounded excerpt with ID numbers masked (server/sync/body.py).
+    raw = item.raw
+    kind, uid = raw.get("type"), raw.get("dossier_uid")
     return {
         "id": item.id,
         "device_id": pusher.device_id,
@@ -269,19 +354,18 @@ def _refusal_row(pusher: Pusher, item: PushItem, rejection: Rejection) -> dict[s
         "received_at": pusher.now,
         "code": rejection.code,
         "reason": rejection.message,
-        "body": _json_safe(item.raw),
+        "type": _json_safe(kind)[:50] if isinstance(kind, str) else "",
+        "dossier_uid": uid if isinstance(uid, str) and _UUID.fullmatch(uid) else "",
+        "excerpt": excerpt(raw),
     }
 
 
-def _json_safe(value: Any) -> Any:
-    # A refused body is kept for support; strip what PostgreSQL JSONB cannot hold.
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {str(k).replace("\x00", ""): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
+def _json_safe(value: str) -> str:
+    # What PostgreSQL text can hold: no NUL, no lone surrogate.
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def lock_keys(session: Session, keys: Iterable[str]) -> None:
@@ -317,17 +401,24 @@ class _State:
 
 @dataclass(slots=True)
 class _Fold:
-    """Applies fresh (never stored) events in order against the dossier state they touch."""
+    """Applies fresh (never stored) events in order against the dossier state they touch.
+
+    Custody follows the events' hybrid logical clocks, not their arrival order nor the PCs' wall
+    clocks: the custody event with the greatest HLC wins (``_step``), exactly as the counters'
+    fold (app.domain.custody.fold_custody), so both agree whatever the push order.
+    """
 
     session: Session
     pusher: Pusher
     events: list[CheckedEvent]
+    authors: Authors
     dossiers: dict[str, _State] = field(default_factory=dict)
     code_owner: dict[str, str] = field(default_factory=dict)
     probe: dict[tuple[str, str, date], list[str]] = field(default_factory=lambda: defaultdict(list))
     blocks: dict[date, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
     event_rows: list[dict[str, Any]] = field(default_factory=list)
     conflict_rows: list[dict[str, Any]] = field(default_factory=list)
+    skewed: dict[str, dict[str, Any]] = field(default_factory=dict)  # dossier uid → its clock_skew conflict row
 
     def run(self) -> list[tuple[PushResult, Rejection | None]]:
         self._load()
@@ -398,6 +489,7 @@ class _Fold:
                 opened += self._change(ev, ev.decision, state)
         elif ev.step is not None and state is not None:
             opened += self._step(ev, ev.step, state)
+        opened += self._author(ev) + self._clock(ev)
         flags = [kind for _, kind, _ in opened]
         reason = " ".join(r for _, _, r in opened)
         status: PushStatus = "flagged" if opened else "accepted"
@@ -411,11 +503,12 @@ class _Fold:
                 "dossier_uid": w.dossier_uid,
                 "base_version": w.base_version,
                 "officer_id": w.officer_id,
-                "officer_name": w.officer_name,
+                "officer_name": self.authors.names.get(w.officer_id, w.officer_name),
                 "occurred_at": w.occurred_at,
                 "hlc": w.hlc,
                 "payload": w.payload,
                 "server_received_at": self.pusher.now,
+                "clock_offset_seconds": w.clock_offset_seconds,
                 "status": status,
                 "reason": reason,
                 "conflict_ids": [cid for cid, _, _ in opened],
@@ -443,6 +536,59 @@ class _Fold:
             }
         )
         return cid, kind, reason
+
+    def _author(self, ev: CheckedEvent) -> list[tuple[str, str, str]]:
+        """An officer of the office who never logged in on this PC: stored, flagged for a supervisor."""
+        w = ev.wire
+        if w.officer_id not in self.authors.unverified:
+            return []
+        name = self.authors.names.get(w.officer_id, w.officer_name)
+        return [
+            self._conflict(
+                "unverified_author",
+                ev,
+                [],
+                {"officer_id": w.officer_id, "officer_name": name, "device_id": self.pusher.device_id},
+                f"Sự kiện ghi người thực hiện là {name}, nhưng cán bộ này chưa từng đăng nhập trên máy trạm"
+                f" này.{_REVIEW}",
+            )
+        ]
+
+    def _clock(self, ev: CheckedEvent) -> list[tuple[str, str, str]]:
+        """An event made by a PC whose clock is far ahead of the server's: stored, flagged ``clock_skew``.
+
+        Judged on ``occurred_at`` (office local time), and on the PC's offset from the server's
+        clock it sent with the event (a PC known to be ahead whose events arrive days later).
+        Not on the HLC: a PC with a right clock moves its HLC past the events it pulls from a
+        PC ahead (the HLC receive rule), so its HLC may be ahead through no fault of its own.
+        One conflict per dossier and batch (the later events of that dossier are added to its
+        ``event_ids`` without being flagged themselves), so a PC set a day ahead does not bury
+        the supervisor under one conflict per event.
+        """
+        w, now = ev.wire, self.pusher.now
+        occurred = w.occurred_at.replace(tzinfo=_OFFICE_TZ)
+        ahead = max((occurred - now).total_seconds(), -(w.clock_offset_seconds or 0))
+        if ahead <= self.pusher.clock_skew_flag_seconds:
+            return []
+        if (row := self.skewed.get(w.dossier_uid)) is not None:
+            row["event_ids"].append(w.id)
+            return []
+        hours = ahead / 3600
+        reason = (
+            f"Giờ trên máy trạm đi trước giờ máy chủ khoảng {hours:.1f} giờ (sự kiện ghi lúc"
+            f" {w.occurred_at:%H:%M %d/%m/%Y}); sự kiện vẫn được lưu. Hãy chỉnh lại đồng hồ máy tính.{_REVIEW}"
+        )
+        details = {
+            "occurred_at": w.occurred_at.isoformat(),
+            "hlc": w.hlc,
+            "server_time": now.isoformat(),
+            "ahead_seconds": int(ahead),
+            "clock_offset_seconds": w.clock_offset_seconds,
+            "device_id": self.pusher.device_id,
+        }
+        opened = self._conflict("clock_skew", ev, [], details, reason)
+        self.skewed[w.dossier_uid] = self.conflict_rows[-1]
+        return [opened]
 
     def _issued(self, code: DossierCode) -> bool:
         if code.unit_code != self.pusher.unit_code:
@@ -543,6 +689,7 @@ class _Fold:
                 "custody_in_transit": False,
                 "custody_disputed": False,
                 "due_extended": False,
+                "custody_hlc": "",
             },
             new=True,
         )
@@ -587,13 +734,15 @@ class _Fold:
     def _step(self, ev: CheckedEvent, step: Step, state: _State) -> list[tuple[str, str, str]]:
         """A step after reception: status move, custody move, due date.
 
-        Custody: a handover names the custody event its device knew (``parent_event_id``). When
-        that is not the dossier's last custody event here (its first event for a folder never
+        Custody: the custody event with the greatest HLC sets it (``custody_hlc``); an older one
+        is stored and changes nothing, as in app.domain.custody.fold_custody on the counters
+        (the HLC text ``<ms:013d>:<counter:05d>:<device>`` sorts as its clock; the device id
+        breaks ties). A handover names the custody event its device knew (``parent_event_id``).
+        When that is not the dossier's custody event here (its first event for a folder never
         moved), the paper was handed over twice from one state while offline — or sent by
         someone who no longer held it: both are stored, the custody is marked disputed and a
-        ``double_handover`` conflict opened. A receipt at the destination is the strongest
-        evidence of where the paper is and always moves the custody. A second apology for one
-        dossier opens ``due_extended_twice`` and leaves the due date of the first.
+        ``double_handover`` conflict opened. A second apology for one dossier opens
+        ``due_extended_twice`` and leaves the due date of the first.
         """
         w, row = ev.wire, state.row
         opened: list[tuple[str, str, str]] = []
@@ -636,8 +785,10 @@ class _Fold:
                         f" giữ hồ sơ).{_REVIEW}",
                     )
                 )
-        if step.place:
-            row.update(custody_event_id=w.id, custody_place=step.place, custody_in_transit=step.in_transit)
+        if step.place and w.hlc > row["custody_hlc"]:
+            row.update(
+                custody_event_id=w.id, custody_place=step.place, custody_in_transit=step.in_transit, custody_hlc=w.hlc
+            )
         if ev.kind is EventType.DUE_EXTENDED:
             if row["due_extended"]:
                 opened.append(

@@ -1,4 +1,4 @@
-"""Per-process state of the sync routes: pull notifier, PostgreSQL listener, attachment store."""
+"""Per-process state of the sync routes: pull notifier, PostgreSQL listener, worker threads."""
 
 from __future__ import annotations
 
@@ -14,15 +14,12 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from server.db import is_postgres
-from server.deps import Principal
 from server.errors import ApiError
 from server.sync import feed
-from server.sync.attachments import AttachmentStore
 from server.sync.notify import FeedNotifier, PgAnnouncer, PgListener
 
 PULL_RECORD_SECONDS = 30.0  # how often a device's last pull is written at most
 PAGE_SHARE_SECONDS = 1.0  # how long a page read may answer identical pulls (until the feed grows)
-PRINCIPAL_SECONDS = 5.0  # how long a verified (officer, device) is trusted without a database check
 
 DB_THREADS = 4  # threads of a server process that run sync database work (pulls, checks, uploads)
 PUSH_THREADS = 2  # threads of their own for pushes, so a push never queues behind a burst of pulls
@@ -36,19 +33,17 @@ class SyncRuntime:
 
     Args:
         engine: The server's engine (PostgreSQL gets a LISTEN thread on first long-poll).
-        data_dir: The server's data folder (attachments go to ``<data_dir>/attachments``).
+        data_dir: The server's data folder (attachments: server.storage, opened by the routes).
     """
 
     def __init__(self, engine: Engine, data_dir: Path) -> None:
         self.engine = engine
         self.notifier = FeedNotifier()
-        self.attachments = AttachmentStore(data_dir / "attachments")
         self._listener: PgListener | None = None
         self._announcer: PgAnnouncer | None = None
         self._lock = threading.Lock()
         self._pulls: dict[str, float] = {}
         self._pages: dict[_PageKey, tuple[float, concurrent.futures.Future[feed.Page]]] = {}
-        self._principals: dict[tuple[str, str], tuple[float, Principal]] = {}
         self._slots: dict[str, int] = {}
         # Sync database work runs on a few threads of its own rather than the 40 of the default
         # pool: Python runs one thread at a time, and forty threads queueing for the GIL (and a
@@ -154,22 +149,6 @@ class SyncRuntime:
         with self._lock:
             # In-flight reads too: they may have started before the commit that notified.
             self._pages = {k: v for k, v in self._pages.items() if k[0] != unit_code}
-
-    def known_principal(self, officer_id: str, device_id: str, unit_code: str) -> Principal | None:
-        """The principal verified for this officer and device less than :data:`PRINCIPAL_SECONDS` ago."""
-        with self._lock:
-            found = self._principals.get((officer_id, device_id))
-        if found is None or time.monotonic() > found[0] or found[1].unit_code != unit_code:
-            return None
-        return found[1]
-
-    def remember_principal(self, principal: Principal) -> None:
-        """Keep a principal that ``require_principal`` just verified."""
-        now = time.monotonic()
-        with self._lock:
-            if len(self._principals) > 10_000:
-                self._principals = {k: v for k, v in self._principals.items() if v[0] > now}
-            self._principals[(principal.officer_id, principal.device_id)] = (now + PRINCIPAL_SECONDS, principal)
 
     def device_slot(self, device_id: str) -> int | None:
         """A device's slot if known (slots never change once enrolled)."""

@@ -224,6 +224,18 @@ class World:
     device_b: EnrolResponse
 
 
+# 2026-11-23 (sync_helpers.DAY, tests/conftest.py NOW) at 23:00 in the office (UTC+7): the day the
+# sync tests reserve dossier numbers for is the server's today, the last moment of it (events
+# stamped that day are never ahead of the server's clock).
+SYNC_DAY_CLOCK = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def on_sync_day(srv: Srv) -> None:
+    """Set the server's clock to :data:`SYNC_DAY_CLOCK` (POST /codes/reserve serves days near today only)."""
+    srv.clock.now = SYNC_DAY_CLOCK
+
+
 @pytest.fixture
 def world(srv: Srv) -> World:
     for unit, suffix in ((UNIT_A, "a"), (UNIT_B, "b")):

@@ -47,7 +47,7 @@ def test_concurrent_first_starts_share_one_key(tmp_path: Path) -> None:
 
 def _token(**overrides: object) -> str:
     token, _ = encode_access_token(KEY, officer_id="o", username="u", role="officer", unit_code="U", device_id="d",
-                                   now=NOW, lifetime=timedelta(minutes=15))  # fmt: skip
+                                   session_id="s", now=NOW, lifetime=timedelta(minutes=15))  # fmt: skip
     if not overrides:
         return token
     claims = (
@@ -59,7 +59,9 @@ def _token(**overrides: object) -> str:
 def test_access_tokens_need_type_issuer_role_and_an_unexpired_exp() -> None:
     assert decode_access_token(KEY, _token(), NOW) is not None
     assert decode_access_token(KEY, _token(), NOW + timedelta(minutes=15)) is None
-    for bad in ({"typ": "refresh"}, {"iss": "elsewhere"}, {"role": "root"}, {"unit": 5}, {"exp": "never"}):
+    assert decode_access_token(KEY, _token(), NOW).session_id == "s"  # type: ignore[union-attr]
+    for bad in ({"typ": "refresh"}, {"iss": "elsewhere"}, {"role": "root"}, {"unit": 5}, {"exp": "never"},
+                {"sid": None}):  # fmt: skip
         assert decode_access_token(KEY, _token(**bad), NOW) is None, bad
     assert decode_access_token(KEY, jwt.encode({"sub": "o"}, b"k" * 64, algorithm="HS512"), NOW) is None
 

@@ -1,16 +1,23 @@
-"""POST /codes/reserve: idempotent by request id, per day, never overlapping, 1…4999 only."""
+"""POST /codes/reserve: idempotent by request id, per day, never overlapping, 1…4999 only, at most
+``codes_per_device_day`` a device and day, and only for days near the office's today."""
 
 from __future__ import annotations
 
 import itertools
 import threading
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+import pytest
+from sqlalchemy import select
 
 from app.domain.events import new_id
 from app.sync.wire import SERVER_BLOCK_MAX, ReserveResponse
+from server.sync.models import CodeBlockRow, CodeCounter
 from tests.server.conftest import UNIT_A, UNIT_B, World
 from tests.server.sync_helpers import DAY, Counter
+
+pytestmark = pytest.mark.usefixtures("on_sync_day")  # the server's today is DAY
 
 
 def test_a_reservation_is_idempotent_by_request_id(world: World) -> None:
@@ -43,14 +50,87 @@ def test_reserve_for_another_device_is_forbidden(world: World) -> None:
 
 
 def test_units_number_independently_and_the_day_runs_out_at_4999(world: World) -> None:
-    a = Counter(world.srv, world.device_a, "canbo.a")
     b = Counter(world.srv, world.device_b, "canbo.b")
     assert b.reserve([DAY], 7).json()["blocks"][0]["first"] == 1
-    got = [a.reserve([DAY], 2000).json()["blocks"] for _ in range(4)]
-    assert [(g[0]["first"], g[0]["last"]) for g in got[:3]] == [(1, 2000), (2001, 4000), (4001, SERVER_BLOCK_MAX)]
-    assert got[3] == []  # used up: the device falls back to its own partition
+    counters = [Counter(world.srv, world.srv.device(UNIT_A, f"Quầy {i:02d}"), "canbo.a") for i in range(11)]
+    got = [c.reserve([DAY], 2000).json()["blocks"] for c in counters]  # 500 each (the cap)
+    spans = [(g[0]["first"], g[0]["last"]) for g in got[:10]]
+    assert spans == [(1 + 500 * i, 500 * (i + 1)) for i in range(9)] + [(4501, SERVER_BLOCK_MAX)]
+    assert got[10] == []  # used up: the device falls back to its own partition
     assert b.reserve([DAY], 1).json()["blocks"][0]["first"] == 8
     assert b.device.unit_code == UNIT_B
+
+
+def test_one_device_cannot_take_the_whole_day(world: World) -> None:
+    """Issue 13: three requests of 2,000 took 1…4999 for one counter; now 500 a device and day."""
+    a = Counter(world.srv, world.device_a, "canbo.a")
+    got = [a.reserve([DAY], 2000) for _ in range(3)]
+    assert [g.status_code for g in got] == [200, 200, 200]
+    assert [[(b["first"], b["last"]) for b in g.json()["blocks"]] for g in got] == [[(1, 500)], [], []]
+    other = Counter(world.srv, world.srv.device(UNIT_A, "Quầy số 02"), "canbo.a")
+    assert [(b["first"], b["last"]) for b in other.reserve([DAY], 200).json()["blocks"]] == [(501, 700)]
+    # A request past the cap gets what is left under it (a shorter block), then nothing.
+    assert [(b["first"], b["last"]) for b in other.reserve([DAY], 400).json()["blocks"]] == [(701, 1000)]
+    assert other.reserve([DAY], 1).json()["blocks"] == []
+    # The cap is per day: the next day is served as before.
+    assert a.reserve([DAY + timedelta(days=1)], 200).json()["blocks"][0]["first"] == 1
+
+
+def test_the_cap_is_a_setting(world: World) -> None:
+    world.srv.ctx.settings.codes_per_device_day = 120
+    a = Counter(world.srv, world.device_a, "canbo.a")
+    assert [(b["first"], b["last"]) for b in a.reserve([DAY], 200).json()["blocks"]] == [(1, 120)]
+    assert a.reserve([DAY], 200).json()["blocks"] == []
+
+
+def test_the_cap_holds_when_one_device_races_itself(world: World) -> None:
+    """Eight requests of one device at once (PostgreSQL: row lock on the counter): 500 in all."""
+    a = Counter(world.srv, world.device_a, "canbo.a")
+    barrier = threading.Barrier(8)
+    sizes: list[int] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        barrier.wait()
+        answer = a.reserve([DAY], 150)
+        with lock:
+            sizes.extend(b["last"] - b["first"] + 1 for b in answer.json()["blocks"])
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(sizes) == 500 and sorted(sizes) == [50, 150, 150, 150]
+
+
+@pytest.mark.parametrize("bad", [date(1, 1, 1), date(1970, 1, 1), date(9999, 12, 31), DAY - timedelta(days=2),
+                                 DAY + timedelta(days=8)])  # fmt: skip
+def test_days_far_from_today_are_refused_with_a_reason(world: World, bad: date) -> None:
+    a = Counter(world.srv, world.device_a, "canbo.a")
+    answer = a.reserve([bad], 10)
+    assert answer.status_code == 422, answer.text
+    detail = answer.json()["detail"]
+    assert detail["code"] == "days_out_of_range"
+    assert "từ 22/11/2026 đến 30/11/2026" in detail["message"] and f"{bad:%d/%m/%Y}" in detail["message"]
+    assert "ngày giờ của máy trạm" in detail["message"]
+    with world.srv.session() as s:
+        assert s.scalars(select(CodeBlockRow)).all() == [] and s.scalars(select(CodeCounter)).all() == []
+
+
+def test_only_the_days_inside_the_window_are_served(world: World) -> None:
+    a = Counter(world.srv, world.device_a, "canbo.a")
+    days = [date(1, 1, 1), DAY - timedelta(days=1), DAY, DAY + timedelta(days=7), date(9999, 12, 31)]
+    answer = a.reserve(days, 10)
+    assert answer.status_code == 200, answer.text
+    assert [b["day"] for b in answer.json()["blocks"]] == [d.isoformat() for d in days[1:4]]
+
+
+def test_the_window_follows_the_office_date_not_utc(world: World) -> None:
+    world.srv.clock.now = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # 00:30 on the 24th in Vietnam
+    a = Counter(world.srv, world.device_a, "canbo.a")
+    assert a.reserve([DAY + timedelta(days=8)], 5).status_code == 200  # 1 December: the 24th + 7
+    assert a.reserve([DAY - timedelta(days=1)], 5).status_code == 422  # the 22nd: two days back there
 
 
 def test_eight_devices_reserving_at_once_never_overlap(world: World) -> None:

@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from app.domain.events import new_id
 from server.sync.models import Conflict, RejectedEvent, ServerDossier, ServerEvent
 from tests.server.conftest import UNIT_A, World
 from tests.server.sync_helpers import Counter, statuses
+
+pytestmark = pytest.mark.usefixtures("on_sync_day")  # codes are reserved for DAY: the server's today
 
 DEPT = {"kind": "department", "code": "TP", "name": "Phòng Tư pháp"}
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import random
+import string
 import threading
 import time
 from typing import Any
@@ -84,8 +87,48 @@ def test_a_cursor_that_is_not_ours_is_refused(world: World) -> None:
     a1, _, _ = counters(world)
     for bad in ("garbage!", "cDox", "aTp4"):  # junk, "p:1" (malformed), "i:x"
         answer = world.srv.client.get("/sync/pull", params={"cursor": bad}, headers=a1.headers)
-        assert answer.status_code == 400 and answer.json()["detail"]["code"] == "cursor_invalid"
+        assert answer.status_code == 422 and answer.json()["detail"]["code"] == "cursor_invalid"
     assert world.srv.client.get("/sync/pull").status_code == 401
+
+
+def _b64(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "i:" + "9" * 20,  # 20 digits: past a 64-bit row id (was a 500 on both databases)
+        f"i:{2**63}",
+        "s:" + "9" * 20,
+        "p:1:" + "9" * 20,
+        "i:-1",
+        "i:",
+        "i:5\n",
+        "i:1:2",
+        "i:١٢",  # Arabic-Indic digits: \d matches them, int() reads them
+    ],
+)
+def test_a_cursor_that_decodes_to_no_sane_row_id_is_422(world: World, raw: str) -> None:
+    a1, _, _ = counters(world)
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    answer = world.srv.client.get("/sync/pull", params={"cursor": cursor}, headers=a1.headers)
+    assert answer.status_code == 422, answer.text
+    detail = answer.json()["detail"]
+    assert detail["code"] == "cursor_invalid" and "Con trỏ đồng bộ không hợp lệ" in detail["message"]
+
+
+def test_garbage_cursors_are_422_never_500(world: World) -> None:
+    a1, _, _ = counters(world)
+    rng = random.Random(13)
+    cursors = ["é", "====", "a", "%%%", "\x00", _b64("\xff\xfe"), "-" * 200]
+    cursors += ["".join(rng.choice(string.printable) for _ in range(rng.randint(1, 60))) for _ in range(40)]
+    cursors += [_b64(f"i:{rng.randint(2**63, 10**20 - 1)}") for _ in range(10)]
+    for cursor in cursors:
+        answer = world.srv.client.get("/sync/pull", params={"cursor": cursor}, headers=a1.headers)
+        assert answer.status_code == 422, (cursor, answer.text)
+    top = world.srv.client.get("/sync/pull", params={"cursor": _b64(f"i:{2**63 - 1}")}, headers=a1.headers)
+    assert top.status_code == 200 and top.json()["changes"] == []  # the largest id is still a cursor
 
 
 def test_long_poll_returns_empty_after_wait(world: World) -> None:

@@ -17,6 +17,8 @@ from server.sync.models import ChangeRow, Conflict, DeviceSync, RejectedEvent, S
 from tests.server.conftest import UNIT_A, UNIT_B, Srv, World, bearer
 from tests.server.sync_helpers import DAY, Counter, statuses
 
+pytestmark = pytest.mark.usefixtures("on_sync_day")  # codes are reserved for DAY: the server's today
+
 
 def counter(world: World, unit: str = UNIT_A, username: str = "canbo.a", *, new_device: bool = False) -> Counter:
     device = world.device_a if unit == UNIT_A else world.device_b

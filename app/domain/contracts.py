@@ -1,0 +1,552 @@
+"""Event contracts: one frozen pydantic model per event type's payload, shared by client and server.
+
+Every payload a counter writes (app/services) or the server writes (``conflict.resolved``) has a
+model here, and the server stores only what passed it (server/sync/validate.py). The rules are
+in the shared base and the annotated types: unknown keys refused, strict types (no ``"7"`` or
+``true`` for an integer), no NaN or Infinity, every string bounded and free of U+0000 and of
+lone surrogates, every list bounded, times naive (office local time) between 2000 and 2100.
+Depth is bounded by construction: no model holds a free ``dict[str, Any]``.
+
+Compatibility: every key any released version wrote stays accepted; a key that not every
+version wrote is optional with a default (never a new required key). A payload is stored as
+``model_dump(mode="json", exclude_unset=True)``: the keys the client sent, validated.
+
+Adding an event type: one model below, one entry in :data:`CONTRACTS` and one in
+:data:`EVENT_STATUS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from app.domain.codes import parse_dossier_code
+from app.domain.events import EventType
+from app.domain.status import DossierStatus
+
+CONFLICT_RESOLVED = "conflict.resolved"
+"""Written by the central server only (server/sync/conflicts.py); never pushed by a counter."""
+
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime(2100, 12, 31, 23, 59, 59)
+BIRTH_EARLIEST = date(1850, 1, 1)
+
+# --- annotated types ----------------------------------------------------------------------------
+
+
+_SURROGATE = "có ký tự Unicode lẻ (surrogate), không mã hóa UTF-8 được"
+
+
+def _clean(value: str) -> str:
+    """No U+0000 (PostgreSQL text and JSONB cannot hold it) and no lone surrogate (not UTF-8)."""
+    if "\x00" in value:
+        raise PydanticCustomError("text_nul", "có ký tự NUL (U+0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("text_surrogate", _SURROGATE) from None
+    return value
+
+
+_CLEAN = AfterValidator(_clean)
+
+
+def _bounded(max_length: int) -> StringConstraints:
+    return StringConstraints(max_length=max_length)
+
+
+def _required(max_length: int) -> StringConstraints:
+    return StringConstraints(min_length=1, max_length=max_length)
+
+
+# The text types: each is a clean string (no NUL, no lone surrogate) of bounded length.
+Text = Annotated[str, _bounded(2000), _CLEAN]  # free text: notes, reasons, results
+Text1 = Annotated[str, _required(2000), _CLEAN]
+LongText = Annotated[str, _bounded(4000), _CLEAN]  # legal basis of a procedure
+Name = Annotated[str, _bounded(200), _CLEAN]  # names of people, counters, departments
+Name1 = Annotated[str, _required(200), _CLEAN]
+Code = Annotated[str, _bounded(40), _CLEAN]  # codes: procedure, department, form, kinds; event ids
+Code1 = Annotated[str, _required(40), _CLEAN]
+Short = Annotated[str, _bounded(20), _CLEAN]  # phone, ID number, sex
+Line = Annotated[str, _bounded(300), _CLEAN]  # an authorisation reference, a file name
+Line1 = Annotated[str, _required(300), _CLEAN]
+Long = Annotated[str, _bounded(1000), _CLEAN]  # an address, a document name, an output path
+Long1 = Annotated[str, _required(2000), _CLEAN]  # a procedure's name
+Count = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+UnitCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z.]{3,20}$")]
+Uuid = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+
+
+def _dossier_code(value: str) -> str:
+    if parse_dossier_code(value) is None:
+        raise PydanticCustomError("dossier_code", "mã hồ sơ sai định dạng")
+    return value
+
+
+DossierCodeText = Annotated[str, StringConstraints(max_length=40), AfterValidator(_dossier_code)]
+
+
+def local_time(value: str) -> datetime:
+    """The moment a :data:`LocalTime` text names."""
+    return datetime.fromisoformat(value)
+
+
+def check_local_time(moment: datetime) -> datetime:
+    """``moment`` if naive and within EARLIEST … LATEST (shared with ``EventWire.occurred_at``)."""
+    if moment.tzinfo is not None:
+        raise PydanticCustomError("local_time_zone", "phải là giờ địa phương, không kèm múi giờ")
+    if not EARLIEST <= moment <= LATEST:
+        raise PydanticCustomError("local_time_range", "phải trong khoảng năm 2000 đến năm 2100")
+    return moment
+
+
+def _local_time_text(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("local_time", "phải là thời điểm ISO 8601 (ví dụ 2026-11-23T09:15)") from None
+    check_local_time(moment)
+    return value
+
+
+LocalTime = Annotated[str, StringConstraints(max_length=32), AfterValidator(_local_time_text)]
+"""Office local time as ISO 8601 text, naive, 2000…2100; kept as written (read with :func:`local_time`)."""
+
+
+def _birth_date(value: str) -> str:
+    if value:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("birth_date", "phải là ngày dạng YYYY-MM-DD hoặc để trống") from None
+        if not BIRTH_EARLIEST <= day <= LATEST.date():
+            raise PydanticCustomError("birth_date_range", "phải sau năm 1850")
+    return value
+
+
+BirthDate = Annotated[str, StringConstraints(max_length=10), AfterValidator(_birth_date)]
+
+
+def _clock_text(value: str) -> str:
+    try:
+        time.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("clock_time", "phải là giờ dạng HH:MM") from None
+    return value
+
+
+ClockText = Annotated[str, StringConstraints(max_length=8), AfterValidator(_clock_text)]
+
+
+class Contract(BaseModel):
+    """Base of every payload model: closed, immutable, strict, finite, input never echoed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, hide_input_in_errors=True)
+
+
+# --- parts --------------------------------------------------------------------------------------
+
+
+class Processing(Contract):
+    """A procedure's processing time (app.domain.durations.ProcessingTime)."""
+
+    value: Annotated[int, Field(strict=True, ge=0, le=100_000)] | Annotated[float, Field(ge=0, le=100_000)]
+    unit: Literal["working_days", "working_hours", "calendar_days"]
+    cutoff: ClockText | None = None
+
+
+class ProcedurePart(Contract):
+    """The procedure as received (reception._procedure_payload)."""
+
+    code: Code1
+    name: Long1
+    field: Name = ""
+    level: Code = ""
+    department_code: Code = ""
+    department_name: Name = ""
+    processing: Processing | None = None
+    processing_text: Name = ""
+    fee_text: Text = ""
+    legal_basis: LongText = ""
+
+
+class ApplicantPart(Contract):
+    """The applicant (ApplicantDraft.as_payload)."""
+
+    full_name: Name1
+    personal_id: Short = ""
+    birth_date: BirthDate = ""
+    sex: Short = ""
+    address: Long = ""
+    phone: Short = ""
+    email: Name = ""
+
+
+class DocumentPart(Contract):
+    """One paper of the dossier: ``required`` at reception, ``submitted`` when not received."""
+
+    name: Long = ""
+    form_label: Name = ""
+    copies: Annotated[int, Field(strict=True, ge=0, le=999)] = 1
+    required: StrictBool = False
+    submitted: StrictBool = False
+
+
+class PlacePart(Contract):
+    """Where a folder goes from or to in a handover (app.domain.custody.Place.as_payload)."""
+
+    kind: Literal["counter", "department"]
+    code: Code1
+    name: Name = ""
+
+
+class CollectorPart(Contract):
+    """Who collected the result (returns._check_collector)."""
+
+    kind: Literal["applicant", "representative"]
+    personal_id: Annotated[str, StringConstraints(pattern=r"^(\d{9}|\d{12})$")]
+    full_name: Name1
+    authorisation_ref: Line = ""
+
+    @model_validator(mode="after")
+    def _authorised(self) -> CollectorPart:
+        if self.kind == "representative" and not self.authorisation_ref:
+            raise PydanticCustomError(
+                "authorisation", "thiếu authorisation_ref (số, ngày giấy ủy quyền) của người được ủy quyền"
+            )
+        return self
+
+
+Items = Annotated[list[Text1], Field(min_length=1, max_length=100)]
+"""What a supplement request lists (one line each)."""
+
+# --- payloads -----------------------------------------------------------------------------------
+
+
+class DecisionPayload(Contract):
+    """Common part of the three reception decisions (app/services/reception.py)."""
+
+    code: DossierCodeText | None = None
+    unit_code: UnitCode
+    counter_name: Name = ""
+    procedure: ProcedurePart
+    applicant: ApplicantPart
+    documents: Annotated[list[DocumentPart], Field(max_length=200)] = []
+    received_at: LocalTime
+
+
+class ReceivedPayload(DecisionPayload):
+    """``dossier.received``: a dossier code is required."""
+
+    code: DossierCodeText
+    sets: Annotated[int, Field(strict=True, ge=1, le=99)] = 1
+    return_method: Name = ""
+    note: Text = ""
+    due_at: LocalTime | None = None
+    register_book: Code = ""
+    register_no: Count | None = None
+    daily_seq: Count | None = None
+
+
+class SupplementRequestedPayload(DecisionPayload):
+    """``dossier.supplement_requested`` (form 02)."""
+
+    items: Annotated[list[Text1], Field(max_length=100)] = []
+    reason: Text = ""
+
+
+class RefusedPayload(DecisionPayload):
+    """``dossier.refused`` (form 03)."""
+
+    reason: Text = ""
+
+
+class FormPrintedPayload(Contract):
+    """``form.printed`` (app/services/forms.py)."""
+
+    form: Code1
+    form_title: Name = ""
+    output: Long = ""
+    reprint: StrictBool = False
+
+
+class HandoverPayload(Contract):
+    """Common part of the custody events (handover._batch_payload)."""
+
+    batch_id: Code1
+    unit_code: UnitCode
+    counter_name: Name = ""
+    from_: PlacePart = Field(alias="from")
+    to: PlacePart
+    code: Code | None = None
+    parent_event_id: Code1
+
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    @model_validator(mode="after")
+    def _moves(self) -> HandoverPayload:
+        if (self.from_.kind, self.from_.code) == (self.to.kind, self.to.code):
+            raise PydanticCustomError("same_place", "nơi giao (from) và nơi nhận (to) trùng nhau")
+        return self
+
+
+class HandoverSentPayload(HandoverPayload):
+    """``custody.sent``."""
+
+    sent_at: LocalTime | None = None
+    batch_size: Annotated[int, Field(strict=True, ge=1, le=10_000)] | None = None
+    note: Text = ""
+
+
+class HandoverReceivedPayload(HandoverPayload):
+    """``custody.received``."""
+
+
+class HandoverDiscrepancyPayload(HandoverPayload):
+    """``custody.discrepancy``: a folder missing from a batch, or one that came unannounced."""
+
+    parent_event_id: Code = ""
+    discrepancy: Literal["missing", "unexpected"]
+
+
+class ResultRecordedPayload(Contract):
+    """``dossier.result_recorded`` (returns.record_result)."""
+
+    unit_code: UnitCode
+    result: Text1
+    note: Text = ""
+    recorded_at: LocalTime | None = None
+
+
+class ReturnedPayload(Contract):
+    """``dossier.returned`` (returns.return_to_citizen)."""
+
+    unit_code: UnitCode
+    collector: CollectorPart
+    returned_at: LocalTime | None = None
+    counter_name: Name = ""
+    code: Code | None = None
+
+
+class DepartmentSupplementPayload(Contract):
+    """``dossier.department_supplement_requested`` (results.request_supplement)."""
+
+    unit_code: UnitCode
+    items: Items
+    reason: Text1
+    department_code: Code = ""
+    department_name: Name = ""
+    requested_at: LocalTime | None = None
+    due_at: LocalTime | None = None
+    remaining_minutes: Count = 0
+
+
+class SupplementReceivedPayload(Contract):
+    """``dossier.supplement_received`` (results.receive_supplement)."""
+
+    unit_code: UnitCode
+    request_event_id: Code = ""
+    clock: Literal["restart", "pause"] = "restart"
+    old_due_at: LocalTime | None = None
+    new_due_at: LocalTime
+    received_at: LocalTime | None = None
+    note: Text = ""
+
+
+class DueExtendedPayload(Contract):
+    """``dossier.due_extended`` (results.extend_due_date, form 04)."""
+
+    unit_code: UnitCode
+    reason: Text1
+    old_due_at: LocalTime | None = None
+    new_due_at: LocalTime
+    issued_at: LocalTime | None = None
+    late_notice: StrictBool = False
+
+
+class AttachmentAddedPayload(Contract):
+    """``dossier.attachment_added`` (app/services/attachments.py); the file travels on its own."""
+
+    unit_code: UnitCode
+    dossier_code: Code | None = None
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    size: Annotated[int, Field(strict=True, ge=1, le=2_000_000_000)]
+    pages: Annotated[int, Field(strict=True, ge=1, le=10_000)]
+    name: Line1
+    requirement_index: Annotated[int, Field(strict=True, ge=0, le=999)] | None = None
+    mime: Literal["application/pdf"] = "application/pdf"
+    source: Line = ""
+
+    @model_validator(mode="after")
+    def _named(self) -> AttachmentAddedPayload:
+        if not self.name.strip():
+            raise PydanticCustomError("blank_name", "name (tên tài liệu) để trống")
+        return self
+
+
+class ConflictResolvedPayload(Contract):
+    """``conflict.resolved``: a supervisor's resolution, written by the server (server/sync/conflicts.py)."""
+
+    conflict_id: Uuid
+    conflict_kind: Code1
+    unit_code: UnitCode
+    event_ids: Annotated[list[Uuid], Field(min_length=1, max_length=1000)]
+    resolution: Text1
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+CONTRACTS: Mapping[str, type[Contract]] = MappingProxyType(
+    {
+        EventType.RECEIVED: ReceivedPayload,
+        EventType.SUPPLEMENT_REQUESTED: SupplementRequestedPayload,
+        EventType.REFUSED: RefusedPayload,
+        EventType.FORM_PRINTED: FormPrintedPayload,
+        EventType.HANDOVER_SENT: HandoverSentPayload,
+        EventType.HANDOVER_RECEIVED: HandoverReceivedPayload,
+        EventType.HANDOVER_DISCREPANCY: HandoverDiscrepancyPayload,
+        EventType.RESULT_RECORDED: ResultRecordedPayload,
+        EventType.RETURNED: ReturnedPayload,
+        EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT: DepartmentSupplementPayload,
+        EventType.SUPPLEMENT_RECEIVED: SupplementReceivedPayload,
+        EventType.DUE_EXTENDED: DueExtendedPayload,
+        EventType.ATTACHMENT_ADDED: AttachmentAddedPayload,
+        CONFLICT_RESOLVED: ConflictResolvedPayload,
+    }
+)
+"""Payload model by event type (text as on the wire), ``conflict.resolved`` included."""
+
+EVENT_STATUS: Mapping[EventType, DossierStatus | None] = MappingProxyType(
+    {
+        EventType.RECEIVED: DossierStatus.RECEIVED,
+        EventType.SUPPLEMENT_REQUESTED: DossierStatus.SUPPLEMENT_REQUESTED,
+        EventType.REFUSED: DossierStatus.REFUSED,
+        EventType.FORM_PRINTED: None,
+        EventType.HANDOVER_SENT: None,
+        # A department receiving the folder moves a received dossier to processing: the folds
+        # decide that from the destination (server/sync/push.py, app/store/projection.py).
+        EventType.HANDOVER_RECEIVED: None,
+        EventType.HANDOVER_DISCREPANCY: None,
+        EventType.RESULT_RECORDED: DossierStatus.RESULT_READY,
+        EventType.RETURNED: DossierStatus.RETURNED,
+        EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT: DossierStatus.SUPPLEMENT_REQUESTED,
+        EventType.SUPPLEMENT_RECEIVED: DossierStatus.PROCESSING,
+        EventType.DUE_EXTENDED: None,
+        EventType.ATTACHMENT_ADDED: None,
+    }
+)
+"""The status each event leads a dossier to (None: the status does not move by itself)."""
+
+DECISION_EVENTS = frozenset({EventType.RECEIVED, EventType.SUPPLEMENT_REQUESTED, EventType.REFUSED})
+"""The reception decisions: they create the dossier."""
+
+
+def contract_for(kind: EventType | str) -> type[Contract]:
+    """The payload model of ``kind``.
+
+    Raises:
+        KeyError: No contract for this type (a newer version's event).
+    """
+    return CONTRACTS[str(kind)]
+
+
+def parse_payload(type_str: str, payload: Any) -> Contract:
+    """Validate ``payload`` against the contract of ``type_str``.
+
+    Raises:
+        KeyError: Unknown event type.
+        pydantic.ValidationError: The payload breaks the contract (:func:`describe` says how,
+            in Vietnamese).
+    """
+    return contract_for(type_str).model_validate(payload)
+
+
+def dump_payload(model: Contract) -> dict[str, Any]:
+    """The JSON form of a validated payload: the keys that were sent, with their checked values."""
+    return model.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
+
+# --- Vietnamese errors --------------------------------------------------------------------------
+
+_MESSAGES = {
+    "missing": "thiếu",
+    "extra_forbidden": "khóa không được phép",
+    "string_type": "phải là chuỗi ký tự",
+    "string_unicode": _SURROGATE,
+    "int_type": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "float_type": "phải là số",
+    "finite_number": "phải là số hữu hạn (không nhận NaN, Infinity)",
+    "bool_type": "phải là true hoặc false",
+    "dict_type": "phải là một đối tượng JSON",
+    "model_type": "phải là một đối tượng JSON",
+    "model_attributes_type": "phải là một đối tượng JSON",
+    "list_type": "phải là một danh sách",
+    "literal_error": "giá trị không được nhận",
+    "string_pattern_mismatch": "sai định dạng",
+    "none_required": "phải để trống (null)",
+    "datetime_type": "phải là thời điểm ISO 8601",
+}
+
+
+def _why(error: Mapping[str, Any]) -> str:
+    kind = str(error["type"])
+    ctx = error.get("ctx") or {}
+    if kind == "string_too_long":
+        return f"dài quá {ctx.get('max_length')} ký tự"
+    if kind == "string_too_short":
+        return "để trống" if ctx.get("min_length") == 1 else f"ngắn hơn {ctx.get('min_length')} ký tự"
+    if kind == "too_long":
+        return f"quá {ctx.get('max_length')} phần tử"
+    if kind == "too_short":
+        return f"cần ít nhất {ctx.get('min_length')} phần tử"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"phải từ {ctx.get('ge', ctx.get('gt'))} trở lên"
+    if kind in ("less_than_equal", "less_than"):
+        return f"phải không quá {ctx.get('le', ctx.get('lt'))}"
+    if kind == "literal_error":
+        return f"phải là một trong: {ctx.get('expected', '')}"[:120]
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if error.get("msg") and kind not in ("value_error", "assertion_error"):
+        # Our own PydanticCustomError messages are Vietnamese already.
+        msg = str(error["msg"])
+        if msg and not msg.startswith(("Input should", "Value error", "Assertion")):
+            return msg
+    return "giá trị không hợp lệ"
+
+
+def describe(exc: ValidationError, prefix: str = "", *, whole: str = "sự kiện") -> str:
+    """Which field is wrong and why, in Vietnamese: ``payload.applicant.full_name: dài quá 200 ký tự``.
+
+    The first error is described (with how many more there are); the input is never echoed.
+    """
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    loc = [prefix] if prefix else []
+    # "from_" is the handover's source place; its wire key is "from". Union members add their
+    # type names to the path: drop them.
+    loc += ["from" if p == "from_" else str(p) for p in first["loc"] if not _is_union_tag(p)]
+    where = ".".join(p for p in loc if p) or whole
+    more = f" (và {len(errors) - 1} lỗi khác)" if len(errors) > 1 else ""
+    return f"{where[:120]}: {_why(first)}{more}"
+
+
+def _is_union_tag(part: Any) -> bool:
+    tags = ("int", "float", "str", "none")
+    return isinstance(part, str) and (part in tags or part.startswith(("function-", "constrained-")))
