@@ -10,7 +10,7 @@ Usage::
    ``--rounds`` rounds. **Baseline in the same run**: the same rows the server writes for those
    events (``events``, ``dossiers``, ``change_feed``), inserted raw with psycopg into the same
    tables, 500 per transaction, with ``executemany`` (and, for reference, ``COPY``).
-   Targets: ≥ 20 % of the raw ``executemany`` rate and ≥ 1,000 events/s.
+   Targets: ≥ 30 % (issue 13; 20 % before) of the raw ``executemany`` rate and ≥ 1,000 events/s.
 2. **300 counters at once**: 30 offices × 10 PCs, each PC (an asyncio task with httpx) pushes a
    small batch (1–3 events) every 1–3 s and keeps a long-poll pull open on its office's feed.
    Targets: push p99 ≤ 300 ms, no errors. Also reported: how long a push takes to reach the
@@ -55,11 +55,18 @@ from app.domain.events import new_id
 from server import admin
 from server.db import make_engine, migrate, session_factory, transaction
 
-PUSH_SHARE_TARGET = 0.20
+PUSH_SHARE_TARGET = 0.30  # issue 13: with typed validation, ≥ 30 % of raw executemany (it was 38 %)
 PUSH_RATE_TARGET = 1000.0
 P99_TARGET_MS = 300.0
 BATCH = 500
-DAY0 = date(2026, 11, 23)
+# The server reserves numbers only from yesterday to a week ahead (office date, UTC+7), and flags an
+# event that happened in the future of its clock: the bench's days start yesterday, its times are past.
+def vn_now() -> datetime:
+    """Office local time (Vietnam, UTC+7), naive, as counters write it."""
+    return datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=7)
+
+
+DAY0 = vn_now().date() - timedelta(days=1)
 PASSWORD = "matkhau-bench-2026"
 
 
@@ -100,6 +107,7 @@ class Device:
         self.seq += 1
         self.ms += 1
         at = datetime.combine(day, datetime.min.time()) + timedelta(hours=7, seconds=rng.randint(0, 30000))
+        at = min(at, vn_now() - timedelta(minutes=1))  # codes of days ahead are received "now"
         pid = f"0{rng.randint(10**10, 10**11 - 1)}"
         return {
             "id": new_id(),
@@ -212,6 +220,8 @@ class Server:
             MOTCUA_SERVER_DATABASE_URL=url,
             MOTCUA_SERVER_DATA_DIR=str(data_dir),
             MOTCUA_SERVER_SECRET_KEY="bench-" + "k" * 40,
+            # Part 1's one PC reserves 4,000 numbers a day (a real counter's cap is 500).
+            MOTCUA_SERVER_CODES_PER_DEVICE_DAY="4999",
         )
         cmd = [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1"]
         cmd += ["--port", str(self.port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]

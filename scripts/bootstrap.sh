@@ -115,7 +115,13 @@ ensure_venv() {
     if extras="$(extras_to_install "$(cat "$stamp" 2>/dev/null)" "$hash" "$EXTRAS")"; then
         echo "Cài thư viện (installing dependencies${extras:+: $extras})…" >&2
         "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-        "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}"
+        # pip's build chatter (setuptools notices) goes to a log, shown only when the install fails.
+        local log="$VENV/.motcua-pip.log"
+        if ! "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}" >"$log" 2>&1; then
+            cat "$log" >&2
+            echo "Cài thư viện không thành công (installing dependencies failed); xem $log" >&2
+            return 1
+        fi
         want="$hash"
         [ -z "$extras" ] || want="$hash ${extras//,/ }"
         echo "$want" >"$stamp"

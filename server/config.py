@@ -11,6 +11,8 @@ from platformdirs import user_data_dir
 from pydantic import IPvAnyNetwork
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.store.boot import secure_data_folder
+
 
 def default_data_dir() -> Path:
     """The current user's data folder for the embedded server (SQLite, attachments, secret key)."""
@@ -80,7 +82,7 @@ class Settings(BaseSettings):
         """The configured URL, or the embedded SQLite file."""
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        secure_data_folder(self.data_dir)  # 0700: it holds the database, the signing key, attachments
         return f"sqlite:///{self.data_dir / 'motcua-server.db'}"
 
     def resolved_attachment_dir(self) -> Path:

@@ -21,7 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.errors import UserFacingError
-from app.store.boot import restrict_to_owner
+from app.store.boot import restrict_to_owner, secure_data_folder
 from app.sync.wire import OfflineGrant, Role
 
 ALGORITHM = "HS256"
@@ -56,7 +56,7 @@ def load_secret_key(secret_key: str, data_dir: Path) -> bytes:
                 f"Khoá ký MOTCUA_SERVER_SECRET_KEY quá ngắn: cần ít nhất {MIN_KEY_CHARS} ký tự ngẫu nhiên."
             )
         return secret_key.encode()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_folder(data_dir)
     path = data_dir / _KEY_FILE
     if not path.exists():
         tmp = data_dir / f".{_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"

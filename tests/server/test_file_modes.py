@@ -33,11 +33,13 @@ def _start(data_dir: Path) -> None:
         with app.state.ctx.engine.begin() as conn:  # a write: the -wal and -shm files exist now
             conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS probe (x)")
         files = {p.name: mode(p) for p in data_dir.iterdir() if p.is_file()}
+        folder = mode(data_dir)
     finally:
         app.state.ctx.engine.dispose()
     assert files == {
         "motcua-server.db": 0o600, "motcua-server.db-wal": 0o600, "motcua-server.db-shm": 0o600, "secret.key": 0o600,
     }  # fmt: skip
+    assert folder == 0o700
 
 
 def test_a_new_server_creates_its_database_and_key_owner_only(tmp_path: Path) -> None:
@@ -56,5 +58,6 @@ def test_an_existing_install_is_tightened_at_start(tmp_path: Path) -> None:
     (data / "secret.key").write_text("k" * 64)
     for p in data.iterdir():
         os.chmod(p, 0o644)
+    os.chmod(data, 0o755)
     _start(data)
     assert (data / "secret.key").read_text() == "k" * 64  # the same key: tokens stay valid
