@@ -59,6 +59,8 @@ PUSH_SHARE_TARGET = 0.30  # issue 13: with typed validation, ≥ 30 % of raw exe
 PUSH_RATE_TARGET = 1000.0
 P99_TARGET_MS = 300.0
 BATCH = 500
+
+
 # The server reserves numbers only from yesterday to a week ahead (office date, UTC+7), and flags an
 # event that happened in the future of its clock: the bench's days start yesterday, its times are past.
 def vn_now() -> datetime:

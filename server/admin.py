@@ -7,11 +7,12 @@ transaction. Functions raise :class:`server.errors.ApiError` with Vietnamese mes
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import CalendarError, EntryKind, OfficeHours
@@ -33,6 +34,9 @@ from server.models import (
 )
 from server.repositories import identity, reference
 from server.security import hash_password, new_enrolment_code, normalise_enrolment_code, sha256_hex
+
+if TYPE_CHECKING:
+    from server.sync.quarantine import CheckReport
 
 UNIT_CODE = re.compile(r"^[0-9A-Z.]{3,20}$")
 USERNAME = re.compile(r"^[a-z0-9._-]{1,64}$")
@@ -299,3 +303,20 @@ def set_office_hours(session: Session, now: datetime, unit_code: str, periods: l
     value = [[f"{a:%H:%M}", f"{b:%H:%M}"] for a, b in hours.periods]
     reference.set_setting(session, unit_code, OFFICE_HOURS_KEY, value)
     reference.bump_version(session, unit_code, now)
+
+
+# --- the stored sync feed -----------------------------------------------------------------------
+
+
+def check_feed(engine: Engine, now: Callable[[], datetime], *, fix: bool) -> CheckReport:
+    """Check every stored event of the sync feed against the event contracts (server/sync/quarantine.py).
+
+    Args:
+        fix: Withhold the events that fail (served as ``withheld`` changes from then on).
+
+    Waits while another server process checks (PostgreSQL).
+    """
+    from server.sync import quarantine
+
+    with quarantine.exclusive(engine, wait=True):
+        return quarantine.check_feed(engine, now, fix=fix)

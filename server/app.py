@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -78,15 +79,21 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        from server.sync.quarantine import check_at_start
         from server.sync.retention import prune_hourly
 
         # Refused events past their retention go at start-up and hourly (server/sync/retention.py).
         state = _app.state  # tests swap in a context with a clock of their own after create_app
         pruner = asyncio.create_task(prune_hourly(state.ctx.factory, settings, lambda: state.ctx.clock()))
+        # Events stored unchecked before the upgrade are checked once, in the background.
+        stop_check = threading.Event()
+        checker = asyncio.create_task(check_at_start(engine, lambda: state.ctx.clock(), stop_check))
         yield
+        stop_check.set()
         pruner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pruner
+        await checker  # stops after the page it is on
         engine.dispose()
 
     app = FastAPI(

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -31,6 +31,9 @@ try:  # a plain install lacks the server's libraries: one line on how to add the
     from server.errors import ApiError
 except ModuleNotFoundError as exc:  # pragma: no cover  (tests/server/test_cli_extras.py, in a subprocess)
     exit_without_server_part(exc)
+
+if TYPE_CHECKING:
+    from server.sync.quarantine import CheckReport
 
 USAGE_ERROR, REFUSED = 2, 1
 
@@ -135,6 +138,9 @@ def _admin_parser() -> _Parser:
     p.add_argument("--hours", type=int, default=24)
 
     sub.add_parser("prune", help="xoá các sự kiện bị từ chối đã quá thời hạn lưu (rejected_retention_days)")
+
+    p = sub.add_parser("check-feed", help="kiểm tra mọi sự kiện đã lưu của luồng đồng bộ theo hợp đồng sự kiện")
+    p.add_argument("--fix", action="store_true", help="giữ lại (không gửi cho máy trạm) các sự kiện không hợp lệ")
     return parser
 
 
@@ -208,6 +214,9 @@ def _run_admin(session: Session, args: argparse.Namespace, out: TextIO, stdin: T
 
             counts = prune(session, Settings(), now)  # the retention set in the environment
             print(f"Đã xoá {counts['rejected_events']} sự kiện bị từ chối quá hạn lưu.", file=out)
+        case "check-feed":
+            report = admin.check_feed(session.get_bind().engine, utc_now, fix=args.fix)
+            print_check(report, args.fix, out)
         case _:  # pragma: no cover  (argparse allows only the commands above)
             raise UserFacingError(f"Lệnh không hỗ trợ: {args.command}")
 
@@ -219,6 +228,31 @@ def print_code(issued: admin.IssuedCode, out: TextIO) -> None:
         f"Hết hạn lúc {issued.expires_at:%Y-%m-%d %H:%M} UTC. Mã chỉ hiện một lần; máy chủ chỉ lưu giá trị băm.",
         file=out,
     )
+
+
+def print_check(report: CheckReport, fix: bool, out: TextIO) -> None:
+    """The summary of ``admin check-feed``: how many checked, how many withheld, by reason."""
+    from server.sync.quarantine import REASONS
+
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
+    print(f"Đã kiểm tra {report.checked} sự kiện của luồng đồng bộ trong {seconds} giây.", file=out)
+    bad = sum(report.reasons.values())
+    if fix:
+        print(f"Đã giữ lại {report.withheld} sự kiện mới không hợp lệ: máy trạm sẽ không nhận các sự kiện này nữa.",
+              file=out)  # fmt: skip
+    elif bad:
+        print(f"Có {bad} sự kiện không hợp lệ (chưa giữ lại; chạy lại lệnh với --fix để giữ lại).", file=out)
+    else:
+        print("Không có sự kiện nào không hợp lệ.", file=out)
+    for reason, n in report.reasons.most_common():
+        print(f"  - {REASONS.get(reason, reason)}: {n}", file=out)
+    for item in report.found:
+        print(f"    {item.event_id} ({item.type or '?'}): {item.verdict.detail or REASONS[item.verdict.reason]}",
+              file=out)  # fmt: skip
+    if bad > len(report.found):
+        print(f"    … và {bad - len(report.found)} sự kiện khác.", file=out)
+    if report.already:
+        print(f"{report.already} sự kiện đã bị giữ lại từ trước.", file=out)
 
 
 def admin_main(argv: Sequence[str], *, out: TextIO = sys.stdout, err: TextIO = sys.stderr,

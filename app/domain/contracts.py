@@ -3,8 +3,9 @@
 Every payload a counter writes (app/services) or the server writes (``conflict.resolved``) has a
 model here, and the server stores only what passed it (server/sync/validate.py). The rules are
 in the shared base and the annotated types: unknown keys refused, strict types (no ``"7"`` or
-``true`` for an integer), no NaN or Infinity, every string bounded and free of U+0000 and of
-lone surrogates, every list bounded, times naive (office local time) between 2000 and 2100.
+``true`` for an integer), no NaN or Infinity, every string bounded and free of U+0000, of
+control characters other than tab and line breaks and of lone surrogates (app.domain.text_rules),
+every list bounded, times naive (office local time) between 2000 and 2100.
 Depth is bounded by construction: no model holds a free ``dict[str, Any]``.
 
 Compatibility: every key any released version wrote stays accepted; a key that not every
@@ -37,6 +38,7 @@ from pydantic_core import PydanticCustomError
 from app.domain.codes import parse_dossier_code
 from app.domain.events import EventType
 from app.domain.status import DossierStatus
+from app.domain.text_rules import clean_text
 
 CONFLICT_RESOLVED = "conflict.resolved"
 """Written by the central server only (server/sync/conflicts.py); never pushed by a counter."""
@@ -50,19 +52,10 @@ BIRTH_EARLIEST = date(1850, 1, 1)
 
 _SURROGATE = "có ký tự Unicode lẻ (surrogate), không mã hóa UTF-8 được"
 
-
-def _clean(value: str) -> str:
-    """No U+0000 (PostgreSQL text and JSONB cannot hold it) and no lone surrogate (not UTF-8)."""
-    if "\x00" in value:
-        raise PydanticCustomError("text_nul", "có ký tự NUL (U+0000)")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PydanticCustomError("text_surrogate", _SURROGATE) from None
-    return value
-
-
-_CLEAN = AfterValidator(_clean)
+# The text rule of app.domain.text_rules, as for names on the wire: no NUL, no control character
+# but tab and line breaks (a note may have several lines; BEL or ESC is never meant), no lone
+# surrogate.
+_CLEAN = AfterValidator(clean_text)
 
 
 def _bounded(max_length: int) -> StringConstraints:
@@ -73,7 +66,7 @@ def _required(max_length: int) -> StringConstraints:
     return StringConstraints(min_length=1, max_length=max_length)
 
 
-# The text types: each is a clean string (no NUL, no lone surrogate) of bounded length.
+# The text types: each is a clean string (app.domain.text_rules) of bounded length.
 Text = Annotated[str, _bounded(2000), _CLEAN]  # free text: notes, reasons, results
 Text1 = Annotated[str, _required(2000), _CLEAN]
 LongText = Annotated[str, _bounded(4000), _CLEAN]  # legal basis of a procedure

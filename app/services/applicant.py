@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
+from app.domain.contracts import ApplicantPart
 from app.domain.idcard import IdCardData, validate_personal_id
 from app.text import nfc
 
@@ -52,17 +53,22 @@ class ApplicantDraft:
             address=card.address,
         )
 
-    def as_payload(self) -> dict[str, str]:
-        """JSON-ready form for events."""
-        return {
-            "full_name": self.full_name,
-            "personal_id": self.personal_id,
-            "birth_date": self.birth_date.isoformat() if self.birth_date else "",
-            "sex": self.sex,
-            "address": self.address,
-            "phone": self.phone,
-            "email": self.email,
-        }
+    def as_payload(self) -> ApplicantPart:
+        """The applicant part of a reception event's payload.
+
+        Raises:
+            pydantic.ValidationError: a field breaks the contract (build it inside
+                ``app.services.recorder.building``).
+        """
+        return ApplicantPart(
+            full_name=self.full_name,
+            personal_id=self.personal_id,
+            birth_date=self.birth_date.isoformat() if self.birth_date else "",
+            sex=self.sex,
+            address=self.address,
+            phone=self.phone,
+            email=self.email,
+        )
 
 
 def validate_applicant(draft: ApplicantDraft, today: date) -> dict[str, str]:

@@ -12,21 +12,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.contracts import AttachmentAddedPayload
 from app.domain.events import EventType
 from app.domain.status import DossierStatus
 from app.errors import UserFacingError, ValidationError
 from app.scanning.blobs import BlobStore
 from app.services.context import Actor
-from app.services.recorder import record
+from app.services.recorder import building, record
 from app.store.models import Attachment, BlobUpload, Dossier, UploadState
 from app.text import nfc
 
-MIME_PDF = "application/pdf"
+MIME_PDF: Literal["application/pdf"] = "application/pdf"
 NAME_MAX = 300
 SIZE_MAX = 2_000_000_000  # the server's limit (server/sync/attachments.py)
 PAGES_MAX = 10_000
@@ -127,17 +128,18 @@ def attach_documents(
     ids: list[str] = []
     queued = now_utc or occurred_at
     for doc, sha in zip(documents, hashes, strict=True):
-        payload = {
-            "unit_code": dossier.unit_code,
-            "dossier_code": dossier.code,
-            "sha256": sha,
-            "size": len(doc.pdf),
-            "pages": int(doc.pages),
-            "name": nfc(doc.name).strip(),
-            "requirement_index": doc.requirement_index,
-            "mime": MIME_PDF,
-            "source": nfc(source).strip()[:100],
-        }
+        with building(EventType.ATTACHMENT_ADDED):
+            payload = AttachmentAddedPayload(
+                unit_code=dossier.unit_code,
+                dossier_code=dossier.code,
+                sha256=sha,
+                size=len(doc.pdf),
+                pages=int(doc.pages),
+                name=nfc(doc.name).strip(),
+                requirement_index=doc.requirement_index,
+                mime=MIME_PDF,
+                source=nfc(source).strip()[:100],
+            )
         rec, _ = record(session, actor, EventType.ATTACHMENT_ADDED, dossier_uid, payload, occurred_at=occurred_at,
                         base_version=dossier.version)  # fmt: skip
         ids.append(rec.event_id)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
+from app.domain.contracts import FormPrintedPayload
 from app.domain.custody import Discrepancy, PlaceKind, StepVerdict, judge, transfer_deadline
 from app.domain.events import EventType
 from app.errors import UserFacingError
@@ -40,7 +41,7 @@ from app.printing.data import (
     Timeliness,
 )
 from app.services.context import Actor
-from app.services.recorder import record
+from app.services.recorder import building, record
 from app.store.models import Dossier, Event, HandoverBatch, HandoverItem, Office, Setting
 
 
@@ -100,7 +101,8 @@ def record_label_print(
     if reprint is None:
         before = _events(session, uid, EventType.FORM_PRINTED)
         reprint = any(e.payload.get("form") == "label" for e in before)
-    payload = {"form": "label", "form_title": "Nhãn mã vạch hồ sơ", "output": output, "reprint": reprint}
+    with building(EventType.FORM_PRINTED):
+        payload = FormPrintedPayload(form="label", form_title="Nhãn mã vạch hồ sơ", output=output, reprint=reprint)
     record(session, actor, EventType.FORM_PRINTED, uid, payload, occurred_at=now)
     return reprint
 

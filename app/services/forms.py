@@ -10,12 +10,13 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.contracts import FormPrintedPayload
 from app.domain.events import EventType
 from app.domain.status import DossierStatus
 from app.errors import UserFacingError
 from app.printing.data import Applicant, OfficeHeader, ReceiptSlip, RefusalSlip, SlipDocument, SupplementSlip
 from app.services.context import Actor
-from app.services.recorder import record
+from app.services.recorder import building, record
 from app.store.models import Dossier, Office, Setting
 
 
@@ -125,5 +126,6 @@ def record_print(
     session: Session, actor: Actor, uid: str, kind: FormKind, output: str, reprint: bool, now: datetime
 ) -> None:
     """Log that a form was printed or saved (history shows every copy handed out)."""
-    payload = {"form": str(kind), "form_title": kind.heading, "output": output, "reprint": reprint}
+    with building(EventType.FORM_PRINTED):
+        payload = FormPrintedPayload(form=kind.value, form_title=kind.heading, output=output, reprint=reprint)
     record(session, actor, EventType.FORM_PRINTED, uid, payload, occurred_at=now)

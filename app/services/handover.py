@@ -16,18 +16,25 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.codes import DossierCode, parse_dossier_code
+from app.domain.contracts import (
+    HandoverDiscrepancyPayload,
+    HandoverPayload,
+    HandoverReceivedPayload,
+    HandoverSentPayload,
+)
 from app.domain.custody import BatchState, Discrepancy, ItemState, Place, PlaceKind
 from app.domain.events import EventType, new_id
 from app.domain.status import DossierStatus
 from app.errors import UserFacingError
 from app.services.context import Actor
 from app.services.drafts import Changes
-from app.services.recorder import record
+from app.services.recorder import building, record
 from app.store.models import Custody, Department, Dossier, Event, HandoverBatch, HandoverItem
 from app.text import nfc
 
@@ -47,6 +54,7 @@ SENDABLE_TO = {
     ),
 }
 MAX_BATCH = 500
+H = TypeVar("H", bound=HandoverPayload)
 
 
 class ScanReason(StrEnum):
@@ -340,6 +348,7 @@ def remove_from_batch(batch: BatchDraft, uid: str) -> BatchDraft:
 
 
 def _batch_payload(actor: Actor, batch_id: str, source: Place, destination: Place) -> dict[str, object]:
+    """The part every custody event of a batch shares (``from`` is a Python keyword: a mapping)."""
     return {
         "batch_id": batch_id,
         "unit_code": actor.unit_code,
@@ -347,6 +356,11 @@ def _batch_payload(actor: Actor, batch_id: str, source: Place, destination: Plac
         "from": source.as_payload(),
         "to": destination.as_payload(),
     }
+
+
+def _custody_payload(model: type[H], common: dict[str, object], **fields: object) -> H:
+    """A custody event's payload model (build inside ``recorder.building``)."""
+    return model.model_validate({**common, **fields})
 
 
 def send_batch(session: Session, actor: Actor, batch: BatchDraft, now: datetime) -> tuple[BatchInfo, Changes]:
@@ -374,14 +388,11 @@ def send_batch(session: Session, actor: Actor, batch: BatchDraft, now: datetime)
     changed = set()
     for item in batch.items:
         d = session.scalars(select(Dossier).where(Dossier.uid == item.uid)).one()
-        payload = {
-            **common,
-            "code": item.code,
-            "parent_event_id": parent_event_id(session, d),
-            "sent_at": now.isoformat(timespec="seconds"),
-            "batch_size": len(batch.items),
-            "note": batch.note,
-        }
+        with building(EventType.HANDOVER_SENT):
+            payload = _custody_payload(
+                HandoverSentPayload, common, code=item.code, parent_event_id=parent_event_id(session, d),
+                sent_at=now.isoformat(timespec="seconds"), batch_size=len(batch.items), note=batch.note,
+            )  # fmt: skip
         record(session, actor, EventType.HANDOVER_SENT, item.uid, payload, occurred_at=now, base_version=d.version)
         changed.add(item.uid)
     info = batch_detail(session, batch.id)
@@ -429,26 +440,32 @@ def confirm_batch(
         item = items.get(d.uid)
         parent = parent_event_id(session, d)
         if item is not None and item.state == ItemState.SENT:
-            payload = {**common, "code": d.code, "parent_event_id": item.sent_event_id or parent}
-            record(session, actor, EventType.HANDOVER_RECEIVED, d.uid, payload, occurred_at=now, base_version=d.version)
+            with building(EventType.HANDOVER_RECEIVED):
+                received_payload = _custody_payload(
+                    HandoverReceivedPayload, common, code=d.code, parent_event_id=item.sent_event_id or parent
+                )
+            kind = EventType.HANDOVER_RECEIVED
+            record(session, actor, kind, d.uid, received_payload, occurred_at=now, base_version=d.version)
             received.append(d.code or "")
         elif item is None:
-            payload = {**common, "code": d.code, "parent_event_id": parent, "discrepancy": str(Discrepancy.UNEXPECTED)}
-            record(
-                session, actor, EventType.HANDOVER_DISCREPANCY, d.uid, payload, occurred_at=now, base_version=d.version
-            )
+            with building(EventType.HANDOVER_DISCREPANCY):
+                unexpected_payload = _custody_payload(
+                    HandoverDiscrepancyPayload, common, code=d.code, parent_event_id=parent,
+                    discrepancy=Discrepancy.UNEXPECTED.value,
+                )  # fmt: skip
+            kind = EventType.HANDOVER_DISCREPANCY
+            record(session, actor, kind, d.uid, unexpected_payload, occurred_at=now, base_version=d.version)
             unexpected.append(d.code or "")
     missing = []
     for uid, item in items.items():
         if uid in seen or item.state != ItemState.SENT:
             continue
-        payload = {
-            **common,
-            "code": item.code,
-            "parent_event_id": item.sent_event_id,
-            "discrepancy": str(Discrepancy.MISSING),
-        }
-        record(session, actor, EventType.HANDOVER_DISCREPANCY, uid, payload, occurred_at=now)
+        with building(EventType.HANDOVER_DISCREPANCY):
+            missing_payload = _custody_payload(
+                HandoverDiscrepancyPayload, common, code=item.code, parent_event_id=item.sent_event_id,
+                discrepancy=Discrepancy.MISSING.value,
+            )  # fmt: skip
+        record(session, actor, EventType.HANDOVER_DISCREPANCY, uid, missing_payload, occurred_at=now)
         missing.append(item.code)
     session.flush()
     session.refresh(batch)

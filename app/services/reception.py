@@ -10,13 +10,22 @@ from sqlalchemy.orm import Session
 from app.domain.calendar import WorkingCalendar
 from app.domain.catalog import Catalog, Procedure
 from app.domain.codes import MAX_DAILY_SEQUENCE, format_dossier_code
+from app.domain.contracts import (
+    DocumentPart,
+    ProcedurePart,
+    Processing,
+    ReceivedPayload,
+    RefusedPayload,
+    SupplementRequestedPayload,
+)
+from app.domain.durations import DurationUnit
 from app.domain.events import EventType, new_id
 from app.domain.status import DossierStatus
 from app.errors import UserFacingError, ValidationError
 from app.services.applicant import ApplicantDraft, validate_applicant
 from app.services.context import Actor
 from app.services.drafts import Changes, DossierSummary, ReceptionDraft
-from app.services.recorder import record
+from app.services.recorder import building, record
 from app.store.models import CodeSequence, Dossier, RegisterSequence
 from app.sync.codes import take_number
 from app.sync.state import sync_state
@@ -30,23 +39,24 @@ def _procedure(catalog: Catalog, code: str) -> Procedure:
     return procedure
 
 
-def _procedure_payload(p: Procedure) -> dict[str, object]:
-    return {
-        "code": p.code,
-        "name": p.name,
-        "field": p.field,
-        "level": p.level,
-        "department_code": p.department.code,
-        "department_name": p.department.name,
-        "processing": {
-            "value": p.processing.value,
-            "unit": str(p.processing.unit),
-            "cutoff": p.processing.cutoff.strftime("%H:%M") if p.processing.cutoff else None,
-        },
-        "processing_text": p.processing.text(),
-        "fee_text": p.fee_text,
-        "legal_basis": p.legal_basis,
-    }
+def _procedure_payload(p: Procedure) -> ProcedurePart:
+    """The procedure as received (build inside ``recorder.building``: the catalog may break a bound)."""
+    return ProcedurePart(
+        code=p.code,
+        name=p.name,
+        field=p.field,
+        level=p.level,
+        department_code=p.department.code,
+        department_name=p.department.name,
+        processing=Processing(
+            value=p.processing.value,
+            unit=DurationUnit(p.processing.unit).value,
+            cutoff=p.processing.cutoff.strftime("%H:%M") if p.processing.cutoff else None,
+        ),
+        processing_text=p.processing.text(),
+        fee_text=p.fee_text,
+        legal_basis=p.legal_basis,
+    )
 
 
 def _validated(draft: ReceptionDraft, today: date) -> tuple[ApplicantDraft, dict[str, str]]:
@@ -137,26 +147,27 @@ def receive_dossier(
     code = format_dossier_code(actor.unit_code, now.date(), number)
     register_book, register_no = _next_register_no(session, actor.unit_code, now.year)
     uid = new_id()
-    payload = {
-        "code": code,
-        "unit_code": actor.unit_code,
-        "counter_name": actor.counter_name,
-        "procedure": _procedure_payload(procedure),
-        "applicant": applicant.as_payload(),
-        "documents": [
-            {"name": d.name, "form_label": d.form_label, "copies": d.copies, "required": d.required}
-            for d in draft.documents
-            if d.submitted
-        ],
-        "sets": draft.sets,
-        "return_method": draft.return_method,
-        "note": nfc(draft.note),
-        "received_at": now.isoformat(timespec="seconds"),
-        "due_at": due_at.isoformat(timespec="minutes"),
-        "register_book": register_book,
-        "register_no": register_no,
-        "daily_seq": number,
-    }
+    with building(EventType.RECEIVED):
+        payload = ReceivedPayload(
+            code=code,
+            unit_code=actor.unit_code,
+            counter_name=actor.counter_name,
+            procedure=_procedure_payload(procedure),
+            applicant=applicant.as_payload(),
+            documents=[
+                DocumentPart(name=d.name, form_label=d.form_label, copies=d.copies, required=d.required)
+                for d in draft.documents
+                if d.submitted
+            ],
+            sets=draft.sets,
+            return_method=draft.return_method,
+            note=nfc(draft.note),
+            received_at=now.isoformat(timespec="seconds"),
+            due_at=due_at.isoformat(timespec="minutes"),
+            register_book=register_book,
+            register_no=register_no,
+            daily_seq=number,
+        )
     rec, _ = record(session, actor, EventType.RECEIVED, uid, payload, occurred_at=now)
     summary = DossierSummary(
         uid, code, DossierStatus.RECEIVED, applicant.full_name, procedure.name, now, due_at, rec.event_id
@@ -172,26 +183,33 @@ def _not_received(
     now: datetime,
     kind: EventType,
     status: DossierStatus,
-    extra: dict[str, object],
+    items: list[str] | None,
+    reason: str,
 ) -> tuple[DossierSummary, Changes]:
+    """Record a supplement request (``items`` given) or a refusal: no code, no due date."""
     procedure = _procedure(catalog, draft.procedure_code)
     applicant, errors = _validated(draft, now.date())
     if errors:
         raise ValidationError(errors)
     uid = new_id()
-    payload = {
-        "code": None,
-        "unit_code": actor.unit_code,
-        "counter_name": actor.counter_name,
-        "procedure": _procedure_payload(procedure),
-        "applicant": applicant.as_payload(),
-        "documents": [
-            {"name": d.name, "form_label": d.form_label, "copies": d.copies, "submitted": d.submitted}
+    payload: SupplementRequestedPayload | RefusedPayload
+    with building(kind):
+        procedure_part, applicant_part = _procedure_payload(procedure), applicant.as_payload()
+        documents = [
+            DocumentPart(name=d.name, form_label=d.form_label, copies=d.copies, submitted=d.submitted)
             for d in draft.documents
-        ],
-        "received_at": now.isoformat(timespec="seconds"),
-        **extra,
-    }
+        ]
+        received_at = now.isoformat(timespec="seconds")
+        if items is not None:
+            payload = SupplementRequestedPayload(
+                code=None, unit_code=actor.unit_code, counter_name=actor.counter_name, procedure=procedure_part,
+                applicant=applicant_part, documents=documents, received_at=received_at, items=items, reason=reason,
+            )  # fmt: skip
+        else:
+            payload = RefusedPayload(
+                code=None, unit_code=actor.unit_code, counter_name=actor.counter_name, procedure=procedure_part,
+                applicant=applicant_part, documents=documents, received_at=received_at, reason=reason,
+            )  # fmt: skip
     rec, _ = record(session, actor, kind, uid, payload, occurred_at=now)
     summary = DossierSummary(uid, None, status, applicant.full_name, procedure.name, now, None, rec.event_id)
     return summary, Changes(frozenset({uid}))
@@ -215,9 +233,8 @@ def request_supplement(
         errors["reason"] = "Hãy ghi lý do yêu cầu bổ sung."
     if errors:
         raise ValidationError(errors)
-    extra: dict[str, object] = {"items": clean, "reason": nfc(reason)}
     kind, status = EventType.SUPPLEMENT_REQUESTED, DossierStatus.SUPPLEMENT_REQUESTED
-    return _not_received(session, actor, catalog, draft, now, kind, status, extra)
+    return _not_received(session, actor, catalog, draft, now, kind, status, clean, nfc(reason))
 
 
 def refuse(
@@ -231,6 +248,5 @@ def refuse(
     """Record a refusal to receive (form 03) with its reason."""
     if not nfc(reason):
         raise ValidationError({"reason": "Hãy ghi rõ lý do từ chối tiếp nhận hồ sơ."})
-    return _not_received(
-        session, actor, catalog, draft, now, EventType.REFUSED, DossierStatus.REFUSED, {"reason": nfc(reason)}
-    )
+    kind, status = EventType.REFUSED, DossierStatus.REFUSED
+    return _not_received(session, actor, catalog, draft, now, kind, status, None, nfc(reason))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
+from app.domain.contracts import DepartmentSupplementPayload, DueExtendedPayload, SupplementReceivedPayload
 from app.domain.custody import working_minutes_between
 from app.domain.durations import DurationUnit, ProcessingTime
 from app.domain.events import EventType
@@ -18,7 +19,7 @@ from app.domain.status import DossierStatus
 from app.errors import UserFacingError, ValidationError
 from app.services.context import Actor
 from app.services.drafts import Changes
-from app.services.recorder import record
+from app.services.recorder import building, record
 from app.services.returns import StepDone, load_dossier, move
 from app.store.models import Event, Setting
 from app.text import nfc
@@ -75,16 +76,17 @@ def request_supplement_after_reception(
     d = load_dossier(session, uid)
     move(d, DossierStatus.SUPPLEMENT_REQUESTED)
     remaining = working_minutes_between(calendar, now, d.due_at) if d.due_at else 0
-    payload = {
-        "unit_code": d.unit_code,
-        "items": clean,
-        "reason": nfc(reason).strip(),
-        "department_code": d.department_code,
-        "department_name": d.department_name,
-        "requested_at": now.isoformat(timespec="seconds"),
-        "due_at": d.due_at.isoformat(timespec="minutes") if d.due_at else None,
-        "remaining_minutes": remaining,
-    }
+    with building(EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT):
+        payload = DepartmentSupplementPayload(
+            unit_code=d.unit_code,
+            items=clean,
+            reason=nfc(reason).strip(),
+            department_code=d.department_code,
+            department_name=d.department_name,
+            requested_at=now.isoformat(timespec="seconds"),
+            due_at=d.due_at.isoformat(timespec="minutes") if d.due_at else None,
+            remaining_minutes=remaining,
+        )
     rec, _ = record(session, actor, EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT, uid, payload, occurred_at=now,
                     base_version=d.version)  # fmt: skip
     message = f"Đã ghi yêu cầu bổ sung hồ sơ {d.code}. In Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ gửi công dân."
@@ -131,15 +133,16 @@ def receive_supplement(
         new_due = calendar.due(now, _processing_time(d.data))
     else:
         new_due = calendar.add_working_minutes(now, int(request.payload.get("remaining_minutes") or 0))
-    payload = {
-        "unit_code": d.unit_code,
-        "request_event_id": request.id,
-        "clock": str(clock),
-        "old_due_at": d.due_at.isoformat(timespec="minutes") if d.due_at else None,
-        "new_due_at": new_due.isoformat(timespec="minutes"),
-        "received_at": now.isoformat(timespec="seconds"),
-        "note": nfc(note).strip()[:2000],
-    }
+    with building(EventType.SUPPLEMENT_RECEIVED):
+        payload = SupplementReceivedPayload(
+            unit_code=d.unit_code,
+            request_event_id=request.id,
+            clock="restart" if clock is SupplementClock.RESTART else "pause",
+            old_due_at=d.due_at.isoformat(timespec="minutes") if d.due_at else None,
+            new_due_at=new_due.isoformat(timespec="minutes"),
+            received_at=now.isoformat(timespec="seconds"),
+            note=nfc(note).strip()[:2000],
+        )
     rec, _ = record(
         session, actor, EventType.SUPPLEMENT_RECEIVED, uid, payload, occurred_at=now, base_version=d.version
     )
@@ -217,14 +220,15 @@ def extend_due_date(
         if late_notice
         else ""
     )
-    payload = {
-        "unit_code": d.unit_code,
-        "reason": text[:2000],
-        "old_due_at": old.isoformat(timespec="minutes"),
-        "new_due_at": new_due_at.isoformat(timespec="minutes"),
-        "issued_at": now.isoformat(timespec="seconds"),
-        "late_notice": late_notice,
-    }
+    with building(EventType.DUE_EXTENDED):
+        payload = DueExtendedPayload(
+            unit_code=d.unit_code,
+            reason=text[:2000],
+            old_due_at=old.isoformat(timespec="minutes"),
+            new_due_at=new_due_at.isoformat(timespec="minutes"),
+            issued_at=now.isoformat(timespec="seconds"),
+            late_notice=late_notice,
+        )
     rec, _ = record(session, actor, EventType.DUE_EXTENDED, uid, payload, occurred_at=now, base_version=d.version)
     done = StepDone(uid, d.code, DossierStatus(d.status), new_due_at, rec.event_id,
                     f"Đã dời ngày hẹn trả hồ sơ {d.code} sang {new_due_at:%H:%M %d/%m/%Y}.")  # fmt: skip

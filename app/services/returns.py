@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.contracts import CollectorPart, ResultRecordedPayload, ReturnedPayload
 from app.domain.custody import PlaceKind
 from app.domain.events import EventType
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
@@ -17,7 +19,7 @@ from app.errors import UserFacingError, ValidationError
 from app.services.context import Actor
 from app.services.drafts import Changes
 from app.services.handover import custody_of
-from app.services.recorder import record
+from app.services.recorder import building, record
 from app.store.models import Dossier
 from app.text import nfc
 
@@ -97,15 +99,16 @@ def record_result(
         raise ValidationError({"result": "Hãy ghi kết quả giải quyết (ví dụ: tên giấy tờ, số văn bản)."})
     d = load_dossier(session, uid)
     move(d, DossierStatus.RESULT_READY)
-    payload = {"unit_code": d.unit_code, "result": text[:2000], "note": nfc(note).strip()[:2000],
-               "recorded_at": now.isoformat(timespec="seconds")}  # fmt: skip
+    with building(EventType.RESULT_RECORDED):
+        payload = ResultRecordedPayload(unit_code=d.unit_code, result=text[:2000], note=nfc(note).strip()[:2000],
+                                        recorded_at=now.isoformat(timespec="seconds"))  # fmt: skip
     rec, _ = record(session, actor, EventType.RESULT_RECORDED, uid, payload, occurred_at=now, base_version=d.version)
     on_time = d.due_at is None or now <= d.due_at
     message = f"Đã ghi nhận kết quả hồ sơ {d.code}" + ("." if on_time else " (quá hạn hẹn trả).")
     return StepDone(uid, d.code, DossierStatus.RESULT_READY, d.due_at, rec.event_id, message), Changes(frozenset({uid}))
 
 
-def _check_collector(d: Dossier, who: CollectorDraft) -> dict[str, object]:
+def _check_collector(d: Dossier, who: CollectorDraft) -> CollectorPart:
     pid = re.sub(r"\s", "", who.personal_id or "")
     errors: dict[str, str] = {}
     if not _ID.fullmatch(pid):
@@ -127,7 +130,11 @@ def _check_collector(d: Dossier, who: CollectorDraft) -> dict[str, object]:
             errors["authorisation_ref"] = "Hãy nhập số, ngày của giấy ủy quyền (hoặc văn bản ủy quyền)."
     if errors:
         raise ValidationError(errors)
-    return {"kind": str(who.kind), "personal_id": pid, "full_name": name[:200], "authorisation_ref": ref[:300]}
+    with building(EventType.RETURNED):
+        kind: Literal["applicant", "representative"] = (
+            "applicant" if who.kind is Collector.APPLICANT else "representative"
+        )
+        return CollectorPart(kind=kind, personal_id=pid, full_name=name[:200], authorisation_ref=ref[:300])
 
 
 def return_to_citizen(
@@ -164,8 +171,10 @@ def return_to_citizen(
             " Hãy kiểm tra đồng hồ của máy tính rồi thử lại."
         )
     collector = _check_collector(d, who)
-    payload = {"unit_code": d.unit_code, "collector": collector, "returned_at": now.isoformat(timespec="seconds"),
-               "counter_name": actor.counter_name, "code": d.code}  # fmt: skip
+    with building(EventType.RETURNED):
+        returned_at = now.isoformat(timespec="seconds")
+        payload = ReturnedPayload(unit_code=d.unit_code, collector=collector, returned_at=returned_at,
+                                  counter_name=actor.counter_name, code=d.code)  # fmt: skip
     rec, _ = record(session, actor, EventType.RETURNED, uid, payload, occurred_at=now, base_version=d.version)
-    message = f"Đã trả kết quả hồ sơ {d.code} cho {collector['full_name']}."
+    message = f"Đã trả kết quả hồ sơ {d.code} cho {collector.full_name}."
     return StepDone(uid, d.code, DossierStatus.RETURNED, d.due_at, rec.event_id, message), Changes(frozenset({uid}))

@@ -1,14 +1,35 @@
-"""Applies events to dossier state: the one place that changes a dossier row."""
+"""Applies events to dossier state: the one place that changes a dossier row.
+
+The fold reads the typed payload (app.domain.contracts): the model the recorder built, or the
+stored payload validated against its contract. An event whose payload breaks its contract
+(older buggy data, an event a server let through before it checked payloads) is left unfolded,
+logged and marked ``unapplied``.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
-from typing import Any
 
+import pydantic
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.contracts import EVENT_STATUS
+from app.domain.contracts import (
+    EVENT_STATUS,
+    AttachmentAddedPayload,
+    Contract,
+    DecisionPayload,
+    DueExtendedPayload,
+    HandoverDiscrepancyPayload,
+    HandoverPayload,
+    HandoverSentPayload,
+    PlacePart,
+    ReceivedPayload,
+    SupplementReceivedPayload,
+    describe,
+    parse_payload,
+)
 from app.domain.custody import (
     CUSTODY_KINDS,
     ITEM_RANK,
@@ -25,6 +46,11 @@ from app.domain.status import DossierStatus, IllegalTransitionError, check_trans
 from app.store.models import Attachment, Custody, Dossier, Event, HandoverBatch, HandoverItem
 from app.text import fold
 
+log = logging.getLogger(__name__)
+
+UNAPPLIED = "unapplied"
+"""``Event.sync_status`` of an event kept in the log but not folded (its payload breaks its contract)."""
+
 
 def search_text(code: str | None, name: str, personal_id: str, phone: str, procedure_name: str) -> str:
     """Folded text the FTS index searches: code parts, name, ID number, phone, procedure."""
@@ -35,26 +61,54 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def apply_event(session: Session, event: Event, dossiers: dict[str, Dossier | None] | None = None) -> Dossier | None:
+def typed_payload(event: Event) -> Contract | None:
+    """The event's payload as its contract model; None when it breaks the contract.
+
+    Such an event is logged and marked ``unapplied`` (kept in the log, never folded).
+
+    Raises:
+        KeyError: no contract for the event's type (written by a newer version).
+    """
+    try:
+        return parse_payload(event.type, event.payload)
+    except pydantic.ValidationError as exc:
+        log.error("event %s (%s) breaks its contract, kept unfolded: %s", event.id, event.type,
+                  describe(exc, "payload"))  # fmt: skip
+        event.sync_status = UNAPPLIED
+        return None
+
+
+def apply_event(
+    session: Session,
+    event: Event,
+    dossiers: dict[str, Dossier | None] | None = None,
+    payload: Contract | None = None,
+) -> Dossier | None:
     """Fold ``event`` into the dossier state (creating it for a decision at reception).
 
     Events pulled from other counters come through here too, so folding is idempotent: a
     reception decision for a dossier that exists already changes nothing, and an event type
-    this version does not know (written by a newer one) stays in the log unfolded.
+    this version does not know (written by a newer one) stays in the log unfolded. A payload
+    that breaks its contract is not folded (:func:`typed_payload`).
 
     ``dossiers`` (optional, the sync engine's page cache): dossier rows by uid, None for "known
     not to exist"; looked up before the database and kept up to date with the dossiers created
     here, so a caller may fold a whole pulled page without autoflush.
+
+    ``payload`` (optional): the event's payload model when the caller has it already (the
+    recorder built it, the sync engine validated it); else the stored payload is validated here.
     """
     try:
         kind = EventType(event.type)
     except ValueError:
         return None
-    p: dict[str, Any] = event.payload
     if kind is EventType.FORM_PRINTED:
         return None
+    p = payload if payload is not None else typed_payload(event)
+    if p is None:
+        return None
     if kind is EventType.ATTACHMENT_ADDED:
-        _fold_attachment(session, event)
+        _fold_attachment(session, event, p)
         return None
     if dossiers is not None and event.dossier_uid in dossiers:
         existing = dossiers[event.dossier_uid]
@@ -63,51 +117,42 @@ def apply_event(session: Session, event: Event, dossiers: dict[str, Dossier | No
     if kind in _STEP_KINDS:
         if kind in CUSTODY_KINDS:
             _fold_custody(session, kind, event)
-        if kind in _BATCH_KINDS:
-            _fold_batch(session, kind, event)
+        if isinstance(p, HandoverPayload):
+            _fold_batch(session, kind, event, p)
         if existing is not None:
-            _fold_step(session, kind, event, existing)
+            _fold_step(session, kind, event, p, existing)
         return existing
     if existing is not None:
         return existing
     status = EVENT_STATUS[kind]
-    assert status is not None  # a reception decision (the other kinds returned above)
-    applicant = p["applicant"]
-    procedure = p["procedure"]
-    received_at = _dt(p["received_at"])
-    assert received_at is not None
+    assert status is not None and isinstance(p, DecisionPayload)  # a reception decision (others returned)
+    applicant, procedure = p.applicant, p.procedure
     dossier = Dossier(
         uid=event.dossier_uid,
-        code=p.get("code"),
-        unit_code=p["unit_code"],
+        code=p.code,
+        unit_code=p.unit_code,
         status=int(status),
-        procedure_code=procedure["code"],
-        procedure_name=procedure["name"],
-        field=procedure.get("field", ""),
-        department_code=procedure.get("department_code", ""),
-        department_name=procedure.get("department_name", ""),
-        applicant_name=applicant["full_name"],
-        personal_id=applicant.get("personal_id", ""),
-        birth_date=date.fromisoformat(applicant["birth_date"]) if applicant.get("birth_date") else None,
-        sex=applicant.get("sex", ""),
-        address=applicant.get("address", ""),
-        phone=applicant.get("phone", ""),
-        email=applicant.get("email", ""),
-        received_at=received_at,
-        due_at=_dt(p.get("due_at")),
-        register_no=p.get("register_no"),
+        procedure_code=procedure.code,
+        procedure_name=procedure.name,
+        field=procedure.field,
+        department_code=procedure.department_code,
+        department_name=procedure.department_name,
+        applicant_name=applicant.full_name,
+        personal_id=applicant.personal_id,
+        birth_date=date.fromisoformat(applicant.birth_date) if applicant.birth_date else None,
+        sex=applicant.sex,
+        address=applicant.address,
+        phone=applicant.phone,
+        email=applicant.email,
+        received_at=datetime.fromisoformat(p.received_at),
+        due_at=_dt(p.due_at) if isinstance(p, ReceivedPayload) else None,
+        register_no=p.register_no if isinstance(p, ReceivedPayload) else None,
         officer_id=event.officer_id,
         officer_name=event.officer_name,
         device_id=event.device_id,
         version=1,
-        data=p,
-        search_text=search_text(
-            p.get("code"),
-            applicant["full_name"],
-            applicant.get("personal_id", ""),
-            applicant.get("phone", ""),
-            procedure["name"],
-        ),
+        data=event.payload,
+        search_text=search_text(p.code, applicant.full_name, applicant.personal_id, applicant.phone, procedure.name),
         updated_at=event.occurred_at,
     )
     session.add(dossier)
@@ -125,7 +170,7 @@ _STEP_KINDS = CUSTODY_KINDS | {
 }
 
 
-def _fold_attachment(session: Session, event: Event) -> None:
+def _fold_attachment(session: Session, event: Event, p: Contract) -> None:
     """One row per attachment event (idempotent); the dossier row and its search are untouched.
 
     An attachment pulled from another counter may arrive before its dossier or its file: the
@@ -133,14 +178,12 @@ def _fold_attachment(session: Session, event: Event) -> None:
     """
     if session.get(Attachment, event.id) is not None:
         return
-    p = event.payload
-    index = p.get("requirement_index")
+    assert isinstance(p, AttachmentAddedPayload)
     session.add(
         Attachment(
-            event_id=event.id, dossier_uid=event.dossier_uid, sha256=str(p["sha256"]), size=int(p["size"]),
-            name=str(p["name"]), requirement_index=int(index) if index is not None else None,
-            pages=int(p.get("pages") or 0), attached_at=event.occurred_at, officer_name=event.officer_name,
-            device_id=event.device_id,
+            event_id=event.id, dossier_uid=event.dossier_uid, sha256=p.sha256, size=p.size, name=p.name,
+            requirement_index=p.requirement_index, pages=p.pages, attached_at=event.occurred_at,
+            officer_name=event.officer_name, device_id=event.device_id,
         )
     )  # fmt: skip
 
@@ -186,13 +229,16 @@ def _fold_custody(session: Session, kind: EventType, event: Event) -> None:
     row.last_event_id, row.batch_id, row.order_key = new.last_event_id, new.batch_id, new.key
 
 
-def _fold_batch(session: Session, kind: EventType, event: Event) -> None:
+def _place(part: PlacePart) -> Place:
+    return Place(PlaceKind(part.kind), part.code, part.name)
+
+
+def _fold_batch(session: Session, kind: EventType, event: Event, p: HandoverPayload) -> None:
     """Batch header from the first of its events seen here; item states only move forward."""
-    p = event.payload
-    batch_id = str(p["batch_id"])
+    batch_id = p.batch_id
     batch = session.get(HandoverBatch, batch_id)
     if batch is None:
-        source, destination = Place.from_payload(p["from"]), Place.from_payload(p["to"])
+        source, destination = _place(p.from_), _place(p.to)
         batch = HandoverBatch(
             id=batch_id,
             from_kind=str(source.kind), from_code=source.code, from_name=source.name,
@@ -202,17 +248,17 @@ def _fold_batch(session: Session, kind: EventType, event: Event) -> None:
         )  # fmt: skip
         session.add(batch)
     item = session.get(HandoverItem, (batch_id, event.dossier_uid))
-    if kind is EventType.HANDOVER_SENT:
+    if isinstance(p, HandoverSentPayload):
         batch.sent_count += 1
-        batch.sent_at = batch.sent_at or datetime.fromisoformat(p.get("sent_at") or event.occurred_at.isoformat())
+        batch.sent_at = batch.sent_at or (datetime.fromisoformat(p.sent_at) if p.sent_at else event.occurred_at)
         batch.created_by_id, batch.created_by = event.officer_id, event.officer_name
-        batch.counter_name = str(p.get("counter_name", ""))
-        batch.note = str(p.get("note", ""))
+        batch.counter_name = p.counter_name
+        batch.note = p.note
         state = ItemState.SENT
-    elif kind is EventType.HANDOVER_RECEIVED:
+    elif not isinstance(p, HandoverDiscrepancyPayload):
         batch.received_count += 1
         state = ItemState.RECEIVED
-    elif Discrepancy(p["discrepancy"]) is Discrepancy.MISSING:
+    elif Discrepancy(p.discrepancy) is Discrepancy.MISSING:
         batch.missing_count += 1
         state = ItemState.MISSING
     else:
@@ -223,7 +269,7 @@ def _fold_batch(session: Session, kind: EventType, event: Event) -> None:
         if batch.confirmed_at is None or moment > batch.confirmed_at:
             batch.confirmed_at, batch.confirmed_by = moment, event.officer_name
     if item is None:
-        item = HandoverItem(batch_id=batch_id, dossier_uid=event.dossier_uid, code=str(p.get("code", "")),
+        item = HandoverItem(batch_id=batch_id, dossier_uid=event.dossier_uid, code=p.code or "",
                             state=str(state), sent_event_id="", done_event_id="")  # fmt: skip
         session.add(item)
     elif ITEM_RANK[state] > ITEM_RANK[ItemState(item.state)]:
@@ -243,15 +289,18 @@ def _batch_state(batch: HandoverBatch) -> BatchState:
     return BatchState.CONFIRMED
 
 
-def _fold_step(session: Session, kind: EventType, event: Event, dossier: Dossier) -> None:
+def _fold_step(session: Session, kind: EventType, event: Event, p: Contract, dossier: Dossier) -> None:
     """Status and due date moves of the steps after reception.
 
     A move the status machine does not allow (an event pulled from a counter that was offline)
     leaves the status as it is; the server has flagged it for a supervisor.
     """
-    p = event.payload
     status = EVENT_STATUS[kind]
-    if kind is EventType.HANDOVER_RECEIVED and p["to"]["kind"] == PlaceKind.DEPARTMENT:
+    if (
+        kind is EventType.HANDOVER_RECEIVED
+        and isinstance(p, HandoverPayload)
+        and p.to.kind == PlaceKind.DEPARTMENT.value
+    ):
         # The department has the folder: processing starts (a later step is never undone).
         status = DossierStatus.PROCESSING if dossier.status == DossierStatus.RECEIVED else None
     changed = False
@@ -263,10 +312,10 @@ def _fold_step(session: Session, kind: EventType, event: Event, dossier: Dossier
         else:
             dossier.status = int(status)
             changed = True
-    if kind is EventType.SUPPLEMENT_RECEIVED and status is not None:
-        dossier.due_at = _dt(p.get("new_due_at")) or dossier.due_at
-    if kind is EventType.DUE_EXTENDED and not _extended_before(session, event):
-        dossier.due_at = _dt(p["new_due_at"])
+    if isinstance(p, SupplementReceivedPayload) and status is not None:
+        dossier.due_at = datetime.fromisoformat(p.new_due_at)
+    if isinstance(p, DueExtendedPayload) and not _extended_before(session, event):
+        dossier.due_at = datetime.fromisoformat(p.new_due_at)
         changed = True
     if changed:
         dossier.version += 1

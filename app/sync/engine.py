@@ -5,8 +5,9 @@ lost answer at any point leaves a state from which the next pass simply goes on:
 
 * a code reservation is written (with its request id) before it is sent and resent unchanged
   until answered;
-* the outbox goes up in device_seq order, ≤ 500 events a request; all results of one answer are
-  recorded together (accepted / duplicate / flagged → row removed, rejected → row kept as
+* the outbox goes up in device_seq order, ≤ 500 events and ≤ 4 MiB a request (a 413 halves the
+  batch; an event the server refuses alone for its size is set aside); all results of one answer
+  are recorded together (accepted / duplicate / flagged → row removed, rejected → row kept as
   rejected with the reason, never retried and never in the way of later events);
 * the feed comes down page by page; a page's events are inserted if unknown, folded by
   app.store.projection, and the cursor saved, in one transaction.
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 import pydantic
@@ -31,19 +33,27 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.domain.contracts import describe, parse_payload
+from app.domain.contracts import Contract
 from app.domain.events import EventType, new_id
 from app.errors import UserFacingError
 from app.scanning.blobs import BlobStore
+from app.store import projection
 from app.store.models import CodeRequest, Device, Dossier, Event, Outbox, OutboxState, RegisterSequence
-from app.store.projection import apply_event
+from app.store.projection import apply_event, typed_payload
 from app.sync import codes, wire
 from app.sync.attachments import Uploader, default_blob_store
 from app.sync.conflicts import RESOLVED, note_pulled, note_push_result
 from app.sync.crashpoint import crash_point
 from app.sync.reference import apply_reference
 from app.sync.state import as_utc_naive, note_server_time, require_state, utc_now
-from app.sync.transport import AuthRequiredError, OfflineError, ProtocolError, RateLimitedError, Transport
+from app.sync.transport import (
+    AuthRequiredError,
+    OfflineError,
+    ProtocolError,
+    RateLimitedError,
+    ServerError,
+    Transport,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +71,10 @@ REMOTE = "remote"
 # Feed changes that carry an event: users' events, and the server's resolution of a conflict
 # (its change kind is the event type, server/sync/conflicts.py).
 EVENT_KINDS = frozenset({"event", RESOLVED})
-UNAPPLIED = "unapplied"
+# An event the server keeps out of the feed (stored unchecked by an older server version): no
+# event, only ``flags`` ["event:<id>", "reason:<code>"]; counted, and the cursor moves past it.
+WITHHELD = "withheld"
+UNAPPLIED = projection.UNAPPLIED
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +213,14 @@ def _register_past(s: Session, e: wire.EventWire) -> None:
         row.last = number
 
 
+_ENVELOPE_BYTES = len(b'{"device_id":"00000000-0000-0000-0000-000000000000","events":[]}')
+
+
+def encoded_size(event: wire.EventWire) -> int:
+    """Bytes of ``event`` in a push body (compact UTF-8 JSON, as the transport sends it)."""
+    return len(event.model_dump_json().encode())
+
+
 def event_to_wire(event: Event) -> wire.EventWire:
     return wire.EventWire(
         id=event.id, device_id=event.device_id, device_seq=event.device_seq, type=event.type,
@@ -224,23 +245,20 @@ def advance_hlc(s: Session, device_id: str, page: wire.PullResponse) -> None:
         device.last_hlc = seen
 
 
-def _keeps_contract(event: Event) -> bool:
-    """Whether a pulled event's payload passes its contract (app.domain.contracts).
+def _contract_of(event: Event) -> tuple[bool, Contract | None]:
+    """Whether a pulled event's payload passes its contract (app.domain.contracts), and its model.
 
     One that does not (written before the server checked payloads, or by a broken server) is
-    kept in the log, marked ``unapplied`` and logged, and never folded: the page goes on. A type
-    this version does not know passes here (``apply_event`` leaves it unfolded).
+    kept in the log, marked ``unapplied`` and logged, and never folded: the page goes on
+    (app.store.projection.typed_payload). A type this version does not know passes here with no
+    model (``apply_event`` leaves it unfolded). The model is handed to ``apply_event``, so each
+    pulled payload is validated once.
     """
     try:
-        parse_payload(event.type, event.payload)
+        model = typed_payload(event)
     except KeyError:
-        return True
-    except pydantic.ValidationError as exc:
-        log.error("pulled event %s (%s) breaks its contract, kept unfolded: %s", event.id, event.type,
-                  describe(exc, "payload"))  # fmt: skip
-        event.sync_status = UNAPPLIED
-        return False
-    return True
+        return True, None
+    return model is not None, model
 
 
 class SyncEngine:
@@ -390,44 +408,87 @@ class SyncEngine:
 
     # --- push -------------------------------------------------------------------------------
 
-    def _next_batch(self) -> list[wire.EventWire]:
-        """The next ≤ 500 pending events; one that cannot be put on the wire is set aside."""
+    def _next_batch(self, limit: int = wire.MAX_PUSH_BATCH) -> list[wire.EventWire]:
+        """The next pending events: at most ``limit``, and at most ``wire.MAX_PUSH_BYTES`` of JSON
+        together (the first event goes even when larger alone). One that cannot be put on the
+        wire is set aside."""
         with self._tx() as s:
             rows = s.execute(
                 select(Outbox, Event)
                 .join(Event, Event.id == Outbox.event_id)
                 .where(Outbox.state == OutboxState.PENDING)
                 .order_by(Outbox.device_seq)
-                .limit(wire.MAX_PUSH_BATCH)
+                .limit(limit)
             ).all()
             batch: list[wire.EventWire] = []
+            size = _ENVELOPE_BYTES
             now = self._clock()
             for outbox, event in rows:
                 try:
-                    batch.append(event_to_wire(event))
+                    on_wire = event_to_wire(event)
                 except pydantic.ValidationError as exc:
                     log.error("event %s cannot be sent: %s", event.id, exc)
                     outbox.state = OutboxState.REJECTED
                     outbox.last_error = f"Sự kiện không hợp lệ, không gửi được ({exc.error_count()} lỗi dữ liệu)."
                     event.sync_status = "rejected"
                     continue
+                size += encoded_size(on_wire) + 1  # and its comma
+                if batch and size > wire.MAX_PUSH_BYTES:
+                    break
+                batch.append(on_wire)
                 outbox.attempts += 1
                 outbox.last_attempt_at = now
             return batch
 
     def _push_all(self, tally: _Tally) -> None:
-        while batch := self._next_batch():
+        """Push the outbox batch by batch. A batch the server finds too large (413: its
+        ``push_body_max_bytes`` may be set below the client's bound) is halved and sent again; an
+        event refused alone for its size is set aside (rejected here, with the reason on the
+        outbox screen) and the rest goes on: the queue never sticks on one batch."""
+        limit = wire.MAX_PUSH_BATCH
+        while batch := self._next_batch(limit):
             try:
                 answer = self._transport.push(batch)
+            except ServerError as exc:
+                if exc.status != HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+                    self._note_push_error(batch, exc)
+                    raise
+                if len(batch) > 1:
+                    limit = len(batch) // 2
+                    log.info("push of %d events too large for the server; trying %d", len(batch), limit)
+                else:
+                    self._set_aside_too_large(tally, batch[0])
+                continue
             except UserFacingError as exc:
-                with self._tx() as s:
-                    for e in batch:
-                        row = s.get(Outbox, e.id)
-                        if row is not None:
-                            row.last_error = exc.message
+                self._note_push_error(batch, exc)
                 raise
             crash_point("after_push_sent")
             self._record_results(tally, answer)
+            limit = min(wire.MAX_PUSH_BATCH, limit * 2)
+
+    def _note_push_error(self, batch: list[wire.EventWire], exc: UserFacingError) -> None:
+        with self._tx() as s:
+            for e in batch:
+                row = s.get(Outbox, e.id)
+                if row is not None:
+                    row.last_error = exc.message
+
+    def _set_aside_too_large(self, tally: _Tally, event: wire.EventWire) -> None:
+        """The server refuses ``event`` alone for its size: it can never be sent. Rejected here (the
+        outbox screen shows why), never retried, never in the way of the events after it."""
+        size = encoded_size(event)
+        log.error("event %s (%s, %d bytes) is too large for the server; set aside", event.id, event.type, size)
+        with self._tx() as s:
+            row, stored = s.get(Outbox, event.id), s.get(Event, event.id)
+            if row is not None:
+                row.state = OutboxState.REJECTED
+                row.last_error = (
+                    f"Sự kiện quá lớn ({size / 2**20:.1f} MiB), máy chủ không nhận nên không gửi được; đã để riêng,"
+                    " các sự kiện khác vẫn được đồng bộ. Hãy báo bộ phận CNTT."
+                )
+            if stored is not None:
+                stored.sync_status = "rejected"
+        tally.rejected += 1
 
     def _record_results(self, tally: _Tally, answer: wire.PushResponse) -> None:
         """All results of one answer in one transaction."""
@@ -532,6 +593,10 @@ class SyncEngine:
         tally.pulled += len(page.changes)
         tally.applied += applied
         tally.server_time = page.server_time
+        withheld = [c.flags for c in page.changes if c.kind == WITHHELD]
+        if withheld:
+            log.warning("the server withheld %d event(s) of the feed: %s", len(withheld), withheld[:20])
+            tally.notes.append(f"{len(withheld)} sự kiện bị máy chủ giữ lại")
 
     def _fold_page(self, s: Session, page: wire.PullResponse, stored: _Stored) -> int:
         """Fold a page without autoflush: one savepoint (the caller's), the page's dossiers read in
@@ -555,11 +620,12 @@ class SyncEngine:
                     continue
                 s.add(event)
                 applied += 1
-                if not _keeps_contract(event):
+                keeps, model = _contract_of(event)
+                if not keeps:
                     continue
                 if event.type in _FOLD_READS_TABLES:
                     s.flush()
-                apply_event(s, event, cache)
+                apply_event(s, event, cache, model)
                 note_pulled(s, event, change.flags)  # flags open conflicts here, conflict.resolved closes one
             s.flush()
         return applied
@@ -575,12 +641,13 @@ class SyncEngine:
             if event is None:
                 continue
             s.add(event)
-            if not _keeps_contract(event):
+            keeps, model = _contract_of(event)
+            if not keeps:
                 applied += 1
                 continue
             try:
                 with s.begin_nested():
-                    apply_event(s, event)
+                    apply_event(s, event, payload=model)
                     note_pulled(s, event, change.flags)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 # A payload this version cannot fold: keep the event, mark it, go on with the page.

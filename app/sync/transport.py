@@ -95,7 +95,7 @@ def parse_pull_page(response: httpx.Response) -> wire.PullResponse:
         ProtocolError: Not a pull page at all (no cursor, no list of changes).
     """
     try:
-        return wire.PullResponse.model_validate_json(response.content)
+        return wire.FedPage.model_validate_json(response.content)
     except pydantic.ValidationError:
         pass
     try:
@@ -104,20 +104,20 @@ def parse_pull_page(response: httpx.Response) -> wire.PullResponse:
         body = None
     changes = body.get("changes") if isinstance(body, dict) else None
     if not isinstance(body, dict) or not isinstance(changes, list):
-        return _parse(wire.PullResponse, response)  # raises ProtocolError with the details
-    kept: list[wire.Change] = []
+        return _parse(wire.FedPage, response)  # raises ProtocolError with the details
+    kept: list[wire.FedChange] = []
     for n, raw in enumerate(changes):
         try:
-            kept.append(wire.Change.model_validate(raw))
+            kept.append(wire.FedChange.model_validate(raw))
         except pydantic.ValidationError as exc:
             event = raw.get("event") if isinstance(raw, dict) else None
             event_id = event.get("id") if isinstance(event, dict) else None
             log.error("pulled change %d (event %r) cannot be read, left out: %s", n, event_id,
                       exc.errors(include_input=False, include_url=False)[:1])  # fmt: skip
     try:
-        page = wire.PullResponse.model_validate({**body, "changes": []})
+        page = wire.FedPage.model_validate({**body, "changes": []})
     except pydantic.ValidationError:
-        return _parse(wire.PullResponse, response)
+        return _parse(wire.FedPage, response)
     return page.model_copy(update={"changes": kept})
 
 

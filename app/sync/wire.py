@@ -7,7 +7,6 @@ generated from them.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from itertools import pairwise
 from typing import Annotated, Any, Literal
@@ -15,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.domain import text_rules
 from app.domain.contracts import check_local_time
 
 # A UUID in its canonical text form (the client writes UUIDv7 ids).
@@ -28,42 +28,28 @@ Hlc = Annotated[str, StringConstraints(pattern=r"^\d{13}:\d{5}:[0-9a-f-]{36}$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
-# NUL and the other C0/C1 control characters (tab and line breaks excepted), and lone surrogates.
-_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-FORBIDDEN_CHAR = "text_forbidden_char"
+# The text rule is app.domain.text_rules (shared with the event contracts); re-exported here.
+FORBIDDEN_CHAR = text_rules.FORBIDDEN_CHAR
 """Pydantic error type of :data:`CleanText` and :data:`Encodable` (server/api/errors.py words it)."""
-
-
-def has_forbidden_chars(value: str) -> bool:
-    """True if :data:`CleanText` refuses ``value`` (server/admin.py checks the CLI's input with it)."""
-    return _FORBIDDEN_CHARS.search(value) is not None
-
-
-def _clean_text(value: str) -> str:
-    if has_forbidden_chars(value):
-        raise PydanticCustomError(FORBIDDEN_CHAR, "text holds NUL, a control character or a lone surrogate")
-    return value
-
-
-def _encodable(value: str) -> str:
-    if _SURROGATES.search(value):
-        raise PydanticCustomError(FORBIDDEN_CHAR, "text holds a lone surrogate")
-    return value
+has_forbidden_chars = text_rules.has_forbidden_chars
 
 
 # Add to a str field someone types (``Annotated[str, StringConstraints(...), CleanText]``): refuses
 # NUL (PostgreSQL cannot store it), other control characters, and lone surrogates (which no
 # database driver can encode, e.g. "\udcff" from a command line of non-UTF-8 bytes).
-CleanText = AfterValidator(_clean_text)
+CleanText = AfterValidator(text_rules.clean_text)
 # Only lone surrogates: for text that is hashed, never stored (a password).
-Encodable = AfterValidator(_encodable)
+Encodable = AfterValidator(text_rules.encodable)
 # A name a person typed: 1-200 characters, none of them refused by CleanText.
 CleanName = Annotated[str, StringConstraints(min_length=1, max_length=200), CleanText]
 # A secret the server issued (device secret, refresh token): base64url, 32 bytes or more.
 Base64Url = Annotated[str, StringConstraints(min_length=32, max_length=256, pattern=r"^[A-Za-z0-9_-]+$")]
 
 MAX_PUSH_BATCH = 500
+MAX_PUSH_BYTES = 4 * 1024 * 1024
+"""A push body the client sends is kept under this (events as compact UTF-8 JSON), half the
+server's default ``push_body_max_bytes`` (8 MiB): 500 events with large payloads never exceed it.
+An event larger than this goes alone; docs/SYNC-PROTOCOL.md, Push."""
 MAX_CLOCK_OFFSET_S = 10 * 366 * 86_400  # EventWire.clock_offset_seconds: ten years
 MAX_PULL_PAGE = 1000
 
@@ -223,6 +209,33 @@ class PullResponse(Wire):
     cursor: Annotated[str, StringConstraints(max_length=200)]
     more: bool
     server_time: datetime
+
+
+# What the counter reads from a pull. Forward compatible: keys a newer server adds to a page, a
+# change or an event's envelope are ignored (the server itself still refuses unknown keys in what
+# it is sent). Without this, a counter that meets a new envelope key would leave every such change
+# out of its page (app.sync.transport.parse_pull_page) and move its cursor past it: events lost.
+_FED = ConfigDict(extra="ignore", frozen=True)
+
+
+class FedEvent(EventWire):
+    """An event as a pull delivers it: :class:`EventWire`, unknown envelope keys ignored."""
+
+    model_config = _FED
+
+
+class FedChange(Change):
+    """A change as a pull delivers it (unknown keys ignored)."""
+
+    model_config = _FED
+    event: FedEvent | None = None
+
+
+class FedPage(PullResponse):
+    """A pull page as the counter reads it (unknown keys ignored)."""
+
+    model_config = _FED
+    changes: list[FedChange]
 
 
 # --- conflicts ------------------------------------------------------------------------------

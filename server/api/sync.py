@@ -134,15 +134,27 @@ def _json_response(model: BaseModel, status: int = 200, headers: dict[str, str] 
     return Response(model.model_dump_json(), status_code=status, media_type=_JSON, headers=headers)
 
 
+def _too_large(limit: int) -> ApiError:
+    """413 naming the limit: "tối đa 8 MiB" (push), "tối đa 4 MiB" (an attachment chunk)."""
+    size = f"{limit} byte"
+    if limit % 2**20 == 0:
+        size = f"{limit // 2**20} MiB"
+    elif limit >= 1024:
+        size = f"{limit // 1024} KiB"
+    return ApiError(
+        413, "too_large", f"Dữ liệu gửi lên quá lớn (tối đa {size} mỗi lần gửi). Hãy gửi thành nhiều phần nhỏ hơn."
+    )
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
-        raise ApiError(413, "too_large", "Dữ liệu gửi lên quá lớn.")
+        raise _too_large(limit)
     body = bytearray()
     async for part in request.stream():
         body += part
         if len(body) > limit:
-            raise ApiError(413, "too_large", "Dữ liệu gửi lên quá lớn.")
+            raise _too_large(limit)
     return bytes(body)
 
 

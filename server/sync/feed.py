@@ -8,12 +8,17 @@ committed row with ``id > last``. Without that ordering a naive id cursor loses 
 transaction commits after a later id was read (tests/server/test_cursor_pg.py shows both).
 Offices never wait for each other, and nothing outside the feed (another database on the same
 cluster, a long import) holds a page back.
+
+Nothing stored can fail a pull: an event that cannot be read or written as JSON, or (while rows
+stored before migration 0008 are unchecked) one that breaks its contract, is served as a
+``withheld`` change that keeps its place, and the page goes on (server/sync/quarantine.py).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -21,11 +26,15 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic_core import PydanticSerializationError
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.sql import Select
 
 from app.sync.wire import Change, EventWire, PullResponse
-from server.sync.models import ChangeRow, ServerEvent
+from server.sync import quarantine
+from server.sync.models import ChangeRow, WithheldEvent
+from server.sync.quarantine import WITHHELD
+
+log = logging.getLogger("motcua.server")
 
 _CURSOR = re.compile(r"^i:(\d{1,20})$")
 # Cursors of servers before migration 0004: ``s:<id>`` (SQLite), ``p:<txid>:<id>`` (PostgreSQL).
@@ -48,6 +57,7 @@ class Position:
 
 # ``PullResponse.changes`` is a plain ``list[Change]`` field: this adapter writes the same bytes.
 _CHANGES = TypeAdapter(list[Change])
+_CHANGE = TypeAdapter(Change)
 # How ``PullResponse.model_dump_json()`` begins when ``changes`` is empty (it is the first field).
 _EMPTY_HEAD = b'{"changes":[]'
 
@@ -55,6 +65,34 @@ _EMPTY_HEAD = b'{"changes":[]'
 def dump_changes(changes: list[Change]) -> bytes:
     """``changes`` as JSON, byte for byte as in ``PullResponse.model_dump_json()``."""
     return _CHANGES.dump_json(changes)
+
+
+def withheld_change(event_id: str | None, reason: str, received: datetime | None) -> Change:
+    """The change served in place of an event the feed withholds (``reason``: a code of
+    :data:`server.sync.quarantine.REASONS`); the counter counts it and moves on."""
+    flags = [f"event:{event_id}"] if event_id else []
+    return Change.model_construct(
+        kind=WITHHELD, event=None, server_received_at=received, flags=[*flags, f"reason:{reason}"]
+    )
+
+
+def _servable(changes: list[Change]) -> tuple[list[Change], bytes]:
+    """``changes`` and their JSON when one of them cannot be written (the rare path): each such
+    change becomes a withheld one; the others are written as they are, in the same bytes."""
+    served: list[Change] = []
+    parts: list[bytes] = []
+    for change in changes:
+        try:
+            part = _CHANGE.dump_json(change)
+        except (PydanticSerializationError, ValueError, RecursionError) as exc:
+            event = change.event
+            event_id = event.id if event is not None else None
+            log.error("feed: event %s cannot be written as JSON, served as withheld: %s", event_id, str(exc)[:200])
+            change = withheld_change(event_id, "unserialisable", change.server_received_at)
+            part = _CHANGE.dump_json(change)
+        served.append(change)
+        parts.append(part)
+    return served, b"[" + b",".join(parts) + b"]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +112,9 @@ class Page:
     def changes_json(self) -> bytes:
         """:attr:`changes` as JSON (:func:`dump_changes`), serialised on first use and then kept.
 
-        Thread-safe: pulls sharing the page serialise it once between them.
+        Thread-safe: pulls sharing the page serialise it once between them. Should a change not
+        be writable (an event stored unchecked by an older server), it is replaced in
+        :attr:`changes` by a withheld one and the rest of the page is served (never a 500).
         """
         if not self.changes:
             return b"[]"
@@ -83,7 +123,11 @@ class Page:
             with self._json_lock:
                 data = self._json
                 if data is None:
-                    data = dump_changes(self.changes)
+                    try:
+                        data = dump_changes(self.changes)
+                    except (PydanticSerializationError, ValueError, RecursionError):
+                        served, data = _servable(self.changes)
+                        object.__setattr__(self, "changes", served)
                     object.__setattr__(self, "_json", data)  # a memo: the page itself never changes
         return data
 
@@ -98,10 +142,11 @@ def pull_body(page: Page, server_time: datetime) -> bytes:
     body = answer.model_dump_json().encode()
     if not page.changes:
         return body
+    changes = page.changes_json()  # also puts a withheld change in place of one it cannot write
     if not body.startswith(_EMPTY_HEAD):  # PullResponse no longer begins with its changes
         answer = answer.model_copy(update={"changes": page.changes})
         return answer.model_dump_json().encode()
-    return b'{"changes":' + page.changes_json() + body[len(_EMPTY_HEAD) :]
+    return b'{"changes":' + changes + body[len(_EMPTY_HEAD) :]
 
 
 def encode_cursor(position: Position) -> str:
@@ -129,46 +174,35 @@ def decode_cursor(cursor: str) -> Position:
     return Position(int(m[1]))
 
 
-_EVENT_COLUMNS = (
-    ServerEvent.id,
-    ServerEvent.device_id,
-    ServerEvent.device_seq,
-    ServerEvent.type,
-    ServerEvent.dossier_uid,
-    ServerEvent.base_version,
-    ServerEvent.officer_id,
-    ServerEvent.officer_name,
-    ServerEvent.occurred_at,
-    ServerEvent.hlc,
-    ServerEvent.payload,
-    ServerEvent.server_received_at,
-    ServerEvent.flags,
-)
+def _change(row: Any, check: bool, reasons: dict[int, str]) -> Change:
+    """The change of one row of :func:`quarantine.feed_rows`.
 
-
-def _base() -> Select[Any]:
-    return select(ChangeRow.id.label("change_id"), ChangeRow.kind, *_EVENT_COLUMNS).outerjoin(
-        ServerEvent, ServerEvent.id == ChangeRow.event_id
-    )
-
-
-def _change(row: Any) -> Change:
-    event = None
-    if row.id is not None:
-        # Built from our own stored rows, validated when they were pushed.
-        event = EventWire.model_construct(
-            id=row.id,
-            device_id=row.device_id,
-            device_seq=row.device_seq,
-            type=row.type,
-            dossier_uid=row.dossier_uid,
-            base_version=row.base_version,
-            officer_id=row.officer_id,
-            officer_name=row.officer_name,
-            occurred_at=row.occurred_at,
-            hlc=row.hlc,
-            payload=row.payload,
-        )
+    Args:
+        check: The row was stored before migration 0008 and is not checked yet: validate its
+            event first (rows stored since were validated when pushed, and are not).
+        reasons: Why each withheld row of the page is withheld.
+    """
+    if row.kind == WITHHELD:
+        return withheld_change(row.event_id, reasons.get(row.change_id, "withheld"), row.server_received_at)
+    if row.event_id is None:  # "reference": no event
+        return Change.model_construct(kind=row.kind, event=None, server_received_at=None, flags=[])
+    verdict: quarantine.Verdict | None = None
+    payload: Any = None
+    if row.id is None:
+        verdict = quarantine.Verdict("missing")
+    else:
+        try:
+            payload = quarantine.decode_payload(row)
+        except ValueError:
+            verdict = quarantine.Verdict("undecodable")
+        else:
+            verdict = quarantine.judge(quarantine.event_fields(row, payload)) if check else None
+    if verdict is not None:
+        log.error("feed: event %s (change %s) withheld: %s %s", row.event_id, row.change_id, verdict.reason,
+                  verdict.detail)  # fmt: skip
+        return withheld_change(row.event_id, verdict.reason, row.server_received_at)
+    # Built from our own stored rows, validated when they were pushed (or by the check above).
+    event = EventWire.model_construct(**quarantine.event_fields(row, payload))
     return Change.model_construct(
         kind=row.kind, event=event, server_received_at=row.server_received_at, flags=list(row.flags or [])
     )
@@ -184,13 +218,24 @@ def read_page(conn: Connection, unit_code: str, after: Position, limit: int) -> 
         limit: Page size.
     """
     query = (
-        _base().where(ChangeRow.unit_code == unit_code, ChangeRow.id > after.id).order_by(ChangeRow.id).limit(limit + 1)
+        quarantine.feed_rows()
+        .where(ChangeRow.unit_code == unit_code, ChangeRow.id > after.id)
+        .order_by(ChangeRow.id)
+        .limit(limit + 1)
     )
     rows = list(conn.execute(query))
     more = len(rows) > limit
     rows = rows[:limit]
     position = Position(rows[-1].change_id) if rows else after
-    return Page([_change(row) for row in rows], position, more)
+    due = quarantine.due_through_cached(conn) if rows else 0
+    reasons: dict[int, str] = {}
+    withheld = [row.change_id for row in rows if row.kind == WITHHELD]
+    if withheld:
+        found = conn.execute(
+            select(WithheldEvent.change_id, WithheldEvent.reason).where(WithheldEvent.change_id.in_(withheld))
+        )
+        reasons = {change_id: reason for change_id, reason in found}
+    return Page([_change(row, row.change_id <= due, reasons) for row in rows], position, more)
 
 
 def read(engine: Engine, unit_code: str, after: Position, limit: int) -> Page:

@@ -242,3 +242,35 @@ class DeviceSync(Base):
     last_pull_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     max_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hlc: Mapped[str] = mapped_column(String(60), default="")
+
+
+class WithheldEvent(Base):
+    """A change row the feed withholds (migration 0008, server/sync/quarantine.py): its event was
+    stored by an older server and breaks the contracts, so it is served as a ``withheld`` change.
+
+    The event row itself is left as it was (a resend still finds it); ``kind`` is the change
+    row's kind before, ``reason`` a code (``invalid_payload`` …) and ``detail`` says which field.
+    """
+
+    __tablename__ = "withheld_events"
+
+    change_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str | None] = mapped_column(UuidStr, default=None)
+    kind: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    withheld_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class FeedCheck(Base):
+    """One row (id 1): change rows up to ``due_through`` were stored before migration 0008 and are
+    not checked yet (0: none); ``checked_at``, ``checked``, ``withheld``: the last complete check."""
+
+    __tablename__ = "feed_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    due_through: Mapped[int] = mapped_column(BigInteger, default=0)
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    checked: Mapped[int] = mapped_column(BigInteger, default=0)
+    withheld: Mapped[int] = mapped_column(BigInteger, default=0)

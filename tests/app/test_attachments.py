@@ -221,8 +221,9 @@ def test_the_fold_is_idempotent_and_keeps_an_attachment_whose_dossier_is_unknown
 
     event = Event(id="e-1", device_id="other", device_seq=1, type=str(EventType.ATTACHMENT_ADDED),
                   dossier_uid="not-here-yet", base_version=0, officer_id="o", officer_name="Trần Văn Bình",
-                  occurred_at=NOW, hlc="x", payload={"sha256": "a" * 64, "size": 10, "pages": 2, "name": "Tờ khai",
-                                                     "requirement_index": None})  # fmt: skip
+                  occurred_at=NOW, hlc="x", payload={"unit_code": actor.unit_code, "sha256": "a" * 64, "size": 10,
+                                                     "pages": 2, "name": "Tờ khai", "requirement_index": None},
+                  )  # fmt: skip
     with transaction(factory) as s:
         s.add(event)
         s.flush()

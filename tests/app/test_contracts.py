@@ -3,9 +3,10 @@
 Valid payloads are generated from the models themselves (their annotated types: lengths, ranges,
 patterns, literals, nested parts, optional keys sent or not): each validates and round-trips to
 the same JSON. Each mutation a broken or hostile client could make (unknown key, missing key,
-NaN, bool or text for an integer, NUL, lone surrogate, one character too many) is refused with a
-Vietnamese reason that names the field. Last, every payload the current services write passes
-its contract unchanged.
+NaN, bool or text for an integer, NUL or another control character, lone surrogate, one character
+too many) is refused with a Vietnamese reason that names the field; tab and line breaks are text.
+Last, every payload the current services write passes its contract unchanged, and one a service
+cannot build is a Vietnamese message with nothing written.
 """
 
 from __future__ import annotations
@@ -23,28 +24,41 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import StrictBool, StringConstraints, ValidationError
 from pydantic.fields import FieldInfo
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.domain import contracts as c
 from app.domain.codes import format_dossier_code
 from app.domain.events import EventType
+from app.errors import UserFacingError
 from app.scanning.blobs import BlobStore
 from app.services.attachments import attach_documents
+from app.services.custody_forms import record_label_print
 from app.services.forms import FormKind, record_print
 from app.services.handover import add_scan, confirm_batch, counter_place, department_place, open_batch, send_batch
 from app.services.office import load_calendar
-from app.services.reception import refuse, request_supplement
+from app.services.reception import receive_dossier, refuse, request_supplement
+from app.services.recorder import record
 from app.services.results import extend_due_date, receive_supplement, request_supplement_after_reception
 from app.services.returns import Collector, CollectorDraft, record_result, return_to_citizen
 from app.store.db import transaction
-from app.store.models import Event
+from app.store.models import (
+    Attachment,
+    BlobUpload,
+    CodeSequence,
+    Dossier,
+    Event,
+    HandoverBatch,
+    Outbox,
+    RegisterSequence,
+)
 from tests.app.test_attachments import Doc, make_pdf
 from tests.app.test_reception import APPLICANT, draft, receive
 from tests.app.test_returns import TP, _at_department, _back_at_counter
 from tests.conftest import NOW
 
 _SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-_TEXT = st.characters(codec="utf-8", exclude_characters="\x00")
+# Any UTF-8 text a person can write: no control character but tab and line breaks (app.domain.text_rules).
+_TEXT = st.one_of(st.characters(codec="utf-8", exclude_categories=["Cc"]), st.sampled_from("\t\n\r"))
 _UNIT = "000.01.00.H49"
 
 # --- strategies built from the models ---------------------------------------------------------
@@ -222,7 +236,7 @@ def mutations(draw: st.DrawFn, kind: str) -> tuple[dict[str, Any], str]:
     assume(fields)
     key, category, meta = draw(st.sampled_from(fields))
     if category == "str":
-        bad = draw(st.sampled_from(["\x00", "\ud800", "long", 7, True]))
+        bad = draw(st.sampled_from(["\x00", "\x07", "\x1b", "\x85", "\ud800", "long", 7, True]))
         if bad == "long":
             assume("max_length" in meta)
             bad = "x" * (meta["max_length"] + 1)
@@ -289,3 +303,213 @@ def test_every_payload_the_services_write_keeps_its_contract(factory, actor, cat
     for event in events:
         parsed = c.parse_payload(event.type, event.payload)
         assert c.dump_payload(parsed) == event.payload, event.type
+
+
+def test_one_text_rule_for_payloads_and_names() -> None:
+    """Tab and line breaks are text in a note; BEL, ESC, DEL, C1 controls are refused in a payload
+    as in a name on the wire (app.domain.text_rules, used by both)."""
+    from app.sync.wire import EnrolRequest
+
+    base = {"unit_code": _UNIT, "result": "Giấy chứng nhận"}
+    for fine in ("Dòng 1\nDòng 2", "Cột 1\tCột 2", "Dòng 1\r\nDòng 2"):
+        assert c.parse_payload(EventType.RESULT_RECORDED, {**base, "note": fine}).note == fine  # type: ignore[attr-defined]
+        EnrolRequest(code="ABCDEF12", counter_name=f"Quầy {fine}")
+    for bad in ("\x07", "\x1b", "\x7f", "\x85", "\x0c"):
+        with pytest.raises(ValidationError) as info:
+            c.parse_payload(EventType.RESULT_RECORDED, {**base, "note": f"Đã đủ{bad}"})
+        assert c.describe(info.value, "payload") == (
+            "payload.note: có ký tự không được phép (NUL, ký tự điều khiển hoặc mã Unicode hỏng)"
+        )
+        with pytest.raises(ValidationError) as info:
+            EnrolRequest(code="ABCDEF12", counter_name=f"Quầy{bad}")
+        assert info.value.errors()[0]["type"] == "text_forbidden_char"
+
+
+# --- a payload a service cannot build ---------------------------------------------------------
+
+
+def _counts(factory) -> tuple[int, ...]:
+    """Rows a write would add or move: events, outbox, dossiers, batches, attachments, upload
+    queue, and the code and register counters."""
+    with factory() as s:
+        rows = [s.scalar(select(func.count()).select_from(t)) or 0
+                for t in (Event, Outbox, Dossier, HandoverBatch, Attachment, BlobUpload)]  # fmt: skip
+        rows.append(s.scalar(select(func.coalesce(func.sum(CodeSequence.last), 0))) or 0)
+        rows.append(s.scalar(select(func.coalesce(func.sum(RegisterSequence.last), 0))) or 0)
+        return tuple(rows)
+
+
+def _processing(factory, actor, catalog):
+    return _at_department(factory, actor, catalog)
+
+
+def _supplement_asked(factory, actor, catalog):
+    d = _at_department(factory, actor, catalog)
+    with transaction(factory) as s:
+        request_supplement_after_reception(s, actor, load_calendar(s), d.uid, ["Bản sao CCCD"], "Thiếu", NOW)
+    return d
+
+
+def _result_at_counter(factory, actor, catalog):
+    d = _at_department(factory, actor, catalog)
+    t = NOW + timedelta(days=1)
+    with transaction(factory) as s:
+        record_result(s, actor, d.uid, "Giấy chứng nhận", t)
+    _back_at_counter(factory, actor, d.uid, d.code, t + timedelta(hours=1))
+    return d
+
+
+def _two_folders(factory, actor, catalog):
+    a = receive(factory, actor, catalog, draft(catalog))
+    b = receive(factory, actor, catalog, draft(catalog, applicant=replace(APPLICANT, personal_id="001090077777")))
+    return a, b
+
+
+BEL, ESC, DEL = "\x07", "\x1b", "\x7f"
+LATER = NOW + timedelta(days=2)
+
+# case → (setup, the service call with one bad input, the field the message names, what it says)
+BAD_INPUTS: dict[str, tuple[Any, Any, str, str]] = {
+    "receipt note with BEL": (
+        None,
+        lambda s, a, cat, d: receive_dossier(
+            s, a, cat, load_calendar(s), replace(draft(cat), note=f"Ghi chú{BEL}"), NOW
+        ),
+        "Ghi chú",
+        "ký tự không được phép",
+    ),
+    "applicant's e-mail with BEL": (
+        None,
+        lambda s, a, cat, d: receive_dossier(
+            s, a, cat, load_calendar(s), draft(cat, applicant=replace(APPLICANT, email=f"an{BEL}@example.com")), NOW
+        ),
+        "Thư điện tử",
+        "ký tự không được phép",
+    ),
+    "supplement item with ESC": (
+        None,
+        lambda s, a, cat, d: request_supplement(s, a, cat, draft(cat), [f"Bản sao{ESC}"], "Thiếu", NOW),
+        "Nội dung cần bổ sung",
+        "ký tự không được phép",
+    ),
+    "refusal reason too long": (
+        None,
+        lambda s, a, cat, d: refuse(s, a, cat, draft(cat), "Không thuộc thẩm quyền " * 100, NOW),
+        "Lý do",
+        "dài quá 2000 ký tự",
+    ),
+    "print output with NUL": (
+        _processing,
+        lambda s, a, cat, d: record_print(s, a, d.uid, FormKind.RECEIPT, "C:\\a\x00.pdf", False, NOW),
+        "Nơi lưu bản in",
+        "ký tự không được phép",
+    ),
+    "label output too long": (
+        _processing,
+        lambda s, a, cat, d: record_label_print(s, a, d.uid, "C:\\" + "a" * 1200, NOW),
+        "Nơi lưu bản in",
+        "dài quá 1000 ký tự",
+    ),
+    "handover note with BEL (two folders)": (
+        _two_folders,
+        lambda s, a, cat, d: send_batch(
+            s,
+            a,
+            add_scan(
+                s,
+                add_scan(s, open_batch(counter_place(a), department_place(s, TP), note=f"Gấp{BEL}"), d[0].code)[0],
+                d[1].code,
+            )[0],
+            NOW + timedelta(minutes=30),
+        ),
+        "Ghi chú",
+        "ký tự không được phép",
+    ),
+    "result note with DEL": (
+        _processing,
+        lambda s, a, cat, d: record_result(s, a, d.uid, "Giấy chứng nhận", LATER, note=f"Xong{DEL}"),
+        "Ghi chú",
+        "ký tự không được phép",
+    ),
+    "department supplement item with BEL": (
+        _processing,
+        lambda s, a, cat, d: request_supplement_after_reception(
+            s, a, load_calendar(s), d.uid, [f"Bản sao{BEL}"], "Thiếu giấy tờ", LATER
+        ),
+        "Nội dung cần bổ sung",
+        "ký tự không được phép",
+    ),
+    "supplement received note with ESC": (
+        _supplement_asked,
+        lambda s, a, cat, d: receive_supplement(s, a, load_calendar(s), d.uid, LATER, f"Đủ{ESC}"),
+        "Ghi chú",
+        "ký tự không được phép",
+    ),
+    "apology reason with BEL": (
+        _processing,
+        lambda s, a, cat, d: extend_due_date(
+            s, a, load_calendar(s), d.uid, datetime(2026, 12, 10, 16, 0), f"Chờ xác minh{BEL}", LATER
+        ),
+        "Lý do",
+        "ký tự không được phép",
+    ),
+    "representative's name with ESC": (
+        _result_at_counter,
+        lambda s, a, cat, d: return_to_citizen(
+            s,
+            a,
+            d.uid,
+            CollectorDraft(Collector.REPRESENTATIVE, "001090123456", f"Trần Thị Bình{ESC}", "GUQ 12"),
+            NOW + timedelta(days=1, hours=3),
+        ),
+        "Họ tên người nhận kết quả",
+        "ký tự không được phép",
+    ),
+    "attachment name with BEL": (
+        _processing,
+        lambda s, a, cat, d: attach_documents(
+            s, a, BlobStore(_BLOBS[0]), d.uid, [Doc(f"Tờ khai{BEL}", 0, make_pdf(), 1)], occurred_at=LATER
+        ),
+        "Tên tài liệu",
+        "ký tự không được phép",
+    ),
+}
+_BLOBS: list[Any] = []
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_a_payload_a_service_cannot_build_is_a_vietnamese_message_and_nothing_is_written(
+    factory, actor, catalog, tmp_path, case: str
+) -> None:
+    """Input the form checks let through (a control character, a text too long) reaches the
+    contract: the service raises a UserFacingError naming the field in Vietnamese, and the
+    transaction commits nothing (no event, no outbox row, no number taken)."""
+    setup, call, field, why = BAD_INPUTS[case]
+    _BLOBS[:] = [tmp_path / "blobs"]
+    d = setup(factory, actor, catalog) if setup else None
+    before = _counts(factory)
+    with pytest.raises(UserFacingError) as info, transaction(factory) as s:
+        call(s, actor, catalog, d)
+    message = info.value.message
+    assert f"mục “{field}”" in message and why in message, message
+    assert "Chưa có gì được ghi" in message and "Input should" not in message
+    assert _counts(factory) == before
+
+
+def test_the_recorder_takes_only_the_contract_of_the_event_type(factory, actor, catalog) -> None:
+    """A model of another event type, or a mapping that breaks the contract, is refused before
+    anything is written; a valid mapping (a print log from the ui) is stored as its dump."""
+    d = receive(factory, actor, catalog, draft(catalog))
+    printed = c.FormPrintedPayload(form="01", form_title="Phiếu", output="máy in", reprint=False)
+    before = _counts(factory)
+    with pytest.raises(UserFacingError, match="lỗi chương trình"), transaction(factory) as s:
+        record(s, actor, EventType.RESULT_RECORDED, d.uid, printed, occurred_at=NOW)
+    with pytest.raises(UserFacingError, match="“In phiếu”"), transaction(factory) as s:
+        record(s, actor, EventType.FORM_PRINTED, d.uid, {"form": "01", "reprint": "yes"}, occurred_at=NOW)
+    assert _counts(factory) == before
+    with transaction(factory) as s:
+        record(s, actor, EventType.FORM_PRINTED, d.uid, {"form": "01", "reprint": True}, occurred_at=NOW)
+        record(s, actor, EventType.FORM_PRINTED, d.uid, printed, occurred_at=NOW)
+    with factory() as s:
+        stored = [e.payload for e in s.scalars(select(Event).where(Event.type == EventType.FORM_PRINTED))]
+    assert stored == [{"form": "01", "reprint": True}, c.dump_payload(printed)]

@@ -81,3 +81,18 @@ def test_a_deep_payload_or_an_unreadable_change_does_not_stop_the_page() -> None
     page = parse_pull_page(_page([fine, nested, unreadable]))
     assert [c.event.id for c in page.changes if c.event] == [fine["event"]["id"], nested["event"]["id"]]  # type: ignore[index]
     assert page.cursor == "c1" and not page.more
+
+
+def test_keys_a_newer_server_adds_are_ignored_not_the_change() -> None:
+    """Forward compatible: a new envelope key (as ``clock_offset_seconds`` was for wave-1 counters),
+    a new key on a change or on the page must not make the counter leave the event out and move its
+    cursor past it (that loses the event for good on this counter)."""
+    newer = _event(signed_by="server-2027")
+    newer["priority"] = "high"
+    body = {"changes": [newer], "cursor": "c1", "more": False, "server_time": datetime.now(UTC).isoformat(),
+            "protocol": 3}  # fmt: skip
+    request = httpx.Request("GET", "http://server/sync/pull")
+    page = parse_pull_page(httpx.Response(200, content=json.dumps(body).encode(), request=request))
+    (change,) = page.changes
+    assert change.event is not None and change.event.id == newer["event"]["id"]  # type: ignore[index]
+    assert not hasattr(change.event, "signed_by")

@@ -95,7 +95,8 @@ def test_attachments_belong_to_their_office(world: World) -> None:
 def test_oversized_chunks_and_bad_names_are_refused(world: World) -> None:
     c = Counter(world.srv, world.device_a, "canbo.a")
     sha = "a" * 64
-    assert _patch(c, sha, 0, b"x" * (CHUNK_MAX + 1)).status_code == 413
+    too_big = _patch(c, sha, 0, b"x" * (CHUNK_MAX + 1))
+    assert too_big.status_code == 413 and "tối đa 4 MiB" in too_big.json()["detail"]["message"]
     assert world.srv.client.head("/attachments/NOT-A-HASH", headers=c.headers).status_code == 422
     no_offset = world.srv.client.patch(f"/attachments/{sha}", content=b"x", headers=c.headers)
     assert no_offset.status_code == 422

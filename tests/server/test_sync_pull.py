@@ -67,9 +67,13 @@ def test_pull_returns_everything_in_order_and_the_cursor_resumes(world: World) -
 def test_pull_event_is_the_pushed_event(world: World) -> None:
     a1, _, _ = counters(world)
     event = a1.not_received("dossier.supplement_requested")
-    a1.push([event])
-    (change,) = [c for c in a1.pull()["changes"] if c["kind"] == "event"]
+    event["clock_offset_seconds"] = -42  # what the client sends (EventWire writes every field)
+    older = a1.not_received("dossier.refused")  # a client before clock_offset_seconds: none sent
+    a1.push([event, older])
+    change, later = [c for c in a1.pull()["changes"] if c["kind"] == "event"]
     assert change["event"] == event
+    # the feed writes every field of EventWire: one not sent comes as its default, null
+    assert later["event"] == {**older, "clock_offset_seconds": None}
 
 
 def test_offices_see_only_their_own_feed(world: World) -> None:
