@@ -235,7 +235,8 @@ class FedPage(PullResponse):
     """A pull page as the counter reads it (unknown keys ignored)."""
 
     model_config = _FED
-    changes: list[FedChange]
+    # A list of the subclass: mypy holds list invariant, pydantic validates each as FedChange.
+    changes: list[FedChange]  # type: ignore[assignment]
 
 
 # --- conflicts ------------------------------------------------------------------------------
