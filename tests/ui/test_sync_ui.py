@@ -127,6 +127,8 @@ def test_a_rejected_event_is_shown_in_red_and_counted(
     assert dialog.model.index(0, COL_STATE).data() == "Bị từ chối – không gửi lại"
     assert dialog.model.index(0, COL_ERROR).data() == "Loại sự kiện không hợp lệ."
     assert dialog.model.index(0, COL_STATE).data(Qt.ItemDataRole.ForegroundRole) is not None
+    # The column cuts a long reason; the selected row's error is shown whole under the table.
+    assert dialog.detail.isVisible() and dialog.detail.text() == "Lỗi của dòng đang chọn: Loại sự kiện không hợp lệ."
 
 
 def test_exit_asks_while_events_are_unsent(

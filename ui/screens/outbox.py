@@ -154,6 +154,11 @@ class OutboxDialog(QDialog):
         header.resizeSection(COL_KIND, 180)
         header.resizeSection(COL_DOSSIER, 300)
         header.setStretchLastSection(True)
+        # The whole error of the selected row: the column cuts long reasons (a field and its limit).
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.hide()
         self.empty = QLabel("Không còn sự kiện nào chờ gửi.")
         set_role(self.empty, Role.EMPTY)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -183,10 +188,12 @@ class OutboxDialog(QDialog):
         layout.addWidget(self.clock)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
+        layout.addWidget(self.detail)
         layout.addWidget(hint)
         layout.addLayout(buttons)
         self.retry_button.clicked.connect(self._on_retry_clicked)
         self.refresh_button.clicked.connect(self.refresh)
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         ctx.bus.changed.connect(self._on_bus_changed)
         if sync is not None:
             sync.status_changed.connect(self._on_sync_status_changed)
@@ -211,6 +218,16 @@ class OutboxDialog(QDialog):
         self.model.set_rows(rows)
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
+        if rows:
+            self.table.selectRow(0)
+        self._show_detail(self.table.currentIndex())
+
+    @Slot(QModelIndex)
+    def _show_detail(self, current: QModelIndex) -> None:
+        """The selected row's last error in full, wrapped, under the table."""
+        error = self.model.item(current.row()).last_error if current.isValid() else ""
+        self.detail.setText(f"Lỗi của dòng đang chọn: {error}" if error else "")
+        self.detail.setVisible(bool(error))
 
     @Slot()
     def _on_retry_clicked(self) -> None:
