@@ -391,6 +391,19 @@ class AttachmentAddedPayload(Contract):
         return self
 
 
+class RatedPayload(Contract):
+    """``dossier.rated`` (app/services/ratings.py): the citizen's rating at return, one per dossier.
+
+    The values are those of app.domain.rating.Rating and RatingSource (labels there).
+    """
+
+    unit_code: UnitCode
+    rating: Literal["very_satisfied", "satisfied", "dissatisfied"]
+    source: Literal["citizen_screen", "officer"]
+    comment: Text = ""
+    rated_at: LocalTime
+
+
 class ConflictResolvedPayload(Contract):
     """``conflict.resolved``: a supervisor's resolution, written by the server (server/sync/conflicts.py)."""
 
@@ -418,6 +431,7 @@ CONTRACTS: Mapping[str, type[Contract]] = MappingProxyType(
         EventType.SUPPLEMENT_RECEIVED: SupplementReceivedPayload,
         EventType.DUE_EXTENDED: DueExtendedPayload,
         EventType.ATTACHMENT_ADDED: AttachmentAddedPayload,
+        EventType.RATED: RatedPayload,
         CONFLICT_RESOLVED: ConflictResolvedPayload,
     }
 )
@@ -440,6 +454,7 @@ EVENT_STATUS: Mapping[EventType, DossierStatus | None] = MappingProxyType(
         EventType.SUPPLEMENT_RECEIVED: DossierStatus.PROCESSING,
         EventType.DUE_EXTENDED: None,
         EventType.ATTACHMENT_ADDED: None,
+        EventType.RATED: None,
     }
 )
 """The status each event leads a dossier to (None: the status does not move by itself)."""

@@ -26,6 +26,8 @@ class EventType(StrEnum):
     DUE_EXTENDED = "dossier.due_extended"
     # Scanned documents (issue 5): the file itself travels on its own upload queue (by SHA-256).
     ATTACHMENT_ADDED = "dossier.attachment_added"
+    # The citizen's satisfaction rating at return (issue 14): one per dossier (app/services/ratings.py).
+    RATED = "dossier.rated"
 
     @property
     def label(self) -> str:
@@ -46,6 +48,7 @@ _LABELS = {
     EventType.SUPPLEMENT_RECEIVED: "Nhận hồ sơ bổ sung",
     EventType.DUE_EXTENDED: "Xin lỗi và hẹn lại ngày trả kết quả",
     EventType.ATTACHMENT_ADDED: "Đính kèm bản điện tử",
+    EventType.RATED: "Đánh giá mức độ hài lòng",
 }
 
 CUSTODY_EVENTS = frozenset({EventType.HANDOVER_SENT, EventType.HANDOVER_RECEIVED, EventType.HANDOVER_DISCREPANCY})

@@ -211,6 +211,14 @@ def _detail_text(e: Event) -> str:
         case EventType.ATTACHMENT_ADDED:
             kb = f"{int(p.get('size', 0)) / 1024:,.0f}".replace(",", ".")
             return f"{p.get('name', '')} ({p.get('pages', 0)} trang, {kb} KB)"
+        case EventType.RATED:
+            from app.domain.rating import Rating, RatingSource
+
+            try:
+                rating, source = Rating(p.get("rating")), RatingSource(p.get("source"))
+            except ValueError:
+                return ""
+            return f"{rating.label} ({source.label})"
     return ""
 
 

@@ -105,6 +105,11 @@ class Dossier(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     search_text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # The citizen's satisfaction rating at return (migration 0007, app.domain.rating): the rating
+    # event with the smallest HLC wins (two counters offline may both record one).
+    rating: Mapped[str | None] = mapped_column(String(20), default=None)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    rating_hlc: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     __table_args__ = (
         Index("ix_dossier_status_received", "status", "received_at"),

@@ -25,6 +25,7 @@ from app.domain.contracts import (
     HandoverPayload,
     HandoverSentPayload,
     PlacePart,
+    RatedPayload,
     ReceivedPayload,
     SupplementReceivedPayload,
     describe,
@@ -114,6 +115,10 @@ def apply_event(
         existing = dossiers[event.dossier_uid]
     else:
         existing = session.scalars(select(Dossier).where(Dossier.uid == event.dossier_uid)).first()
+    if isinstance(p, RatedPayload):
+        if existing is not None:
+            _fold_rating(event, p, existing)
+        return existing
     if kind in _STEP_KINDS:
         if kind in CUSTODY_KINDS:
             _fold_custody(session, kind, event)
@@ -320,6 +325,16 @@ def _fold_step(session: Session, kind: EventType, event: Event, p: Contract, dos
     if changed:
         dossier.version += 1
         dossier.updated_at = max(dossier.updated_at, event.occurred_at)
+
+
+def _fold_rating(event: Event, p: RatedPayload, dossier: Dossier) -> None:
+    """One rating per dossier: the rating event with the smallest HLC wins, whatever the arrival order
+    (two counters offline may both have recorded one; the server flags the pair ``double_rating``)."""
+    if dossier.rating_hlc and dossier.rating_hlc <= event.hlc:
+        return
+    dossier.rating, dossier.rated_at, dossier.rating_hlc = p.rating, datetime.fromisoformat(p.rated_at), event.hlc
+    dossier.version += 1
+    dossier.updated_at = max(dossier.updated_at, event.occurred_at)
 
 
 def _extended_before(session: Session, event: Event) -> bool:

@@ -48,6 +48,7 @@ KIND_LABELS = {
     "code_not_issued": "Mã hồ sơ ngoài dải số được cấp",
     "double_handover": "Hồ sơ giấy bị bàn giao hai lần",
     "due_extended_twice": "Dời ngày hẹn trả lần thứ hai",
+    "double_rating": "Hồ sơ được đánh giá hai lần",
     "clock_skew": "Giờ máy trạm sai lệch",
     "unverified_author": "Người thực hiện chưa từng đăng nhập trên máy trạm",
 }
@@ -419,6 +420,11 @@ def describe(kind: str, details: dict[str, Any], code: str) -> str:
             return "Chuyển trạng thái không hợp lệ" + _transition(details) + "; trạng thái trên máy chủ giữ nguyên."
         case "due_extended_twice":
             return "Ngày hẹn trả đã được dời một lần; theo quy định chỉ được dời một lần."
+        case "double_rating":
+            return (
+                f"Hồ sơ {code} được đánh giá hai lần (hai quầy cùng ghi khi mất kết nối); đánh giá ghi trước được"
+                " giữ. Cần xác minh ý kiến của công dân."
+            )
         case "clock_skew":
             hours = _number(details.get("ahead_seconds")) / 3600
             return (

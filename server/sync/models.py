@@ -136,6 +136,12 @@ class ServerDossier(Base):
     # The HLC of the custody event that set the custody (migration 0005): the custody event with
     # the greatest HLC wins, as in the counters' fold (app.domain.custody.fold_custody).
     custody_hlc: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # The citizen's satisfaction rating at return (migration 0009, app.domain.rating): the rating
+    # event with the smallest HLC holds it, as on the counters; a second one opens ``double_rating``.
+    rating: Mapped[str | None] = mapped_column(String(20), default=None)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    rating_hlc: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    rating_event_id: Mapped[str | None] = mapped_column(UuidStr, default=None)
 
     __table_args__ = (
         UniqueConstraint("unit_code", "code", name="uq_dossiers_unit_code"),

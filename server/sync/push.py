@@ -29,7 +29,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.codes import DossierCode
-from app.domain.contracts import describe
+from app.domain.contracts import RatedPayload, describe, local_time
 from app.domain.events import EventType, new_id
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
 from app.sync.wire import MAX_PUSH_BATCH, DeviceSeq, PushResult, PushStatus, Uuid, fallback_range
@@ -690,6 +690,10 @@ class _Fold:
                 "custody_disputed": False,
                 "due_extended": False,
                 "custody_hlc": "",
+                "rating": None,
+                "rated_at": None,
+                "rating_hlc": "",
+                "rating_event_id": None,
             },
             new=True,
         )
@@ -804,10 +808,32 @@ class _Fold:
                 row.update(due_at=step.new_due_at, due_extended=True)
         elif step.new_due_at is not None and target is not None:
             row["due_at"] = step.new_due_at
+        if isinstance(ev.payload, RatedPayload):
+            opened += self._rating(ev, ev.payload, row)
         if target is not None:
             row["status"] = int(target)
         row.update(version=row["version"] + 1, last_event_id=w.id, last_hlc=w.hlc, updated_at=self.pusher.now)
         state.dirty = True
+        return opened
+
+    def _rating(self, ev: CheckedEvent, p: RatedPayload, row: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """One rating per dossier: the smallest HLC holds it, as on the counters (app.store.projection);
+        a second one (two counters offline) is stored and opens ``double_rating``."""
+        w = ev.wire
+        opened: list[tuple[str, str, str]] = []
+        if row["rating_hlc"]:
+            code = row["code"] or row["printed_code"] or ""
+            opened.append(
+                self._conflict(
+                    "double_rating",
+                    ev,
+                    [row["rating_event_id"]],
+                    {"code": code, "rating": row["rating"], "other_rating": p.rating},
+                    f"Hồ sơ {code} đã có đánh giá của công dân; mỗi hồ sơ chỉ được đánh giá một lần.{_REVIEW}",
+                )
+            )
+        if not row["rating_hlc"] or w.hlc < row["rating_hlc"]:
+            row.update(rating=p.rating, rated_at=local_time(p.rated_at), rating_hlc=w.hlc, rating_event_id=w.id)
         return opened
 
     # --- writing ------------------------------------------------------------------------

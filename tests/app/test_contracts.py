@@ -36,6 +36,7 @@ from app.services.custody_forms import record_label_print
 from app.services.forms import FormKind, record_print
 from app.services.handover import add_scan, confirm_batch, counter_place, department_place, open_batch, send_batch
 from app.services.office import load_calendar
+from app.services.ratings import rate_dossier
 from app.services.reception import receive_dossier, refuse, request_supplement
 from app.services.recorder import record
 from app.services.results import extend_due_date, receive_supplement, request_supplement_after_reception
@@ -295,6 +296,7 @@ def test_every_payload_the_services_write_keeps_its_contract(factory, actor, cat
         confirm_batch(s, actor, batch.id, [stray.code], t + timedelta(hours=6))
         who = CollectorDraft(Collector.REPRESENTATIVE, "001090123456", "Trần Thị Bình", "Giấy ủy quyền số 12/2026")
         return_to_citizen(s, actor, d.uid, who, t + timedelta(hours=7))
+        rate_dossier(s, actor, d.uid, "satisfied", "citizen_screen", t + timedelta(hours=7, minutes=1))
     with factory() as s:
         events = s.scalars(select(Event).order_by(Event.device_seq)).all()
     assert {e.type for e in events} == set(EventType)

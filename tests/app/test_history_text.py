@@ -55,14 +55,14 @@ def test_an_event_of_a_newer_version_is_listed_not_fatal(factory, actor, catalog
         assert e is not None
         s.add(
             Event(
-                id="01900000-0000-7000-8000-00000000abcd", device_id="other-pc", device_seq=1, type="dossier.rated",
+                id="01900000-0000-7000-8000-00000000abcd", device_id="other-pc", device_seq=1, type="dossier.copy_made",
                 dossier_uid=d.uid, officer_id=e.officer_id, officer_name="Cán bộ khác", occurred_at=NOW,
                 hlc="x", payload={"rating": 3}, sync_status="unapplied",
             )
         )  # fmt: skip
     with factory() as s:
         detail = get_detail(s, d.uid)
-    assert detail is not None and ("dossier.rated", "") in {(h.label, h.detail) for h in detail.history}
+    assert detail is not None and ("dossier.copy_made", "") in {(h.label, h.detail) for h in detail.history}
 
 
 def test_a_return_dated_before_the_folder_came_back_is_refused(factory, actor, catalog):

@@ -16,9 +16,11 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.domain.rating import why_not_rateable
 from app.domain.status import DossierStatus
 from app.services.dossiers import DossierDetail
 from app.services.handover import CustodyInfo
+from app.services.ratings import RatingInfo
 from ui.context import UiContext
 from ui.models.dossier_table import format_datetime
 from ui.theme import Role, set_role
@@ -39,6 +41,7 @@ class CustodyState:
     custody: CustodyInfo | None
     extended_at: datetime | None  # when the apology moved the due date, if it did
     label_printed: bool
+    rating: RatingInfo | None = None  # the citizen's satisfaction rating at return
 
 
 def load_state(session: Session, uid: str) -> CustodyState:
@@ -47,6 +50,7 @@ def load_state(session: Session, uid: str) -> CustodyState:
 
     from app.domain.events import EventType
     from app.services.handover import custody_of
+    from app.services.ratings import rating_of
     from app.services.results import extension_of
     from app.store.models import Event
 
@@ -55,7 +59,8 @@ def load_state(session: Session, uid: str) -> CustodyState:
         select(Event.payload).where(Event.dossier_uid == uid, Event.type == str(EventType.FORM_PRINTED))
     ).all()
     label = any(isinstance(p, dict) and p.get("form") == "label" for p in printed)
-    return CustodyState(custody_of(session, uid), extension.occurred_at if extension else None, label)
+    return CustodyState(custody_of(session, uid), extension.occurred_at if extension else None, label,
+                        rating_of(session, uid))  # fmt: skip
 
 
 def where_text(info: CustodyInfo | None) -> str:
@@ -102,6 +107,12 @@ class DossierActions(QWidget):
         self.scan_button.setToolTip("Quét hoặc nhập tệp bản điện tử của hồ sơ, xếp theo giấy tờ")
         QShortcut(QKeySequence("F9"), self.scan_button, self._on_scan_clicked,
                   context=Qt.ShortcutContext.WindowShortcut)  # fmt: skip
+        self.rate_button = QPushButton("Ghi đánh giá (Ctrl+G)")  # the citizen's rating (ui/screens/citizen_rating.py)
+        QShortcut(QKeySequence("Ctrl+G"), self.rate_button, self._on_rate_clicked,
+                  context=Qt.ShortcutContext.WindowShortcut)  # fmt: skip
+        self.rating = QLabel()
+        self.rating.setAccessibleName("Đánh giá của công dân")
+        self.rating.hide()
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         for button, slot in (
@@ -114,6 +125,7 @@ class DossierActions(QWidget):
             (self.label_button, self._on_label_clicked),
             (self.cover_button, self._on_cover_clicked),
             (self.scan_button, self._on_scan_clicked),
+            (self.rate_button, self._on_rate_clicked),
         ):
             button.setAutoDefault(False)
             button.setEnabled(False)
@@ -123,6 +135,7 @@ class DossierActions(QWidget):
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.location)
+        column.addWidget(self.rating)
         column.addLayout(row)
 
     def update_for(self, detail: DossierDetail) -> None:
@@ -187,6 +200,14 @@ class DossierActions(QWidget):
         enable(self.scan_button, True, "", "Quét hoặc nhập tệp bản điện tử của hồ sơ, xếp theo giấy tờ (F9)")
         enable(self.cover_button, True, "", "In tờ phân cách có mã hồ sơ: đặt trước các trang của hồ sơ khi quét lô"
                " nhiều hồ sơ một lần (Shift+F9)")  # fmt: skip
+        rated = state.rating
+        enable(self.rate_button, not why_not_rateable(d.status, d.code, rated.rating if rated else None),
+               why_not_rateable(d.status, d.code, rated.rating if rated else None),
+               "Ghi ý kiến đánh giá mức độ hài lòng của công dân (Ctrl+G)")  # fmt: skip
+        self.rate_button.setVisible(status is _S.RETURNED)
+        when = f", lúc {format_datetime(rated.rated_at)}" if rated and rated.rated_at else ""
+        self.rating.setText(f"Đánh giá của công dân: {rated.label if rated else 'chưa có'}{when}")
+        self.rating.setVisible(status is _S.RETURNED or rated is not None)
 
     # --- slots --------------------------------------------------------------------------------------
 
@@ -242,6 +263,14 @@ class DossierActions(QWidget):
         from ui.scanning.session import open_scan_session
 
         open_scan_session(self._ctx, self._uid, self._parent())
+
+    @Slot()
+    def _on_rate_clicked(self) -> None:
+        if not self.rate_button.isEnabled() or not self.rate_button.isVisible():
+            return
+        from ui.screens.citizen_rating import ask_rating
+
+        ask_rating(self._ctx, self._uid, self._parent())
 
     @Slot()
     def _on_cover_clicked(self) -> None:

@@ -101,7 +101,11 @@ class ReturnDialog(StepDialog):
         return run
 
     def after(self, result: Any) -> None:
+        from ui.screens.citizen_rating import ask_rating
         from ui.screens.custody_print import render_return_receipt
 
         uid = self.uid
         self.preview(lambda s: render_return_receipt(s, uid))
+        parent = self.parentWidget()
+        if parent is not None:
+            ask_rating(self._ctx, uid, parent)  # the citizen's satisfaction (second screen, or keys 1/2/3)
