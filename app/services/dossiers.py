@@ -215,7 +215,7 @@ def _detail_text(e: Event) -> str:
             from app.domain.rating import Rating, RatingSource
 
             try:
-                rating, source = Rating(p.get("rating")), RatingSource(p.get("source"))
+                rating, source = Rating(str(p.get("rating"))), RatingSource(str(p.get("source")))
             except ValueError:
                 return ""
             return f"{rating.label} ({source.label})"
