@@ -19,6 +19,8 @@ class ActionId(StrEnum):
     HANDOVER = "handover"
     RECEIVE_HANDOVER = "receive_handover"
     CUSTODY_VIEW = "custody_view"
+    SUPERVISION = "supervision"
+    REGISTER = "register"
     LABEL_SETTINGS = "label_settings"
     SCAN_DOSSIER = "scan_dossier"
     SCAN_BATCH = "scan_batch"
@@ -60,6 +62,12 @@ ACTIONS: dict[ActionId, ActionSpec] = {
     ActionId.CUSTODY_VIEW: ActionSpec(
         "Theo dõi vị trí hồ sơ", "F4", "Hồ sơ giấy đang ở đâu, từ khi nào; hồ sơ chuyển quá lâu được tô đỏ"
     ),
+    ActionId.SUPERVISION: ActionSpec(
+        "Giám sát hồ sơ", "F3", "Hàng đợi quá hạn, sắp đến hạn, chờ bổ sung, đang giải quyết (lãnh đạo, quản trị)"
+    ),
+    ActionId.REGISTER: ActionSpec(
+        "Sổ theo dõi hồ sơ…", "Shift+F3", "Sổ theo dõi hồ sơ theo năm hoặc khoảng ngày: xem, in A4 ngang, xuất Excel"
+    ),
     ActionId.LABEL_SETTINGS: ActionSpec(
         "Cài đặt nhãn…", "", "Khổ nhãn (cuộn 50×30 mm, tờ A4 3×8), căn chỉnh lệch, in thử, in nhãn khi tiếp nhận"
     ),
@@ -95,6 +103,8 @@ SHORTCUT_HELP = (
     ("Shift+F8", "Xung đột cần xử lý (lãnh đạo giải quyết)"),
     ("F7 / Shift+F7", "Bàn giao hồ sơ / Nhận hồ sơ bàn giao"),
     ("F4", "Theo dõi vị trí hồ sơ giấy"),
+    ("F3", "Giám sát hồ sơ: hàng đợi quá hạn, sắp đến hạn… (lãnh đạo, quản trị); Enter mở hồ sơ"),
+    ("Shift+F3", "Sổ theo dõi hồ sơ: xem, in, xuất Excel (lãnh đạo, quản trị)"),
     ("Delete / Ctrl+Z", "Bỏ hồ sơ khỏi phiếu bàn giao / hoàn tác"),
     ("Ctrl+Enter", "Gửi bàn giao / xác nhận đã nhận"),
     ("Ctrl+F", "Ô tìm kiếm hồ sơ"),

@@ -83,13 +83,46 @@ def enrol_command(argv: list[str], data_dir: Path) -> int:
     return 0
 
 
+def demo_command(argv: list[str], data_dir: Path) -> int:
+    """`motcua demo populate --dossiers N --days D [--seed S]`: a made-up history for a demo office (no Qt)."""
+    from datetime import datetime
+
+    from app.services.demo_populate import MAX_DAYS, MAX_DOSSIERS, check_arguments, populate
+    from app.services.demo_summary import vi_number
+    from ui.main import open_store
+
+    parser = ViArgumentParser(prog="motcua demo", description="Dữ liệu minh hoạ cho đơn vị DEMO")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="populate")
+    fill = sub.add_parser("populate", description="Tạo hồ sơ minh hoạ qua các chức năng thật (chỉ đơn vị DEMO)")
+    fill.add_argument("--dossiers", type=int, required=True, help=f"số lượt tiếp nhận, 1 đến {vi_number(MAX_DOSSIERS)}")
+    fill.add_argument("--days", type=int, required=True, help=f"số ngày làm việc gần nhất, 1 đến {MAX_DAYS}")
+    fill.add_argument("--seed", type=int, default=0, help="hạt giống ngẫu nhiên (cùng hạt giống → cùng mã hồ sơ)")
+    fill.add_argument("--until", help="thời điểm kết thúc “YYYY-MM-DD HH:MM” (mặc định: bây giờ)")
+    args = parser.parse_args(argv)
+    check_arguments(args.dossiers, args.days)
+    try:
+        until = datetime.fromisoformat(args.until) if args.until else None
+    except ValueError:
+        print(f"--until “{args.until}” không đúng dạng YYYY-MM-DD HH:MM.", file=sys.stderr)
+        return 2
+
+    def progress(done: int, total: int) -> None:
+        print(f"Đang tạo dữ liệu minh hoạ: {done * 100 // total} % ({done}/{total} hồ sơ)", file=sys.stderr, flush=True)
+
+    store = open_store(data_dir)
+    summary = populate(store.factory, store.catalog, dossiers=args.dossiers, days=args.days, seed=args.seed,
+                       until=until, progress=progress)  # fmt: skip
+    print(summary.text())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = ViArgumentParser(
         prog="motcua",
         description="MotCua Desk – tiếp nhận hồ sơ tại Bộ phận Một cửa",
         epilog="Lệnh cho bộ phận CNTT: motcua enrol --help, motcua calendar --help, "
-        "motcua self-check (kiểm tra in, đọc mã vạch, nén trang quét, máy quét, kho khóa)",
+        "motcua demo populate --help, motcua self-check (kiểm tra in, đọc mã vạch, nén trang quét, máy quét, kho khóa)",
         add_help=False,  # -h after a command is that command's help
     )
     parser.add_argument("-h", "--help", action="store_true", help="in hướng dẫn này rồi thoát")
@@ -98,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="store_true", help="in phiên bản")
     args, rest = parser.parse_known_args(argv)
     if args.help:
-        if rest[:1] not in (["calendar"], ["enrol"]):
+        if rest[:1] not in (["calendar"], ["enrol"], ["report"], ["demo"]):
             print(parser.format_help(), end="")
             return 0
         rest.append("--help")
@@ -113,6 +146,16 @@ def main(argv: list[str] | None = None) -> int:
             return calendar_command(rest[1:], data_dir)
         if rest[:1] == ["enrol"]:
             return enrol_command(rest[1:], data_dir)
+        if rest[:1] == ["demo"]:
+            return demo_command(rest[1:], data_dir)
+        if rest[:1] == ["report"] and rest[1:2] in (["register"], ["period"]):
+            from app.cli_report_files import run as report_files_run
+
+            return report_files_run(rest[1:], data_dir)
+        if rest[:1] == ["report"] and rest[1:2] in ([], ["kpi"], ["dossiers"], ["-h"], ["--help"]):
+            from app.cli_report import run as report_run
+
+            return report_run(rest[1:], data_dir)
         if rest[:1] == ["self-check"]:
             from app.selfcheck import report, run_checks
 

@@ -138,6 +138,13 @@ class MainWindow(QMainWindow):
         from ui.screens.custody_tabs import CustodyTabs  # each tab builds its screen when first shown
 
         self.custody_tabs = CustodyTabs(ctx, self.tabs, a, work, self)
+        from ui.screens.supervision_tab import add_supervision_tab  # supervisors and admins only
+
+        work.addAction(a[ActionId.SUPERVISION])
+        self.supervision_tab = add_supervision_tab(ctx, self.tabs, a[ActionId.SUPERVISION], self)
+        from ui.screens.register import wire_register_action  # the register dialog (supervisors, admins)
+
+        wire_register_action(ctx, work, a[ActionId.REGISTER], self)
         help_menu = self.menuBar().addMenu("&Trợ giúp")
         help_menu.addAction(a[ActionId.SHORTCUTS])
         help_menu.addAction(a[ActionId.ABOUT])
@@ -305,9 +312,9 @@ class MainWindow(QMainWindow):
             text, color = "● Cần đăng nhập lại", WAITING_COLOR
         self.online.setText(f'<b><span style="color:{color}">{text}</span></b>')
 
-    @Slot(int)
-    def _on_sync_dossiers_arrived(self, _count: int) -> None:
-        self._ctx.bus.publish(Changes(), self._sync)  # other counters' dossiers: lists refresh
+    @Slot(object)
+    def _on_sync_dossiers_arrived(self, changes: Changes) -> None:
+        self._ctx.bus.publish(changes, self._sync)  # the dossiers other counters' events touched: lists refresh
 
     @Slot()
     def show_outbox(self) -> None:

@@ -55,11 +55,12 @@ class SyncRunner(QObject):
 
     Signals:
         status_changed(object): a :class:`SyncView`, after every pass and every status read.
-        dossiers_arrived(int): events from other counters were applied (views should refresh).
+        dossiers_arrived(object): events from other counters were applied: a
+            :class:`~app.services.drafts.Changes` naming the dossiers they touched (for the change bus).
     """
 
     status_changed = Signal(object)
-    dossiers_arrived = Signal(int)
+    dossiers_arrived = Signal(object)
 
     def __init__(
         self,
@@ -171,12 +172,18 @@ class SyncRunner(QObject):
                 elif report.error and not report.skipped:
                     self._set_online(not report.auth_required)
                 self._publish(error=report.error, auth_required=report.auth_required, last=report)
-                if report.applied:
-                    self.dossiers_arrived.emit(report.applied)
+                self._announce(report)
             except Exception as exc:  # a bug must not end sync for the rest of the day
                 log.exception("sync pass crashed")
                 self._safe_publish(f"Lỗi ngoài dự kiến khi đồng bộ: {exc!r}. Chi tiết trong tệp nhật ký.")
                 self._stop.wait(self._interval)
+
+    def _announce(self, report: SyncReport) -> None:
+        """Tell the views which dossiers the pulled events touched (not just that something came)."""
+        if report.dossier_uids and not self._stop.is_set():
+            from app.services.drafts import Changes
+
+            self.dossiers_arrived.emit(Changes(report.dossier_uids))
 
     def _safe_publish(self, error: str) -> None:
         try:
@@ -200,8 +207,7 @@ class SyncRunner(QObject):
                 log.exception("long-poll crashed")
                 self._stop.wait(self._interval)
                 continue
-            if report.applied:
-                self.dossiers_arrived.emit(report.applied)
+            self._announce(report)
             if report.applied or "more" in report.notes:
                 self._wake.set()
             spent = time.monotonic() - started

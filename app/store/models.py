@@ -116,6 +116,10 @@ class Dossier(Base):
         Index("ix_dossier_received", "received_at"),
         Index("ix_dossier_personal_id", "personal_id"),
         Index("ix_dossier_phone", "phone"),
+        # The supervisor's queues (app/services/queues.py): overdue / due soon by status and due
+        # date, processing per department.
+        Index("ix_dossier_status_due", "status", "due_at"),
+        Index("ix_dossier_status_department", "status", "department_code"),
     )
 
 

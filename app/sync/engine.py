@@ -91,6 +91,7 @@ class SyncReport:
     applied: int = 0
     reserved: int = 0
     uploaded: int = 0  # attachment files the server verified in this pass
+    dossier_uids: frozenset[str] = frozenset()  # dossiers the pulled events touched (the change bus)
     error: str = ""
     offline: bool = False
     auth_required: bool = False
@@ -118,12 +119,14 @@ class _Tally:
     uploaded: int = 0
     server_time: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    dossier_uids: set[str] = field(default_factory=set)
 
     def report(self, **extra: Any) -> SyncReport:
         return SyncReport(
             pushed=self.pushed, accepted=self.accepted, duplicate=self.duplicate, flagged=self.flagged,
             rejected=self.rejected, pulled=self.pulled, applied=self.applied, reserved=self.reserved,
-            uploaded=self.uploaded, server_time=self.server_time, notes=tuple(self.notes), **extra,
+            uploaded=self.uploaded, server_time=self.server_time, notes=tuple(self.notes),
+            dossier_uids=frozenset(self.dossier_uids), **extra,
         )  # fmt: skip
 
 
@@ -579,26 +582,29 @@ class SyncEngine:
                 return
             if any(c.kind == "reference" for c in page.changes):
                 self.reference_changed = True
+            touched: set[str] = set()
             try:
                 with s.begin_nested():
-                    applied = self._fold_page(s, page, _Stored.of_page(s, page))
+                    applied = self._fold_page(s, page, _Stored.of_page(s, page), touched)
             except (SQLAlchemyError, KeyError, TypeError, ValueError, AttributeError) as exc:
                 # Something in the page the fast path cannot fold: again, one event at a time
                 # (a payload this version cannot fold is then kept and marked, the rest applied).
                 log.warning("pulled page folded event by event after %r", exc)
-                applied = self._fold_page_each(s, page, _Stored.of_page(s, page))
+                touched.clear()
+                applied = self._fold_page_each(s, page, _Stored.of_page(s, page), touched)
             advance_hlc(s, self.device_id, page)
             state.pull_cursor = page.cursor
             self._note_server(s, page.server_time)
         tally.pulled += len(page.changes)
         tally.applied += applied
+        tally.dossier_uids |= touched
         tally.server_time = page.server_time
         withheld = [c.flags for c in page.changes if c.kind == WITHHELD]
         if withheld:
             log.warning("the server withheld %d event(s) of the feed: %s", len(withheld), withheld[:20])
             tally.notes.append(f"{len(withheld)} sự kiện bị máy chủ giữ lại")
 
-    def _fold_page(self, s: Session, page: wire.PullResponse, stored: _Stored) -> int:
+    def _fold_page(self, s: Session, page: wire.PullResponse, stored: _Stored, touched: set[str]) -> int:
         """Fold a page without autoflush: one savepoint (the caller's), the page's dossiers read in
         a few queries, the new rows written in one flush at the end.
 
@@ -620,6 +626,7 @@ class SyncEngine:
                     continue
                 s.add(event)
                 applied += 1
+                touched.add(event.dossier_uid)
                 keeps, model = _contract_of(event)
                 if not keeps:
                     continue
@@ -630,7 +637,7 @@ class SyncEngine:
             s.flush()
         return applied
 
-    def _fold_page_each(self, s: Session, page: wire.PullResponse, stored: _Stored) -> int:
+    def _fold_page_each(self, s: Session, page: wire.PullResponse, stored: _Stored, touched: set[str]) -> int:
         """The page one event at a time, each folded in its own savepoint (the fallback)."""
         applied = 0
         half = len(page.changes) // 2
@@ -641,6 +648,7 @@ class SyncEngine:
             if event is None:
                 continue
             s.add(event)
+            touched.add(event.dossier_uid)
             keeps, model = _contract_of(event)
             if not keeps:
                 applied += 1

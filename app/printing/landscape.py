@@ -1,0 +1,146 @@
+"""Shared layout of the A4 landscape books and reports: small table styles, running header, "Trang x/y"."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, TableStyle
+
+from app.printing.common import DEMO_TEXT, Output
+from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts, use_fixed_subsets
+from app.printing.textline import TextLine
+from app.text import nfc
+
+PAGE_W, PAGE_H = landscape(A4)
+MARGIN_X = 12 * mm
+MARGIN_TOP = 14 * mm
+MARGIN_BOTTOM = 13 * mm
+WIDTH = PAGE_W - 2 * MARGIN_X
+CELL_SIZE = 8.0
+
+_styles: dict[str, ParagraphStyle] = {}
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    """The table styles of the landscape documents (8 pt cells, bold centred headings)."""
+    if _styles:
+        return _styles
+    register_fonts()
+    cell = ParagraphStyle("l_cell", fontName=SERIF, fontSize=CELL_SIZE, leading=9.4, alignment=TA_LEFT)
+    _styles.update(
+        cell=cell,
+        cell_c=ParagraphStyle("l_cell_c", parent=cell, alignment=TA_CENTER),
+        cell_r=ParagraphStyle("l_cell_r", parent=cell, alignment=TA_RIGHT),
+        cell_b=ParagraphStyle("l_cell_b", parent=cell, fontName=SERIF_BOLD),
+        cell_bc=ParagraphStyle("l_cell_bc", parent=cell, fontName=SERIF_BOLD, alignment=TA_CENTER),
+        th=ParagraphStyle("l_th", parent=cell, fontName=SERIF_BOLD, alignment=TA_CENTER),
+        title=ParagraphStyle("l_title", parent=cell, fontName=SERIF_BOLD, fontSize=13, leading=16, alignment=TA_CENTER),
+        subtitle=ParagraphStyle(
+            "l_subtitle", parent=cell, fontName=SERIF_ITALIC, fontSize=10.5, leading=13, alignment=TA_CENTER
+        ),
+        body=ParagraphStyle("l_body", parent=cell, fontSize=10, leading=12.5),
+    )
+    return _styles
+
+
+def lpara(markup: str, style: str = "cell") -> Flowable:
+    """A paragraph in one of :func:`styles`; ``markup`` must already be escaped."""
+    return TextLine(markup, styles()[style])
+
+
+def grid_style(header_rows: int, extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
+    """The ruled table of the books: full grid, tight padding, headings shaded."""
+    return TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("FONTNAME", (0, 0), (-1, -1), SERIF),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.Color(0.93, 0.93, 0.93)),
+            *extra,
+        ]
+    )
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
+    """Holds the pages back until the end to print the running header and "Trang x/y" on each."""
+
+    def __init__(self, *args: Any, running: str = "", form_number: str = "", demo: bool = False, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        use_fixed_subsets(self._doc)
+        self.running, self.form_number, self.demo = running, form_number, demo
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        """Keep the page's state; it is emitted on save."""
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        """Emit every page with its running header and footer, then write the PDF."""
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self.saveState()
+            self.setFont(SERIF_ITALIC, 8.5)
+            top = PAGE_H - MARGIN_TOP + 6
+            if number > 1:  # the first page has the full national header
+                self.drawString(MARGIN_X, top, self.running)
+            if self.form_number:
+                self.drawRightString(PAGE_W - MARGIN_X, top, self.form_number)
+            self.setFont(SERIF_ITALIC, 9)
+            self.drawString(MARGIN_X, MARGIN_BOTTOM - 16, self.running)
+            self.drawRightString(PAGE_W - MARGIN_X, MARGIN_BOTTOM - 16, f"Trang {number}/{total}")
+            if self.demo:
+                self.setFillColor(colors.Color(0.75, 0.05, 0.05))
+                self.setFont(SERIF_BOLD, 9)
+                self.drawCentredString(PAGE_W / 2, top + 11, DEMO_TEXT)
+            self.restoreState()
+            super().showPage()
+        super().save()
+
+
+def build(story: Sequence[Flowable], out: Output, *, title: str, running: str, form_number: str, demo: bool) -> None:
+    """Lay ``story`` out on A4 landscape pages with a running header and "Trang x/y".
+
+    Args:
+        story: The flowables.
+        out: A file path or a binary file object.
+        title: PDF title metadata.
+        running: The running line (unit, document, period) printed at the foot of every page and
+            at the head of every page but the first.
+        form_number: Printed top right of every page ("" for none).
+        demo: Print the demo mark on every page.
+    """
+    register_fonts()
+    target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
+    doc = BaseDocTemplate(
+        target,
+        pagesize=(PAGE_W, PAGE_H),
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=nfc(title),
+        author="MotCua Desk",
+        creator="MotCua Desk",
+        initialFontName=SERIF,
+    )
+    frame = Frame(MARGIN_X, MARGIN_BOTTOM, WIDTH, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, 0, 0, 0, 0, id="body")
+    doc.addPageTemplates([PageTemplate(id="a4l", frames=[frame])])
+
+    def make_canvas(*args: Any, **kwargs: Any) -> _NumberedCanvas:
+        return _NumberedCanvas(*args, running=nfc(running), form_number=nfc(form_number), demo=demo, **kwargs)
+
+    doc.build(list(story), canvasmaker=make_canvas)

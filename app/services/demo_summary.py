@@ -1,0 +1,82 @@
+"""What `motcua demo populate` made, as plain data and as the Vietnamese summary it prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+def vi_number(value: int) -> str:
+    """1234567 → "1.234.567" (Vietnamese thousands separator)."""
+    return f"{value:,}".replace(",", ".")
+
+
+@dataclass(frozen=True, slots=True)
+class PopulateSummary:
+    """Counts of one demo run (dossiers, not events, unless said otherwise)."""
+
+    office_name: str
+    first_day: date
+    last_day: date
+    working_days: int
+    seed: int
+    until: datetime
+    receipts: int  # applicants served at the counter: received + refused + supplement at reception
+    received: int  # given a code and a due date
+    refused: int
+    supplement_at_reception: int
+    handovers: int  # handover batches (both ways)
+    results_early: int
+    results_on_time: int
+    results_late: int
+    one_supplement: int  # dossiers the department asked to supplement once …
+    two_supplements: int  # … and twice
+    returned: int
+    returned_to_representative: int
+    rated: int
+    waiting_pickup: int  # result at the counter, not collected
+    result_coming_back: int  # result recorded, paper not back at the counter yet
+    in_progress: int  # received, no result yet (at the counter waiting for handover, or at the department)
+    in_progress_overdue: int
+    waiting_supplement: int
+    seconds: float
+
+    @property
+    def results(self) -> int:
+        return self.results_early + self.results_on_time + self.results_late
+
+    @property
+    def dossiers_per_second(self) -> float:
+        return self.receipts / self.seconds if self.seconds > 0 else 0.0
+
+    def text(self) -> str:
+        """The summary printed at the end of the command."""
+        rating = (
+            f"; được đánh giá mức độ hài lòng: {vi_number(self.rated)}"
+            if self.rated
+            else "; chưa ghi đánh giá (chưa có chức năng đánh giá)"
+        )
+        lines = [
+            f"Đã tạo dữ liệu minh hoạ cho {self.office_name}: {vi_number(self.working_days)} ngày làm việc, từ"
+            f" {self.first_day:%d/%m/%Y} đến {self.until:%H:%M %d/%m/%Y} (hạt giống {self.seed}).",
+            f"  Lượt tiếp nhận tại quầy:        {vi_number(self.receipts)}",
+            f"  Được tiếp nhận (có mã hồ sơ):   {vi_number(self.received)}",
+            f"  Từ chối tiếp nhận:              {vi_number(self.refused)}",
+            f"  Yêu cầu bổ sung khi tiếp nhận:  {vi_number(self.supplement_at_reception)}",
+            f"  Đã có kết quả:                  {vi_number(self.results)} (trước hạn"
+            f" {vi_number(self.results_early)}, đúng hạn {vi_number(self.results_on_time)}, quá hạn"
+            f" {vi_number(self.results_late)})",
+            f"  Cơ quan yêu cầu bổ sung:        một lần {vi_number(self.one_supplement)} hồ sơ, hai lần"
+            f" {vi_number(self.two_supplements)} hồ sơ",
+            f"  Đã trả kết quả:                 {vi_number(self.returned)} (cho người được ủy quyền"
+            f" {vi_number(self.returned_to_representative)}{rating})",
+            f"  Kết quả chờ công dân đến nhận:  {vi_number(self.waiting_pickup)} (đang chuyển về quầy"
+            f" {vi_number(self.result_coming_back)})",
+            f"  Đang giải quyết:                {vi_number(self.in_progress)} (quá hạn"
+            f" {vi_number(self.in_progress_overdue)})",
+            f"  Đang chờ công dân bổ sung:      {vi_number(self.waiting_supplement)}",
+            f"  Phiếu bàn giao hồ sơ giấy:      {vi_number(self.handovers)}",
+            "  Dừng xử lý:                     0 (chưa có chức năng dừng xử lý hồ sơ)",
+            f"Thời gian: {self.seconds:.1f} giây ({self.dossiers_per_second:.1f} hồ sơ/giây).",
+        ]
+        return "\n".join(lines)

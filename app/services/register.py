@@ -1,0 +1,290 @@
+"""The register (Sổ theo dõi hồ sơ) of this office for a year or a date range, from the local store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.events import EventType
+from app.domain.status import DossierStatus
+from app.errors import UserFacingError
+from app.printing.data import OfficeHeader
+from app.services.office import this_device
+from app.store.models import Dossier, Event, Office, Setting
+from app.text import nfc
+
+MIN_YEAR = 2000
+MAX_YEAR = 2100  # the range event times may take (app.domain.contracts)
+DEFAULT_FORM_NUMBER = "Mẫu số 07"  # Circular 03/2025/TT-VPCP; "Mẫu số 06" under Circular 01/2018
+TITLE = "SỔ THEO DÕI HỒ SƠ"
+
+# Statuses a note in "Ghi chú" names: the dossier ended without a result.
+_ENDED_NOTES = {
+    DossierStatus.WITHDRAWN: "Công dân rút hồ sơ",
+    DossierStatus.STOPPED: "Dừng giải quyết",
+    DossierStatus.REFUSED: "Không được tiếp nhận",
+}
+_STEP_TYPES = (
+    EventType.HANDOVER_SENT,
+    EventType.RESULT_RECORDED,
+    EventType.RETURNED,
+    EventType.DUE_EXTENDED,
+    EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT,
+)
+_CHUNK = 500  # dossier uids per IN (…) query: under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRow:
+    """One line of the register: a dossier received by the office.
+
+    Attributes:
+        number: STT, running from 1 through the whole listing (across pages).
+        code: Dossier code.
+        procedure_name: Tên TTHC.
+        sets: Số lượng hồ sơ (bộ).
+        applicant_name: Tên cá nhân, tổ chức.
+        address_phone: "Địa chỉ; ĐT: số" as printed.
+        department_name: Cơ quan chủ trì giải quyết.
+        received_at: Nhận hồ sơ.
+        due_at: Hẹn trả kết quả (the current appointment, after any extension).
+        sent_at: Chuyển hồ sơ đến cơ quan giải quyết (the first handover to a department).
+        result_at: Nhận kết quả từ cơ quan giải quyết.
+        returned_at: Trả kết quả.
+        note: Ghi chú (supplement, extension, representative, book entry of another counter).
+    """
+
+    number: int
+    code: str
+    procedure_name: str
+    sets: int
+    applicant_name: str
+    address_phone: str
+    department_name: str
+    received_at: datetime
+    due_at: datetime | None
+    sent_at: datetime | None
+    result_at: datetime | None
+    returned_at: datetime | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """The register of one office for a period, ready to show, print or export.
+
+    Attributes:
+        header: The office, for the national header.
+        unit_code: The office's unit code.
+        form_number: e.g. "Mẫu số 07" (office setting ``form_numbers["register"]``).
+        start: First day of the period.
+        end: Last day of the period (inclusive).
+        period_text: "Năm 2026" or "Từ ngày 01/01/2026 đến ngày 31/03/2026".
+        rows: The lines, in order of receipt.
+        made_at: When the listing was made (the date line and the footer).
+        demo: Demo data: every page carries the demo mark.
+    """
+
+    header: OfficeHeader
+    unit_code: str
+    form_number: str
+    start: date
+    end: date
+    period_text: str
+    rows: tuple[RegisterRow, ...]
+    made_at: datetime
+    demo: bool
+
+
+def year_period(year: int) -> tuple[date, date]:
+    """1 January to 31 December of ``year``.
+
+    Raises:
+        UserFacingError: The year is outside 2000–2100.
+    """
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise UserFacingError(f"Năm {year} không hợp lệ: hãy nhập một năm từ {MIN_YEAR} đến {MAX_YEAR}.")
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def period_text(start: date, end: date) -> str:
+    """ "Năm 2026" for a whole year, else "Từ ngày 01/01/2026 đến ngày 31/03/2026"."""
+    if start == date(start.year, 1, 1) and end == date(start.year, 12, 31):
+        return f"Năm {start.year}"
+    return f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}"
+
+
+def check_period(start: date, end: date) -> None:
+    """Raise a Vietnamese :class:`UserFacingError` when the period is reversed or out of range."""
+    if start > end:
+        raise UserFacingError(
+            f"Ngày bắt đầu {start:%d/%m/%Y} sau ngày kết thúc {end:%d/%m/%Y}: hãy nhập lại khoảng thời gian."
+        )
+    for day in (start, end):
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise UserFacingError(f"Ngày {day:%d/%m/%Y} nằm ngoài khoảng năm {MIN_YEAR}–{MAX_YEAR}.")
+
+
+def office_header(session: Session) -> tuple[OfficeHeader, str, bool]:
+    """The office of this PC for the national header, its unit code and whether it is a demo."""
+    info = this_device(session)
+    if info is None:
+        raise UserFacingError("Máy này chưa được cài đặt đơn vị. Hãy chạy chương trình một lần để cài đặt.")
+    office = session.get(Office, info.unit_code)
+    assert office is not None
+    unit_name = office.name.removesuffix(" (DEMO)")  # the demo mark is printed separately
+    return OfficeHeader(office.governing_body, unit_name.upper(), office.place_name), info.unit_code, office.demo
+
+
+def register_form_number(session: Session) -> str:
+    """The printed number of the register (office setting "form_numbers"["register"])."""
+    row = session.get(Setting, "form_numbers")
+    value = (row.value or {}).get("register") if row is not None and isinstance(row.value, dict) else None
+    return str(value) if value else DEFAULT_FORM_NUMBER
+
+
+def _time(payload: dict[str, Any], key: str, fallback: datetime) -> datetime:
+    value = payload.get(key)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return fallback
+
+
+@dataclass(slots=True)
+class _Steps:
+    sent_at: datetime | None = None
+    result_at: datetime | None = None
+    returned_at: datetime | None = None
+    first_due: datetime | None = None
+    extended: bool = False
+    supplements: int = 0
+    representative: str = ""
+
+
+def _steps(session: Session, uids: list[str]) -> dict[str, _Steps]:
+    """The dated steps of each dossier, read from its events (one query per chunk of dossiers)."""
+    out: dict[str, _Steps] = {}
+    types = [str(t) for t in _STEP_TYPES]
+    for i in range(0, len(uids), _CHUNK):
+        chunk = uids[i : i + _CHUNK]
+        query = (
+            select(Event.dossier_uid, Event.type, Event.occurred_at, Event.payload)
+            .where(Event.dossier_uid.in_(chunk), Event.type.in_(types))
+            .order_by(Event.dossier_uid, Event.hlc)
+        )
+        for uid, kind, occurred, p in session.execute(query):
+            s = out.setdefault(uid, _Steps())
+            if kind == EventType.HANDOVER_SENT:
+                if s.sent_at is None and (p.get("to") or {}).get("kind") == "department":
+                    s.sent_at = _time(p, "sent_at", occurred)
+            elif kind == EventType.RESULT_RECORDED:
+                s.result_at = s.result_at or _time(p, "recorded_at", occurred)
+            elif kind == EventType.RETURNED:
+                s.returned_at = s.returned_at or _time(p, "returned_at", occurred)
+                collector = p.get("collector") or {}
+                if collector.get("kind") == "representative":
+                    s.representative = nfc(str(collector.get("full_name", "")))
+            elif kind == EventType.DUE_EXTENDED:
+                s.extended = True
+                if s.first_due is None and isinstance(p.get("old_due_at"), str):
+                    s.first_due = _time(p, "old_due_at", occurred)
+            else:
+                s.supplements += 1
+    return out
+
+
+def _note(d: Dossier, steps: _Steps, year_book: str) -> str:
+    parts: list[str] = []
+    ended = _ENDED_NOTES.get(DossierStatus(d.status)) if d.status in DossierStatus._value2member_map_ else None
+    if ended:
+        parts.append(ended)
+    if steps.supplements:
+        parts.append(f"Yêu cầu bổ sung {steps.supplements} lần")
+    if steps.extended:
+        first = f" (hẹn cũ {steps.first_due:%d/%m/%Y})" if steps.first_due else ""
+        parts.append(f"Đã hẹn lại ngày trả{first}")
+    if steps.representative:
+        parts.append(f"Người nhận thay: {steps.representative}")
+    book = str((d.data or {}).get("register_book") or "")
+    if d.register_no is not None and book and book != year_book:
+        parts.append(f"Quyển {book}, số {d.register_no}")
+    return "; ".join(parts)
+
+
+def _address_phone(address: str, phone: str) -> str:
+    address, phone = nfc(address).strip(), nfc(phone).strip()
+    if address and phone:
+        return f"{address}; ĐT: {phone}"
+    return address or (f"ĐT: {phone}" if phone else "")
+
+
+def build_register(session: Session, start: date, end: date, now: datetime) -> Register:
+    """The register of this PC's office: every dossier received from ``start`` to ``end`` (inclusive).
+
+    Only dossiers with a code (received; a supplement request or refusal at the counter is not
+    entered in the book), in order of receipt; the lines are numbered from 1 across the listing.
+
+    Raises:
+        UserFacingError: Reversed or out-of-range period; the PC is not set up.
+    """
+    check_period(start, end)
+    header, unit_code, demo = office_header(session)
+    lo, hi = datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
+    dossiers = list(
+        session.scalars(
+            select(Dossier)
+            .where(
+                Dossier.unit_code == unit_code,
+                Dossier.code.is_not(None),
+                Dossier.received_at >= lo,
+                Dossier.received_at < hi,
+            )
+            .order_by(Dossier.received_at, Dossier.code, Dossier.id)
+        )
+    )
+    steps = _steps(session, [d.uid for d in dossiers])
+    rows: list[RegisterRow] = []
+    for n, d in enumerate(dossiers, start=1):
+        s = steps.get(d.uid) or _Steps()
+        sets = (d.data or {}).get("sets", 1)
+        rows.append(
+            RegisterRow(
+                number=n,
+                code=d.code or "",
+                procedure_name=nfc(d.procedure_name),
+                sets=sets if isinstance(sets, int) else 1,
+                applicant_name=nfc(d.applicant_name),
+                address_phone=_address_phone(d.address, d.phone),
+                department_name=nfc(d.department_name),
+                received_at=d.received_at,
+                due_at=d.due_at,
+                sent_at=s.sent_at,
+                result_at=s.result_at,
+                returned_at=s.returned_at,
+                note=_note(d, s, str(d.received_at.year)),
+            )
+        )
+    return Register(
+        header=header,
+        unit_code=unit_code,
+        form_number=register_form_number(session),
+        start=start,
+        end=end,
+        period_text=period_text(start, end),
+        rows=tuple(rows),
+        made_at=now,
+        demo=demo,
+    )
+
+
+def build_year_register(session: Session, year: int, now: datetime) -> Register:
+    """The register of ``year`` (the paper book of that year)."""
+    start, end = year_period(year)
+    return build_register(session, start, end, now)

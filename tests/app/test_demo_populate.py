@@ -1,0 +1,212 @@
+"""`motcua demo populate`'s core: a demo history made through the real services, deterministic by seed."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.catalog import Catalog
+from app.domain.contracts import parse_payload
+from app.domain.events import EventType
+from app.domain.idcard import validate_personal_id
+from app.domain.status import DossierStatus
+from app.services.demo_populate import (
+    MAX_DAYS,
+    MAX_DOSSIERS,
+    PopulateError,
+    check_arguments,
+    populate,
+    working_days,
+)
+from app.services.demo_summary import PopulateSummary
+from app.services.office import load_calendar
+from app.store.db import open_database, session_factory, transaction
+from app.store.models import Dossier, Event, Office, SyncState
+from app.sync.boot import STATE_ID
+from app.sync.engine import event_to_wire
+from server.sync.validate import check_event
+
+UNTIL = datetime(2026, 11, 23, 15, 0)  # a Monday afternoon
+
+
+def _fresh(template_db: Path, folder: Path) -> sessionmaker[Session]:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(template_db, folder / "motcua.db")
+    return session_factory(open_database(folder / "motcua.db"))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory, template_db: Path, catalog: Catalog):
+    """The brief's small run: 200 dossiers over 30 working days, seed 1 (made once for the module)."""
+    factory = _fresh(template_db, tmp_path_factory.mktemp("demo"))
+    calls: list[tuple[int, int]] = []
+    summary = populate(factory, catalog, dossiers=200, days=30, seed=1, until=UNTIL,
+                       progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    return factory, summary, calls
+
+
+def _events(factory) -> list[Event]:
+    with factory() as s:
+        return list(s.scalars(select(Event).order_by(Event.device_seq)))
+
+
+def _dossiers(factory) -> list[Dossier]:
+    with factory() as s:
+        return list(s.scalars(select(Dossier).order_by(Dossier.id)))
+
+
+def test_small_run_gives_the_expected_mix(run):
+    _, summary, _ = run
+    assert isinstance(summary, PopulateSummary)
+    assert summary.receipts == 200 == summary.received + summary.refused + summary.supplement_at_reception
+    assert summary.working_days == 30
+    assert summary.refused > 0 and summary.supplement_at_reception > 0
+    assert summary.results_early > 0 and summary.results_on_time > 0 and summary.results_late > 0
+    assert summary.one_supplement > 0 and summary.two_supplements > 0
+    assert summary.returned > 0 and summary.returned_to_representative > 0 and summary.rated > 0
+    assert summary.waiting_pickup > 0 and summary.in_progress > 0
+    # Every received dossier is somewhere, once.
+    somewhere = (summary.returned + summary.waiting_pickup + summary.result_coming_back + summary.in_progress
+                 + summary.waiting_supplement)  # fmt: skip
+    assert somewhere == summary.received
+
+
+def test_the_summary_matches_the_register(run):
+    factory, summary, _ = run
+    statuses = Counter(d.status for d in _dossiers(factory))
+    assert statuses[DossierStatus.REFUSED] == summary.refused
+    assert statuses[DossierStatus.RETURNED] == summary.returned
+    assert statuses[DossierStatus.RESULT_READY] == summary.waiting_pickup + summary.result_coming_back
+    assert statuses[DossierStatus.SUPPLEMENT_REQUESTED] == summary.supplement_at_reception + summary.waiting_supplement
+    assert statuses[DossierStatus.RECEIVED] + statuses[DossierStatus.PROCESSING] == summary.in_progress
+    events = _events(factory)
+    kinds = Counter(e.type for e in events)
+    assert kinds[EventType.RECEIVED] == summary.received
+    assert kinds[EventType.RATED] == summary.rated
+    assert kinds[EventType.RETURNED] == summary.returned
+    requests = Counter(e.dossier_uid for e in events if e.type == EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT)
+    assert Counter(requests.values()) == {1: summary.one_supplement, 2: summary.two_supplements}
+    # Early / on time / late as DOMAIN.md §8 counts them: the result's day against the due day.
+    with factory() as s:
+        due = {uid: at for uid, at in s.execute(select(Dossier.uid, Dossier.due_at))}
+    classes: Counter[str] = Counter()
+    for e in events:
+        if e.type == EventType.RESULT_RECORDED:
+            d = due[e.dossier_uid]
+            classes["late" if e.occurred_at > d else "on_time" if e.occurred_at.date() == d.date() else "early"] += 1
+    assert classes == {"early": summary.results_early, "on_time": summary.results_on_time,
+                       "late": summary.results_late}  # fmt: skip
+    # Overdue and still in progress at the end: what the supervisor's "overdue" queue will show.
+    with factory() as s:
+        overdue = s.scalar(
+            select(func.count()).select_from(Dossier)
+            .where(Dossier.status.in_([2, 4]), Dossier.due_at < UNTIL)
+        )  # fmt: skip
+    assert overdue == summary.in_progress_overdue
+
+
+def test_every_event_passes_its_contract_here_and_on_the_server(run):
+    factory, _, _ = run
+    events = _events(factory)
+    assert len(events) > 1000
+    with factory() as s:
+        unit = s.scalars(select(Office.unit_code)).one()
+    for e in events:
+        parse_payload(e.type, e.payload)
+        check_event(event_to_wire(e).model_dump(mode="json"), unit)
+        assert e.occurred_at <= UNTIL  # nothing happens after the end moment
+    assert [e.device_seq for e in events] == list(range(1, len(events) + 1))
+
+
+def test_people_procedures_and_officers_look_real(run, catalog):
+    factory, _, _ = run
+    dossiers = _dossiers(factory)
+    for d in dossiers:
+        assert validate_personal_id(d.personal_id, d.birth_date, d.sex) is None, d.personal_id
+        assert len(d.applicant_name.split()) >= 3 and "Quảng Ninh" in d.address
+        assert d.phone.startswith("0") and len(d.phone) == 10
+    assert sum(d.personal_id.startswith("022") for d in dossiers) > len(dossiers) / 2  # mostly born in Quảng Ninh
+    assert len({d.field for d in dossiers}) >= 8 and len({d.procedure_code for d in dossiers}) >= 20
+    assert {d.field for d in dossiers} <= set(catalog.fields)
+    assert len({e.officer_name for e in _events(factory)}) == 4  # the seeded officer and three demo officers
+
+
+def test_progress_every_5_percent_or_so(run):
+    _, _, calls = run
+    assert calls[-1] == (200, 200)
+    assert [done for done, _ in calls] == sorted({done for done, _ in calls})
+    assert 15 <= len(calls) <= 20
+
+
+def test_the_same_seed_gives_the_same_codes(tmp_path, template_db, catalog):
+    def codes(folder: str, seed: int) -> list[tuple[str | None, int, str]]:
+        factory = _fresh(template_db, tmp_path / folder)
+        populate(factory, catalog, dossiers=40, days=5, seed=seed, until=UNTIL)
+        with factory() as s:
+            return [(d.code, d.status, d.applicant_name) for d in s.scalars(select(Dossier).order_by(Dossier.id))]
+
+    first = codes("a", 7)
+    assert first == codes("b", 7)
+    assert first != codes("c", 8)
+    assert all(c is None or c.startswith("000.01.00.H49-26111") or c.startswith("000.01.00.H49-26112")
+               for c, _, _ in first)  # fmt: skip
+
+
+def test_a_real_office_is_refused_and_nothing_is_written(factory, catalog):
+    with transaction(factory) as s:
+        s.execute(update(Office).values(demo=False))
+    with pytest.raises(PopulateError, match="không phải đơn vị minh hoạ"):
+        populate(factory, catalog, dossiers=10, days=2, seed=1, until=UNTIL)
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == 0
+
+
+@pytest.mark.parametrize(
+    ("dossiers", "days", "message"),
+    [
+        (0, 10, "--dossiers phải từ 1 đến 2.000.000"),
+        (MAX_DOSSIERS + 1, 10, "--dossiers"),
+        (10, 0, "--days phải từ 1 đến 3650"),
+        (10, MAX_DAYS + 1, "--days"),
+    ],
+)
+def test_arguments_out_of_range(dossiers, days, message):
+    with pytest.raises(PopulateError, match=message):
+        check_arguments(dossiers, days)
+
+
+def test_limits_themselves_are_accepted():
+    check_arguments(1, 1)
+    check_arguments(MAX_DOSSIERS, MAX_DAYS)
+
+
+def test_more_receipts_a_day_than_codes_is_refused_before_writing(factory, catalog):
+    with pytest.raises(PopulateError, match=r"9\.999 mã hồ sơ mỗi ngày"):
+        populate(factory, catalog, dossiers=100_000, days=5, seed=1, until=UNTIL)
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_working_days_skip_weekends_and_the_unused_end_of_today(factory):
+    with factory() as s:
+        calendar = load_calendar(s)
+    # Monday 23/11/2026 07:00: nothing of that day has passed yet, so the period ends on Friday 20/11.
+    days = working_days(calendar, datetime(2026, 11, 23, 7, 0), 3)
+    assert [(d.isoformat(), m) for d, m in days] == [("2026-11-18", 480), ("2026-11-19", 480), ("2026-11-20", 480)]
+    # 23/11 at 09:15: that day counts with its 135 working minutes (07:00–09:15).
+    assert working_days(calendar, datetime(2026, 11, 23, 9, 15), 1)[0][1] == 135
+
+
+def test_a_folder_enrolled_with_the_server_is_refused(factory, catalog):
+    with transaction(factory) as s:
+        s.add(SyncState(id=STATE_ID, server_url="http://10.0.0.5:8000", enrolled=True, device_slot=0))
+    with pytest.raises(PopulateError, match="đã đăng ký với máy chủ trung tâm"):
+        populate(factory, catalog, dossiers=10, days=2, seed=1, until=UNTIL)
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Event)) == 0

@@ -1,0 +1,144 @@
+"""Sổ theo dõi hồ sơ: rows from dossiers received through the real services, the PDF and the .xlsx."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from app.errors import UserFacingError
+from app.printing import register as register_pdf
+from app.printing.register import DATE_COLUMNS
+from app.printing.xlsx import register_workbook
+from app.services.reception import refuse, request_supplement
+from app.services.register import build_register, build_year_register, period_text
+from app.services.returns import Collector, CollectorDraft, record_result, return_to_citizen
+from app.store.db import transaction
+from tests.app.test_reception import APPLICANT, draft, receive
+from tests.app.test_returns import THREE_DAYS, _at_department, _back_at_counter
+from tests.conftest import NOW
+from tests.pdf_tools import pdf_text
+
+
+def _register(factory, start: date, end: date):
+    with factory() as s:
+        return build_register(s, start, end, NOW)
+
+
+def test_rows_carry_the_legal_columns_from_the_services(factory, actor, catalog):
+    d = _at_department(factory, actor, catalog)  # received at NOW, sent at NOW + 30 min
+    t = NOW + timedelta(days=1)
+    with transaction(factory) as s:
+        record_result(s, actor, d.uid, "Bản sao trích lục", t)
+    _back_at_counter(factory, actor, d.uid, d.code, t + timedelta(hours=1))
+    with transaction(factory) as s:
+        who = CollectorDraft(Collector.REPRESENTATIVE, "001090123456", "Trần Thị Bình", "Giấy ủy quyền số 12")
+        return_to_citizen(s, actor, d.uid, who, t + timedelta(hours=2))
+    second = receive(factory, actor, catalog, draft(catalog, THREE_DAYS), NOW + timedelta(minutes=5))
+    reg = _register(factory, date(2026, 11, 23), date(2026, 11, 23))
+    assert [r.code for r in reg.rows] == [d.code, second.code]
+    assert [r.number for r in reg.rows] == [1, 2]
+    first = reg.rows[0]
+    assert first.applicant_name == APPLICANT.full_name
+    assert first.address_phone.endswith("ĐT: 0912345678")
+    assert first.received_at == NOW and first.due_at == d.due_at
+    assert first.sent_at == NOW + timedelta(minutes=30)
+    assert first.result_at == t
+    assert first.returned_at == t + timedelta(hours=2)
+    assert "Người nhận thay: Trần Thị Bình" in first.note
+    assert first.sets == 1 and first.department_name
+    assert reg.rows[1].sent_at is None and reg.rows[1].returned_at is None
+    assert reg.period_text == "Từ ngày 23/11/2026 đến ngày 23/11/2026"
+    # Outside the range: nothing; the year: both.
+    assert _register(factory, date(2026, 11, 24), date(2026, 12, 31)).rows == ()
+    with factory() as s:
+        assert len(build_year_register(s, 2026, NOW).rows) == 2
+        assert build_year_register(s, 2026, NOW).period_text == "Năm 2026"
+
+
+def test_supplement_request_and_refusal_at_the_counter_are_not_in_the_book(factory, actor, catalog):
+    receive(factory, actor, catalog, draft(catalog))
+    with transaction(factory) as s:
+        request_supplement(s, actor, catalog, draft(catalog), ["Bản sao giấy khai sinh"], "Thiếu giấy tờ", NOW)
+        refuse(s, actor, catalog, draft(catalog), "Không thuộc thẩm quyền", NOW)
+    assert len(_register(factory, date(2026, 1, 1), date(2026, 12, 31)).rows) == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (date(2026, 5, 2), date(2026, 5, 1), "sau ngày kết thúc"),
+        (date(1999, 12, 31), date(2026, 5, 1), "ngoài khoảng năm"),
+    ],
+)
+def test_a_bad_period_gets_a_vietnamese_message(factory, start, end, message):
+    with pytest.raises(UserFacingError, match=message):
+        _register(factory, start, end)
+
+
+def test_a_bad_year_gets_a_vietnamese_message(factory):
+    with factory() as s, pytest.raises(UserFacingError, match="Năm 1800 không hợp lệ"):
+        build_year_register(s, 1800, NOW)
+
+
+def test_period_text():
+    assert period_text(date(2026, 1, 1), date(2026, 12, 31)) == "Năm 2026"
+    assert period_text(date(2026, 1, 1), date(2026, 3, 31)) == "Từ ngày 01/01/2026 đến ngày 31/03/2026"
+
+
+def _many(factory, actor, catalog, n: int):
+    # Spread over several days so the codes and times differ; all received in office hours.
+    for i in range(n):
+        day = NOW + timedelta(days=i // 8, minutes=20 * (i % 8))
+        receive(factory, actor, catalog, draft(catalog), day)
+
+
+def test_pdf_numbers_rows_across_pages_and_repeats_the_headings(factory, actor, catalog):
+    _many(factory, actor, catalog, 30)
+    reg = _register(factory, date(2026, 11, 1), date(2026, 12, 31))
+    out = io.BytesIO()
+    register_pdf.render(reg, out)
+    pages = pdf_text(out.getvalue())
+    assert len(pages) >= 2
+    total = len(pages)
+    numbers: list[int] = []
+    for i, text in enumerate(pages, start=1):
+        assert f"Trang {i}/{total}" in text
+        assert "Mã hồ sơ" in text and "Ký nhận" in text and "Thời gian (ngày, tháng, năm)" in text  # headings
+        assert "Sổ theo dõi hồ sơ – Từ ngày 01/11/2026 đến ngày 31/12/2026" in text
+        # Each line starts with its STT then the unit part of its code.
+        numbers += [int(m) for m in re.findall(r"(?m)^\s*(\d+)\s+000\.01\.00\.H49-", text)]
+    assert numbers == list(range(1, 31))
+    assert "SỔ THEO DÕI HỒ SƠ" in pages[0] and "Tổng số: 30 hồ sơ" in pages[0]
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pages[0]
+    assert "Mẫu số 07" in pages[-1]
+
+
+def test_xlsx_has_the_two_level_headings_merged_and_one_row_per_dossier(factory, actor, catalog):
+    _many(factory, actor, catalog, 3)
+    reg = _register(factory, date(2026, 11, 23), date(2026, 11, 23))
+    out = io.BytesIO()
+    register_workbook(reg).save(out)
+    ws = load_workbook(io.BytesIO(out.getvalue())).active
+    assert ws.title == "Sổ theo dõi hồ sơ"
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    head = ws.cell(row=1, column=1).value
+    assert head and "SỔ THEO DÕI HỒ SƠ" in str(ws["A1"].value) + str(ws["A2"].value) + str(ws["A3"].value)
+    # Find the heading row: the one that starts with "STT".
+    top = next(r for r in range(1, 12) if ws.cell(row=r, column=1).value == "STT")
+    assert f"H{top}:L{top}" in merged  # "Thời gian" over the five date columns
+    assert f"A{top}:A{top + 1}" in merged and f"N{top}:N{top + 1}" in merged
+    assert ws.cell(row=top, column=8).value == "Thời gian (ngày, tháng, năm)"
+    assert [ws.cell(row=top + 1, column=c).value for c in range(8, 13)] == list(DATE_COLUMNS)
+    first = top + 3  # headings, sub-headings, column numbers
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=first, max_row=ws.max_row)]
+    assert [r[0] for r in rows] == [1, 2, 3]
+    assert rows[0][1] == "000.01.00.H49-261123-0001"
+    assert rows[0][4] == APPLICANT.full_name
+    assert rows[0][7] == datetime(2026, 11, 23, 9, 15)
+    assert ws.cell(row=first, column=8).number_format == "dd/mm/yyyy hh:mm"
+    assert ws.freeze_panes == f"A{first}"
+    assert ws.print_title_rows == "$5:$7" and ws.page_setup.orientation == "landscape"  # headings on every page
