@@ -138,6 +138,70 @@ def effective_due(facts: DossierFacts, calendar: WorkingCalendar | None = None) 
     return None
 
 
+def supplement_spans(marks: str | None) -> tuple[SupplementSpan, ...]:
+    """The department's supplement requests from their marks ``"R<moment>|C<moment>|…"`` (any order).
+
+    In time order a request opens a span and the next completion closes it; a request while one is
+    open leaves the open one pending, a completion with none open is ignored.
+    """
+    if not marks:
+        return ()
+    steps = sorted(((m[1:], m[0]) for m in marks.split("|") if m), key=lambda x: x[0])
+    spans: list[SupplementSpan] = []
+    open_at: datetime | None = None
+    for moment, kind in steps:
+        at = datetime.fromisoformat(moment)
+        if kind == "R":
+            if open_at is not None:
+                spans.append(SupplementSpan(open_at))
+            open_at = at
+        elif open_at is not None:
+            spans.append(SupplementSpan(open_at, at))
+            open_at = None
+    if open_at is not None:
+        spans.append(SupplementSpan(open_at))
+    return tuple(spans)
+
+
+def calendar_fingerprint(calendar: WorkingCalendar) -> str:
+    """A short digest of everything working minutes depend on (hours, admin days, the holidays package)."""
+    import hashlib
+    from importlib.metadata import version
+
+    text = repr((calendar.hours.periods, calendar.hours_per_day, calendar.entries, version("holidays")))
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def processing_parts(facts: DossierFacts, calendar: WorkingCalendar) -> tuple[int, int] | None:
+    """What :func:`processing_amount` divides, for a dossier that has an end: (working minutes,
+    calendar microseconds), the supplement time taken off; minutes never below 0, microseconds
+    raw (the amount takes ``max(0, …)``). None without an end."""
+    if facts.end_at is None:
+        return None
+    gap = sum(((s.completed_at or facts.end_at) - s.requested_at for s in facts.supplements
+               if s.requested_at < facts.end_at), timedelta())  # fmt: skip
+    span = facts.end_at - facts.received_at - gap
+    microseconds = (span.days * 86400 + span.seconds) * 1_000_000 + span.microseconds
+    minutes = working_minutes(calendar, facts.received_at, facts.end_at)
+    for s in facts.supplements:
+        if s.requested_at < facts.end_at:
+            minutes -= working_minutes(calendar, s.requested_at, min(s.completed_at or facts.end_at, facts.end_at))
+    return max(0, minutes), microseconds
+
+
+def average_amount(total: int, count: int, unit: DurationUnit, minutes_per_day: int) -> float | None:
+    """2.2's average in ``unit`` from the summed parts (working minutes, or calendar microseconds
+    already floored at 0), computed exactly then rounded to 2 decimals; None for no dossier."""
+    from fractions import Fraction
+
+    if count == 0:
+        return None
+    per_unit = {DurationUnit.CALENDAR_DAYS: 86400 * 1_000_000, DurationUnit.WORKING_HOURS: 60}.get(
+        unit, minutes_per_day
+    )
+    return round2(float(Fraction(total, per_unit * count)))
+
+
 def _requests_by(facts: DossierFacts, moment: datetime) -> list[SupplementSpan]:
     return [s for s in facts.supplements if s.requested_at < moment]
 

@@ -1,16 +1,24 @@
 """Facts, indicators and the Biểu II.06a period report of this office, read from the local store.
 
-SQL does the heavy part (which dossiers a period counts, their end and supplement steps, in one
-query); the per-dossier rule is app.domain.indicators.classify, applied once per counted dossier.
+The projection keeps each dossier's end, reception due date, supplement spans and processing time
+on its row (migration 0009); :func:`kpi` and :func:`period_report` classify and count in SQL (one
+grouped query: a CASE expression that is app.domain.indicators.classify for the dossiers with at
+most one supplement request and a due date, the common case), the rest — two or more supplement
+requests, no due date, a processing time computed on another calendar — through ``classify`` and
+``processing_parts`` in Python. The dossiers behind a figure are read only when asked for
+(:func:`dossiers_behind`, or a figure's ``uids``). The reference implementation, reading each
+dossier's events, stays as ``reference_counted_dossiers`` / ``reference_kpi`` /
+``reference_period_report`` (tests check both give the same answers).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any, overload
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
@@ -29,13 +37,14 @@ from app.domain.indicators import (
     IndicatorRules,
     Period,
     Ratio,
-    SupplementSpan,
+    average_amount,
+    calendar_fingerprint,
     classify,
     faster_than_norm,
-    processing_amount,
-    round2,
+    processing_parts,
     satisfaction,
     score,
+    supplement_spans,
     working_time_text,
 )
 from app.domain.status import DossierStatus
@@ -161,27 +170,6 @@ def _when(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
-def _spans(supp: str | None) -> tuple[SupplementSpan, ...]:
-    """Pair requests (R…) with the completions (C…) that follow them, in time order."""
-    if not supp:
-        return ()
-    marks = sorted(((m[1:], m[0]) for m in supp.split("|") if m), key=lambda x: x[0])
-    spans: list[SupplementSpan] = []
-    open_at: datetime | None = None
-    for moment, kind in marks:
-        at = datetime.fromisoformat(moment)
-        if kind == "R":
-            if open_at is not None:
-                spans.append(SupplementSpan(open_at))
-            open_at = at
-        elif open_at is not None:
-            spans.append(SupplementSpan(open_at, at))
-            open_at = None
-    if open_at is not None:
-        spans.append(SupplementSpan(open_at))
-    return tuple(spans)
-
-
 def _processing(value: object) -> ProcessingTime | None:
     import json
 
@@ -195,8 +183,8 @@ def _processing(value: object) -> ProcessingTime | None:
         return None
 
 
-def counted_dossiers(session: Session, start: date, end: date) -> list[CountedDossier]:
-    """Every dossier the period ``start`` … ``end`` counts, classified, in order of receipt.
+def reference_counted_dossiers(session: Session, start: date, end: date) -> list[CountedDossier]:
+    """:func:`counted_dossiers` the reference way: each dossier's steps read from its events.
 
     Raises:
         PeriodError: see :func:`check_period`.
@@ -218,7 +206,7 @@ def counted_dossiers(session: Session, start: date, end: date) -> list[CountedDo
             end_at, end_status = _when(r.updated_at), status
         facts = DossierFacts(
             uid=r.uid, code=r.code, received_at=_when(r.received_at) or period.opens, due_at=_when(r.due_at),
-            end_at=end_at, end_status=end_status, status=status, supplements=_spans(r.supp),
+            end_at=end_at, end_status=end_status, status=status, supplements=supplement_spans(r.supp),
             channel=channel_of(r), legal=_processing(r.processing),
         )  # fmt: skip
         cls = classify(facts, start, end, calendar)
@@ -279,7 +267,7 @@ class ProcessingFigure:
     average: float | None
     legal: float | None
     faster_percent: float | None
-    uids: tuple[str, ...]
+    uids: Sequence[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,8 +329,10 @@ def _processing_figures(
     for code, group in sorted(by_proc.items()):
         legal = legal_by_code.get(code)
         unit = legal.unit if legal is not None else DurationUnit.WORKING_DAYS
-        amounts = [a for c in group if (a := processing_amount(c.facts, unit, calendar)) is not None]
-        average = round2(sum(amounts) / len(amounts)) if amounts else None
+        parts = [p for c in group if (p := processing_parts(c.facts, calendar)) is not None]
+        total = sum(max(0, us) for _, us in parts) if unit is DurationUnit.CALENDAR_DAYS else sum(m for m, _ in parts)
+        average = average_amount(total, len(parts), unit, calendar.hours.minutes_per_day)
+        amounts = parts
         legal_value = legal.value if legal is not None else None
         faster = faster_than_norm(average, legal_value)
         uids = tuple(c.facts.uid for c in group)
@@ -373,13 +363,13 @@ def indicators_of(
     )  # fmt: skip
 
 
-def kpi(session: Session, start: date, end: date, rules: IndicatorRules = DEFAULT_RULES) -> KpiReport:
-    """Indicators 2.1, 2.2, 3.3, 4.2 and 5.4 of the period, for the office and per dimension.
+def reference_kpi(session: Session, start: date, end: date, rules: IndicatorRules = DEFAULT_RULES) -> KpiReport:
+    """:func:`kpi` the reference way (every counted dossier in Python, uids loaded).
 
     Raises:
         PeriodError: see :func:`check_period`.
     """
-    items = counted_dossiers(session, start, end)
+    items = reference_counted_dossiers(session, start, end)
     calendar = load_calendar(session)
     legal = legal_times(session, items)
     office = session.scalars(select(Office)).first()
@@ -505,13 +495,13 @@ def _row(level: str, field: str, items: Iterable[CountedDossier]) -> ReportRow:
 _LEVEL_ORDER = {AdminLevel.TINH.value: 0, AdminLevel.XA.value: 1}
 
 
-def period_report(session: Session, start: date, end: date) -> PeriodReport:
-    """Biểu II.06a of the period ``start`` … ``end``: rows per field grouped by level, with totals.
+def reference_period_report(session: Session, start: date, end: date) -> PeriodReport:
+    """:func:`period_report` the reference way (every counted dossier in Python).
 
     Raises:
         PeriodError: see :func:`check_period`.
     """
-    items = counted_dossiers(session, start, end)
+    items = reference_counted_dossiers(session, start, end)
     office = session.scalars(select(Office)).first()
     by_level: dict[str, dict[str, list[CountedDossier]]] = defaultdict(lambda: defaultdict(list))
     for c in items:
@@ -558,3 +548,487 @@ def late_dossiers(session: Session, start: date, end: date) -> list[LateDossier]
         ))  # fmt: skip
     out.sort(key=lambda x: (-x.delay_minutes, x.code))
     return out
+
+
+# --- the same figures counted in SQL over the facts the projection keeps (migration 0009) ---------------
+
+_US = "(CAST(strftime('%s', {0}) AS INTEGER) * 1000000 + CAST(substr({0}, 21, 6) AS INTEGER))"
+_DAY = "(" + _US + " / 86400000000)"
+# classify() for a dossier with at most one supplement request and a due date (or refused without an
+# end event): 1 early, 2 on time, 3 late, 4 in progress on time, 5 in progress late.
+_CLASS_SQL = f"""CASE
+  WHEN NOT ended AND r1 < :closes AND (c1 IS NULL OR c1 >= :closes) THEN 2
+  WHEN ended THEN CASE
+    WHEN ended_at IS NULL AND status = 3 THEN 2
+    WHEN r1 IS NULL OR r1 >= e_at THEN CASE WHEN substr(e_at, 1, 10) < substr(due, 1, 10) THEN 1
+                                            WHEN substr(e_at, 1, 10) = substr(due, 1, 10) THEN 2 ELSE 3 END
+    ELSE CASE WHEN ({_US.format("e_at")} - {_US.format("coalesce(c1, :closes)")} + {_US.format("r1")}) / 86400000000
+                   < {_DAY.format("due")} THEN 1
+              WHEN ({_US.format("e_at")} - {_US.format("coalesce(c1, :closes)")} + {_US.format("r1")}) / 86400000000
+                   = {_DAY.format("due")} THEN 2 ELSE 3 END END
+  WHEN r1 IS NULL OR r1 >= :closes THEN CASE WHEN due >= :closes THEN 4 ELSE 5 END
+  WHEN {_US.format("due")} + {_US.format("c1")} - {_US.format("r1")} >= {_US.format(":closes")} THEN 4
+  ELSE 5 END"""
+_SIMPLE = ("d.supplement_count <= 1 AND (d.received_due_at IS NOT NULL"
+           " OR (d.ended_at IS NULL AND d.status = 3 AND d.updated_at < :closes))")  # fmt: skip
+_COLUMNS = """d.uid, d.code, d.unit_code, d.department_code, d.department_name, d.field, d.procedure_code,
+  d.procedure_name, d.officer_id, d.officer_name, d.applicant_name, d.received_at, d.status, d.updated_at,
+  d.ended_at, d.end_status, d.received_due_at AS due, d.supplement1_requested_at AS r1,
+  d.supplement1_completed_at AS c1, d.supplement_marks, d.processing_minutes, d.processing_us,
+  d.processing_calendar, d.rating,
+  coalesce(d.ended_at, CASE WHEN d.status IN (3, 7, 8) THEN d.updated_at END) AS e_at"""
+_ROWS_SQL = f"""
+WITH c AS (
+  SELECT {_COLUMNS}, {_SIMPLE} AS simple
+  FROM dossier d WHERE d.code IS NOT NULL AND d.received_at < :closes {{where}}
+), k AS (
+  SELECT *, (e_at IS NOT NULL AND e_at < :closes) AS ended FROM c WHERE e_at IS NULL OR e_at >= :opens
+)
+SELECT *, CASE WHEN simple THEN {_CLASS_SQL} END AS cls,
+  EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = k.uid) AS digitised
+FROM k
+"""
+_CELLS_SQL = f"""
+WITH c AS (
+  SELECT {_COLUMNS}
+  FROM dossier d WHERE d.code IS NOT NULL AND d.received_at < :closes AND {_SIMPLE}
+), k AS (
+  SELECT *, (e_at IS NOT NULL AND e_at < :closes) AS ended FROM c WHERE e_at IS NULL OR e_at >= :opens
+), x AS (
+  SELECT *, {_CLASS_SQL} AS cls FROM k
+), y AS (
+  SELECT *, (cls <= 3 AND received_at >= :opens AND ended_at IS NOT NULL) AS p22,
+    (processing_calendar = :fp) AS fresh FROM x
+)
+SELECT unit_code, department_code, department_name, field, procedure_code, procedure_name, officer_id,
+  officer_name, cls, received_at < :opens AS carried,
+  EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = y.uid) AS digitised,
+  coalesce(rating = :dissatisfied, 0) AS dissatisfied, p22,
+  count(*) AS n, min(received_at || code) AS first_key,
+  sum(CASE WHEN p22 AND fresh THEN 1 ELSE 0 END) AS n22,
+  sum(CASE WHEN p22 AND fresh THEN processing_minutes ELSE 0 END) AS minutes,
+  sum(CASE WHEN p22 AND fresh THEN max(processing_us, 0) ELSE 0 END) AS us
+FROM y GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
+"""
+_STALE_SQL = f"""
+WITH c AS (
+  SELECT {_COLUMNS}
+  FROM dossier d WHERE d.code IS NOT NULL AND d.received_at >= :opens AND d.received_at < :closes AND {_SIMPLE}
+    AND d.ended_at >= :opens AND d.ended_at < :closes AND d.processing_calendar != :fp
+), k AS (
+  SELECT *, 1 AS ended FROM c
+), x AS (
+  SELECT *, {_CLASS_SQL} AS cls FROM k
+)
+SELECT *, EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = x.uid) AS digitised FROM x WHERE cls <= 3
+"""
+_CLASS_CODES = {1: DossierClass.EARLY, 2: DossierClass.ON_TIME, 3: DossierClass.LATE,
+                4: DossierClass.IN_PROGRESS_ON_TIME, 5: DossierClass.IN_PROGRESS_LATE}  # fmt: skip
+_CODE_OF = {cls: code for code, cls in _CLASS_CODES.items()}
+
+
+def _datetime_params(sql: str) -> Any:
+    return text(sql).bindparams(bindparam("opens", type_=DateTime()), bindparam("closes", type_=DateTime()))
+
+
+def _legal_of(session: Session, uid: str) -> ProcessingTime | None:
+    sql = text("SELECT json_extract(data, '$.procedure.processing') FROM dossier WHERE uid = :uid")
+    return _processing(session.execute(sql, {"uid": uid}).scalar())
+
+
+def _facts_of(session: Session, r: Any, opens: datetime) -> DossierFacts:
+    """A dossier's facts from the columns of its row (the reference reads its events)."""
+    status = DossierStatus(r.status)
+    end_status = None
+    if r.ended_at is not None:
+        end_status = DossierStatus(r.end_status)
+    elif status in _ENDED_WITHOUT_EVENT:
+        end_status = status
+    due = _when(r.due)
+    return DossierFacts(
+        uid=r.uid, code=r.code, received_at=_when(r.received_at) or opens, due_at=due, end_at=_when(r.e_at),
+        end_status=end_status, status=status, supplements=supplement_spans(r.supplement_marks),
+        channel=channel_of(r), legal=_legal_of(session, r.uid) if due is None else None,
+    )  # fmt: skip
+
+
+def _classified(
+    session: Session, period: Period, calendar: WorkingCalendar, where: str = "", params: dict[str, Any] | None = None
+) -> list[tuple[Any, DossierFacts | None, DossierClass]]:
+    """(row, facts, class) of every dossier the period counts (``where`` on the dossier's columns):
+    the class from SQL for the common case, from ``classify`` for the rest (their facts built)."""
+    sql = _datetime_params(_ROWS_SQL.format(where=f"AND {where}" if where else ""))
+    out: list[tuple[Any, DossierFacts | None, DossierClass]] = []
+    for r in session.execute(sql, {"opens": period.opens, "closes": period.closes} | (params or {})):
+        if r.cls is not None:
+            out.append((r, None, _CLASS_CODES[r.cls]))
+            continue
+        facts = _facts_of(session, r, period.opens)
+        cls = classify(facts, period.start, period.end, calendar)
+        if cls is not DossierClass.NOT_COUNTED:
+            out.append((r, facts, cls))
+    return out
+
+
+def counted_dossiers(session: Session, start: date, end: date) -> list[CountedDossier]:
+    """Every dossier the period ``start`` … ``end`` counts, classified, in order of receipt.
+
+    Raises:
+        PeriodError: see :func:`check_period`.
+    """
+    period = check_period(start, end)
+    calendar = load_calendar(session)
+    levels = _levels(session)
+    out = [_counted(session, r, facts, cls, period, levels) for r, facts, cls in _classified(session, period, calendar)]
+    out.sort(key=lambda c: (c.facts.received_at, c.facts.code))
+    return out
+
+
+def _counted(
+    session: Session, r: Any, facts: DossierFacts | None, cls: DossierClass, period: Period, levels: dict[str, str]
+) -> CountedDossier:
+    f = facts if facts is not None else _facts_of(session, r, period.opens)
+    return CountedDossier(
+        facts=f, cls=cls, carried_over=f.received_at < period.opens, unit_code=r.unit_code,
+        procedure_code=r.procedure_code, procedure_name=r.procedure_name, field=r.field or "",
+        level=levels.get(r.department_code, ""), department_code=r.department_code or "",
+        department_name=r.department_name or "", officer_id=r.officer_id, officer_name=r.officer_name,
+        applicant_name=r.applicant_name, rating=rating_of(r), digitised=bool(r.digitised),
+    )  # fmt: skip
+
+
+class Figure(StrEnum):
+    """A figure whose dossiers :func:`dossiers_behind` lists."""
+
+    COUNTED = "counted"
+    ON_TIME = "on_time"  # 2.1's numerator
+    LATE = "late"
+    RECEIVED = "received"  # 3.3's denominator
+    DIRECT = "direct"
+    ONLINE = "online"
+    POSTAL = "postal"
+    DIGITISED = "digitised"  # 4.2
+    DISSATISFIED = "dissatisfied"  # 5.4
+    PROCESSING = "processing"  # 2.2 of one procedure (``procedure``)
+
+
+_CHANNEL_FIGURE = {Channel.DIRECT: Figure.DIRECT, Channel.ONLINE: Figure.ONLINE, Channel.POSTAL: Figure.POSTAL}
+_GROUP_COLUMNS = {
+    Dimension.DEPARTMENT: ("department_code", "coalesce(nullif(department_name, ''), department_code)"),
+    Dimension.FIELD: ("field", "CASE WHEN field = '' THEN '(chưa ghi lĩnh vực)' ELSE field END"),
+    Dimension.PROCEDURE: ("procedure_code", "procedure_name"),
+    Dimension.OFFICER: ("officer_id", "officer_name"),
+}
+
+
+def dossiers_behind(
+    session: Session, period: Period, figure: Figure, group: tuple[Dimension, str, str] | None = None,
+    procedure: str = "",
+) -> tuple[str, ...]:  # fmt: skip
+    """The uids of the dossiers behind ``figure`` of the period, in order of receipt (click-through).
+
+    ``group``: (dimension, key, name) of an :class:`Indicators` of :func:`kpi` (None: the office);
+    ``procedure``: the procedure code of a 2.2 figure.
+
+    Raises:
+        PeriodError: see :func:`check_period`.
+    """
+    period = check_period(period.start, period.end)
+    calendar = load_calendar(session)
+    where, params = "", {}
+    if group is not None and group[0] in _GROUP_COLUMNS:
+        key_col, name_col = _GROUP_COLUMNS[group[0]]
+        where, params = f"{key_col} = :gkey AND {name_col} = :gname", {"gkey": group[1], "gname": group[2]}
+    rows = _classified(session, period, calendar, where, params)
+    opens = period.opens
+    picked = []
+    for r, _facts, cls in rows:
+        received = _when(r.received_at) or opens
+        if _behind(figure, r, cls, received >= opens, procedure):
+            picked.append((received, r.code, r.uid))
+    picked.sort()
+    return tuple(uid for _, _, uid in picked)
+
+
+def _behind(figure: Figure, r: Any, cls: DossierClass, received_in_period: bool, procedure: str) -> bool:
+    match figure:
+        case Figure.COUNTED:
+            return True
+        case Figure.ON_TIME:
+            return cls.on_time
+        case Figure.LATE:
+            return not cls.on_time
+        case Figure.RECEIVED | Figure.DIRECT:
+            return received_in_period  # every dossier is direct until issue 16 records the channel
+        case Figure.ONLINE | Figure.POSTAL:
+            return False
+        case Figure.DIGITISED:
+            return bool(r.digitised)
+        case Figure.DISSATISFIED:
+            return rating_of(r) == DISSATISFIED
+        case Figure.PROCESSING:
+            return (cls.resolved and received_in_period and r.ended_at is not None
+                    and r.procedure_code == procedure)  # fmt: skip
+    return False
+
+
+class _Behind(Ratio):
+    """A :class:`Ratio` whose ``uids`` are read from the store the first time they are asked for."""
+
+    __slots__ = ("_cache", "_load")
+    _cache: tuple[str, ...] | None
+    _load: Callable[[], tuple[str, ...]]
+
+    def __init__(self, numerator: int, denominator: int, load: Callable[[], tuple[str, ...]]) -> None:
+        object.__setattr__(self, "numerator", numerator)
+        object.__setattr__(self, "denominator", denominator)
+        object.__setattr__(self, "_load", load)
+        object.__setattr__(self, "_cache", None)
+
+    @property
+    def uids(self) -> tuple[str, ...]:
+        cached = self._cache
+        if cached is None:
+            cached = self._load()
+            object.__setattr__(self, "_cache", cached)
+        return cached
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ratio):
+            return NotImplemented
+        return (self.numerator, self.denominator, self.uids) == (other.numerator, other.denominator, other.uids)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _LazyUids(Sequence[str]):
+    """Dossier uids read from the store the first time they are used."""
+
+    __slots__ = ("_items", "_load")
+
+    def __init__(self, load: Callable[[], tuple[str, ...]]) -> None:
+        self._load = load
+        self._items: tuple[str, ...] | None = None
+
+    def _get(self) -> tuple[str, ...]:
+        if self._items is None:
+            self._items = self._load()
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._get()[index]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._get() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._get())
+
+
+@dataclass(slots=True)
+class _Cell:
+    """Counts of one combination of office, department, field, procedure, officer, class and flags."""
+
+    n: int = 0
+    first_key: str = ""
+    n22: int = 0
+    minutes: int = 0
+    us: int = 0
+
+
+_CellKey = tuple[str, str, str, str, str, str, str, str, DossierClass, bool, bool, bool, bool]
+
+
+def _cells(session: Session, period: Period, calendar: WorkingCalendar) -> dict[_CellKey, _Cell]:
+    """The period's counted dossiers summed per combination of what the figures group by."""
+    fp = calendar_fingerprint(calendar)
+    params = {"opens": period.opens, "closes": period.closes, "fp": fp, "dissatisfied": DISSATISFIED}
+    cells: dict[_CellKey, _Cell] = {}
+    for r in session.execute(_datetime_params(_CELLS_SQL), params):
+        key = (r.unit_code, r.department_code or "", r.department_name or "", r.field or "", r.procedure_code,
+               r.procedure_name, r.officer_id, r.officer_name, _CLASS_CODES[r.cls], bool(r.carried),
+               bool(r.digitised), bool(r.dissatisfied), bool(r.p22))  # fmt: skip
+        _add(cells, key, r.n, r.first_key, r.n22, r.minutes or 0, r.us or 0)
+    # A processing time computed on another calendar (edited since): worked out again here.
+    for r in session.execute(_datetime_params(_STALE_SQL), params):
+        parts = processing_parts(_facts_of(session, r, period.opens), calendar)
+        if parts is not None:
+            _add(cells, _key_of(r, _CLASS_CODES[r.cls], period, p22=True), 0, "", 1, parts[0], max(0, parts[1]))
+    # The uncommon dossiers (two supplement requests, no due date): classify() and processing_parts().
+    for r, facts, cls in _classified(session, period, calendar, f"NOT ({_SIMPLE})"):
+        assert facts is not None
+        p22 = cls.resolved and facts.received_at >= period.opens and r.ended_at is not None
+        parts = processing_parts(facts, calendar) if p22 else None
+        minutes, us = (parts[0], max(0, parts[1])) if parts is not None else (0, 0)
+        _add(cells, _key_of(r, cls, period, p22), 1, f"{r.received_at}{r.code}", int(p22), minutes, us)
+    return cells
+
+
+def _key_of(r: Any, cls: DossierClass, period: Period, p22: bool) -> _CellKey:
+    received = _when(r.received_at) or period.opens
+    return (r.unit_code, r.department_code or "", r.department_name or "", r.field or "", r.procedure_code,
+            r.procedure_name, r.officer_id, r.officer_name, cls, received < period.opens, bool(r.digitised),
+            rating_of(r) == DISSATISFIED, p22)  # fmt: skip
+
+
+def _add(cells: dict[_CellKey, _Cell], key: _CellKey, n: int, first_key: str, n22: int, minutes: int, us: int) -> None:
+    cell = cells.get(key)
+    if cell is None:
+        cell = cells[key] = _Cell()
+    if n and (not cell.first_key or first_key < cell.first_key):
+        cell.first_key = first_key
+    cell.n += n
+    cell.n22 += n22
+    cell.minutes += minutes
+    cell.us += us
+
+
+_DIM_KEYS: dict[Dimension, Callable[[_CellKey], tuple[str, str]]] = {
+    Dimension.DEPARTMENT: lambda k: (k[1], k[2] or k[1]),
+    Dimension.FIELD: lambda k: (k[3], k[3] or "(chưa ghi lĩnh vực)"),
+    Dimension.PROCEDURE: lambda k: (k[4], k[5]),
+    Dimension.OFFICER: lambda k: (k[6], k[7]),
+}
+
+
+def kpi(session: Session, start: date, end: date, rules: IndicatorRules = DEFAULT_RULES) -> KpiReport:
+    """Indicators 2.1, 2.2, 3.3, 4.2 and 5.4 of the period, for the office and per dimension.
+
+    Counted in SQL; each figure's ``uids`` are read when first asked for (:func:`dossiers_behind`).
+
+    Raises:
+        PeriodError: see :func:`check_period`.
+    """
+    period = check_period(start, end)
+    calendar = load_calendar(session)
+    cells = _cells(session, period, calendar)
+    legal = _legal_times(session, cells)
+    office = session.scalars(select(Office)).first()
+    groups: dict[Dimension, tuple[Indicators, ...]] = {}
+    for dim, key_of in _DIM_KEYS.items():
+        by_key: dict[tuple[str, str], list[tuple[_CellKey, _Cell]]] = defaultdict(list)
+        for k, c in cells.items():
+            by_key[key_of(k)].append((k, c))
+        ordered = sorted(by_key.items(), key=lambda kv: (kv[0][1], min(c.first_key for _, c in kv[1] if c.n)))
+        groups[dim] = tuple(_indicators(session, period, calendar, legal, rules, v, dim, k, n) for (k, n), v in ordered)
+    whole = _indicators(session, period, calendar, legal, rules, list(cells.items()), Dimension.OFFICE,
+                        office.unit_code if office else "", office.name if office else "")  # fmt: skip
+    return KpiReport(start, end, whole, groups)
+
+
+def _legal_times(session: Session, cells: dict[_CellKey, _Cell]) -> dict[str, ProcessingTime | None]:
+    """The legal time of each procedure as its first counted dossier received it (see :func:`legal_times`)."""
+    first: dict[str, str] = {}
+    for k, c in cells.items():
+        if c.n and (k[4] not in first or c.first_key < first[k[4]]):
+            first[k[4]] = c.first_key
+    sql = text("SELECT json_extract(data, '$.procedure.processing') FROM dossier"
+               " WHERE code = :code AND received_at = :received LIMIT 1")  # fmt: skip
+    return {code: _processing(session.execute(sql, {"code": key[26:], "received": key[:26]}).scalar())
+            for code, key in first.items()}  # fmt: skip
+
+
+def _indicators(
+    session: Session, period: Period, calendar: WorkingCalendar, legal: dict[str, ProcessingTime | None],
+    rules: IndicatorRules, cells: list[tuple[_CellKey, _Cell]], dimension: Dimension, key: str, name: str,
+) -> Indicators:  # fmt: skip
+    group = None if dimension is Dimension.OFFICE else (dimension, key, name)
+
+    def ratio(test: Callable[[_CellKey], bool], figure: Figure, denominator: int) -> Ratio:
+        numerator = sum(c.n for k, c in cells if test(k))
+        return _Behind(numerator, denominator, lambda: dossiers_behind(session, period, figure, group))
+
+    counted = sum(c.n for _, c in cells)
+    received = sum(c.n for k, c in cells if not k[9])
+    on_time = ratio(lambda k: k[8].on_time, Figure.ON_TIME, counted)
+    late = ratio(lambda k: not k[8].on_time, Figure.LATE, counted)
+    channels = {ch: ratio(lambda k, ch=ch: not k[9] and ch is Channel.DIRECT, _CHANNEL_FIGURE[ch], received)  # type: ignore[misc]
+                for ch in Channel}  # fmt: skip
+    digitised = ratio(lambda k: k[10], Figure.DIGITISED, counted)
+    dissatisfied = ratio(lambda k: k[11], Figure.DISSATISFIED, counted)
+    sat = satisfaction(late, dissatisfied)
+    return Indicators(
+        dimension=dimension, key=key, name=name, counted=counted, on_time=on_time,
+        on_time_score=score(on_time.percent, rules.on_time), late=late, channels=channels, digitised=digitised,
+        digitised_score=score(digitised.percent, rules.digitised), dissatisfied=dissatisfied, satisfaction=sat,
+        satisfaction_score=score(sat, rules.satisfaction),
+        processing=_processing_of(session, period, calendar, legal, cells, group),
+    )  # fmt: skip
+
+
+def _processing_of(
+    session: Session, period: Period, calendar: WorkingCalendar, legal: dict[str, ProcessingTime | None],
+    cells: list[tuple[_CellKey, _Cell]], group: tuple[Dimension, str, str] | None,
+) -> tuple[ProcessingFigure, ...]:  # fmt: skip
+    by_proc: dict[str, list[tuple[_CellKey, _Cell]]] = defaultdict(list)
+    for k, c in cells:
+        if k[12]:
+            by_proc[k[4]].append((k, c))
+    out = []
+    for code, group_cells in sorted(by_proc.items()):
+        law = legal.get(code)
+        unit = law.unit if law is not None else DurationUnit.WORKING_DAYS
+        n = sum(c.n22 for _, c in group_cells)
+        total = sum((c.us if unit is DurationUnit.CALENDAR_DAYS else c.minutes) for _, c in group_cells)
+        average = average_amount(total, n, unit, calendar.hours.minutes_per_day)
+        legal_value = law.value if law is not None else None
+        name = min((c.first_key, k[5]) for k, c in group_cells if c.n)[1]
+        out.append(ProcessingFigure(code, name, unit, n, average, legal_value, faster_than_norm(average, legal_value),
+                                    _LazyUids(lambda code=code: dossiers_behind(session, period, Figure.PROCESSING,
+                                                                                group, code))))  # type: ignore[misc]  # fmt: skip
+    return tuple(out)
+
+
+def period_report(session: Session, start: date, end: date) -> PeriodReport:
+    """Biểu II.06a of the period ``start`` … ``end``: rows per field grouped by level, with totals (counted in SQL).
+
+    Raises:
+        PeriodError: see :func:`check_period`.
+    """
+    period = check_period(start, end)
+    calendar = load_calendar(session)
+    levels = _levels(session)
+    cells = _cells(session, period, calendar)
+    office = session.scalars(select(Office)).first()
+    by_level: dict[str, dict[str, list[tuple[_CellKey, _Cell]]]] = defaultdict(lambda: defaultdict(list))
+    for k, c in cells.items():
+        if c.n:
+            by_level[levels.get(k[1], "")][k[3]].append((k, c))
+    groups = []
+    for level in sorted(by_level, key=lambda lv: (_LEVEL_ORDER.get(lv, 9), lv)):
+        fields = by_level[level]
+        rows = tuple(_cell_row(level, f, fields[f]) for f in sorted(fields))
+        groups.append(LevelGroup(level, _level_label(level), rows,
+                                 _cell_row(level, "", [kc for f in fields.values() for kc in f])))  # fmt: skip
+    return PeriodReport(
+        unit_code=office.unit_code if office else "", unit_name=office.name if office else "",
+        governing_body=office.governing_body if office else "", place_name=office.place_name if office else "",
+        start=start, end=end, groups=tuple(groups), total=_cell_row("", "", list(cells.items())),
+    )  # fmt: skip
+
+
+def _cell_row(level: str, field: str, cells: list[tuple[_CellKey, _Cell]]) -> ReportRow:
+    n: dict[str, int] = defaultdict(int)
+    for k, c in cells:
+        n["carried" if k[9] else "direct"] += c.n  # every dossier is direct until issue 16 records the channel
+        n[k[8].value] += c.n
+    return ReportRow(
+        level=level, level_label=_level_label(level), field=field,
+        received_total=n["carried"] + n["online"] + n["direct"], received_online=n["online"],
+        received_direct_postal=n["direct"], carried_over=n["carried"],
+        resolved_total=n["early"] + n["on_time"] + n["late"], resolved_early=n["early"],
+        resolved_on_time=n["on_time"], resolved_late=n["late"],
+        in_progress_total=n["in_progress_on_time"] + n["in_progress_late"],
+        in_progress_on_time=n["in_progress_on_time"], in_progress_late=n["in_progress_late"],
+    )  # fmt: skip

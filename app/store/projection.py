@@ -15,6 +15,7 @@ import pydantic
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.calendar import WorkingCalendar
 from app.domain.contracts import (
     EVENT_STATUS,
     AttachmentAddedPayload,
@@ -43,6 +44,7 @@ from app.domain.custody import (
     fold_custody,
 )
 from app.domain.events import EventType
+from app.domain.indicators import DossierFacts, calendar_fingerprint, processing_parts, supplement_spans
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
 from app.store.models import Attachment, Custody, Dossier, Event, HandoverBatch, HandoverItem
 from app.text import fold
@@ -151,6 +153,7 @@ def apply_event(
         email=applicant.email,
         received_at=datetime.fromisoformat(p.received_at),
         due_at=_dt(p.due_at) if isinstance(p, ReceivedPayload) else None,
+        received_due_at=_dt(p.due_at) if isinstance(p, ReceivedPayload) else None,
         register_no=p.register_no if isinstance(p, ReceivedPayload) else None,
         officer_id=event.officer_id,
         officer_name=event.officer_name,
@@ -325,6 +328,70 @@ def _fold_step(session: Session, kind: EventType, event: Event, p: Contract, dos
     if changed:
         dossier.version += 1
         dossier.updated_at = max(dossier.updated_at, event.occurred_at)
+    _fold_facts(session, kind, event, dossier)
+
+
+_END_KINDS = {EventType.RESULT_RECORDED: DossierStatus.RESULT_READY, EventType.RETURNED: DossierStatus.RETURNED}
+_MARKS = {EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT: "R", EventType.SUPPLEMENT_RECEIVED: "C"}
+
+
+def stored_moment(moment: datetime) -> str:
+    """A moment written the way SQLite stores a DateTime (sortable as text)."""
+    return moment.isoformat(sep=" ", timespec="microseconds")
+
+
+def _fold_facts(session: Session, kind: EventType, event: Event, dossier: Dossier) -> None:
+    """The end and supplement facts of the supervisor's figures (app.services.reports), whether or not
+    the status machine let the step through: the end is the first result or return event (a result
+    wins a tie), supplements are every request and completion of the department, in any arrival order."""
+    moment = event.occurred_at
+    end_status = _END_KINDS.get(kind)
+    if end_status is not None:
+        if dossier.ended_at is None or moment < dossier.ended_at:
+            dossier.ended_at, dossier.end_status = moment, int(end_status)
+        elif moment == dossier.ended_at and end_status is DossierStatus.RESULT_READY:
+            dossier.end_status = int(end_status)
+        else:
+            return
+    elif kind in _MARKS:
+        mark = _MARKS[kind] + stored_moment(moment)
+        dossier.supplement_marks = f"{dossier.supplement_marks}|{mark}" if dossier.supplement_marks else mark
+        set_supplement_columns(dossier)
+    else:
+        return
+    set_processing_columns(dossier, _calendar(session))
+
+
+def set_supplement_columns(dossier: Dossier) -> None:
+    """``supplement_count`` and the first two spans from ``supplement_marks``."""
+    spans = supplement_spans(dossier.supplement_marks)
+    dossier.supplement_count = len(spans)
+    first = spans[0] if spans else None
+    dossier.supplement1_requested_at = first.requested_at if first else None
+    dossier.supplement1_completed_at = first.completed_at if first else None
+    dossier.supplement2_requested_at = spans[1].requested_at if len(spans) > 1 else None
+
+
+def set_processing_columns(dossier: Dossier, calendar: WorkingCalendar) -> None:
+    """2.2's processing time of an ended dossier (None while it has no result or return)."""
+    facts = DossierFacts(
+        uid=dossier.uid, code=dossier.code or "", received_at=dossier.received_at, due_at=None,
+        end_at=dossier.ended_at, supplements=supplement_spans(dossier.supplement_marks),
+    )  # fmt: skip
+    parts = processing_parts(facts, calendar)
+    dossier.processing_minutes, dossier.processing_us = parts if parts is not None else (None, None)
+    dossier.processing_calendar = calendar_fingerprint(calendar) if parts is not None else ""
+
+
+def _calendar(session: Session) -> WorkingCalendar:
+    """The office calendar, read once per session (a row computed on a calendar changed since carries
+    that calendar's fingerprint, so the reports recompute it)."""
+    from app.services.office import load_calendar
+
+    cached = session.info.get("projection_calendar")
+    if not isinstance(cached, WorkingCalendar):
+        cached = session.info["projection_calendar"] = load_calendar(session)
+    return cached
 
 
 def _fold_rating(event: Event, p: RatedPayload, dossier: Dossier) -> None:
