@@ -105,6 +105,8 @@ SHORTCUT_HELP = (
     ("F4", "Theo dõi vị trí hồ sơ giấy"),
     ("F3", "Giám sát hồ sơ: hàng đợi quá hạn, sắp đến hạn… (lãnh đạo, quản trị); Enter mở hồ sơ"),
     ("Shift+F3", "Sổ theo dõi hồ sơ: xem, in, xuất Excel (lãnh đạo, quản trị)"),
+    ("Ctrl+1 / Ctrl+2", "Trong Giám sát: hàng đợi / chỉ số (đúng hạn, thời gian, kênh, số hoá, hài lòng)"),
+    ("Enter (chỉ số)", "Xem các hồ sơ tạo nên số liệu đang chọn; Enter lần nữa mở hồ sơ"),
     ("Delete / Ctrl+Z", "Bỏ hồ sơ khỏi phiếu bàn giao / hoàn tác"),
     ("Ctrl+Enter", "Gửi bàn giao / xác nhận đã nhận"),
     ("Ctrl+F", "Ô tìm kiếm hồ sơ"),

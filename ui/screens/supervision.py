@@ -163,7 +163,10 @@ class SupervisionScreen(QWidget):
         return box
 
     def _build(self) -> None:
-        root = QVBoxLayout(self)
+        from ui.screens.indicators import workspace_views  # the second view: Chỉ số (Ctrl+2)
+
+        queues_view = QWidget()
+        root = QVBoxLayout(queues_view)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Lọc:"))
         procs, fields = procedures_and_fields(list(self._ctx.catalog))
@@ -243,6 +246,10 @@ class SupervisionScreen(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([300, 1040])
         root.addWidget(split, 1)
+        self.views = workspace_views(self._ctx, queues_view, self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.views)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             enter = QShortcut(QKeySequence(key), self._table, context=Qt.ShortcutContext.WidgetShortcut)
             enter.activated.connect(self._on_table_enter_activated)

@@ -1,0 +1,106 @@
+"""The dossiers behind one figure of the indicators screen; Enter or double-click opens a dossier."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.reports import CountedDossier
+from ui.context import UiContext
+from ui.models.indicator_table import UID_ROLE, FigureDossiersModel
+from ui.theme import Role, set_role
+
+
+class FigureDossiersDialog(QDialog):
+    """A list of dossiers (code, applicant, procedure, class in the period) under a title.
+
+    Args:
+        ctx: the logged-in session's services (to open a dossier's detail).
+        title: what the figure is, e.g. "2.1 Hồ sơ giải quyết đúng hạn – Toàn đơn vị".
+        rows: the dossiers behind it.
+        parent: the indicators screen.
+    """
+
+    def __init__(
+        self, ctx: UiContext, title: str, rows: Sequence[CountedDossier], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self.setWindowTitle("Hồ sơ của chỉ số")
+        self.resize(960, 520)
+        root = QVBoxLayout(self)
+        heading = QLabel(f"{title}: {len(rows)} hồ sơ")
+        heading.setWordWrap(True)
+        set_role(heading, Role.SECTION)
+        root.addWidget(heading)
+        self._model = FigureDossiersModel(self)
+        self._model.set_rows(rows)
+        proxy = QSortFilterProxyModel(self)
+        proxy.setSourceModel(self._model)
+        self._table = QTableView()
+        self._table.setModel(proxy)
+        self._table.setAccessibleName("Danh sách hồ sơ của chỉ số")
+        self._table.setSortingEnabled(True)
+        self._table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self._table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._table.setAlternatingRowColors(True)
+        self._table.setWordWrap(False)
+        self._table.verticalHeader().hide()
+        header = self._table.horizontalHeader()
+        fm = self._table.fontMetrics()
+        for col, width in enumerate((fm.horizontalAdvance("000.00.00.H00-000000-0000") + 20, 200, 330)):
+            header.resizeSection(col, width)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self._table.doubleClicked.connect(self._on_table_double_clicked)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            enter = QShortcut(QKeySequence(key), self._table, context=Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(self._on_table_enter_activated)
+        root.addWidget(self._table, 1)
+        if rows:
+            self._table.selectRow(0)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("Đóng")
+        buttons.rejected.connect(self.reject)
+        root.addWidget(buttons)
+        self._table.setFocus()
+
+    @property
+    def table(self) -> QTableView:
+        return self._table
+
+    @property
+    def model(self) -> FigureDossiersModel:
+        return self._model
+
+    def _open(self, index: QModelIndex) -> None:
+        from ui.screens.dossier_detail import DossierDetailDialog
+
+        dialog = DossierDetailDialog(self._ctx, str(index.data(UID_ROLE)), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    @Slot(QModelIndex)
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self._open(index)
+
+    @Slot()
+    def _on_table_enter_activated(self) -> None:
+        index = self._table.currentIndex()
+        if index.isValid():
+            self._open(index)

@@ -1,0 +1,417 @@
+"""The "Chỉ số" view of the supervision workspace: the period's indicators (DOMAIN.md §8), per office and
+broken down, with the dossiers behind each figure and two charts; live on the change bus."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Slot
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.indicators import DEFAULT_RULES, Channel
+from app.errors import UserFacingError
+from app.services.drafts import Changes
+from app.services.reports import Dimension, KpiReport, check_period
+from ui.context import UiContext
+from ui.models import indicator_table as m
+from ui.ops import Latest
+from ui.screens.indicator_charts import ChartPanel, show_departments, show_trend
+from ui.screens.indicator_data import IndicatorSnapshot, PeriodChoice, compute, preset_period
+from ui.theme import Role, set_role
+
+REFRESH_DELAY_MS = 2000
+"""Changes arriving close together (a sync pull, a busy counter) recompute the figures once."""
+TYPING_DELAY_MS = 400
+GROUPINGS = (Dimension.DEPARTMENT, Dimension.FIELD, Dimension.PROCEDURE, Dimension.OFFICER)
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> date:
+    return date(q.year(), q.month(), q.day())
+
+
+class IndicatorsView(QWidget):
+    """Period chooser on top; the office's figures; the breakdown table and the two charts below.
+
+    Double-click or Enter on a figure (or a click on an office figure's "(n/N hồ sơ)") lists the
+    dossiers behind it. Recomputes, 2 s after the last one, when the change bus names dossiers.
+    """
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._reads = Latest(self)
+        self._snapshot: IndicatorSnapshot | None = None
+        self._pending = 0
+        self._stale = False
+        self._model = m.IndicatorTableModel(self)
+        self._proxy = QSortFilterProxyModel(self)
+        self._proxy.setSourceModel(self._model)
+        self._proxy.setSortRole(m.SORT_ROLE)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_DELAY_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._typing = QTimer(self)  # a date typed digit by digit is computed once, when it stops changing
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(TYPING_DELAY_MS)
+        self._typing.timeout.connect(self.refresh)
+        self._build()
+        ctx.bus.changed.connect(self._on_bus_changed)
+        self._apply_preset()
+
+    # --- public (tests drive these) -----------------------------------------------------------
+
+    period_combo = property(lambda self: self._period)
+    start_edit = property(lambda self: self._start)
+    end_edit = property(lambda self: self._end)
+    grouping_combo = property(lambda self: self._grouping)
+    table = property(lambda self: self._table)
+    proxy = property(lambda self: self._proxy)
+    error_label = property(lambda self: self._error)
+    trend_chart = property(lambda self: self._trend)
+    department_chart = property(lambda self: self._departments)
+
+    @property
+    def snapshot(self) -> IndicatorSnapshot | None:
+        return self._snapshot
+
+    @property
+    def loaded(self) -> bool:
+        """Figures are on screen and no computation is waiting or running."""
+        busy = self._pending or self._timer.isActive() or self._typing.isActive()
+        return self._snapshot is not None and not busy
+
+    def figure_text(self, key: str) -> str:
+        """The office's figure line ``key`` ∈ on_time, norm, channels, digitised, satisfaction."""
+        return str(self._figures[key].text())
+
+    def open_office_figure(self, key: str) -> None:
+        """What clicking the office figure's "(n/N hồ sơ)" does."""
+        self._on_figure_link_activated(key)
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Kỳ:"))
+        self._period = QComboBox()
+        self._period.setAccessibleName("Kỳ báo cáo")
+        for choice in PeriodChoice:
+            self._period.addItem(choice.value, choice.value)
+        self._period.setCurrentIndex(1)  # this month
+        self._period.currentIndexChanged.connect(self._on_period_changed)
+        bar.addWidget(self._period)
+        self._start, self._end = self._date_edit("Từ ngày"), self._date_edit("Đến ngày")
+        bar.addWidget(QLabel("Từ ngày"))
+        bar.addWidget(self._start)
+        bar.addWidget(QLabel("đến ngày"))
+        bar.addWidget(self._end)
+        self._busy = QProgressBar()
+        self._busy.setRange(0, 0)
+        self._busy.setMaximumWidth(120)
+        self._busy.setAccessibleName("Đang tính chỉ số")
+        self._busy.hide()
+        bar.addWidget(self._busy)
+        self._status = QLabel()
+        set_role(self._status, Role.HINT)
+        bar.addWidget(self._status)
+        bar.addStretch(1)
+        root.addLayout(bar)
+        self._error = QLabel()
+        set_role(self._error, Role.ERROR)
+        self._error.setWordWrap(True)
+        self._error.hide()
+        root.addWidget(self._error)
+
+        self._title = QLabel()
+        set_role(self._title, Role.SECTION)
+        root.addWidget(self._title)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        self._figures: dict[str, QLabel] = {}
+        names = (("on_time", "2.1 Đúng hạn"), ("norm", "2.2 Thời gian giải quyết"), ("channels", "3.3 Kênh nộp"),
+                 ("digitised", "4.2 Số hoá"), ("satisfaction", "5.4 Hài lòng"))  # fmt: skip
+        for n, (key, name) in enumerate(names):
+            head = QLabel(f"<b>{name}</b>")
+            value = QLabel("—")
+            value.setAccessibleName(name)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+            value.linkActivated.connect(self._on_figure_link_activated)
+            self._figures[key] = value
+            grid.addWidget(head, n // 3 * 2, n % 3, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(value, n // 3 * 2 + 1, n % 3, Qt.AlignmentFlag.AlignTop)
+        for col in range(3):
+            grid.setColumnStretch(col, 1)
+        root.addLayout(grid)
+
+        split = QSplitter()
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        pick = QHBoxLayout()
+        pick.addWidget(QLabel("Chi tiết theo:"))
+        self._grouping = QComboBox()
+        self._grouping.setAccessibleName("Chi tiết theo")
+        for dim in GROUPINGS:
+            self._grouping.addItem(dim.label, dim.value)
+        self._grouping.currentIndexChanged.connect(self._on_grouping_changed)
+        pick.addWidget(self._grouping)
+        pick.addWidget(QLabel("(Enter hoặc nháy đúp vào một số liệu để xem các hồ sơ)"))
+        pick.addStretch(1)
+        column.addLayout(pick)
+        self._table = QTableView()
+        self._table.setModel(self._proxy)
+        self._table.setAccessibleName("Chỉ số chi tiết")
+        self._table.setSortingEnabled(True)
+        self._table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self._table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self._table.setAlternatingRowColors(True)
+        self._table.setWordWrap(False)
+        self._table.verticalHeader().hide()
+        header = self._table.horizontalHeader()
+        fm = self._table.fontMetrics()
+        for col in range(len(m.COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, fm.horizontalAdvance("100% (9999/9999 hồ sơ)") + 12)
+        header.resizeSection(m.COL_NAME, 240)
+        header.resizeSection(m.COL_COUNT, fm.horizontalAdvance("Số hồ sơ") + 24)
+        header.resizeSection(m.COL_SCORE, fm.horizontalAdvance("13,69/20 điểm") + 16)
+        header.resizeSection(m.COL_NORM, fm.horizontalAdvance("nhanh hơn quy định 23,5% (999/999 hồ sơ)") + 12)
+        self._table.doubleClicked.connect(self._on_table_double_clicked)
+        for enter_key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            enter = QShortcut(QKeySequence(enter_key), self._table, context=Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(self._on_table_enter_activated)
+        column.addWidget(self._table, 1)
+        split.addWidget(left)
+        charts = QSplitter(Qt.Orientation.Vertical)
+        self._trend = ChartPanel("Tỷ lệ giải quyết đúng hạn theo tuần")
+        self._departments = ChartPanel("So sánh tỷ lệ đúng hạn giữa các cơ quan giải quyết")
+        charts.addWidget(self._trend)
+        charts.addWidget(self._departments)
+        split.addWidget(charts)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([780, 560])
+        root.addWidget(split, 1)
+
+    def _date_edit(self, name: str) -> QDateEdit:
+        edit = QDateEdit()
+        edit.setDisplayFormat("dd/MM/yyyy")
+        edit.setCalendarPopup(True)
+        edit.setAccessibleName(name)
+        edit.dateChanged.connect(self._on_date_changed)
+        return edit
+
+    # --- computing ------------------------------------------------------------------------------
+
+    def period(self) -> tuple[date, date]:
+        return _pydate(self._start.date()), _pydate(self._end.date())
+
+    @Slot()
+    def refresh(self) -> None:
+        """Check the period; if it is valid compute its figures off the GUI thread."""
+        self._timer.stop()
+        self._typing.stop()
+        start, end = self.period()
+        try:
+            check_period(start, end)
+        except UserFacingError as exc:
+            self._reads.guard(lambda _r: None, lambda _e: None)  # a running computation is no longer wanted
+            self._pending = 0
+            self._busy.hide()
+            self._error.setText(str(exc))
+            self._error.show()
+            return
+        self._error.hide()
+        self._busy.show()
+        self._status.setText("Đang tính…")
+        self._pending = 1
+        ok, bad = self._reads.guard(self._on_computed, self._on_failed)
+        self._ctx.runner.run(lambda s: compute(s, start, end), ok, bad, write=False)
+
+    def _settle(self) -> None:
+        self._pending = 0
+        self._busy.hide()
+
+    def _on_computed(self, snap: IndicatorSnapshot) -> None:
+        self._settle()
+        self._snapshot = snap
+        report = snap.report
+        self._status.setText(f"Cập nhật lúc {self._ctx.clock():%H:%M:%S %d/%m/%Y}")
+        office = report.office
+        self._title.setText(
+            f"{office.name or 'Đơn vị'}: {office.counted} hồ sơ tính trong kỳ "
+            f"{report.start:%d/%m/%Y} – {report.end:%d/%m/%Y}"
+        )
+        self._show_office(report)
+        self._show_groups()
+        show_trend(self._trend, snap.weeks)
+        depts = report.groups.get(Dimension.DEPARTMENT, ())
+        show_departments(self._departments, [(d.name, d.on_time) for d in depts])
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._settle()
+        self._status.setText("")
+        if isinstance(exc, UserFacingError):
+            self._error.setText(str(exc))
+        else:  # a bug: logged with its traceback by the runner
+            self._error.setText("Không tính được chỉ số do lỗi chương trình. Hãy báo bộ phận CNTT.")
+        self._error.show()
+
+    def _show_office(self, report: KpiReport) -> None:
+        o = report.office
+
+        def link(key: str, n: int, total: int) -> str:
+            return f'<a href="{key}">({n}/{total} hồ sơ)</a>' if total else ""
+
+        on_time = m.score_text(o.on_time_score, DEFAULT_RULES.on_time.max_points)
+        self._figures["on_time"].setText(
+            f"{o.on_time.text()} – {on_time} {link('on_time', o.on_time.numerator, o.on_time.denominator)}"
+        )
+        norm = m.norm_figure(o)
+        norm_text = m.norm_cell(o).split(" (")[0]
+        self._figures["norm"].setText(f"{norm_text} {link('norm', norm.measured, norm.finished)}")
+        parts = []
+        for ch in Channel:
+            r = o.channels[ch]
+            parts.append(f"{ch.label} {r.text()} {link('channel' + str(int(ch)), r.numerator, r.denominator)}")
+        self._figures["channels"].setText("<br>".join(parts))
+        digitised = m.score_text(o.digitised_score, DEFAULT_RULES.digitised.max_points)
+        self._figures["digitised"].setText(
+            f"{o.digitised.text()} – {digitised} {link('digitised', o.digitised.numerator, o.digitised.denominator)}"
+        )
+        sat = m.score_text(o.satisfaction_score, DEFAULT_RULES.satisfaction.max_points)
+        against = m.against_satisfaction(o)
+        pct = m.satisfaction_cell(o).split(" (")[0]
+        self._figures["satisfaction"].setText(
+            f"{pct} – {sat} (quá hạn {o.late.numerator}, không hài lòng {o.dissatisfied.numerator}; "
+            f"{link('satisfaction', len(against), o.counted)})"
+            if o.counted
+            else pct
+        )
+
+    def _show_groups(self) -> None:
+        if self._snapshot is None:
+            return
+        dim = Dimension(self._grouping.currentData())
+        self._model.set_rows(self._snapshot.report.groups.get(dim, ()), dim.label)
+
+    def _open_dossiers(self, title: str, uids: tuple[str, ...]) -> None:
+        from ui.screens.indicator_dossiers import FigureDossiersDialog
+
+        if self._snapshot is None:
+            return
+        rows = [self._snapshot.dossiers[u] for u in uids if u in self._snapshot.dossiers]
+        dialog = FigureDossiersDialog(self._ctx, title, rows, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def _open_cell(self, index: QModelIndex) -> None:
+        self._open_dossiers(str(index.data(m.TITLE_ROLE)), tuple(index.data(m.UIDS_ROLE) or ()))
+
+    # --- slots ----------------------------------------------------------------------------------
+
+    def _apply_preset(self) -> None:
+        choice = PeriodChoice(self._period.currentData())
+        custom = choice is PeriodChoice.CUSTOM
+        self._start.setEnabled(custom)
+        self._end.setEnabled(custom)
+        if not custom:
+            start, end = preset_period(choice, self._ctx.clock().date())
+            for edit, day in ((self._start, start), (self._end, end)):
+                blocked = edit.blockSignals(True)
+                edit.setDate(_qdate(day))
+                edit.blockSignals(blocked)
+        self.refresh()
+
+    @Slot(int)
+    def _on_period_changed(self, _index: int) -> None:
+        self._apply_preset()
+
+    @Slot(QDate)
+    def _on_date_changed(self, _day: QDate) -> None:
+        self._typing.start()
+
+    @Slot(int)
+    def _on_grouping_changed(self, _index: int) -> None:
+        self._show_groups()
+
+    @Slot(str)
+    def _on_figure_link_activated(self, key: str) -> None:
+        if self._snapshot is None:
+            return
+        o = self._snapshot.report.office
+        where = o.name or "Toàn đơn vị"
+        if key.startswith("channel"):
+            ch = Channel(int(key.removeprefix("channel")))
+            self._open_dossiers(f"3.3 Hồ sơ nộp {ch.label.lower()} – {where}", o.channels[ch].uids)
+            return
+        col = {"on_time": m.COL_ON_TIME, "norm": m.COL_NORM, "digitised": m.COL_DIGITISED,
+               "satisfaction": m.COL_SATISFACTION}[key]  # fmt: skip
+        self._open_dossiers(f"{m.COLUMNS[col].title} – {where}", m.COLUMNS[col].uids(o))
+
+    @Slot(QModelIndex)
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self._open_cell(index)
+
+    @Slot()
+    def _on_table_enter_activated(self) -> None:
+        index = self._table.currentIndex()
+        if index.isValid():
+            self._open_cell(index)
+
+    @Slot(object, object)
+    def _on_bus_changed(self, changes: Changes, _initiator: object) -> None:
+        if not changes.dossier_uids:
+            return
+        if self.isVisible():
+            self._timer.start()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._stale:
+            self._stale = False
+            self._timer.start()
+        super().showEvent(event)
+
+
+VIEW_LABELS = ("Hàng đợi (Ctrl+1)", "Chỉ số (Ctrl+2)")
+
+
+def workspace_views(ctx: UiContext, queues: QWidget, owner: QWidget) -> QTabWidget:
+    """The workspace's two views as tabs: ``queues`` and the indicators (built on first show);
+    Ctrl+1 / Ctrl+2 anywhere in ``owner`` switch between them."""
+    from ui.screens.custody_tabs import LazyTab
+
+    views = QTabWidget()
+    views.setDocumentMode(True)
+    views.addTab(queues, VIEW_LABELS[0])
+    views.addTab(LazyTab(lambda: IndicatorsView(ctx)), VIEW_LABELS[1])
+    for n in range(len(VIEW_LABELS)):
+        key = QShortcut(QKeySequence(f"Ctrl+{n + 1}"), owner, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        key.activated.connect(lambda n=n: views.setCurrentIndex(n))
+    return views
