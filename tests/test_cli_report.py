@@ -157,3 +157,17 @@ def test_the_command_does_not_load_qt(office_data):
                             cwd=ROOT, timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "4 hồ sơ được tính" in result.stdout
+
+
+def test_output_into_a_reader_that_stops_early_ends_without_a_traceback(office_data):
+    """`motcua report dossiers --json | head -c 20`: the reader closes the pipe; no traceback follows."""
+    data_dir, _ = office_data
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)  # nobody reads: the first write fails with EPIPE, as after `head` exits
+    result = subprocess.run([sys.executable, "-m", "ui.cli", "--data-dir", str(data_dir), "report", "dossiers",
+                             "--from", "2026-11-23", "--to", "2026-11-23", "--json"], stdout=write_fd,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, timeout=120)  # fmt: skip
+    os.close(write_fd)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1

@@ -117,6 +117,17 @@ def demo_command(argv: list[str], data_dir: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``motcua`` command. Output piped into a reader that stops early (``| head``) ends quietly."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader is gone: point stdout at /dev/null so the interpreter's final flush is silent.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = ViArgumentParser(
         prog="motcua",
