@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, literal, select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
 from app.domain.custody import working_minutes_between
+from app.domain.indicators import Channel  # one list of channels (issue 16 fills it in)
 from app.domain.status import DossierStatus
 from app.services.custody import transit_alert_hours
 from app.store.models import Custody, Department, Dossier, Officer, Setting
@@ -57,17 +58,6 @@ _QUEUE_LABELS = {
     QueueId.TODAY: "Tiếp nhận hôm nay",
 }
 
-
-class Channel(IntEnum):
-    """How a dossier was submitted (the national channel codes)."""
-
-    DIRECT = 1
-    ONLINE = 2
-    POSTAL = 3
-
-    @property
-    def label(self) -> str:
-        return {1: "Trực tiếp", 2: "Trực tuyến", 3: "Dịch vụ bưu chính"}[int(self)]
 
 
 def channel_sql() -> ColumnElement[int]:
