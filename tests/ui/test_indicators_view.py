@@ -102,6 +102,8 @@ def test_this_month_figures_breakdown_and_dossiers_behind_a_figure(
     assert view.trend_chart.categories == ["01/11", "02/11", "09/11", "16/11", "23/11", "30/11"]
     assert view.trend_chart.values == pytest.approx([0, 0, 0, 0, 50, 33.33])
     assert view.department_chart.values == [50.0]
+    for panel in (view.trend_chart, view.department_chart):  # "33,33" on the bars, as the figures above
+        assert panel.chart().localizeNumbers() and panel.chart().locale().decimalPoint() == ","
 
     # Grouping: by procedure, then by officer (one of each here); the first column follows.
     combo = view.grouping_combo
