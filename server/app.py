@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine, text
 
 from app import __version__
-from server.api import admin, auth, errors, reference
+from server.api import admin, auth, errors, reference, reports
 from server.config import Settings, get_settings
 from server.context import ServerContext, utc_now
 from server.db import is_postgres, make_engine, migrate, session_factory
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     )
     app.state.ctx = ctx
     errors.install(app)
-    for router in (auth.router, reference.router, admin.router, *_optional_routers()):
+    for router in (auth.router, reference.router, admin.router, reports.router, *_optional_routers()):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

@@ -341,3 +341,41 @@ class Reference(Wire):
 
 class AttachmentComplete(Wire):
     size: Annotated[int, Field(ge=0, le=2_000_000_000)]
+
+
+# --- province indicators (GET /reports/kpi, server/api/reports.py) -------------------------------------
+
+
+class KpiRatio(Wire):
+    """A share: ``percent`` is None when ``denominator`` is 0."""
+
+    numerator: Annotated[int, Field(ge=0)]
+    denominator: Annotated[int, Field(ge=0)]
+    percent: float | None
+
+
+class KpiFigures(Wire):
+    """2.1, 3.3 and 5.4 of one group (``key`` "" for the whole scope, a unit code, a field)."""
+
+    key: str
+    name: str
+    counted: Annotated[int, Field(ge=0)]
+    on_time: KpiRatio  # 2.1
+    on_time_score: float | None
+    channels: dict[Literal["direct", "online", "postal"], KpiRatio]  # 3.3, of the dossiers received in the period
+    late: KpiRatio
+    dissatisfied: KpiRatio
+    satisfaction: float | None  # 5.4
+    satisfaction_score: float | None
+
+
+class KpiResponse(Wire):
+    """``GET /reports/kpi``: the period's figures for the scope, per office and per field."""
+
+    start: date
+    end: date
+    scope: Literal["province", "office"]
+    computed_at: datetime
+    whole: KpiFigures
+    offices: list[KpiFigures]
+    fields: list[KpiFigures]

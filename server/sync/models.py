@@ -142,10 +142,23 @@ class ServerDossier(Base):
     rated_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     rating_hlc: Mapped[str] = mapped_column(String(60), default="", server_default="")
     rating_event_id: Mapped[str | None] = mapped_column(UuidStr, default=None)
+    # The facts of the province indicators (migration 0010, server/sync/facts.py), as the counters
+    # keep them on their rows: the end, the due date at reception, the department's supplement steps.
+    field: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    end_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    received_due_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    supplement_marks: Mapped[str] = mapped_column(Text, default="", server_default="")
+    supplement_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    supplement1_requested_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    supplement1_completed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    supplement2_requested_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    supplement2_completed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
     __table_args__ = (
         UniqueConstraint("unit_code", "code", name="uq_dossiers_unit_code"),
         Index("ix_dossiers_duplicate_probe", "unit_code", "personal_id", "procedure_code", "received_day"),
+        Index("ix_dossiers_received_at", "received_at"),
     )
 
 

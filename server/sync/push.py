@@ -37,6 +37,7 @@ from server.models import Officer, RefreshToken
 from server.sync import dialect
 from server.sync.body import excerpt
 from server.sync.devices import record_push
+from server.sync.facts import FACT_DEFAULTS, fold_facts
 from server.sync.models import (
     ChangeRow,
     Conflict,
@@ -489,6 +490,9 @@ class _Fold:
                 opened += self._change(ev, ev.decision, state)
         elif ev.step is not None and state is not None:
             opened += self._step(ev, ev.step, state)
+        if (ev.decision is not None or ev.step is not None) and (folded := self.dossiers.get(w.dossier_uid)):
+            fold_facts(folded.row, ev.kind, ev.payload, w.occurred_at)
+            folded.dirty = True
         opened += self._author(ev) + self._clock(ev)
         flags = [kind for _, kind, _ in opened]
         reason = " ".join(r for _, _, r in opened)
@@ -694,6 +698,7 @@ class _Fold:
                 "rated_at": None,
                 "rating_hlc": "",
                 "rating_event_id": None,
+                **FACT_DEFAULTS,
             },
             new=True,
         )

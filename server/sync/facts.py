@@ -1,0 +1,74 @@
+"""The facts of the province indicators on a server dossier row (server migration 0010).
+
+The same facts the counters keep on their own rows (client migration 0009, app.store.projection):
+``ended_at`` / ``end_status`` (the first result or return; a refusal, withdrawal or stop when the
+dossier never got one), ``received_due_at`` (the due date set at reception; supplements and
+apologies move ``due_at``), ``supplement_marks`` (every department supplement request "R" and
+completion "C", any arrival order) and from them ``supplement_count`` and the first two spans,
+and ``field`` (the procedure's field). :func:`fold_facts` is called by the push's fold for each
+event it applies and by the migration's back-fill, so both give the same row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app.domain.contracts import Contract, ReceivedPayload
+from app.domain.events import EventType
+from app.domain.indicators import supplement_spans
+from app.domain.status import DossierStatus
+
+FACT_DEFAULTS: dict[str, Any] = {
+    "field": "",
+    "ended_at": None,
+    "end_status": None,
+    "received_due_at": None,
+    "supplement_marks": "",
+    "supplement_count": 0,
+    "supplement1_requested_at": None,
+    "supplement1_completed_at": None,
+    "supplement2_requested_at": None,
+    "supplement2_completed_at": None,
+}
+"""The fact columns of a dossier no event has touched yet."""
+
+_END_KINDS = {EventType.RESULT_RECORDED: DossierStatus.RESULT_READY, EventType.RETURNED: DossierStatus.RETURNED}
+_MARKS = {EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT: "R", EventType.SUPPLEMENT_RECEIVED: "C"}
+ENDED_WITHOUT_EVENT = (DossierStatus.REFUSED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED)
+
+
+def stored_moment(moment: datetime) -> str:
+    """A moment as a sortable mark (as app.store.projection.stored_moment)."""
+    return moment.isoformat(sep=" ", timespec="microseconds")
+
+
+def fold_facts(row: dict[str, Any], kind: EventType, payload: Contract | None, occurred_at: datetime) -> None:
+    """Fold one applied event into ``row``'s facts (``row["status"]`` already the status after it)."""
+    if isinstance(payload, ReceivedPayload):
+        row["field"] = payload.procedure.field[:200]
+        if row.get("received_due_at") is None and row.get("due_at") is not None:
+            row["received_due_at"] = row["due_at"]
+    end_status = _END_KINDS.get(kind)
+    if end_status is not None:
+        ended, was = row.get("ended_at"), row.get("end_status")
+        if ended is None or was in ENDED_WITHOUT_EVENT or occurred_at < ended:
+            row["ended_at"], row["end_status"] = occurred_at, int(end_status)
+        elif occurred_at == ended and end_status is DossierStatus.RESULT_READY:
+            row["end_status"] = int(end_status)
+    elif kind in _MARKS:
+        mark = _MARKS[kind] + stored_moment(occurred_at)
+        row["supplement_marks"] = f"{row['supplement_marks']}|{mark}" if row.get("supplement_marks") else mark
+        set_supplement_columns(row)
+    elif row.get("ended_at") is None and DossierStatus(row["status"]) in ENDED_WITHOUT_EVENT:
+        row["ended_at"], row["end_status"] = occurred_at, int(row["status"])
+
+
+def set_supplement_columns(row: dict[str, Any]) -> None:
+    """``supplement_count`` and the first two spans from ``supplement_marks``."""
+    spans = supplement_spans(row.get("supplement_marks"))
+    row["supplement_count"] = len(spans)
+    for n in (1, 2):
+        span = spans[n - 1] if len(spans) >= n else None
+        row[f"supplement{n}_requested_at"] = span.requested_at if span else None
+        row[f"supplement{n}_completed_at"] = span.completed_at if span else None
