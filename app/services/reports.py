@@ -577,50 +577,50 @@ _COLUMNS = """d.uid, d.code, d.unit_code, d.department_code, d.department_name, 
   d.supplement1_completed_at AS c1, d.supplement_marks, d.processing_minutes, d.processing_us,
   d.processing_calendar, d.rating,
   coalesce(d.ended_at, CASE WHEN d.status IN (3, 7, 8) THEN d.updated_at END) AS e_at"""
-_ROWS_SQL = f"""
-WITH c AS (
-  SELECT {_COLUMNS}, {_SIMPLE} AS simple
-  FROM dossier d WHERE d.code IS NOT NULL AND d.received_at < :closes {{where}}
-), k AS (
-  SELECT *, (e_at IS NOT NULL AND e_at < :closes) AS ended FROM c WHERE e_at IS NULL OR e_at >= :opens
-)
-SELECT *, CASE WHEN simple THEN {_CLASS_SQL} END AS cls,
-  EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = k.uid) AS digitised
-FROM k
-"""
+# The period's candidates as index ranges (migration 0010), one UNION ALL branch per index: received in
+# the period (ix_dossier_received); received before it and ended in or after it, or not ended
+# (ix_dossier_ended_received; the unary + keeps SQLite off ix_dossier_received for the ended ones).
+_BRANCHES = ("d.received_at >= :opens AND d.received_at < :closes",
+             "d.ended_at >= :opens AND +d.received_at < :opens",
+             "d.ended_at IS NULL AND d.received_at < :opens")  # fmt: skip
+
+
+def _candidates(where: str = "") -> str:
+    """The dossiers a period counts (``where`` on the dossier's columns) with their class (NULL when not
+    ``simple``), ``ended`` and ``digitised``: computed once per dossier in each branch."""
+    return "\n  UNION ALL\n".join(
+        f"""  SELECT *, CASE WHEN simple THEN {_CLASS_SQL} END AS cls,
+    EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = b.uid) AS digitised
+  FROM (SELECT *, (e_at IS NOT NULL AND e_at < :closes) AS ended FROM (
+    SELECT {_COLUMNS}, {_SIMPLE} AS simple FROM dossier d WHERE d.code IS NOT NULL AND {branch} {where}
+  ) WHERE e_at IS NULL OR e_at >= :opens) AS b"""
+        for branch in _BRANCHES
+    )
+
+
+_ROWS_SQL = "SELECT * FROM (\n{candidates}\n)"
+# One pass: the common dossiers summed per combination; one row each (``one`` = its uid) for the
+# uncommon ones (not ``simple``: classify() in Python) and for a processing time computed on another
+# calendar (worked out again in Python).
 _CELLS_SQL = f"""
-WITH c AS (
-  SELECT {_COLUMNS}
-  FROM dossier d WHERE d.code IS NOT NULL AND d.received_at < :closes AND {_SIMPLE}
-), k AS (
-  SELECT *, (e_at IS NOT NULL AND e_at < :closes) AS ended FROM c WHERE e_at IS NULL OR e_at >= :opens
-), x AS (
-  SELECT *, {_CLASS_SQL} AS cls FROM k
+WITH k AS (
+{_candidates()}
 ), y AS (
   SELECT *, (cls <= 3 AND received_at >= :opens AND ended_at IS NOT NULL) AS p22,
-    (processing_calendar = :fp) AS fresh FROM x
+    (processing_calendar = :fp) AS fresh FROM k
+), z AS (
+  SELECT *, CASE WHEN NOT simple OR (p22 AND NOT fresh AND ended_at >= :opens AND ended_at < :closes)
+                 THEN uid END AS one FROM y
 )
 SELECT unit_code, department_code, department_name, field, procedure_code, procedure_name, officer_id,
-  officer_name, cls, received_at < :opens AS carried,
-  EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = y.uid) AS digitised,
-  coalesce(rating = :dissatisfied, 0) AS dissatisfied, p22,
+  officer_name, cls, received_at < :opens AS carried, digitised,
+  coalesce(rating = :dissatisfied, 0) AS dissatisfied, p22, one,
   count(*) AS n, min(received_at || code) AS first_key,
   sum(CASE WHEN p22 AND fresh THEN 1 ELSE 0 END) AS n22,
   sum(CASE WHEN p22 AND fresh THEN processing_minutes ELSE 0 END) AS minutes,
-  sum(CASE WHEN p22 AND fresh THEN max(processing_us, 0) ELSE 0 END) AS us
-FROM y GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
-"""
-_STALE_SQL = f"""
-WITH c AS (
-  SELECT {_COLUMNS}
-  FROM dossier d WHERE d.code IS NOT NULL AND d.received_at >= :opens AND d.received_at < :closes AND {_SIMPLE}
-    AND d.ended_at >= :opens AND d.ended_at < :closes AND d.processing_calendar != :fp
-), k AS (
-  SELECT *, 1 AS ended FROM c
-), x AS (
-  SELECT *, {_CLASS_SQL} AS cls FROM k
-)
-SELECT *, EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = x.uid) AS digitised FROM x WHERE cls <= 3
+  sum(CASE WHEN p22 AND fresh THEN max(processing_us, 0) ELSE 0 END) AS us,
+  simple, uid, code, status, updated_at, ended_at, end_status, due, e_at, supplement_marks, received_at, rating
+FROM z GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
 """
 _CLASS_CODES = {1: DossierClass.EARLY, 2: DossierClass.ON_TIME, 3: DossierClass.LATE,
                 4: DossierClass.IN_PROGRESS_ON_TIME, 5: DossierClass.IN_PROGRESS_LATE}  # fmt: skip
@@ -657,7 +657,7 @@ def _classified(
 ) -> list[tuple[Any, DossierFacts | None, DossierClass]]:
     """(row, facts, class) of every dossier the period counts (``where`` on the dossier's columns):
     the class from SQL for the common case, from ``classify`` for the rest (their facts built)."""
-    sql = _datetime_params(_ROWS_SQL.format(where=f"AND {where}" if where else ""))
+    sql = _datetime_params(_ROWS_SQL.format(candidates=_candidates(f"AND {where}" if where else "")))
     out: list[tuple[Any, DossierFacts | None, DossierClass]] = []
     for r in session.execute(sql, {"opens": period.opens, "closes": period.closes} | (params or {})):
         if r.cls is not None:
@@ -855,23 +855,30 @@ def _cells(session: Session, period: Period, calendar: WorkingCalendar) -> dict[
     fp = calendar_fingerprint(calendar)
     params = {"opens": period.opens, "closes": period.closes, "fp": fp, "dissatisfied": DISSATISFIED}
     cells: dict[_CellKey, _Cell] = {}
+    # The grouping sorts every counted dossier (most of the time): let SQLite's sorter use a helper thread.
+    session.execute(text("PRAGMA threads = 2"))
     for r in session.execute(_datetime_params(_CELLS_SQL), params):
-        key = (r.unit_code, r.department_code or "", r.department_name or "", r.field or "", r.procedure_code,
-               r.procedure_name, r.officer_id, r.officer_name, _CLASS_CODES[r.cls], bool(r.carried),
-               bool(r.digitised), bool(r.dissatisfied), bool(r.p22))  # fmt: skip
-        _add(cells, key, r.n, r.first_key, r.n22, r.minutes or 0, r.us or 0)
-    # A processing time computed on another calendar (edited since): worked out again here.
-    for r in session.execute(_datetime_params(_STALE_SQL), params):
-        parts = processing_parts(_facts_of(session, r, period.opens), calendar)
-        if parts is not None:
-            _add(cells, _key_of(r, _CLASS_CODES[r.cls], period, p22=True), 0, "", 1, parts[0], max(0, parts[1]))
-    # The uncommon dossiers (two supplement requests, no due date): classify() and processing_parts().
-    for r, facts, cls in _classified(session, period, calendar, f"NOT ({_SIMPLE})"):
-        assert facts is not None
-        p22 = cls.resolved and facts.received_at >= period.opens and r.ended_at is not None
-        parts = processing_parts(facts, calendar) if p22 else None
-        minutes, us = (parts[0], max(0, parts[1])) if parts is not None else (0, 0)
-        _add(cells, _key_of(r, cls, period, p22), 1, f"{r.received_at}{r.code}", int(p22), minutes, us)
+        if r.one is None:
+            key = (r.unit_code, r.department_code or "", r.department_name or "", r.field or "", r.procedure_code,
+                   r.procedure_name, r.officer_id, r.officer_name, _CLASS_CODES[r.cls], bool(r.carried),
+                   bool(r.digitised), bool(r.dissatisfied), bool(r.p22))  # fmt: skip
+            _add(cells, key, r.n, r.first_key, r.n22, r.minutes or 0, r.us or 0)
+        elif r.simple:
+            # A processing time computed on another calendar (edited since): worked out again here.
+            parts = processing_parts(_facts_of(session, r, period.opens), calendar)
+            minutes, us = (parts[0], max(0, parts[1])) if parts is not None else (0, 0)
+            _add(cells, _key_of(r, _CLASS_CODES[r.cls], period, p22=True), 1, r.first_key, int(parts is not None),
+                 minutes, us)  # fmt: skip
+        else:
+            # The uncommon dossiers (two supplement requests, no due date): classify() and processing_parts().
+            facts = _facts_of(session, r, period.opens)
+            cls = classify(facts, period.start, period.end, calendar)
+            if cls is DossierClass.NOT_COUNTED:
+                continue
+            p22 = cls.resolved and facts.received_at >= period.opens and r.ended_at is not None
+            parts = processing_parts(facts, calendar) if p22 else None
+            minutes, us = (parts[0], max(0, parts[1])) if parts is not None else (0, 0)
+            _add(cells, _key_of(r, cls, period, p22), 1, f"{r.received_at}{r.code}", int(p22), minutes, us)
     return cells
 
 

@@ -137,6 +137,8 @@ class Dossier(Base):
         # date, processing per department.
         Index("ix_dossier_status_due", "status", "due_at"),
         Index("ix_dossier_status_department", "status", "department_code", "due_at"),
+        # A period's carried-over dossiers (app/services/reports.py): ended in or after it, or not ended.
+        Index("ix_dossier_ended_received", "ended_at", "received_at"),
     )
 
 
