@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QKeySequence, QScreen, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QScreen
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.rating import RATINGS, Rating, RatingSource
@@ -152,7 +152,6 @@ class OfficerRatingDialog(QDialog):
             button.setAutoDefault(False)
             button.setToolTip(f"Phím {n}")
             button.clicked.connect(lambda _checked=False, r=rating: self.choose(r))
-            QShortcut(QKeySequence(str(n)), self, lambda r=rating: self.choose(r))
             self.buttons[rating] = button
             row.addWidget(button)
         self.error = QLabel()
@@ -172,6 +171,15 @@ class OfficerRatingDialog(QDialog):
         root.addWidget(self.error)
         root.addLayout(bottom)
         self.setMinimumWidth(560)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """1, 2, 3 (top row or keypad) choose; handled here rather than by window shortcuts, which
+        another window's shortcut on the same digit (scan page assignment) would make ambiguous."""
+        digit = {Qt.Key.Key_1: 0, Qt.Key.Key_2: 1, Qt.Key.Key_3: 2}.get(Qt.Key(event.key()))
+        if digit is not None and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.choose(RATINGS[digit])
+            return
+        super().keyPressEvent(event)
 
     @Slot()
     def choose(self, rating: Rating) -> None:
