@@ -227,13 +227,21 @@ def test_counters_killed_at_random_moments_and_between_pages(office: Office) -> 
     for round_ in range(3):
         # Each round has new receipts to make, so a driver is still at work when the kill comes
         # (a round that had finished its share gave a run with no kill at all).
-        procs = [c.start(80 + 40 * round_, per_pass=20) for c in counters]
+        share = 80 + 40 * round_
+        procs = [c.start(share, per_pass=20) for c in counters]
         try:
             for proc in procs:  # both logged in and working
                 assert proc.stdout is not None
                 assert proc.stdout.readline().strip() == "ready", f"seed {seed}: driver did not start"
-            time.sleep(rng.uniform(0.05, 1.2))
+            # The kill comes after a random number of the driver's passes and a random part of the
+            # next one, never after a fixed time: a pass takes 0.05 s on a fast machine and 1 s on a
+            # loaded one, so a wall-clock delay often came after both drivers had finished.
             for proc in procs:
+                assert proc.stdout is not None
+                for _ in range(rng.randrange(share // 20)):
+                    if not proc.stdout.readline().startswith("pass"):
+                        break
+                time.sleep(rng.uniform(0, 0.02))  # into the next pass (one takes ≥ 0.04 s here)
                 if proc.poll() is None:
                     proc.send_signal(signal.SIGKILL)
                     kills += 1
