@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import (
 from app.services.reports import CountedDossier
 from ui.context import UiContext
 from ui.models.indicator_table import UID_ROLE, FigureDossiersModel
+from ui.tables import open_on_activate, read_only_table
 from ui.theme import Role, set_role
 
 
@@ -49,27 +48,14 @@ class FigureDossiersDialog(QDialog):
         self._model.set_rows(rows)
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(self._model)
-        self._table = QTableView()
-        self._table.setModel(proxy)
-        self._table.setAccessibleName("Danh sách hồ sơ của chỉ số")
-        self._table.setSortingEnabled(True)
-        self._table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self._table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self._table.setAlternatingRowColors(True)
-        self._table.setWordWrap(False)
-        self._table.verticalHeader().hide()
+        self._table = read_only_table(proxy, "Danh sách hồ sơ của chỉ số")
         header = self._table.horizontalHeader()
         fm = self._table.fontMetrics()
         for col, width in enumerate((fm.horizontalAdvance("000.00.00.H00-000000-0000") + 20, 200, 330)):
             header.resizeSection(col, width)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        self._table.doubleClicked.connect(self._on_table_double_clicked)
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            enter = QShortcut(QKeySequence(key), self._table, context=Qt.ShortcutContext.WidgetShortcut)
-            enter.activated.connect(self._on_table_enter_activated)
+        open_on_activate(self._table, self._open)
         root.addWidget(self._table, 1)
         if rows:
             self._table.selectRow(0)
@@ -93,14 +79,3 @@ class FigureDossiersDialog(QDialog):
         dialog = DossierDetailDialog(self._ctx, str(index.data(UID_ROLE)), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
-
-    @Slot(QModelIndex)
-    def _on_table_double_clicked(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self._open(index)
-
-    @Slot()
-    def _on_table_enter_activated(self) -> None:
-        index = self._table.currentIndex()
-        if index.isValid():
-            self._open(index)

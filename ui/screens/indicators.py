@@ -8,7 +8,6 @@ from datetime import date
 from PySide6.QtCore import QDate, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Slot
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QGridLayout,
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,6 +30,7 @@ from ui.models import indicator_table as m
 from ui.ops import Latest
 from ui.screens.indicator_charts import ChartPanel, show_departments, show_trend
 from ui.screens.indicator_data import IndicatorSnapshot, PeriodChoice, compute, preset_period
+from ui.tables import open_on_activate, read_only_table
 from ui.theme import Role, set_role
 
 REFRESH_DELAY_MS = 2000
@@ -179,17 +178,7 @@ class IndicatorsView(QWidget):
         pick.addWidget(QLabel("(Enter hoặc nháy đúp vào một số liệu để xem các hồ sơ)"))
         pick.addStretch(1)
         column.addLayout(pick)
-        self._table = QTableView()
-        self._table.setModel(self._proxy)
-        self._table.setAccessibleName("Chỉ số chi tiết")
-        self._table.setSortingEnabled(True)
-        self._table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self._table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self._table.setAlternatingRowColors(True)
-        self._table.setWordWrap(False)
-        self._table.verticalHeader().hide()
+        self._table = read_only_table(self._proxy, "Chỉ số chi tiết", select_rows=False)
         header = self._table.horizontalHeader()
         fm = self._table.fontMetrics()
         for col in range(len(m.COLUMNS)):
@@ -199,10 +188,7 @@ class IndicatorsView(QWidget):
         header.resizeSection(m.COL_COUNT, fm.horizontalAdvance("Số hồ sơ") + 24)
         header.resizeSection(m.COL_SCORE, fm.horizontalAdvance("13,69/20 điểm") + 16)
         header.resizeSection(m.COL_NORM, fm.horizontalAdvance("nhanh hơn quy định 23,5% (999/999 hồ sơ)") + 12)
-        self._table.doubleClicked.connect(self._on_table_double_clicked)
-        for enter_key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            enter = QShortcut(QKeySequence(enter_key), self._table, context=Qt.ShortcutContext.WidgetShortcut)
-            enter.activated.connect(self._on_table_enter_activated)
+        open_on_activate(self._table, self._open_cell)
         column.addWidget(self._table, 1)
         split.addWidget(left)
         charts = QSplitter(Qt.Orientation.Vertical)
@@ -371,17 +357,6 @@ class IndicatorsView(QWidget):
         col = {"on_time": m.COL_ON_TIME, "norm": m.COL_NORM, "digitised": m.COL_DIGITISED,
                "satisfaction": m.COL_SATISFACTION}[key]  # fmt: skip
         self._open_dossiers(f"{m.COLUMNS[col].title} – {where}", m.COLUMNS[col].uids(o))
-
-    @Slot(QModelIndex)
-    def _on_table_double_clicked(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self._open_cell(index)
-
-    @Slot()
-    def _on_table_enter_activated(self) -> None:
-        index = self._table.currentIndex()
-        if index.isValid():
-            self._open_cell(index)
 
     @Slot(object, object)
     def _on_bus_changed(self, changes: Changes, _initiator: object) -> None:

@@ -7,9 +7,8 @@ from datetime import datetime
 
 import shiboken6
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Slot
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -39,6 +38,7 @@ from app.services.queues import (
 from ui.context import UiContext
 from ui.models import queue_table as qt_model
 from ui.models.queue_table import SORT_ROLE, UID_ROLE, QueueTableModel
+from ui.tables import open_on_activate, read_only_table
 from ui.theme import Role as ThemeRole
 from ui.theme import set_role
 
@@ -209,19 +209,9 @@ class SupervisionScreen(QWidget):
         head.addWidget(self._title, 1)
         head.addWidget(self._status)
         column.addLayout(head)
-        self._table = QTableView()
-        self._table.setModel(self._proxy)
-        self._table.setAccessibleName("Hồ sơ trong hàng đợi")
-        self._table.setSortingEnabled(True)
         # No column sort until the supervisor clicks a heading: the query's order (most urgent first).
-        self._table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self._table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self._table.setAlternatingRowColors(True)
-        self._table.setWordWrap(False)
-        self._table.verticalHeader().hide()
-        self._table.doubleClicked.connect(self._on_table_double_clicked)
+        self._table = read_only_table(self._proxy, "Hồ sơ trong hàng đợi")
+        open_on_activate(self._table, self._open)
         header = self._table.horizontalHeader()
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         fm = self._table.fontMetrics()
@@ -250,9 +240,6 @@ class SupervisionScreen(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.views)
-        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            enter = QShortcut(QKeySequence(key), self._table, context=Qt.ShortcutContext.WidgetShortcut)
-            enter.activated.connect(self._on_table_enter_activated)
         self._show_title(0, 0)
 
     # --- loading ----------------------------------------------------------------------------------
@@ -367,17 +354,6 @@ class SupervisionScreen(QWidget):
             return
         self._selection = (QueueId(item.data(QUEUE_ROLE)), str(item.data(DEPT_ROLE) or ""))
         self.refresh()
-
-    @Slot(QModelIndex)
-    def _on_table_double_clicked(self, index: QModelIndex) -> None:
-        if index.isValid():
-            self._open(index)
-
-    @Slot()
-    def _on_table_enter_activated(self) -> None:
-        index = self._table.currentIndex()
-        if index.isValid():
-            self._open(index)
 
     @Slot(object, object)
     def _on_bus_changed(self, changes: Changes, _initiator: object) -> None:
