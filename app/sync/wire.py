@@ -346,7 +346,13 @@ class AttachmentComplete(Wire):
 # --- province indicators (GET /reports/kpi, server/api/reports.py) -------------------------------------
 
 
-class KpiRatio(Wire):
+class Report(BaseModel):
+    """Base of the report answers: read forward-compatibly (a key a newer server adds is ignored)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class KpiRatio(Report):
     """A share: ``percent`` is None when ``denominator`` is 0."""
 
     numerator: Annotated[int, Field(ge=0)]
@@ -354,8 +360,22 @@ class KpiRatio(Wire):
     percent: float | None
 
 
-class KpiFigures(Wire):
-    """2.1, 3.3 and 5.4 of one group (``key`` "" for the whole scope, a unit code, a field)."""
+class KpiProcessing(Report):
+    """2.2 of one procedure: the average processing time of the dossiers resolved in the period that it
+    also received, against the legal time (app.services.reports.ProcessingFigure)."""
+
+    procedure_code: str
+    procedure_name: str
+    unit: Literal["working_days", "working_hours", "calendar_days"] | None
+    finished: Annotated[int, Field(ge=0)]
+    average: float | None
+    legal: float | None
+    faster_percent: float | None
+
+
+class KpiFigures(Report):
+    """The figures of one group (``key`` "" for the whole scope, else a unit code, department code,
+    field, procedure code or officer id), as app.services.reports.Indicators."""
 
     key: str
     name: str
@@ -364,13 +384,18 @@ class KpiFigures(Wire):
     on_time_score: float | None
     channels: dict[Literal["direct", "online", "postal"], KpiRatio]  # 3.3, of the dossiers received in the period
     late: KpiRatio
+    digitised: KpiRatio = KpiRatio(numerator=0, denominator=0, percent=None)  # 4.2
+    digitised_score: float | None = None
     dissatisfied: KpiRatio
     satisfaction: float | None  # 5.4
     satisfaction_score: float | None
+    processing: list[KpiProcessing] = []  # 2.2, one per procedure
 
 
-class KpiResponse(Wire):
-    """``GET /reports/kpi``: the period's figures for the scope, per office and per field."""
+class KpiResponse(Report):
+    """``GET /reports/kpi``: the period's figures for the scope, and per office, department, field,
+    procedure and officer (department codes and officer ids are unique within an office; across the
+    province a department's key is "<unit code>/<department code>")."""
 
     start: date
     end: date
@@ -379,3 +404,49 @@ class KpiResponse(Wire):
     whole: KpiFigures
     offices: list[KpiFigures]
     fields: list[KpiFigures]
+    departments: list[KpiFigures] = []
+    procedures: list[KpiFigures] = []
+    officers: list[KpiFigures] = []
+
+
+class PeriodRowWire(Report):
+    """One row of Biểu II.06a (app.services.reports.ReportRow)."""
+
+    level: str
+    level_label: str
+    field: str
+    received_total: Annotated[int, Field(ge=0)]
+    received_online: Annotated[int, Field(ge=0)]
+    received_direct_postal: Annotated[int, Field(ge=0)]
+    carried_over: Annotated[int, Field(ge=0)]
+    resolved_total: Annotated[int, Field(ge=0)]
+    resolved_early: Annotated[int, Field(ge=0)]
+    resolved_on_time: Annotated[int, Field(ge=0)]
+    resolved_late: Annotated[int, Field(ge=0)]
+    in_progress_total: Annotated[int, Field(ge=0)]
+    in_progress_on_time: Annotated[int, Field(ge=0)]
+    in_progress_late: Annotated[int, Field(ge=0)]
+
+
+class PeriodLevelWire(Report):
+    """The rows of one administrative level and their subtotal (app.services.reports.LevelGroup)."""
+
+    level: str
+    level_label: str
+    rows: list[PeriodRowWire]
+    subtotal: PeriodRowWire
+
+
+class PeriodReportResponse(Report):
+    """``GET /reports/period``: Biểu II.06a of the period for the scope (app.services.reports.PeriodReport)."""
+
+    start: date
+    end: date
+    scope: Literal["province", "office"]
+    computed_at: datetime
+    unit_code: str
+    unit_name: str
+    governing_body: str
+    place_name: str
+    groups: list[PeriodLevelWire]
+    total: PeriodRowWire
