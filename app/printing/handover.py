@@ -16,14 +16,14 @@ from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Spacer, Table, TableStyle
 
-from app.printing.common import DEMO_TEXT, Output, esc, header_block, para, signature_block, title_block
+from app.printing.common import Output, esc, header_block, para, signature_block, title_block
 from app.printing.custody_forms_config import CustodyForm
 from app.printing.data import HandoverRecord, vn_datetime_words, vn_place_date
-from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts, use_fixed_subsets
+from app.printing.fonts import SERIF, SERIF_BOLD, register_fonts
 from app.printing.labels import draw_qr
+from app.printing.paged import PagedCanvas, PageFurniture
 from app.text import nfc
 
 TITLE = CustodyForm.HANDOVER.heading
@@ -165,40 +165,6 @@ def _story(data: HandoverRecord, code_text: str) -> list[Flowable]:
     return story
 
 
-class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
-    """Canvas that holds pages back until the end, to print "Trang x/y" and the batch id on each."""
-
-    def __init__(self, *args: Any, footer: str = "", demo: bool = False, **kwargs: Any) -> None:
-        """Args: footer: text before the page number; demo: print the demo mark."""
-        super().__init__(*args, **kwargs)
-        use_fixed_subsets(self._doc)
-        self.footer = footer
-        self.demo = demo
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        """Keep the page's state; it is emitted on save."""
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        """Emit every page with its footer, then write the PDF."""
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self.saveState()
-            self.setFont(SERIF_ITALIC, 9)
-            self.drawString(MARGIN_X, MARGIN_BOTTOM - 18, self.footer)
-            self.drawRightString(PAGE_W - MARGIN_X, MARGIN_BOTTOM - 18, f"Trang {number}/{total}")
-            if self.demo:
-                self.setFillColor(colors.Color(0.75, 0.05, 0.05))
-                self.setFont(SERIF_BOLD, 9)
-                self.drawCentredString(PAGE_W / 2, PAGE_H - MARGIN_TOP + 16, DEMO_TEXT)
-            self.restoreState()
-            super().showPage()
-        super().save()
-
-
 def render(data: HandoverRecord, out: Output) -> None:
     """Render the handover record on A4 portrait, as many pages as the list needs.
 
@@ -226,7 +192,11 @@ def render(data: HandoverRecord, out: Output) -> None:
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, WIDTH, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, 0, 0, 0, 0, id="body")
     doc.addPageTemplates([PageTemplate(id="a4", frames=[frame])])
 
-    def make_canvas(*args: Any, **kwargs: Any) -> _NumberedCanvas:
-        return _NumberedCanvas(*args, footer=footer, demo=data.demo, **kwargs)
+    furniture = PageFurniture(
+        PAGE_W, PAGE_H, MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM, footer, footer_drop=18, demo=data.demo
+    )
+
+    def make_canvas(*args: Any, **kwargs: Any) -> PagedCanvas:
+        return PagedCanvas(*args, furniture=furniture, **kwargs)
 
     doc.build(_story(data, code_text), canvasmaker=make_canvas)

@@ -11,11 +11,11 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, TableStyle
 
-from app.printing.common import DEMO_TEXT, Output
-from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts, use_fixed_subsets
+from app.printing.common import Output
+from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts
+from app.printing.paged import PagedCanvas, PageFurniture
 from app.printing.textline import TextLine
 from app.text import nfc
 
@@ -73,44 +73,6 @@ def grid_style(header_rows: int, extra: Sequence[tuple[Any, ...]] = ()) -> Table
     )
 
 
-class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
-    """Holds the pages back until the end to print the running header and "Trang x/y" on each."""
-
-    def __init__(self, *args: Any, running: str = "", form_number: str = "", demo: bool = False, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        use_fixed_subsets(self._doc)
-        self.running, self.form_number, self.demo = running, form_number, demo
-        self._pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        """Keep the page's state; it is emitted on save."""
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        """Emit every page with its running header and footer, then write the PDF."""
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self.saveState()
-            self.setFont(SERIF_ITALIC, 8.5)
-            top = PAGE_H - MARGIN_TOP + 6
-            if number > 1:  # the first page has the full national header
-                self.drawString(MARGIN_X, top, self.running)
-            if self.form_number:
-                self.drawRightString(PAGE_W - MARGIN_X, top, self.form_number)
-            self.setFont(SERIF_ITALIC, 9)
-            self.drawString(MARGIN_X, MARGIN_BOTTOM - 16, self.running)
-            self.drawRightString(PAGE_W - MARGIN_X, MARGIN_BOTTOM - 16, f"Trang {number}/{total}")
-            if self.demo:
-                self.setFillColor(colors.Color(0.75, 0.05, 0.05))
-                self.setFont(SERIF_BOLD, 9)
-                self.drawCentredString(PAGE_W / 2, top + 11, DEMO_TEXT)
-            self.restoreState()
-            super().showPage()
-        super().save()
-
-
 def build(story: Sequence[Flowable], out: Output, *, title: str, running: str, form_number: str, demo: bool) -> None:
     """Lay ``story`` out on A4 landscape pages with a running header and "Trang x/y".
 
@@ -140,7 +102,10 @@ def build(story: Sequence[Flowable], out: Output, *, title: str, running: str, f
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, WIDTH, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, 0, 0, 0, 0, id="body")
     doc.addPageTemplates([PageTemplate(id="a4l", frames=[frame])])
 
-    def make_canvas(*args: Any, **kwargs: Any) -> _NumberedCanvas:
-        return _NumberedCanvas(*args, running=nfc(running), form_number=nfc(form_number), demo=demo, **kwargs)
+    furniture = PageFurniture(PAGE_W, PAGE_H, MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM, nfc(running),
+                              header=nfc(running), form_number=nfc(form_number), demo=demo)  # fmt: skip
+
+    def make_canvas(*args: Any, **kwargs: Any) -> PagedCanvas:
+        return PagedCanvas(*args, furniture=furniture, **kwargs)
 
     doc.build(list(story), canvasmaker=make_canvas)
