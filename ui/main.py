@@ -210,6 +210,7 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
 
     from ui.changes import ChangeBus
     from ui.context import UiContext
+    from ui.i18n import install_vietnamese
     from ui.main_window import MainWindow
     from ui.ops import OpRunner
     from ui.prompts import Prompts
@@ -220,6 +221,7 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
     existing = QApplication.instance()
     app = existing or QApplication([*sys.argv, *STYLE_ARGS])
     assert isinstance(app, QApplication)
+    install_vietnamese(app)  # Qt's own dialogs (Yes/No, files, printing) in Vietnamese, before any widget
     app.setApplicationName("MotCua Desk")
     app.setOrganizationName("MotCua")
     apply_theme(app, style_set=existing is None)
@@ -409,10 +411,14 @@ def _smoke_test(
     runner.wait()
     app.processEvents()
     store_ok = bool(outcome) and isinstance(outcome[0], int)
-    ok = usable and store_ok
+    from ui.i18n import qt_speaks_vietnamese  # the bundle must carry resources/i18n/qtbase_vi.qm
+
+    vietnamese = qt_speaks_vietnamese()
+    ok = usable and store_ok and vietnamese
     print(
         f"smoke test: main window built ({window.width()}x{window.height()}), "
-        f"{len(catalog.procedures)} procedures, store {'open' if store_ok else f'FAILED: {outcome!r}'}"
+        f"{len(catalog.procedures)} procedures, store {'open' if store_ok else f'FAILED: {outcome!r}'}, "
+        f"hộp thoại Qt bằng tiếng Việt {'có' if vietnamese else 'KHÔNG CÓ (thiếu resources/i18n/qtbase_vi.qm)'}"
         f" – {'OK' if ok else 'FAILED'}"
     )
     return 0 if ok else 1

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.domain.file_names import suggested_file_name
 from app.printing.raster import PageImage, rasterise
 from app.services.drafts import Changes
 from app.services.forms import FormKind, build_slip, record_print, render
@@ -97,7 +98,8 @@ class PdfPreviewDialog(QDialog):
         pdf: The PDF bytes; ``pages`` its preview images.
         heading: What the document is (window title, printer job name).
         code: Dossier code or batch id (title, job name, file name).
-        file_stem: Start of the suggested file name.
+        file_stem: The document's kind ("receipt") or name, start of the suggested file name
+            (:func:`app.domain.file_names.suggested_file_name`).
         note: Added to the page count below the pages.
         reprint: The first copy is already a reprint.
     """
@@ -185,8 +187,8 @@ class PdfPreviewDialog(QDialog):
 
     @Slot()
     def _on_save_clicked(self) -> None:
-        safe = self._code.replace(" ", "_").replace("/", "-")
-        path = self._ctx.prompts.save_pdf_path(self, str(Path.home() / f"{self._file_stem}-{safe}.pdf"))
+        name = suggested_file_name(self._file_stem, self._code, "pdf")  # "giay-tiep-nhan-<code>.pdf"
+        path = self._ctx.prompts.save_pdf_path(self, str(Path.home() / name))
         if not path:
             return
         try:
