@@ -7,11 +7,12 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.domain.scan import Scan, ScanKind, ScannerSettings
 from ui.scanner.simulate import KeySender
+from ui.scanner.targets import accept_scans, takes_scans
 from ui.scanner.wedge import KeyboardWedge
 
 CODE = "000.00.00.H49-260213-0001"
@@ -20,10 +21,11 @@ T0 = 1_000_000  # ms; any realistic uptime
 
 
 class Screen(QWidget):
-    """A window with two fields and a button, like any screen of the app."""
+    """A window with two fields and a button, like any screen of the app (it takes scans)."""
 
     def __init__(self) -> None:
         super().__init__()
+        accept_scans(self)
         self.edit = QLineEdit()
         self.other = QLineEdit()
         self.password = QLineEdit()
@@ -270,3 +272,137 @@ def test_filter_follows_the_focus_and_sees_only_that_widget(qtbot: QtBot, screen
         assert seen and all(w is screen.other for w in seen)
     finally:
         spy.uninstall()
+
+
+# --- where scans are taken (issue 15, item 3) -----------------------------------------------------
+
+
+class PlainWindow(QWidget):
+    """A window that has not opted in: a stand-in for any dialog or tool window."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.edit = QLineEdit()
+        QVBoxLayout(self).addWidget(self.edit)
+
+
+def show_focused(qtbot: QtBot, window: QWidget, edit: QLineEdit) -> None:
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
+
+
+def test_a_window_that_does_not_take_scans_gets_every_key_at_once(qtbot: QtBot, wedge: Wedge) -> None:
+    window = PlainWindow()
+    qtbot.addWidget(window)
+    show_focused(qtbot, window, window.edit)
+    keys = KeySender(window)
+    for n, ch in enumerate(CODE):  # a scanner's speed, even: nothing is held back
+        keys.type(ch, T0 + 8 * n, 0)
+        assert window.edit.text() == CODE[: n + 1]
+        assert not wedge.filter.busy
+    qtbot.wait(100)
+    assert wedge.scans == []
+
+
+def test_a_dialog_does_not_inherit_its_parent_window_s_opt_in(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    dialog = PlainWindow(screen)
+    show_focused(qtbot, dialog, dialog.edit)
+    KeySender(dialog).type("abc/tmp/xyz 0912345678", T0, 40)
+    assert dialog.edit.text() == "abc/tmp/xyz 0912345678"
+    qtbot.wait(100)
+    assert wedge.scans == [] and screen.edit.text() == ""
+
+
+def test_a_field_can_opt_out_of_a_window_that_takes_scans(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    accept_scans(screen.other, False)
+    screen.other.setFocus()
+    qtbot.waitUntil(screen.other.hasFocus)
+    KeySender(screen).scan(CODE, T0)
+    assert screen.other.text() == CODE
+    assert wedge.scans == []
+
+
+def test_a_dialog_that_handles_scans_takes_them(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    class ScanDialog(PlainWindow):
+        def handle_scan(self, scan: Scan, feedback: object) -> bool:
+            return True
+
+    dialog = ScanDialog(screen)
+    show_focused(qtbot, dialog, dialog.edit)
+    KeySender(dialog).scan(CODE, T0)
+    assert wedge.values() == [CODE] and dialog.edit.text() == ""
+
+
+def test_a_file_dialog_never_takes_scans(qtbot: QtBot) -> None:
+    dialog = QFileDialog()
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    accept_scans(dialog)  # even by mistake
+    qtbot.addWidget(dialog)
+    edit = dialog.findChild(QLineEdit, "fileNameEdit")
+    assert edit is not None and not takes_scans(edit) and not takes_scans(dialog)
+    screen = Screen()
+    qtbot.addWidget(screen)
+    assert takes_scans(screen.edit) and not takes_scans(PlainWindow(screen).edit)
+
+
+def test_keys_held_in_a_scan_field_arrive_before_a_key_typed_elsewhere(
+    qtbot: QtBot, screen: Screen, wedge: Wedge
+) -> None:
+    dialog = PlainWindow(screen)
+    qtbot.addWidget(dialog)
+    KeySender(screen).type("ab", T0, 10)  # held: it could be the start of a scan
+    assert wedge.filter.busy and screen.edit.text() == ""
+    show_focused(qtbot, dialog, dialog.edit)
+    KeySender(dialog).type("c", T0 + 15, 0)
+    assert screen.edit.text() == "ab" and dialog.edit.text() == "c"
+    assert not wedge.filter.busy
+
+
+# --- never dropped: a fast typist is not a scanner ------------------------------------------------
+
+
+def test_fast_typist_on_a_slow_scanner_pc_keeps_every_letter(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.configure(max_gap_ms=50)  # a scanner that needs 50 ms: a fast typist is within it
+    text = "Nguyen Van An 0912345678"
+    KeySender(screen).type(text, T0, [35, 42, 50, 38, 45, 36, 47, 40] * 3)
+    settle(qtbot, wedge)
+    assert screen.edit.text() == text
+    assert wedge.scans == []
+
+
+def test_fast_typist_burst_ended_by_enter_gets_its_enter(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.configure(max_gap_ms=50, suffix="Enter")
+    keys = KeySender(screen)
+    last = keys.type("0912345678", T0, 40)
+    keys.chord("Enter", last + 40)
+    settle(qtbot, wedge)
+    assert screen.edit.text() == "0912345678" and screen.returns == 1
+    assert wedge.scans == []
+
+
+def test_a_code_at_a_fast_typist_s_speed_is_still_a_scan(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    """A slow scanner (45 ms per key) is recognised by what it reads, when that is one of our codes."""
+    wedge.configure(max_gap_ms=50, suffix="Enter")
+    KeySender(screen).scan(CODE, T0, suffix="Enter", gap=45)
+    assert wedge.values() == [CODE] and screen.edit.text() == ""
+
+
+def test_after_a_prefix_an_unknown_code_is_still_reported(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.configure(prefix="F12", suffix="Enter", max_gap_ms=50)
+    KeySender(screen).scan("XYZ-123456", T0, prefix="F12", suffix="Enter", gap=40)
+    assert [s.kind for s, _ in wedge.scans] == [ScanKind.UNKNOWN]
+    assert screen.edit.text() == "" and screen.returns == 0
+
+
+def test_fast_typist_burst_ended_by_tab_moves_on(qtbot: QtBot, screen: Screen, wedge: Wedge) -> None:
+    wedge.configure(max_gap_ms=50, suffix="Tab")
+    keys = KeySender(screen)
+    last = keys.type("Tran Van Binh", T0, 40)
+    keys.chord("Tab", last + 40)
+    keys.type("0912", last + 80, 40)
+    settle(qtbot, wedge)
+    assert screen.edit.text() == "Tran Van Binh" and screen.other.text() == "0912"
+    assert screen.other.hasFocus() and wedge.scans == []

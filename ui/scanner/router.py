@@ -5,7 +5,9 @@ Order, for every scan (keyboard or serial):
 1. An open modal dialog that implements :class:`ScanHandler` (e.g. the scanner settings'
    test area) gets the scan. A dossier detail dialog is closed so the new scan can open its
    dossier; any other modal dialog makes the scan a red signal ("close the window first"), so a
-   scan never acts behind a dialog the officer is answering.
+   scan never acts behind a dialog the officer is answering. (Only a serial scanner's scans get
+   that far: the keyboard wedge recognises none in a window that does not take scans,
+   ui/scanner/targets.py, and its keys reach that window as typing.)
 2. The current tab, when it implements :class:`ScanHandler` and returns True (the handover and
    return screens add the folder to the work in hand and give their own feedback).
 3. Defaults: a dossier code opens that dossier's detail (looked up off the GUI thread); an ID-card
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.domain.scan import BATCH_PREFIX, Scan, ScanKind
 from ui.context import UiContext
 from ui.scanner.feedback import ScanFeedback
+from ui.scanner.targets import accept_scans
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -86,6 +89,7 @@ class ScanRouter(QObject):
         self.feedback = feedback
         self._detail: DossierDetailDialog | None = None
         self._seq = 0
+        accept_scans(window)  # its screens take scans (the defaults below); its dialogs opt in themselves
 
     @Slot(object, str)
     def route(self, scan: Scan, source: str = "keyboard") -> None:

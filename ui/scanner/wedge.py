@@ -13,6 +13,18 @@ ways of recognising a scan are supported (HARDWARE.md: timing alone misjudges):
   split off again when the burst minus its last one or two keys is a clean code, and the
   suffix ends a scan at once.
 
+Where: only in the windows and widgets that take scans (:mod:`ui.scanner.targets`: the main
+window, the dossier detail, dialogs that handle scans themselves). In any other window — a file
+dialog, a message box, an ordinary dialog, a pop-up — no key is ever held: it reaches its widget
+at once, untouched (issue 15: a held key replayed after the file dialog's completer had already
+delivered the next one turned ``/tmp`` into ``/mtp``).
+
+Never dropped: a burst recognised by timing alone that reads as nothing we know (an UNKNOWN
+scan) is given back as typing, in order, with the suffix key that ended it — unless it came at
+a speed no person types (median gap at most :data:`MACHINE_GAP_MS`), when it is reported as an
+unknown scan. A fast typist on a PC whose scanner needs a long ``max_gap_ms`` therefore keeps
+every letter. After a prefix, everything up to the suffix is a scan, whatever it reads as.
+
 Decision: a scan never reaches the focused field (nothing to clean up afterwards, in any kind of
 widget); it is emitted as :attr:`KeyboardWedge.scanned` and the scan router decides what it
 means on the current screen. The reception screen's own QR-in-a-field detection still works for
@@ -35,6 +47,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
@@ -42,6 +55,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from app.domain.scan import Scan, ScanKind, ScannerSettings, classify
+from ui.scanner.targets import takes_scans
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +91,10 @@ EARLY_LENGTHS = frozenset({20, 25})
 """Lengths of a dossier code (label Code128 without separators, and as printed): with no suffix
 configured, a burst that reaches one of them and reads as a dossier code is a scan at once,
 instead of after the pause that ends a burst (feedback within 50 ms, bench/bench_scan.py)."""
+MACHINE_GAP_MS = 20
+"""A burst whose median gap is at most this came from a machine (scanners: 5–15 ms per key; the
+fastest typists 35 ms and more): when it reads as nothing we know it is still reported as a scan,
+not typed into the field."""
 
 
 @dataclass(slots=True)
@@ -98,7 +116,7 @@ def _is_printable(event: QKeyEvent) -> bool:
 
 
 class KeyboardWedge(QObject):
-    """Recognises keyboard-mode scans anywhere in the application (on the focused widget).
+    """Recognises keyboard-mode scans in the windows that take them (on the focused widget).
 
     Args:
         settings: prefix, suffix and timing (see :class:`app.domain.scan.ScannerSettings`).
@@ -196,6 +214,10 @@ class KeyboardWedge(QObject):
         ):
             return False  # the same event propagating to a parent: it was passed on the first time
         self._last_signature, self._last_receiver = signature, watched
+        if not takes_scans(watched):
+            if kind == QEvent.Type.KeyPress and event.timestamp() != 0 and not event.isAutoRepeat():
+                self._resolve()  # keys held for a scan field come first; this one is never held
+            return False
         if kind == QEvent.Type.ShortcutOverride:
             return self._on_shortcut_override(event)
         if kind == QEvent.Type.KeyRelease:
@@ -237,7 +259,7 @@ class KeyboardWedge(QObject):
             self._timer.start(EXPLICIT_TIMEOUT_MS)
             return True
         if key in self._suffix_keys and not event.modifiers() & _COMMAND_MODIFIERS:
-            return self._on_suffix(event)
+            return self._on_suffix(receiver, event)
         if key == Qt.Key.Key_Backspace and self._held and self._in_burst(event):
             self._held.pop()  # an input method correcting the last letter: it sends the new one next
             if self._held:
@@ -260,9 +282,10 @@ class KeyboardWedge(QObject):
         self._restart_timer()
         return True
 
-    def _on_suffix(self, event: QKeyEvent) -> bool:
+    def _on_suffix(self, receiver: QWidget, event: QKeyEvent) -> bool:
         if self._explicit or (self._in_burst(event) and len(self._held) >= self._settings.min_length):
-            self._finish(event.timestamp(), whole=True)
+            suffix = _Held(event.key(), event.modifiers(), event.text(), event.timestamp(), receiver)
+            self._finish(event.timestamp(), whole=True, suffix=suffix)
             return True
         self._resolve()
         return False
@@ -288,7 +311,15 @@ class KeyboardWedge(QObject):
             self._replay(self._held)
             self._held = []
 
-    def _finish(self, timestamp: int, *, whole: bool) -> None:
+    def _finish(self, timestamp: int, *, whole: bool, suffix: _Held | None = None) -> None:
+        """End the burst held back: emit it as a scan, or give it back as typing (module doc).
+
+        Args:
+            timestamp: The key event that completed it.
+            whole: The burst is complete as it is (a suffix or an early dossier code ended it);
+                otherwise a person's key or two at its end may be split off.
+            suffix: The suffix key that ended it, delivered too if the burst turns out typing.
+        """
         held, explicit = self._held, self._explicit
         self._held, self._explicit = [], False
         self._timer.stop()
@@ -302,6 +333,9 @@ class KeyboardWedge(QObject):
                 if _clean(shorter):
                     scan, cut = shorter, n
                     break
+        if not explicit and not scan.ok and not _machine_speed(held):
+            self._replay(held + ([suffix] if suffix is not None else []))  # a fast typist, not a scanner
+            return
         self.last_finished_at = timestamp
         self.text_received.emit(text)
         log.info("keyboard scan: %s (%s)", scan.kind, scan.value[:40])
@@ -321,6 +355,12 @@ class KeyboardWedge(QObject):
                     QApplication.sendEvent(target, QKeyEvent(kind, h.key, h.modifiers, h.text))
         finally:
             self._replaying = False
+
+
+def _machine_speed(held: list[_Held]) -> bool:
+    """Whether the keys came faster than any person types (median gap, :data:`MACHINE_GAP_MS`)."""
+    gaps = sorted(b.timestamp - a.timestamp for a, b in pairwise(held))
+    return bool(gaps) and gaps[len(gaps) // 2] <= MACHINE_GAP_MS
 
 
 def _clean(scan: Scan) -> bool:

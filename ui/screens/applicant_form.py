@@ -97,6 +97,10 @@ class ApplicantForm(QWidget):
         for edit in self.line_edits():
             self.watch_for_qr(edit)
 
+    def tab_chain(self) -> list[QWidget]:
+        """The fields in the order they are shown (and Tab visits them)."""
+        return [getattr(self, n) for n in self.FIELDS]
+
     def line_edits(self) -> list[QLineEdit]:
         return [w for w in (getattr(self, n) for n in self.FIELDS) if isinstance(w, QLineEdit)]
 

@@ -36,6 +36,7 @@ from ui.models.dossier_table import (
     status_label,
 )
 from ui.ops import Latest
+from ui.scanner.targets import accept_scans
 from ui.theme import Role, set_role
 
 _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -93,6 +94,7 @@ class DossierDetailDialog(QDialog):
         self._conflict_reads = Latest(self)
         self._detail: DossierDetail | None = None
         self.setWindowTitle("Chi tiết hồ sơ")
+        accept_scans(self)  # scanning the next folder here opens it (ui/scanner/router.py)
         self.setMinimumSize(760, 520)
         self.resize(980, 660)
         self._build()

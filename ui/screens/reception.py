@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -126,8 +127,31 @@ class ReceptionScreen(QWidget):
             ("Ctrl+D", self.picker.tick_all),
         ):
             QShortcut(QKeySequence(key), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.setTabOrder(self.picker.search, self.picker.checklist)
-        self.setTabOrder(self.picker.checklist, self.applicant.full_name)
+        self._set_tab_order()
+
+    def tab_chain(self) -> list[QWidget]:
+        """The screen's widgets in the order Tab visits them: as they are laid out, left column
+        top to bottom, then the right column, then the buttons (issue 15: Tab from the name
+        used to jump back to the procedure list)."""
+        return [
+            self.picker.search,
+            self.picker.results,
+            self.picker.checklist,
+            *self.applicant.tab_chain(),
+            self.sets,
+            self.return_method,
+            self.note,
+            self.receive_button,
+            self.supplement_button,
+            self.refuse_button,
+            self.tick_all_button,
+            self.clear_button,
+        ]
+
+    def _set_tab_order(self) -> None:
+        chain = self.tab_chain()
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     # --- helpers -----------------------------------------------------------------------
     def focus_search(self) -> None:
