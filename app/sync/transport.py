@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 import pydantic
@@ -33,6 +33,8 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 30.0
 LONG_POLL_WAIT_S = 25
+ReportScope = Literal["province", "office"]
+"""Whose figures a report asks for: the caller's office, or every office (admins)."""
 USER_AGENT = "MotCuaDesk"
 
 
@@ -313,6 +315,22 @@ class Transport:
         body = wire.ResolveRequest(resolution=resolution)
         url = f"/conflicts/{conflict_id}/resolve"
         return _parse(wire.ConflictWire, self._authed("POST", url, json=body.model_dump(mode="json")))
+
+    # --- reports (issue 14, item 6) ----------------------------------------------------------
+
+    def kpi(self, start: date, end: date, scope: ReportScope = "office") -> wire.KpiResponse:
+        """The period's indicators counted by the server (``GET /reports/kpi``).
+
+        Raises:
+            ServerError: 403 for an officer, or for a supervisor asking for the province; 422 for a bad period.
+        """
+        params = {"from": start.isoformat(), "to": end.isoformat(), "scope": scope}
+        return _parse(wire.KpiResponse, self._authed("GET", "/reports/kpi", params=params))
+
+    def period_report(self, start: date, end: date, scope: ReportScope = "office") -> wire.PeriodReportResponse:
+        """Biểu II.06a of the period counted by the server (``GET /reports/period``); errors as :meth:`kpi`."""
+        params = {"from": start.isoformat(), "to": end.isoformat(), "scope": scope}
+        return _parse(wire.PeriodReportResponse, self._authed("GET", "/reports/period", params=params))
 
     # --- attachments (docs/SYNC-PROTOCOL.md, Attachments) -----------------------------------
 

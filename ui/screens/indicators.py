@@ -1,5 +1,6 @@
 """The "Chỉ số" view of the supervision workspace: the period's indicators (DOMAIN.md §8), per office and
-broken down, with the dossiers behind each figure and two charts; live on the change bus."""
+broken down, with the dossiers behind each figure and two charts; live on the change bus. A switch reads
+the same figures for the whole province from the central server (no click-through there)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QProgressBar,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -24,12 +26,14 @@ from PySide6.QtWidgets import (
 from app.domain.indicators import DEFAULT_RULES, Channel
 from app.errors import UserFacingError
 from app.services.drafts import Changes
+from app.services.province import ProvinceKpi, Scope, fetch_kpi, office_as_of, server_time_text
 from app.services.reports import Dimension, KpiReport, check_period
 from ui.context import UiContext
 from ui.models import indicator_table as m
 from ui.ops import Latest
 from ui.screens.indicator_charts import ChartPanel, show_departments, show_trend
 from ui.screens.indicator_data import IndicatorSnapshot, PeriodChoice, compute, preset_period
+from ui.screens.scope_switch import NO_CLICK_STATUS, NO_CLICK_THROUGH, PROVINCE_TEXT, ScopeStore, ScopeSwitch
 from ui.tables import open_on_activate, read_only_table
 from ui.theme import Role, set_role
 
@@ -37,6 +41,9 @@ REFRESH_DELAY_MS = 2000
 """Changes arriving close together (a sync pull, a busy counter) recompute the figures once."""
 TYPING_DELAY_MS = 400
 GROUPINGS = (Dimension.DEPARTMENT, Dimension.FIELD, Dimension.PROCEDURE, Dimension.OFFICER)
+PROVINCE_GROUPINGS = (Dimension.OFFICE, *GROUPINGS)
+CLICK_HINT = "(Enter hoặc nháy đúp vào một số liệu để xem các hồ sơ)"
+PROVINCE_HINT = "(số liệu máy chủ: không mở được hồ sơ của đơn vị khác)"
 
 
 def _qdate(d: date) -> QDate:
@@ -52,11 +59,14 @@ class IndicatorsView(QWidget):
 
     Double-click or Enter on a figure (or a click on an office figure's "(n/N hồ sơ)") lists the
     dossiers behind it. Recomputes, 2 s after the last one, when the change bus names dossiers.
+    "Toàn tỉnh (máy chủ)" (Ctrl+T) fetches the province's figures instead, through ``ctx.blob_transport``
+    (the enrolled PC's signed-in transport), with no click-through.
     """
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None, *, scopes: ScopeStore | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
+        self._scopes = scopes
         self._reads = Latest(self)
         self._snapshot: IndicatorSnapshot | None = None
         self._pending = 0
@@ -88,6 +98,9 @@ class IndicatorsView(QWidget):
     error_label = property(lambda self: self._error)
     trend_chart = property(lambda self: self._trend)
     department_chart = property(lambda self: self._departments)
+    scope_switch = property(lambda self: self._switch)
+    title_label = property(lambda self: self._title)
+    status_label = property(lambda self: self._status)
 
     @property
     def snapshot(self) -> IndicatorSnapshot | None:
@@ -125,6 +138,10 @@ class IndicatorsView(QWidget):
         bar.addWidget(self._start)
         bar.addWidget(QLabel("đến ngày"))
         bar.addWidget(self._end)
+        bar.addSpacing(12)
+        self._switch = ScopeSwitch("indicators_scope", self, self._scopes)
+        self._switch.scope_changed.connect(self._on_switch_scope_changed)
+        bar.addWidget(self._switch)
         self._busy = QProgressBar()
         self._busy.setRange(0, 0)
         self._busy.setMaximumWidth(120)
@@ -133,8 +150,9 @@ class IndicatorsView(QWidget):
         bar.addWidget(self._busy)
         self._status = QLabel()
         set_role(self._status, Role.HINT)
-        bar.addWidget(self._status)
-        bar.addStretch(1)
+        # A long status (the province's "no click-through" note) is cut, never widens the window.
+        self._status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        bar.addWidget(self._status, 1)
         root.addLayout(bar)
         self._error = QLabel()
         set_role(self._error, Role.ERROR)
@@ -171,11 +189,10 @@ class IndicatorsView(QWidget):
         pick.addWidget(QLabel("Chi tiết theo:"))
         self._grouping = QComboBox()
         self._grouping.setAccessibleName("Chi tiết theo")
-        for dim in GROUPINGS:
-            self._grouping.addItem(dim.label, dim.value)
         self._grouping.currentIndexChanged.connect(self._on_grouping_changed)
         pick.addWidget(self._grouping)
-        pick.addWidget(QLabel("(Enter hoặc nháy đúp vào một số liệu để xem các hồ sơ)"))
+        self._hint = QLabel()
+        pick.addWidget(self._hint)
         pick.addStretch(1)
         column.addLayout(pick)
         self._table = read_only_table(self._proxy, "Chỉ số chi tiết", select_rows=False)
@@ -201,6 +218,27 @@ class IndicatorsView(QWidget):
         split.setStretchFactor(1, 2)
         split.setSizes([780, 560])
         root.addWidget(split, 1)
+        self._show_scope()
+
+    def _show_scope(self) -> None:
+        """Groupings, hint and tooltips of the chosen scope (the province adds "Đơn vị", loses click-through)."""
+        province = self.province
+        current = self._grouping.currentData()
+        blocked = self._grouping.blockSignals(True)
+        self._grouping.clear()
+        for dim in PROVINCE_GROUPINGS if province else GROUPINGS:
+            self._grouping.addItem(dim.label, dim.value)
+        self._grouping.setCurrentIndex(max(0, self._grouping.findData(current)))
+        self._grouping.blockSignals(blocked)
+        self._hint.setText(PROVINCE_HINT if province else CLICK_HINT)
+        self._hint.setToolTip(NO_CLICK_THROUGH if province else "")
+        self._table.setToolTip(NO_CLICK_THROUGH if province else "")
+        self._trend.setVisible(not province)
+
+    @property
+    def province(self) -> bool:
+        """Whether the view shows the province's figures (from the server)."""
+        return self._switch.scope is Scope.PROVINCE
 
     def _date_edit(self, name: str) -> QDateEdit:
         edit = QDateEdit()
@@ -232,30 +270,49 @@ class IndicatorsView(QWidget):
             return
         self._error.hide()
         self._busy.show()
-        self._status.setText("Đang tính…")
         self._pending = 1
+        if self.province:
+            self._status.setText("Đang lấy số liệu toàn tỉnh từ máy chủ…")
+            transport = self._ctx.blob_transport
+            ok, bad = self._reads.guard(self._on_fetched, self._on_failed)
+            self._ctx.runner.run(lambda _s: fetch_kpi(transport, start, end), ok, bad, write=False)
+            return
+        self._status.setText("Đang tính…")
         ok, bad = self._reads.guard(self._on_computed, self._on_failed)
-        self._ctx.runner.run(lambda s: compute(s, start, end), ok, bad, write=False)
+        self._ctx.runner.run(lambda s: (compute(s, start, end), office_as_of(s)), ok, bad, write=False)
 
     def _settle(self) -> None:
         self._pending = 0
         self._busy.hide()
 
-    def _on_computed(self, snap: IndicatorSnapshot) -> None:
+    def _on_computed(self, answer: tuple[IndicatorSnapshot, str]) -> None:
+        snap, as_of = answer
+        self._switch.set_as_of(as_of)
+        self._show(snap, f"Cập nhật lúc {self._ctx.clock():%H:%M:%S %d/%m/%Y}", "")
+        show_trend(self._trend, snap.weeks)
+        depts = snap.report.groups.get(Dimension.DEPARTMENT, ())
+        show_departments(self._departments, [(d.name, d.on_time) for d in depts])
+
+    def _on_fetched(self, answer: ProvinceKpi) -> None:
+        self._show(IndicatorSnapshot(answer.report, {}, ()), f"Máy chủ tính lúc {server_time_text(answer.computed_at)}",
+                   " (máy chủ)")  # fmt: skip
+        offices = answer.report.groups.get(Dimension.OFFICE, ())
+        show_departments(self._departments, [(o.name or o.key, o.on_time) for o in offices])
+        self._departments.chart().setTitle("So sánh tỷ lệ đúng hạn giữa các đơn vị")
+
+    def _show(self, snap: IndicatorSnapshot, status: str, source: str) -> None:
         self._settle()
         self._snapshot = snap
         report = snap.report
-        self._status.setText(f"Cập nhật lúc {self._ctx.clock():%H:%M:%S %d/%m/%Y}")
+        self._status.setText(status)
+        self._status.setToolTip("")
         office = report.office
         self._title.setText(
-            f"{office.name or 'Đơn vị'}: {office.counted} hồ sơ tính trong kỳ "
+            f"{office.name or 'Đơn vị'}{source}: {office.counted} hồ sơ tính trong kỳ "
             f"{report.start:%d/%m/%Y} – {report.end:%d/%m/%Y}"
         )
         self._show_office(report)
         self._show_groups()
-        show_trend(self._trend, snap.weeks)
-        depts = report.groups.get(Dimension.DEPARTMENT, ())
-        show_departments(self._departments, [(d.name, d.on_time) for d in depts])
 
     def _on_failed(self, exc: BaseException) -> None:
         self._settle()
@@ -265,12 +322,24 @@ class IndicatorsView(QWidget):
         else:  # a bug: logged with its traceback by the runner
             self._error.setText("Không tính được chỉ số do lỗi chương trình. Hãy báo bộ phận CNTT.")
         self._error.show()
+        if self.province:  # no figures of the office left on screen under the province's switch
+            self._clear(f"{PROVINCE_TEXT}: chưa có số liệu")
+
+    def _clear(self, title: str) -> None:
+        self._snapshot = None
+        self._title.setText(title)
+        for label in self._figures.values():
+            label.setText("—")
+        self._model.set_rows((), Dimension(self._grouping.currentData()).label)
+        show_departments(self._departments, [])
 
     def _show_office(self, report: KpiReport) -> None:
         o = report.office
 
         def link(key: str, n: int, total: int) -> str:
-            return f'<a href="{key}">({n}/{total} hồ sơ)</a>' if total else ""
+            if not total:
+                return ""
+            return f"({n}/{total} hồ sơ)" if self.province else f'<a href="{key}">({n}/{total} hồ sơ)</a>'
 
         on_time = m.score_text(o.on_time_score, DEFAULT_RULES.on_time.max_points)
         self._figures["on_time"].setText(
@@ -315,6 +384,10 @@ class IndicatorsView(QWidget):
         dialog.open()
 
     def _open_cell(self, index: QModelIndex) -> None:
+        if self.province:
+            self._status.setText(NO_CLICK_STATUS)
+            self._status.setToolTip(NO_CLICK_THROUGH)
+            return
         self._open_dossiers(str(index.data(m.TITLE_ROLE)), tuple(index.data(m.UIDS_ROLE) or ()))
 
     # --- slots ----------------------------------------------------------------------------------
@@ -346,7 +419,7 @@ class IndicatorsView(QWidget):
 
     @Slot(str)
     def _on_figure_link_activated(self, key: str) -> None:
-        if self._snapshot is None:
+        if self._snapshot is None or self.province:
             return
         o = self._snapshot.report.office
         where = o.name or "Toàn đơn vị"
@@ -358,9 +431,15 @@ class IndicatorsView(QWidget):
                "satisfaction": m.COL_SATISFACTION}[key]  # fmt: skip
         self._open_dossiers(f"{m.COLUMNS[col].title} – {where}", m.COLUMNS[col].uids(o))
 
+    @Slot(str)
+    def _on_switch_scope_changed(self, _scope: str) -> None:
+        self._show_scope()
+        self._snapshot = None
+        self.refresh()
+
     @Slot(object, object)
     def _on_bus_changed(self, changes: Changes, _initiator: object) -> None:
-        if not changes.dossier_uids:
+        if not changes.dossier_uids or self.province:  # the server's figures do not follow local changes
             return
         if self.isVisible():
             self._timer.start()

@@ -1,4 +1,5 @@
-"""Sổ theo dõi hồ sơ on screen: a year or a date range, the table, Xem trước / In / Xuất Excel."""
+"""Sổ theo dõi hồ sơ on screen: a year or a date range, the table, Xem trước / In / Xuất Excel; Biểu II.06a
+in a second tab (ui/screens/period_view.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
 from PySide6.QtCore import QDate, Qt, Slot
@@ -24,11 +26,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
 
+from app.domain.file_names import suggested_file_name
 from app.errors import UserFacingError
 from app.printing import register as register_pdf
 from app.printing import xlsx
@@ -38,6 +42,9 @@ from ui.context import UiContext
 from ui.models.register_table import RegisterTableModel
 from ui.screens.print_preview import PREVIEW_DPI, PdfPreviewDialog, print_pdf
 from ui.theme import Role, set_role
+
+if TYPE_CHECKING:
+    from ui.screens.scope_switch import ScopeStore
 
 PREVIEW_PAGES = 30
 """A year's book can run to hundreds of pages: the preview shows the first ones, In prints all."""
@@ -91,6 +98,27 @@ def render_register(data: Register, preview_pages: int = PREVIEW_PAGES) -> Rende
     return RenderedRegister(pdf, tuple(rasterise(head.getvalue(), PREVIEW_DPI)), total)
 
 
+def print_landscape(ctx: UiContext, parent: QWidget, pdf: bytes, name: str) -> bool | None:
+    """Print ``pdf`` on A4 landscape after the printer dialog: True printed, False cancelled, None failed (said)."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape, printer.pageLayout().margins()
+        )
+    )
+    printer.setDocName(name)
+    if not ctx.prompts.choose_printer(parent, printer):
+        return False
+    try:
+        print_pdf(pdf, printer)
+    except RuntimeError:
+        ctx.prompts.error(
+            parent, "Không in được", "Máy in không sẵn sàng. Hãy kiểm tra máy in, giấy A4 rồi bấm In lại."
+        )
+        return None
+    return True
+
+
 class RegisterPreviewDialog(PdfPreviewDialog):
     """The register as it will print; printing the register is not a step of any dossier: nothing logged."""
 
@@ -105,11 +133,14 @@ class RegisterDialog(QDialog):
     landscape, "Xuất Excel" writes a .xlsx. Every database read and rendering runs on the op runner.
     """
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None, *, ask_path: AskPath = ask_xlsx_path) -> None:
+    def __init__(
+        self, ctx: UiContext, parent: QWidget | None = None, *, ask_path: AskPath = ask_xlsx_path,
+        scopes: ScopeStore | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(parent)
         self._ctx, self._ask_path = ctx, ask_path
         self._register: Register | None = None
-        self.setWindowTitle("Sổ theo dõi hồ sơ")
+        self.setWindowTitle("Sổ theo dõi hồ sơ và Biểu II.06a")
         self.resize(1300, 700)
         today = ctx.clock().date()
         self.mode = QComboBox()
@@ -152,14 +183,29 @@ class RegisterDialog(QDialog):
         close = QPushButton("Đóng (Esc)")
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
-        for b in (self.preview_button, self.print_button, self.excel_button, close):
+        close.setAutoDefault(False)
+        for b in (self.preview_button, self.print_button, self.excel_button):
             b.setAutoDefault(False)
             buttons.addWidget(b)
-        layout = QVBoxLayout(self)
+        book = QWidget()
+        layout = QVBoxLayout(book)
         layout.addLayout(bar)
         layout.addWidget(self.error)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        from ui.screens.period_view import PeriodReportPanel  # it imports this module's helpers
+
+        self.period_panel = PeriodReportPanel(ctx, scopes=scopes)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(book, "Sổ theo dõi hồ sơ")
+        self.tabs.addTab(self.period_panel, "Biểu II.06a (Ctrl+Tab)")
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        root = QVBoxLayout(self)
+        root.addWidget(self.tabs, 1)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+        root.addLayout(bottom)
         self.mode.currentIndexChanged.connect(self._on_mode_changed)
         self.show_button.clicked.connect(self.load)
         self.preview_button.clicked.connect(self._on_preview_clicked)
@@ -240,9 +286,19 @@ class RegisterDialog(QDialog):
         self.status.setText("")
         self._ctx.prompts.error(self, "Không xuất được sổ", message_of(exc))
 
+    @Slot(int)
+    def _on_tabs_current_changed(self, index: int) -> None:
+        panel = self.period_panel
+        self.show_button.setDefault(index == 0)
+        panel.show_button.setDefault(index == 1)
+        if index == 1 and panel.document is None and not panel.error.isVisible():
+            panel.load()  # first visit: the chosen period at once
+
     @Slot()
     def _on_preview_clicked(self) -> None:
-        if self.preview_button.isEnabled():
+        if self.tabs.currentIndex() == 1:
+            self.period_panel.preview()
+        elif self.preview_button.isEnabled():
             self._render(self._show_preview)
 
     def _show_preview(self, done: RenderedRegister) -> None:
@@ -263,36 +319,26 @@ class RegisterDialog(QDialog):
 
     @Slot()
     def _on_print_clicked(self) -> None:
-        if self.print_button.isEnabled():
+        if self.tabs.currentIndex() == 1:
+            self.period_panel.print_()
+        elif self.print_button.isEnabled():
             self._render(self._print)
 
     def _print(self, done: RenderedRegister) -> None:
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setPageLayout(
-            QPageLayout(
-                QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape, printer.pageLayout().margins()
-            )
-        )
-        printer.setDocName("Sổ theo dõi hồ sơ")
-        if not self._ctx.prompts.choose_printer(self, printer):
-            self.status.setText("Đã huỷ in.")
-            return
-        try:
-            print_pdf(done.pdf, printer)
-        except RuntimeError:
-            self._ctx.prompts.error(
-                self, "Không in được", "Máy in không sẵn sàng. Hãy kiểm tra máy in, giấy A4 rồi bấm In lại."
-            )
-            return
-        self.status.setText(f"Đã gửi lệnh in {done.total_pages} trang.")
+        printed = print_landscape(self._ctx, self, done.pdf, "Sổ theo dõi hồ sơ")
+        if printed is not None:
+            self.status.setText(f"Đã gửi lệnh in {done.total_pages} trang." if printed else "Đã huỷ in.")
 
     @Slot()
     def _on_excel_clicked(self) -> None:
+        if self.tabs.currentIndex() == 1:
+            self.period_panel.export()
+            return
         data = self._register
         if data is None or not self.excel_button.isEnabled():
             return
-        stem = "so-theo-doi-ho-so-" + data.period_text.replace("/", "-").replace(" ", "-").lower()
-        path = self._ask_path(self, str(Path.home() / f"{stem}.xlsx"))
+        name = suggested_file_name("Sổ theo dõi hồ sơ", data.period_text, "xlsx")
+        path = self._ask_path(self, str(Path.home() / name))
         if not path:
             return
         target = Path(path)
