@@ -151,7 +151,7 @@ def unit_title(data: PeriodDocument) -> str:
 
 
 def render(data: PeriodDocument, out: Output) -> None:
-    """Render Biểu II.06a and, from a new page, the late-dossier list on A4 landscape.
+    """Render Biểu II.06a and, from a new page, the late-dossier list (when listed) on A4 landscape.
 
     Args:
         data: The period document (app.services.report_documents.build_period_document).
@@ -166,13 +166,16 @@ def render(data: PeriodDocument, out: Output) -> None:
         lpara("Đơn vị tính: hồ sơ", "cell_r"),
         Spacer(1, 3),
         _report_table(data),
-        PageBreak(),
-        lpara(LATE_TITLE, "title"),
-        lpara(f"Kỳ báo cáo: {esc(data.period_text.lower())} – {len(data.late)} hồ sơ", "subtitle"),
-        lpara("Thời gian quá hạn tính theo ngày, giờ làm việc của đơn vị (trừ thời gian chờ bổ sung).", "subtitle"),
-        Spacer(1, 5),
-        _late_table(data),
     ]
+    if data.late_listed:
+        story += [
+            PageBreak(),
+            lpara(LATE_TITLE, "title"),
+            lpara(f"Kỳ báo cáo: {esc(data.period_text.lower())} – {len(data.late)} hồ sơ", "subtitle"),
+            lpara("Thời gian quá hạn tính theo ngày, giờ làm việc của đơn vị (trừ thời gian chờ bổ sung).", "subtitle"),
+            Spacer(1, 5),
+            _late_table(data),
+        ]
     build(
         story,
         out,

@@ -228,5 +228,6 @@ def period_workbook(data: PeriodDocument) -> Workbook:
     assert ws is not None
     ws.title = "Biểu II.06a"
     _ii06a_sheet(ws, data)
-    _late_sheet(wb.create_sheet("Hồ sơ quá hạn"), data)
+    if data.late_listed:
+        _late_sheet(wb.create_sheet("Hồ sơ quá hạn"), data)
     return wb

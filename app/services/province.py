@@ -119,7 +119,7 @@ def period_document_from_wire(answer: wire.PeriodReportResponse, now: datetime) 
     header the server gives (the province's for scope=province). The server sends no late-dossier list."""
     report = period_from_wire(answer)
     header = OfficeHeader(report.governing_body, report.unit_name.upper(), report.place_name)
-    return PeriodDocument(header=header, report=report, late=(), made_at=now, demo=False)
+    return PeriodDocument(header=header, report=report, late=(), made_at=now, demo=False, late_listed=False)
 
 
 def office_as_of(session: Session) -> str:

@@ -25,6 +25,8 @@ class PeriodDocument:
         made_at: When the document was made (date line).
         demo: Demo data: every page carries the demo mark.
         form_number: Printed top right.
+        late_listed: False when the late-dossier list is not part of the document (the province's
+            report from the server, which counts but does not list other offices' dossiers).
     """
 
     header: OfficeHeader
@@ -33,6 +35,7 @@ class PeriodDocument:
     made_at: datetime
     demo: bool
     form_number: str = FORM_NUMBER
+    late_listed: bool = True
 
     @property
     def period_text(self) -> str:

@@ -150,14 +150,18 @@ def test_the_province_period_report_prints_and_exports_under_the_provinces_heade
     assert doc.late == () and not doc.demo
     out = io.BytesIO()
     period_pdf.render(doc, out)
-    first = " ".join(pdf_text(out.getvalue())[0].split())
+    pages = pdf_text(out.getvalue())
+    first = " ".join(pages[0].split())
     assert "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI TOÀN TỈNH QUẢNG NINH" in first
+    # the server counts other offices' dossiers but does not list them: no "no late dossiers" page
+    assert not any("Không có hồ sơ quá hạn" in page or "DANH SÁCH HỒ SƠ" in page.upper() for page in pages)
     assert "UBND TỈNH QUẢNG NINH" in first and "Quảng Ninh, ngày 01 tháng 12 năm 2026" in first
     assert first.split("TỔNG CỘNG", 1)[1].split()[:11] == [str(v) for v in period_pdf.counts(local.total)]
     book = io.BytesIO()
     period_workbook(doc).save(book)
-    sheet = load_workbook(io.BytesIO(book.getvalue())).worksheets[0]
-    text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+    sheets = load_workbook(io.BytesIO(book.getvalue())).worksheets
+    assert [ws.title for ws in sheets] == [sheets[0].title]  # no late-dossier sheet
+    text = " ".join(str(c.value) for row in sheets[0].iter_rows() for c in row if c.value is not None)
     assert "TOÀN TỈNH QUẢNG NINH" in text
 
 
