@@ -72,6 +72,10 @@ ALLOWED_TRANSITIONS: Mapping[DossierStatus, frozenset[DossierStatus]] = MappingP
 )
 """For each status, the statuses a dossier may move to next."""
 
+APOLOGY_STATUSES = frozenset({_S.RECEIVED, _S.PROCESSING, _S.SUPPLEMENT_REQUESTED, _S.FEES_REQUESTED})
+"""Statuses in which the apology and new appointment (form 04) may move the due date: the
+dossier is still being handled. The detail screen's button and the service both read this set."""
+
 TERMINAL_STATUSES = frozenset({_S.REFUSED, _S.WITHDRAWN, _S.STOPPED, _S.RETURNED})
 """Statuses that close a dossier (STOPPED can still be resumed to PROCESSING)."""
 
@@ -106,6 +110,11 @@ def check_transition(old: DossierStatus, new: DossierStatus) -> None:
     old, new = DossierStatus(old), DossierStatus(new)  # plain ints from the database work too
     if new not in ALLOWED_TRANSITIONS[old]:
         raise IllegalTransitionError(old, new)
+
+
+def allows_apology(status: DossierStatus | int) -> bool:
+    """Whether a dossier in ``status`` may still get the apology that moves its due date."""
+    return DossierStatus(status) in APOLOGY_STATUSES
 
 
 def is_terminal(status: DossierStatus) -> bool:

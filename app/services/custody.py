@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
@@ -31,6 +31,17 @@ _OPEN = tuple(
         DossierStatus.RESULT_READY,
     )
 )
+
+
+def _has_folder() -> ColumnElement[bool]:
+    """The office holds a paper folder only for a dossier it received, i.e. one with a code.
+
+    A supplement request or a refusal at reception issues no code and the citizen takes the
+    papers home: no folder, whatever its status says (SUPPLEMENT_REQUESTED is also the status
+    of a received dossier waiting for papers, whose folder stays in the office). A query-side
+    rule, so the rows such requests made in existing stores disappear too.
+    """
+    return and_(Dossier.status.in_(_OPEN), Dossier.code.is_not(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +113,8 @@ def custody_view(
     counter_name: str = "",
     limit: int = 500,
 ) -> list[CustodyRow]:
-    """Folders still in the office, newest first: at ``place`` (or anywhere), or only in transit.
+    """Folders still in the office (received dossiers only), newest first: at ``place`` (or
+    anywhere), or only in transit.
 
     ``overdue_in_transit``: in transit for more than ``custody_transit_alert_hours`` working
     hours (default 4). In-transit folders come from the custody index; a counter's folders
@@ -110,7 +122,7 @@ def custody_view(
     ``counter_name`` names the counter place in rows that have no custody row yet.
     """
     threshold = round(transit_alert_hours(session) * 60)
-    stmt = select(*_COLUMNS).outerjoin(Custody, Custody.dossier_uid == Dossier.uid).where(Dossier.status.in_(_OPEN))
+    stmt = select(*_COLUMNS).outerjoin(Custody, Custody.dossier_uid == Dossier.uid).where(_has_folder())
     if in_transit_only:
         stmt = (
             select(*_COLUMNS)

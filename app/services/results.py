@@ -15,13 +15,13 @@ from app.domain.contracts import DepartmentSupplementPayload, DueExtendedPayload
 from app.domain.custody import working_minutes_between
 from app.domain.durations import DurationUnit, ProcessingTime
 from app.domain.events import EventType
-from app.domain.status import DossierStatus
+from app.domain.status import DossierStatus, allows_apology
 from app.errors import UserFacingError, ValidationError
 from app.services.context import Actor
 from app.services.drafts import Changes
 from app.services.recorder import building, record
 from app.services.returns import StepDone, load_dossier, move
-from app.store.models import Event, Setting
+from app.store.models import Dossier, Event, Setting
 from app.text import nfc
 
 SUPPLEMENT_CLOCK_KEY = "supplement_clock"
@@ -103,17 +103,8 @@ def _processing_time(data: dict[str, object]) -> ProcessingTime:
     return ProcessingTime(float(p["value"]), DurationUnit(p["unit"]), cutoff)
 
 
-def receive_supplement(
-    session: Session, actor: Actor, calendar: WorkingCalendar, uid: str, now: datetime, note: str = ""
-) -> tuple[StepDone, Changes]:
-    """The citizen brings the supplement to the counter: back to processing with a new due date.
-
-    ``supplement_clock`` = restart: the procedure's full processing time from now (the law);
-    pause: now plus the working minutes that were left when the supplement was requested.
-
-    Raises:
-        UserFacingError: no supplement was requested during processing.
-    """
+def _supplement_request(session: Session, uid: str) -> tuple[Dossier, Event]:
+    """The dossier and the department's open supplement request, when the papers can be received."""
     d = load_dossier(session, uid)
     if d.status != DossierStatus.SUPPLEMENT_REQUESTED:
         raise UserFacingError(f"Hồ sơ {d.code} không ở trạng thái chờ bổ sung; không cần nhận hồ sơ bổ sung.")
@@ -128,6 +119,30 @@ def receive_supplement(
             f"Hồ sơ {d.code} được yêu cầu bổ sung ngay khi tiếp nhận; hãy tiếp nhận lại như một hồ sơ mới."
         )
     move(d, DossierStatus.PROCESSING)
+    return d, request
+
+
+def check_receive_supplement(session: Session, uid: str) -> None:
+    """What :func:`receive_supplement` checks, without writing (before the officer confirms).
+
+    Raises:
+        UserFacingError: no supplement was requested during processing.
+    """
+    _supplement_request(session, uid)
+
+
+def receive_supplement(
+    session: Session, actor: Actor, calendar: WorkingCalendar, uid: str, now: datetime, note: str = ""
+) -> tuple[StepDone, Changes]:
+    """The citizen brings the supplement to the counter: back to processing with a new due date.
+
+    ``supplement_clock`` = restart: the procedure's full processing time from now (the law);
+    pause: now plus the working minutes that were left when the supplement was requested.
+
+    Raises:
+        UserFacingError: no supplement was requested during processing.
+    """
+    d, request = _supplement_request(session, uid)
     clock = supplement_clock(session)
     if clock is SupplementClock.RESTART:
         new_due = calendar.due(now, _processing_time(d.data))
@@ -161,16 +176,49 @@ class Extension:
     warning: str
 
 
-_EXTENDABLE = frozenset(
-    {DossierStatus.RECEIVED, DossierStatus.PROCESSING, DossierStatus.SUPPLEMENT_REQUESTED, DossierStatus.FEES_REQUESTED}
-)
-
-
 def extension_of(session: Session, uid: str) -> Event | None:
     """The apology that moved this dossier's due date, if any."""
     return session.scalars(
         select(Event).where(Event.dossier_uid == uid, Event.type == str(EventType.DUE_EXTENDED)).limit(1)
     ).first()
+
+
+def _checked_extension(
+    session: Session, calendar: WorkingCalendar, uid: str, new_due_at: datetime, reason: str
+) -> tuple[Dossier, str]:
+    """The dossier and the clean reason when the apology may be recorded; else the errors."""
+    d = load_dossier(session, uid)
+    if extension_of(session, uid) is not None:
+        raise UserFacingError(
+            f"Ngày hẹn trả của hồ sơ {d.code} đã được dời một lần (Phiếu xin lỗi và hẹn lại ngày trả kết quả);"
+            " theo quy định chỉ được dời một lần."
+        )
+    if not allows_apology(d.status) or d.due_at is None:
+        raise UserFacingError(
+            f"Hồ sơ {d.code} đang ở trạng thái “{DossierStatus(d.status).label}”; không lập phiếu hẹn lại được."
+        )
+    errors: dict[str, str] = {}
+    text = nfc(reason).strip()
+    if not text:
+        errors["reason"] = "Hãy ghi lý do chậm trả kết quả."
+    if new_due_at <= d.due_at:
+        errors["new_due_at"] = f"Ngày hẹn trả mới phải sau ngày hẹn hiện tại ({d.due_at:%H:%M %d/%m/%Y})."
+    elif calendar.normalise(new_due_at) != new_due_at and new_due_at.time() != calendar.hours.closing:
+        errors["new_due_at"] = "Ngày hẹn trả mới phải rơi vào giờ làm việc của một ngày làm việc."
+    if errors:
+        raise ValidationError(errors)
+    return d, text
+
+
+def check_extension(session: Session, calendar: WorkingCalendar, uid: str, new_due_at: datetime, reason: str) -> None:
+    """Everything :func:`extend_due_date` checks, without writing: run it before asking the
+    officer to confirm what cannot be undone.
+
+    Raises:
+        ValidationError: no reason; new date not after the current one, or outside working time.
+        UserFacingError: already extended once, or the dossier is not in processing.
+    """
+    _checked_extension(session, calendar, uid, new_due_at, reason)
 
 
 def extend_due_date(
@@ -192,27 +240,9 @@ def extend_due_date(
         ValidationError: no reason; new date not after the current one, or outside working time.
         UserFacingError: already extended once, or the dossier is not in processing.
     """
-    d = load_dossier(session, uid)
-    if extension_of(session, uid) is not None:
-        raise UserFacingError(
-            f"Ngày hẹn trả của hồ sơ {d.code} đã được dời một lần (Phiếu xin lỗi và hẹn lại ngày trả kết quả);"
-            " theo quy định chỉ được dời một lần."
-        )
-    if DossierStatus(d.status) not in _EXTENDABLE or d.due_at is None:
-        raise UserFacingError(
-            f"Hồ sơ {d.code} đang ở trạng thái “{DossierStatus(d.status).label}”; không lập phiếu hẹn lại được."
-        )
-    errors: dict[str, str] = {}
-    text = nfc(reason).strip()
-    if not text:
-        errors["reason"] = "Hãy ghi lý do chậm trả kết quả."
-    if new_due_at <= d.due_at:
-        errors["new_due_at"] = f"Ngày hẹn trả mới phải sau ngày hẹn hiện tại ({d.due_at:%H:%M %d/%m/%Y})."
-    elif calendar.normalise(new_due_at) != new_due_at and new_due_at.time() != calendar.hours.closing:
-        errors["new_due_at"] = "Ngày hẹn trả mới phải rơi vào giờ làm việc của một ngày làm việc."
-    if errors:
-        raise ValidationError(errors)
+    d, text = _checked_extension(session, calendar, uid, new_due_at, reason)
     old = d.due_at
+    assert old is not None  # checked
     late_notice = working_minutes_between(calendar, now, old) < calendar.hours_per_day * 60
     warning = (
         "Phiếu xin lỗi được lập muộn hơn quy định (ít nhất 01 ngày làm việc trước ngày hẹn trả). Đã ghi nhận và"

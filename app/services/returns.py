@@ -137,19 +137,10 @@ def _check_collector(d: Dossier, who: CollectorDraft) -> CollectorPart:
         return CollectorPart(kind=kind, personal_id=pid, full_name=name[:200], authorisation_ref=ref[:300])
 
 
-def return_to_citizen(
+def _checked_return(
     session: Session, actor: Actor, uid: str, who: CollectorDraft, now: datetime
-) -> tuple[StepDone, Changes]:
-    """Hand the result to the applicant or an authorised representative (status 10).
-
-    The ID number is checked against the dossier's applicant; a representative needs name, ID
-    number and the authorisation paper's reference. The paper must be at this counter (its
-    handover back from the department confirmed).
-
-    Raises:
-        ValidationError: ID or representative's details wrong or missing (one message per field).
-        UserFacingError: no result recorded yet, or the folder is not at this counter.
-    """
+) -> tuple[Dossier, CollectorPart]:
+    """The dossier and the collector when the result may be handed over now; else the errors."""
     d = load_dossier(session, uid)
     if d.status != DossierStatus.RESULT_READY:
         raise UserFacingError(
@@ -171,6 +162,34 @@ def return_to_citizen(
             " Hãy kiểm tra đồng hồ của máy tính rồi thử lại."
         )
     collector = _check_collector(d, who)
+    return d, collector
+
+
+def check_return(session: Session, actor: Actor, uid: str, who: CollectorDraft, now: datetime) -> None:
+    """Everything :func:`return_to_citizen` checks, without writing: run it before asking the
+    officer to confirm the hand-over, which cannot be undone.
+
+    Raises:
+        ValidationError: ID or representative's details wrong or missing (one message per field).
+        UserFacingError: no result recorded yet, or the folder is not at this counter.
+    """
+    _checked_return(session, actor, uid, who, now)
+
+
+def return_to_citizen(
+    session: Session, actor: Actor, uid: str, who: CollectorDraft, now: datetime
+) -> tuple[StepDone, Changes]:
+    """Hand the result to the applicant or an authorised representative (status 10).
+
+    The ID number is checked against the dossier's applicant; a representative needs name, ID
+    number and the authorisation paper's reference. The paper must be at this counter (its
+    handover back from the department confirmed).
+
+    Raises:
+        ValidationError: ID or representative's details wrong or missing (one message per field).
+        UserFacingError: no result recorded yet, or the folder is not at this counter.
+    """
+    d, collector = _checked_return(session, actor, uid, who, now)
     with building(EventType.RETURNED):
         returned_at = now.isoformat(timespec="seconds")
         payload = ReturnedPayload(unit_code=d.unit_code, collector=collector, returned_at=returned_at,

@@ -47,8 +47,12 @@ class PageItem:
             self.thumb_rotation = self.page.rotation
 
 
-def badge(page: Page) -> tuple[str, str] | None:
-    """What the thumbnail is marked with: a separator sheet or a page that looks blank."""
+def badge(page: Page, own_code: str = "") -> tuple[str, str] | None:
+    """What the thumbnail is marked with: a separator sheet (in red when it names a dossier other
+    than ``own_code``, the one being scanned) or a page that looks blank."""
+    if page.separator_code and own_code and page.separator_code != own_code:
+        tail = page.separator_code.rsplit(".", 1)[-1].split("-", 1)[-1]  # "261123-0001": fits the thumbnail
+        return (f"Hồ sơ khác …{tail}", "#b00020")
     if page.separator_code:
         return (f"Tờ phân cách {page.separator_code}", "#1565c0")
     if page.blank:
@@ -72,6 +76,7 @@ class PageListModel(QAbstractListModel):
         self._undo: list[list[tuple[int, PageItem]]] = []
         self.slot_names = list(slot_names)
         self.show_slots = False  # the grid marks each page with its checklist number (scan session)
+        self.own_code = ""  # the dossier being scanned: a code read on a page that differs is badged red
 
     # --- reading -----------------------------------------------------------------------------------
 
@@ -127,7 +132,7 @@ class PageListModel(QAbstractListModel):
         if role == SEPARATOR_ROLE:
             return item.page.separator_code
         if role == BADGE_ROLE:
-            return badge(item.page)
+            return badge(item.page, self.own_code)
         return None
 
     def slot_name(self, slot: int | None) -> str:

@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.scanning.model import Page
+from app.scanning.other_dossier import RUN_KEY, OtherDossierPages, other_dossier_pages
 from app.services.drafts import Changes
 from ui.context import UiContext
+from ui.scanning.other_dossier import OtherDossierPanel
 from ui.scanning.page_model import PageListModel
 from ui.scanning.scan_bar import ScanBar
 from ui.scanning.views import ChecklistList, PageGridView, PreviewPane
@@ -90,6 +92,10 @@ class ScanSessionDialog(QDialog):
         self._mode = "append"
         self._cursor = 0  # next row for an insert, or the row a rescan replaces
         self._compose: ComposeJob | None = None
+        self._run = 0  # number of the current scan or import (pages carry it in meta)
+        self._others_here = False  # the officer chose to attach another dossier's pages here
+        self._move_to: dict[str, str] = {}  # other dossier code -> uid its pages are attached to
+        self._found: dict[str, str] = {}  # other dossier code -> uid, of those this PC has
         self.setWindowTitle("Quét hồ sơ")
         self.resize(1340, 720)
         self.title = QLabel("Đang tải hồ sơ…")
@@ -104,6 +110,7 @@ class ScanSessionDialog(QDialog):
         self.grid = PageGridView()
         self.grid.setModel(self.model)
         self.preview = PreviewPane()
+        self.other_panel = OtherDossierPanel()
         self._build()
         self._wire()
         ctx.runner.run(lambda s: load_head(s, dossier_uid), self._on_head_loaded, self._on_head_failed, write=False)
@@ -193,11 +200,12 @@ class ScanSessionDialog(QDialog):
         root.addWidget(self.bar)
         root.addWidget(self.banner)
         root.addWidget(splitter, 1)
+        root.addWidget(self.other_panel)
         root.addLayout(bottom)
 
     def _wire(self) -> None:
         self.bar.page_arrived.connect(self._on_bar_page_arrived)
-        self.bar.started.connect(self.banner.hide)
+        self.bar.started.connect(self._on_bar_started)
         self.bar.failed.connect(lambda msg: self.show_banner(msg, ok=False))
         self.bar.finished.connect(self._on_bar_finished)
         self.model.pages_changed.connect(self._refresh_counts)
@@ -205,6 +213,10 @@ class ScanSessionDialog(QDialog):
         self.checklist.pages_dropped.connect(self._on_checklist_pages_dropped)
         self.preview.zoom_changed.connect(self.zoom_label.setText)
         self.save_button.clicked.connect(self.save)
+        self.other_panel.kept_out.connect(self._on_other_panel_kept_out)
+        self.other_panel.moved.connect(self._on_other_panel_moved)
+        self.other_panel.kept_here.connect(self._on_other_panel_kept_here)
+        self.other_panel.dismissed.connect(self._reset_other_choice)
         for keys, slot in (
             (("F9", "Ctrl+Return", "Ctrl+Enter"), self.scan),
             (("Ctrl+O",), self.import_files),
@@ -234,6 +246,7 @@ class ScanSessionDialog(QDialog):
             self.bar.setEnabled(False)
             return
         self.head = head
+        self.model.own_code = head.code
         self.setWindowTitle(f"Quét hồ sơ {head.code}")
         self.title.setText(f"Quét hồ sơ {head.code} – {head.applicant_name}")
         self.title.setToolTip(head.procedure_name)
@@ -312,8 +325,14 @@ class ScanSessionDialog(QDialog):
         self._mode, self._cursor = "replace", rows[0]
         self.bar.scan(limit=1)
 
+    @Slot()
+    def _on_bar_started(self) -> None:
+        self.banner.hide()
+        self._run += 1
+
     @Slot(object, object)
     def _on_bar_page_arrived(self, page: Page, thumb: QImage) -> None:
+        page.meta[RUN_KEY] = self._run
         mode = self._mode
         if mode == "replace" and self._cursor < self.model.rowCount():
             self.model.replace(self._cursor, page, thumb)
@@ -399,12 +418,13 @@ class ScanSessionDialog(QDialog):
 
     # --- saving ------------------------------------------------------------------------------------------
 
-    def parts(self) -> list[tuple[str, int | None, list[Page]]]:
-        """One document per checklist item with pages, then Tài liệu khác."""
+    def parts(self, skip: frozenset[int] = frozenset()) -> list[tuple[str, int | None, list[Page]]]:
+        """One document per checklist item with pages, then Tài liệu khác (rows in ``skip`` left out)."""
         out: list[tuple[str, int | None, list[Page]]] = []
         slots: list[int | None] = [*range(len(self.head.documents if self.head else ())), None]
+        left_out = {id(p) for p in self.model.pages(skip)}
         for slot in slots:
-            pages = [p for p in self.model.pages_for(slot) if not kept_out(p)]
+            pages = [p for p in self.model.pages_for(slot) if not kept_out(p) and id(p) not in left_out]
             if pages:
                 out.append((self.model.slot_name(slot), slot, pages))
         return out
@@ -417,8 +437,15 @@ class ScanSessionDialog(QDialog):
         if blobs is None:
             self.show_banner("Máy này chưa có nơi lưu bản điện tử; báo bộ phận CNTT.", ok=False)
             return
-        parts = self.parts()
-        if not parts:
+        others = other_dossier_pages(self.model.pages(), self.head.code)
+        if others and not self._others_here and any(o.code not in self._move_to for o in others):
+            self.ask_other_dossier(others)
+            return
+        moved = [o for o in others if o.code in self._move_to and not self._others_here]
+        skip = frozenset(r for o in moved for r in o.rows)
+        parts = self.parts(skip)
+        extra = self._moved_parts(moved)
+        if not parts and not extra:
             self.show_banner("Chưa có trang nào để lưu. Bấm F9 để quét hoặc Ctrl+O để nhập tệp.", ok=False)
             return
         warn = []
@@ -429,19 +456,21 @@ class ScanSessionDialog(QDialog):
                    if d.get("required", True) and not self.model.count_for(i)]  # fmt: skip
         if missing:
             warn.append("Giấy tờ bắt buộc chưa có trang: " + "; ".join(missing) + ".")
-        skipped = sum(1 for p in self.model.pages() if kept_out(p))
+        skipped = sum(1 for r, p in enumerate(self.model.pages()) if kept_out(p) and r not in skip)
         if skipped:
             warn.append(f"{skipped} tờ phân cách/nhãn hồ sơ không được đính kèm.")
         if warn and not self._ctx.prompts.confirm(self, "Lưu bản điện tử", "\n".join(warn) + "\n\nVẫn lưu?"):
+            self._reset_other_choice()  # asked again at the next save
             return
-        self._compose = job = ComposeJob(parts, self)
-        total = sum(len(p) for _n, _i, p in parts)
+        self._compose = job = ComposeJob([*parts, *(part for _uid, part in extra)], self)
+        total = sum(len(p) for _n, _i, p in parts) + sum(len(p) for _u, (_n, _i, p) in extra)
         self.save_progress.setRange(0, total)
         self.save_progress.setValue(0)
         self.save_progress.show()
         self.save_button.setEnabled(False)
         job.progress.connect(self._on_compose_progress)
-        job.composed.connect(lambda docs: self._attach(docs, blobs))
+        targets = [uid for uid, _part in extra]
+        job.composed.connect(lambda docs: self._attach(docs, blobs, targets))
         job.failed.connect(self._on_save_failed)
         job.finished.connect(job.deleteLater)
         job.start()
@@ -453,30 +482,103 @@ class ScanSessionDialog(QDialog):
         self.save_progress.setFormat(f"Đang tạo tệp PDF: trang {done}/{total}")
         self.save_progress.setTextVisible(True)
 
-    def _attach(self, docs: list[Any], blobs: Any) -> None:
+    def _moved_parts(self, moved: Sequence[OtherDossierPages]) -> list[tuple[str, tuple[str, None, list[Page]]]]:
+        """(dossier uid, document) for the pages going to the dossier they belong to: one
+        "Tài liệu khác" each (their place on that dossier's checklist is not known here)."""
+        out = []
+        for other in moved:
+            pages = [p for p in self.model.pages(other.rows) if not kept_out(p)]
+            if pages:
+                out.append((self._move_to[other.code], (OTHER, None, pages)))
+        return out
+
+    def _attach(self, docs: list[Any], blobs: Any, targets: Sequence[str] = ()) -> None:
+        """Attach ``docs``: the last ``len(targets)`` go to the dossiers ``targets``, the rest here;
+        all in one transaction (one event per document, each on its own dossier)."""
         ctx, uid = self._ctx, self._uid
         source = "import" if all(p.pdf_page is not None for p in self.model.pages()) else "scan"
+        here_docs = docs[: len(docs) - len(targets)]
+        moved = list(zip(targets, docs[len(here_docs) :], strict=True))
+        code = self.head.code if self.head else ""
+        codes = {u: c for c, u in self._move_to.items()}
 
         def work(session: Session) -> list[str]:
             from app.services.attachments import attach_documents
 
-            return attach_documents(session, ctx.actor, blobs, uid, docs, occurred_at=ctx.clock(), source=source)
+            now = ctx.clock()
+            ids = attach_documents(session, ctx.actor, blobs, uid, here_docs, occurred_at=now, source=source) \
+                if here_docs else []  # fmt: skip
+            for target, doc in moved:
+                ids += attach_documents(session, ctx.actor, blobs, target, [doc], occurred_at=now,
+                                        source=f"{source}, chuyển từ phiên quét hồ sơ {code}")  # fmt: skip
+            return ids
 
         def done(ids: list[str]) -> None:
-            ctx.bus.publish(Changes(frozenset({uid})), self)
+            ctx.bus.publish(Changes(frozenset({uid, *targets})), self)
             if not shiboken6.isValid(self):
                 return
             self._compose = None
+            self._reset_other_choice()
             self.saved_ids += ids
-            pages = sum(d.pages for d in docs)
+            pages = sum(d.pages for d in here_docs)
             self.model.clear()
             self.save_progress.hide()
             self.save_button.setEnabled(True)
-            code = self.head.code if self.head else ""
-            self.show_banner(f"Đã lưu {len(docs)} tài liệu ({pages} trang) vào hồ sơ {code}. Bản điện tử sẽ được"
-                             " gửi lên máy chủ khi có kết nối.", ok=True)  # fmt: skip
+            text = f"Đã lưu {len(here_docs)} tài liệu ({pages} trang) vào hồ sơ {code}." if here_docs else ""
+            for target, doc in moved:
+                text += f" Đã đính kèm {doc.pages} trang vào hồ sơ {codes.get(target, '')}."
+            self.show_banner(text.strip() + " Bản điện tử sẽ được gửi lên máy chủ khi có kết nối.", ok=True)
 
         ctx.runner.run(work, done, self._on_attach_failed, write=True)
+
+    # --- pages of another dossier ----------------------------------------------------------------------
+
+    def ask_other_dossier(self, others: Sequence[OtherDossierPages]) -> None:
+        """Stop the save: say which pages carry another dossier's code and ask what to do."""
+        self.other_panel.ask(others, self.head.code if self.head else "")
+        self.save_button.setEnabled(False)
+        codes = [o.code for o in others]
+
+        def look_up(session: Session) -> dict[str, str]:
+            from app.services.dossiers import get_by_code
+
+            rows = {c: get_by_code(session, c) for c in codes}
+            return {c: row.uid for c, row in rows.items() if row is not None}
+
+        def found(uids: dict[str, str]) -> None:
+            if shiboken6.isValid(self) and self.other_panel.isVisible():
+                self._found = dict(uids)
+                self.other_panel.set_found(uids)
+
+        self._ctx.runner.run(look_up, found, lambda _exc: found({}), write=False)
+
+    @Slot()
+    def _reset_other_choice(self) -> None:
+        self._others_here, self._move_to = False, {}
+        self.other_panel.hide()
+        self.save_button.setEnabled(True)
+
+    @Slot()
+    def _on_other_panel_kept_out(self) -> None:
+        rows = self.other_panel.rows()
+        self._reset_other_choice()
+        self.model.remove(rows)
+        self.show_banner(f"Đã bỏ {len(rows)} trang của hồ sơ khác ra. Bấm Ctrl+Z để lấy lại.", ok=True)
+        if self.model.rowCount():
+            self.save()
+
+    @Slot()
+    def _on_other_panel_moved(self) -> None:
+        move = {o.code: self._found[o.code] for o in self.other_panel.others if o.code in self._found}
+        self._reset_other_choice()
+        self._move_to = move
+        self.save()
+
+    @Slot()
+    def _on_other_panel_kept_here(self) -> None:
+        self._reset_other_choice()
+        self._others_here = True
+        self.save()
 
     def _on_attach_failed(self, exc: BaseException) -> None:
         self._on_save_failed(getattr(exc, "message", "Lỗi ngoài dự kiến khi lưu; các trang vẫn còn, hãy thử lại."), exc)
@@ -486,6 +588,7 @@ class ScanSessionDialog(QDialog):
         if not shiboken6.isValid(self):
             return
         self._compose = None
+        self._reset_other_choice()
         self.save_progress.hide()
         self.save_button.setEnabled(True)
         self.show_banner(f"Chưa lưu được: {message}", ok=False)

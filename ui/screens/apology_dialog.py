@@ -60,6 +60,16 @@ class ApologyDialog(StepDialog):
             " một lần và không hoàn tác được."
         )
 
+    def precheck(self) -> Work:
+        ctx, uid, new_due, reason = self._ctx, self.uid, self.new_due_at(), self.reason.text()
+
+        def run(session: Session) -> None:
+            from app.services.results import check_extension
+
+            check_extension(session, ctx.calendar, uid, new_due, reason)
+
+        return run
+
     def work(self) -> Work:
         ctx, uid, new_due, reason, now = self._ctx, self.uid, self.new_due_at(), self.reason.text(), self._ctx.clock()
 

@@ -90,6 +90,16 @@ class ReturnDialog(StepDialog):
         who = self.full_name.text().strip() or self.applicant_name
         return f"Trả kết quả hồ sơ {self.code} cho {who}? Việc trả kết quả không hoàn tác được."
 
+    def precheck(self) -> Work:
+        ctx, uid, draft, now = self._ctx, self.uid, self.draft(), self._ctx.clock()
+
+        def run(session: Session) -> None:
+            from app.services.returns import check_return
+
+            check_return(session, ctx.actor, uid, draft, now)
+
+        return run
+
     def work(self) -> Work:
         ctx, uid, draft, now = self._ctx, self.uid, self.draft(), self._ctx.clock()
 

@@ -1,5 +1,7 @@
 """Base of the small processing-step dialogs (result, return, supplement, apology): fields with their
-messages beside them, a confirmation for what cannot be undone, the write on the worker thread."""
+messages beside them, the service's own checks, then a confirmation for what cannot be undone, then
+the write on the worker thread. The officer is never asked "this cannot be undone" about input the
+service would refuse."""
 
 from __future__ import annotations
 
@@ -118,6 +120,14 @@ class StepDialog(QDialog):
         """The question asked before the write ("" = no question)."""
         return ""
 
+    def precheck(self) -> Work | None:
+        """The service's checks of the input, read-only, run on the worker before the confirmation.
+
+        Raises in the worker (``ValidationError`` with field messages, ``UserFacingError``) just as
+        the write would; None when there is nothing to check beyond :meth:`check`.
+        """
+        return None
+
     def work(self) -> Work:
         """The write, run on the worker; returns ``(result, Changes)``."""
         raise NotImplementedError
@@ -135,11 +145,23 @@ class StepDialog(QDialog):
         self.show_errors(errors)
         if errors:
             return
-        question = self.confirm_text()
-        if question and not self._ctx.prompts.confirm(self, self.windowTitle(), question):
-            return
         self._busy = True
         self.ok_button.setEnabled(False)
+        checks = self.precheck() if self.confirm_text() else None
+        if checks is None:
+            self._on_checked(None)
+        else:
+            self._ctx.runner.run(checks, self._on_checked, self._on_failed, write=False)
+
+    def _on_checked(self, _result: object) -> None:
+        """The input passed the service's checks: ask what cannot be undone, then write."""
+        if not shiboken6.isValid(self):
+            return
+        question = self.confirm_text()
+        if question and not self._ctx.prompts.confirm(self, self.windowTitle(), question):
+            self._busy = False
+            self.ok_button.setEnabled(True)
+            return
         self._ctx.runner.run(self.work(), self._on_done, self._on_failed, write=True)
 
     def _on_done(self, outcome: tuple[Any, Any]) -> None:

@@ -78,6 +78,16 @@ class ReceiveSupplementDialog(StepDialog):
     def confirm_text(self) -> str:
         return f"Xác nhận đã nhận đủ giấy tờ bổ sung của hồ sơ {self.code}? Ngày hẹn trả sẽ được tính lại."
 
+    def precheck(self) -> Work:
+        uid = self.uid
+
+        def run(session: Session) -> None:
+            from app.services.results import check_receive_supplement
+
+            check_receive_supplement(session, uid)
+
+        return run
+
     def work(self) -> Work:
         ctx, uid, note, now = self._ctx, self.uid, self.note.text(), self._ctx.clock()
 
