@@ -19,11 +19,10 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.domain.batch_number import BATCH_PREFIX as BATCH_PREFIX  # re-exported: scanners import it here
+from app.domain.batch_number import batch_ref
 from app.domain.codes import DOSSIER_CODE_RE, DossierCode, parse_dossier_code
 from app.domain.idcard import IdCardData, IdCardQrError, parse_id_qr
-
-BATCH_PREFIX = "BG-"
-"""Printed before a handover batch id on the biên bản bàn giao (Code128 + QR): ``BG-<id>``."""
 
 BATCH_ID_RE = re.compile(r"^[0-9A-Z](?:[0-9A-Z.\-]{0,62}[0-9A-Z])?$", re.ASCII)
 """A batch id as scanned (after :data:`BATCH_PREFIX`): digits, capitals, ``.`` and ``-``.
@@ -33,8 +32,6 @@ Digits are safest: a Vietnamese input method left on changes letter pairs (``AA`
 LABEL_CODE_RE = re.compile(r"^(\d{3})(\d{2})(\d{2})([A-Z]\d{2})(\d{6})(\d{4})$", re.ASCII)
 """A dossier code without its "." and "-", as the folder label's Code128 carries it (it would not
 fit a 50 mm label otherwise; app/printing/labels.py): ``0000100H492611220007``."""
-
-_UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.ASCII)
 
 SHOWN_MAX = 60
 """A scan is quoted in messages up to this many characters."""
@@ -78,8 +75,10 @@ class Scan:
     Attributes:
         kind: What was recognised.
         raw: The text as received, NFC, without control characters or surrounding spaces.
-        value: The normalised value: the dossier code, the batch id (without ``BG-``), the
-            personal ID of an ID card, or ``raw`` for an unknown scan.
+        value: The normalised value: the dossier code; for a handover record the batch id when
+            the record carries it whole (older records) or else its 13-digit number, without
+            ``BG-`` (``app.services.handover.find_batch`` takes either); the personal ID of an
+            ID card; or ``raw`` for an unknown scan.
         message: Vietnamese, for the officer: what was read, or what is wrong and what to do.
         dossier: The parsed dossier code (kind DOSSIER).
         id_card: What the ID card's QR says (kind ID_CARD).
@@ -211,15 +210,10 @@ def _classify_compact(compact: str, raw: str) -> Scan | None:
     if dossier is not None:
         return Scan(ScanKind.DOSSIER, raw, dossier.text, f"Mã hồ sơ {dossier.text}", dossier)
     if compact.startswith(BATCH_PREFIX) and BATCH_ID_RE.match(compact[len(BATCH_PREFIX) :]):
-        batch = compact[len(BATCH_PREFIX) :]
-        if _UUID_RE.match(batch.lower()):
-            batch = batch.lower()  # batch ids are UUIDs in lower case (app.domain.events.new_id)
-        elif len(batch) == 39 and batch.isdigit() and int(batch) < 1 << 128:
-            # The printed record carries the UUID as a number (app.printing.handover.batch_barcode_text).
-            import uuid  # not at import: on Python 3.11 it imports platform (start-up time)
-
-            batch = str(uuid.UUID(int=int(batch)))
-        return Scan(ScanKind.BATCH, raw, batch, f"Biên bản bàn giao {BATCH_PREFIX}{batch}")
+        # The short number (app.domain.batch_number), or an older record's UUID or 39-digit number.
+        ref = batch_ref(compact)
+        value = ref.batch_id or ref.number.removeprefix(BATCH_PREFIX)
+        return Scan(ScanKind.BATCH, raw, value, f"Biên bản bàn giao {ref.number}")
     return None
 
 

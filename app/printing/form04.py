@@ -13,6 +13,7 @@ TITLE = CustodyForm.APOLOGY.heading
 
 
 def _story(data: ApologySlip) -> list[Flowable]:
+    # The header is the agency's letterhead; the text names it once, then speaks as "chúng tôi".
     agency = esc(data.agency_name) or "Cơ quan giải quyết hồ sơ"
     name = esc(data.applicant.full_name)
     return [
@@ -27,13 +28,13 @@ def _story(data: ApologySlip) -> list[Flowable]:
         ),
         field("Nội dung yêu cầu giải quyết", data.procedure_name),
         para(f"Thời gian hẹn trả kết quả giải quyết hồ sơ: {esc(vn_datetime_words(data.original_due_at))}."),
-        para(f"Tuy nhiên đến nay, {agency} chưa trả kết quả giải quyết hồ sơ của Ông/Bà đúng hẹn."),
+        para("Tuy nhiên đến nay, chúng tôi chưa trả kết quả giải quyết hồ sơ của Ông/Bà đúng hẹn."),
         field("Lý do", data.reason),
         para(
-            f"Sự chậm trễ này đã gây phiền hà cho Ông/Bà. {agency} xin lỗi Ông/Bà và hẹn trả kết quả"
+            "Sự chậm trễ này đã gây phiền hà cho Ông/Bà. Chúng tôi xin lỗi Ông/Bà và hẹn trả kết quả"
             f" giải quyết hồ sơ vào <b>{esc(vn_datetime_words(data.new_due_at))}</b>."
         ),
-        para(f"{agency} mong nhận được sự thông cảm của Ông/Bà./."),
+        para("Mong nhận được sự thông cảm của Ông/Bà./."),
         Spacer(1, 8),
         KeepTogether(
             [

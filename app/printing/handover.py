@@ -1,15 +1,15 @@
 """Handover record (Biên bản bàn giao hồ sơ), A4 portrait: the folders of one batch, signed by both sides.
 
-The batch id is printed as Code128 and QR ("BG-<id>", the prefix the scanner recognises as a
-handover record), so the receiving side can scan the record and then each folder. The table
-runs over as many pages as needed with its header repeated; every page carries the batch id and
+The batch number (``BG-`` and 13 digits, :func:`app.domain.batch_number.batch_number`, the same
+as on screen) is printed as Code128 and QR, so the receiving side can scan the record and then
+each folder. The table
+runs over as many pages as needed with its header repeated; every page carries the batch number and
 "Trang x/y".
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from typing import Any
 
 from reportlab.graphics.barcode.code128 import Code128
@@ -18,6 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Spacer, Table, TableStyle
 
+from app.domain.batch_number import batch_number
 from app.printing.common import Output, esc, header_block, para, signature_block, title_block
 from app.printing.custody_forms_config import CustodyForm
 from app.printing.data import HandoverRecord, vn_datetime_words, vn_place_date
@@ -27,7 +28,6 @@ from app.printing.paged import PagedCanvas, PageFurniture
 from app.text import nfc
 
 TITLE = CustodyForm.HANDOVER.heading
-BATCH_PREFIX = "BG-"  # as app.domain.scan.BATCH_PREFIX: a scan of "BG-<id>" is a handover record
 PAGE_W, PAGE_H = A4
 MARGIN_X = 20 * mm
 MARGIN_TOP = 15 * mm
@@ -35,23 +35,6 @@ MARGIN_BOTTOM = 15 * mm
 WIDTH = PAGE_W - 2 * MARGIN_X
 HEADINGS = ("STT", "Mã hồ sơ", "Tổ chức, cá nhân", "Thủ tục hành chính", "Hạn trả kết quả", "Ghi chú")
 COL_WIDTHS = (24.0, 128.0, 100.0, 0.0, 56.0, 54.0)
-
-
-def batch_barcode_text(batch_id: str) -> str:
-    """What the record's barcodes encode: "BG-<batch id>".
-
-    A UUID batch id is written as its 39-digit decimal number: a keyboard-mode scanner types
-    what it reads, and a Vietnamese input method left on turns hex letters into accented ones
-    ("aa" → "â"); digits pass untouched, and Code128 packs digit pairs densely.
-    ``app.domain.scan.classify`` turns the number back into the UUID.
-    """
-    batch = nfc(batch_id)
-    if batch.startswith(BATCH_PREFIX):
-        return batch
-    try:
-        return f"{BATCH_PREFIX}{uuid.UUID(batch).int:039d}"
-    except ValueError:
-        return BATCH_PREFIX + batch
 
 
 class BatchCodes(Flowable):  # type: ignore[misc]  # reportlab is untyped
@@ -80,7 +63,7 @@ class BatchCodes(Flowable):  # type: ignore[misc]  # reportlab is untyped
         canv.setFont(SERIF_BOLD, 11)
         canv.drawString(canv.stringWidth("Số biên bản: ", SERIF, 11), self.height - 11, self.text)
         modules = Code128(self.text, barWidth=1.0, quiet=0, humanReadable=0).width
-        # A long id (a UUID is 39 characters with the prefix) gets narrower bars, never under the QR code.
+        # A long id (test data, older ids) gets narrower bars, never under the QR code.
         bar_width = min(self.BAR_WIDTH, (self.width - self.QR_SIZE - 8) / (modules + 10))
         Code128(
             self.text,
@@ -173,7 +156,7 @@ def render(data: HandoverRecord, out: Output) -> None:
         out: A file path or a binary file object to write the PDF to.
     """
     register_fonts()
-    code_text = batch_barcode_text(data.batch_id)
+    code_text = batch_number(data.batch_id)
     footer = f"Biên bản bàn giao {code_text}: {nfc(data.from_unit)} → {nfc(data.to_unit)}"
     target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
     doc = BaseDocTemplate(

@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.agency import OfficeFacts, handling_agency
 from app.domain.calendar import WorkingCalendar
 from app.domain.contracts import FormPrintedPayload
 from app.domain.custody import Discrepancy, PlaceKind, StepVerdict, judge, transfer_deadline
@@ -42,7 +43,7 @@ from app.printing.data import (
 )
 from app.services.context import Actor
 from app.services.recorder import building, record
-from app.store.models import Dossier, Event, HandoverBatch, HandoverItem, Office, Setting
+from app.store.models import Department, Dossier, Event, HandoverBatch, HandoverItem, Office, Setting
 
 
 def _office(session: Session, unit_code: str) -> tuple[OfficeHeader, Office]:
@@ -150,17 +151,28 @@ def build_handover_record(session: Session, batch_id: str) -> HandoverRecord:
 def build_apology_slip(
     session: Session, uid: str, signer_title: str = "THỦ TRƯỞNG CƠ QUAN", signer_name: str = ""
 ) -> ApologySlip:
-    """Form 04 from the dossier's apology event (the one that moved the due date)."""
+    """Form 04 from the dossier's apology event (the one that moved the due date).
+
+    Issued and signed by the handling agency: its header and its name are the agency's
+    (:func:`app.domain.agency.handling_agency`), not the one-stop centre's.
+    """
     d = _dossier(session, uid)
     extensions = _events(session, uid, EventType.DUE_EXTENDED)
     if not extensions:
         raise UserFacingError(f"Hồ sơ {d.code} chưa có phiếu xin lỗi và hẹn lại ngày trả kết quả.")
     p = extensions[0].payload
-    header, office = _office(session, d.unit_code)
+    _, office = _office(session, d.unit_code)
+    # The agency as this office knows it (departments synced from the server), else the catalog's label.
+    dep = session.get(Department, d.department_code) if d.department_code else None
+    agency = handling_agency(
+        dep.name if dep is not None else d.department_name,
+        dep.level if dep is not None else "",
+        OfficeFacts(office.name, office.governing_body, office.place_name),
+    )
     a = d.data.get("applicant", {}) if isinstance(d.data, dict) else {}
     applicant = Applicant(d.applicant_name, d.personal_id, d.address, d.phone, str(a.get("email", "")))
     return ApologySlip(
-        header=header,
+        header=OfficeHeader(agency.governing_body.upper(), agency.name.upper(), office.place_name),
         form_number=_number(session, CustodyForm.APOLOGY),
         dossier_code=d.code or "",
         applicant=applicant,
@@ -169,7 +181,7 @@ def build_apology_slip(
         original_due_at=datetime.fromisoformat(p["old_due_at"]),
         reason=str(p.get("reason", "")),
         new_due_at=datetime.fromisoformat(p["new_due_at"]),
-        agency_name=(d.department_name or office.name.removesuffix(" (DEMO)")).upper(),
+        agency_name=agency.name,
         signer_title=signer_title,
         signer_name=signer_name,
         issued_at=extensions[0].occurred_at,

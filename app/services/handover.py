@@ -21,6 +21,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.batch_number import batch_ref, matches
 from app.domain.codes import DossierCode, parse_dossier_code
 from app.domain.contracts import (
     HandoverDiscrepancyPayload,
@@ -511,6 +512,40 @@ def batch_detail(session: Session, batch_id: str) -> BatchInfo | None:
     """One stored batch with its folders, or None."""
     b = session.get(HandoverBatch, batch_id)
     return _batch_info(session, b) if b is not None else None
+
+
+def find_batch(session: Session, scanned: str) -> BatchInfo | None:
+    """The batch a scanned or typed number designates (``app.domain.batch_number``), or None.
+
+    Takes the short number (``BG-`` + 13 digits, or the digits alone as ``app.domain.scan``
+    leaves them), an older record's 39-digit number or UUID, or a batch id.
+
+    Raises:
+        UserFacingError: two stored batches share the number (their ids end with the same
+            40 bits); the message lists them so the officer picks the right one by hand.
+    """
+    exact = session.get(HandoverBatch, scanned.strip())
+    if exact is not None:
+        return _batch_info(session, exact)
+    ref = batch_ref(scanned)
+    if ref.batch_id:
+        b = session.get(HandoverBatch, ref.batch_id)
+        return _batch_info(session, b) if b is not None else None
+    # The id's last 10 hex digits are the number's: a suffix match, checked again exactly.
+    found = [
+        b
+        for b in session.scalars(
+            select(HandoverBatch).where(HandoverBatch.id.like(f"%{ref.id_suffix}")).order_by(HandoverBatch.sent_at)
+        )
+        if matches(b.id, ref)
+    ]
+    if len(found) > 1:
+        listed = "; ".join(f"gửi lúc {b.sent_at:%H:%M %d/%m/%Y} từ {b.from_name} cho {b.to_name}" for b in found)
+        raise UserFacingError(
+            f"Có {len(found)} phiếu bàn giao cùng số {ref.number} ({listed}). Chọn đúng phiếu trong danh sách"
+            " phiếu chờ nhận theo giờ gửi và nơi gửi ghi trên biên bản."
+        )
+    return _batch_info(session, found[0]) if found else None
 
 
 def batches(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from pypdf import PdfReader
 
+from app.domain.batch_number import batch_number
 from app.domain.scan import ScanKind, classify
 from app.printing import form04, form05, handover, return_receipt
 from app.printing.custody_forms_config import (
@@ -240,13 +241,18 @@ def test_handover_batch_prefix_not_doubled_and_demo_mark() -> None:
     assert "KHÔNG CÓ GIÁ TRỊ PHÁP LÝ" in text
 
 
-def test_handover_uuid_batch_id_fits_beside_the_qr_and_decodes_as_digits() -> None:
+def test_handover_uuid_batch_id_is_printed_as_the_short_number_shown_on_screen() -> None:
     batch = "0193a5f2-7c1e-7d3a-9b2e-4f5a6b7c8d9e"  # the services' ids are lower-case UUIDs
-    printed = f"BG-{uuid.UUID(batch).int:039d}"  # digits: a Vietnamese input method cannot mangle them
-    found = sorted(decode_barcodes(pdf(handover.render, _with(batch_id=batch)))[0])
-    assert found == [("Code128", printed), ("QRCode", printed)]
-    scan = classify(printed)  # the scanner's reading comes back as the batch id
-    assert scan.kind is ScanKind.BATCH and scan.value == batch
+    printed = batch_number(batch)  # "BG-" + 13 digits: a Vietnamese input method cannot mangle them
+    data = pdf(handover.render, _with(batch_id=batch))
+    found = sorted(decode_barcodes(data)[0])
+    assert found == [("Code128", printed), ("QRCode", printed)] and printed == "BG-0388350381470"
+    text = texts(data)[0]
+    assert f"Số biên bản: {printed}" in text and batch not in text
+    scan = classify(printed)  # the scanner's reading comes back as the number the screen shows
+    assert scan.kind is ScanKind.BATCH and f"BG-{scan.value}" == printed
+    old = classify(f"BG-{uuid.UUID(batch).int:039d}")  # a record printed before still reads
+    assert old.kind is ScanKind.BATCH and old.value == batch
 
 
 def _with(**changes: object) -> HandoverRecord:

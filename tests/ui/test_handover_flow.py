@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from app.domain.batch_number import batch_number
 from app.domain.custody import BatchState, PlaceKind
 from app.domain.events import EventType
 from app.domain.scan import ScannerSettings
 from app.domain.status import DossierStatus
-from app.printing.handover import batch_barcode_text
 from app.services.drafts import DossierSummary
 from app.services.handover import custody_of
 from app.store.models import Dossier, Event, HandoverBatch
@@ -147,7 +147,9 @@ def test_batch_scanned_sent_and_received_with_a_missing_folder(
     text = "\n".join(pdf_text(record.doc.pdf))
     assert an in text and cuong in text and bich not in text and "BIÊN BẢN BÀN GIAO" in text
     printed = {value for page in decode_barcodes(record.doc.pdf) for _f, value in page if value.startswith("BG-")}
-    assert printed == {batch_barcode_text(info.id)}  # the record's Code128 and QR, digits only
+    number = batch_number(info.id)
+    assert printed == {number} and number in text  # Code128, QR and the printed text: one number
+    assert record.doc.code == number  # the preview title and the proposed file name
     record.save_button.click()
     assert Path(str(prompts.save_path)).read_bytes() == record.doc.pdf
     record.close()
@@ -165,6 +167,7 @@ def test_batch_scanned_sent_and_received_with_a_missing_folder(
     scan(window, printed.pop())  # what the scanner reads off the printed record
     qtbot.waitUntil(lambda: receive_screen.model.batch is not None, timeout=5000)
     assert receive_screen.current_place().code == TP  # switched to the batch's receiving side
+    assert f"Phiếu {number} " in receive_screen.heading.text()  # the number on the paper in hand
     scan(window, an)
     scan(window, an)  # duplicate at the receiving side
     scan(window, dat)  # a folder that is not in this batch

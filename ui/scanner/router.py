@@ -25,7 +25,8 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.domain.scan import BATCH_PREFIX, Scan, ScanKind
+from app.domain.batch_number import batch_number
+from app.domain.scan import Scan, ScanKind
 from ui.context import UiContext
 from ui.scanner.feedback import ScanFeedback
 from ui.scanner.targets import accept_scans
@@ -119,7 +120,7 @@ class ScanRouter(QObject):
         elif scan.kind is ScanKind.BATCH:
             self._reject(
                 scan,
-                f"Đây là biên bản bàn giao {BATCH_PREFIX}{scan.value}. Mở màn hình bàn giao hoặc nhận hồ sơ"
+                f"Đây là biên bản bàn giao {batch_number(scan.value)}. Mở màn hình bàn giao hoặc nhận hồ sơ"
                 " rồi quét lại để xác nhận theo biên bản.",
             )
         else:

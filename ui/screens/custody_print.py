@@ -86,11 +86,12 @@ def _finish(kind: DocKind, code: str, uids: Sequence[str], write: Callable[[io.B
 
 def render_handover_record(session: Session, batch_id: str) -> RenderedDocument:
     """The biên bản bàn giao of a sent batch."""
+    from app.domain.batch_number import batch_number
     from app.printing import handover
     from app.services.custody_forms import build_handover_record
 
     data = build_handover_record(session, batch_id)
-    return _finish(DocKind.HANDOVER, f"BG-{batch_id[:8]}", (), lambda out: handover.render(data, out))
+    return _finish(DocKind.HANDOVER, batch_number(batch_id), (), lambda out: handover.render(data, out))
 
 
 def render_apology(session: Session, uid: str) -> RenderedDocument:

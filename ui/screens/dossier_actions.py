@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import shiboken6
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.rating import why_not_rateable
-from app.domain.status import DossierStatus
+from app.domain.status import APOLOGY_STATUSES, DossierStatus
 from app.services.dossiers import DossierDetail
 from app.services.handover import CustodyInfo
 from app.services.ratings import RatingInfo
@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 _S = DossierStatus
 RESULT_FROM = frozenset({_S.RECEIVED, _S.PROCESSING})
 SUPPLEMENT_FROM = frozenset({_S.RECEIVED, _S.PROCESSING})
-APOLOGY_FROM = frozenset({_S.RECEIVED, _S.PROCESSING, _S.SUPPLEMENT_REQUESTED, _S.FEES_REQUESTED})
+APOLOGY_FROM = APOLOGY_STATUSES  # the rule lives in app/domain/status.py
+
+BUTTONS_PER_ROW = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,25 +115,26 @@ class DossierActions(QWidget):
         self.rating = QLabel()
         self.rating.setAccessibleName("Đánh giá của công dân")
         self.rating.hide()
-        row = QHBoxLayout()
+        row = QGridLayout()  # two rows of five: whole labels in the detail's narrower column at 1366×768
         row.setContentsMargins(0, 0, 0, 0)
-        for button, slot in (
-            (self.result_button, self._on_result_clicked),
-            (self.return_button, self._on_return_clicked),
-            (self.supplement_button, self._on_supplement_clicked),
-            (self.receive_supplement_button, self._on_receive_supplement_clicked),
-            (self.apology_button, self._on_apology_clicked),
-            (self.control_button, self._on_control_clicked),
-            (self.label_button, self._on_label_clicked),
-            (self.cover_button, self._on_cover_clicked),
-            (self.scan_button, self._on_scan_clicked),
-            (self.rate_button, self._on_rate_clicked),
+        for n, (button, slot) in enumerate(
+            (
+                (self.result_button, self._on_result_clicked),
+                (self.return_button, self._on_return_clicked),
+                (self.supplement_button, self._on_supplement_clicked),
+                (self.receive_supplement_button, self._on_receive_supplement_clicked),
+                (self.apology_button, self._on_apology_clicked),
+                (self.control_button, self._on_control_clicked),
+                (self.label_button, self._on_label_clicked),
+                (self.cover_button, self._on_cover_clicked),
+                (self.scan_button, self._on_scan_clicked),
+                (self.rate_button, self._on_rate_clicked),
+            )
         ):
             button.setAutoDefault(False)
             button.setEnabled(False)
             button.clicked.connect(slot)
-            row.addWidget(button)
-        row.addStretch(1)
+            row.addWidget(button, n // BUTTONS_PER_ROW, n % BUTTONS_PER_ROW)
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.location)

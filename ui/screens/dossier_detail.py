@@ -1,12 +1,17 @@
-"""Dossier detail dialog: applicant, procedure, documents, history, and reprinting the form."""
+"""Dossier detail dialog: applicant, procedure, documents, history, and reprinting the form.
+
+Laid out for a 1366×768 screen: what was received (applicant, procedure, papers) on the left, in
+a scroll area so nothing is ever squeezed; what happens to it (location and steps, scans, the
+history) on the right, where the history takes the height that is left.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtGui import QGuiApplication, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -16,6 +21,9 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -62,8 +70,14 @@ def _value_label(word_wrap: bool = True) -> QLabel:
     return label
 
 
-_WRAPPED = frozenset({"name", "address", "procedure", "department", "return"})
-"""Fields that may run to several lines; the rest stay on one line."""
+_WRAPPED = frozenset({"name", "address", "procedure", "department", "due", "return", "email"})
+"""Fields that may run to several lines; the rest are short and stay on one line."""
+
+DEFAULT_SIZE = (1280, 720)
+HISTORY_MIN_ROWS = 4
+"""The history keeps room for this many one-line rows however small the dialog (≥ 8 at 1366×768)."""
+LEFT_SHARE = 34
+"""Percent of the width for the applicant, procedure and papers column."""
 
 
 def _document_lines(documents: list[dict[str, Any]], received: bool) -> str:
@@ -95,9 +109,8 @@ class DossierDetailDialog(QDialog):
         self._detail: DossierDetail | None = None
         self.setWindowTitle("Chi tiết hồ sơ")
         accept_scans(self)  # scanning the next folder here opens it (ui/scanner/router.py)
-        self.setMinimumSize(760, 520)
-        self.resize(980, 660)
         self._build()
+        self.resize(self._default_size())
         ctx.bus.changed.connect(self._on_bus_changed)
         self._load()
 
@@ -157,8 +170,10 @@ class DossierDetailDialog(QDialog):
 
         self._fields: dict[str, QLabel] = {}
         self._forms: dict[str, QFormLayout] = {}
-        info = QHBoxLayout()
-        info.addWidget(
+        left = QWidget()
+        left_col = QVBoxLayout(left)
+        left_col.setContentsMargins(0, 0, 6, 0)
+        left_col.addWidget(
             self._form_group(
                 "Người nộp hồ sơ",
                 [
@@ -169,10 +184,9 @@ class DossierDetailDialog(QDialog):
                     ("email", "Thư điện tử"),
                     ("address", "Địa chỉ"),
                 ],
-            ),
-            1,
+            )
         )
-        info.addWidget(
+        left_col.addWidget(
             self._form_group(
                 "Thủ tục hành chính",
                 [
@@ -182,12 +196,8 @@ class DossierDetailDialog(QDialog):
                     ("due", "Hẹn trả kết quả"),
                     ("return", "Nhận kết quả"),
                 ],
-            ),
-            1,
+            )
         )
-        root.addLayout(info)
-
-        papers = QHBoxLayout()
         self._documents_box = QGroupBox("Giấy tờ đã nhận")
         self._documents = _value_label()
         self._documents.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -197,19 +207,28 @@ class DossierDetailDialog(QDialog):
         self._request.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         QVBoxLayout(self._request_box).addWidget(self._request)
         self._request_box.hide()
-        papers.addWidget(self._documents_box, 1)
-        papers.addWidget(self._request_box, 1)
-        root.addLayout(papers)
+        left_col.addWidget(self._documents_box)
+        left_col.addWidget(self._request_box)
+        left_col.addStretch(1)
+        self._info = left
+        self.info_scroll = QScrollArea()  # a long procedure name or paper list scrolls, never overlaps
+        self.info_scroll.setWidget(left)
+        self.info_scroll.setWidgetResizable(True)
+        self.info_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.info_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
+        right = QWidget()
+        right_col = QVBoxLayout(right)
+        right_col.setContentsMargins(6, 0, 0, 0)
         from ui.screens.dossier_actions import DossierActions  # custody: location and processing steps
 
         self.custody_actions = DossierActions(self._ctx, self._uid, self)
-        root.addWidget(self.custody_actions)
+        right_col.addWidget(self.custody_actions)
 
         from ui.screens.attachments_view import AttachmentsView  # scanned documents (issue 5)
 
         self.attachments = AttachmentsView(self._ctx, self._uid, self)
-        root.addWidget(self.attachments)
+        right_col.addWidget(self.attachments)
 
         history_box = QGroupBox("Lịch sử xử lý")
         self._history = HistoryTableModel(self)
@@ -220,12 +239,27 @@ class DossierDetailDialog(QDialog):
         self._history_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self._history_view.setWordWrap(True)
         self._history_view.verticalHeader().hide()
+        self._history_view.setMinimumHeight(
+            self._history_view.horizontalHeader().sizeHint().height()
+            + HISTORY_MIN_ROWS * self._history_view.verticalHeader().defaultSectionSize()
+            + 2 * self._history_view.frameWidth()
+        )
         header = self._history_view.horizontalHeader()
         for col in (HCOL_TIME, HCOL_EVENT, HCOL_OFFICER):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(HCOL_DETAIL, QHeaderView.ResizeMode.Stretch)
         QVBoxLayout(history_box).addWidget(self._history_view)
-        root.addWidget(history_box, 1)
+        right_col.addWidget(history_box, 1)
+
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setChildrenCollapsible(False)
+        self.body.addWidget(self.info_scroll)
+        self.body.addWidget(right)
+        self.body.setStretchFactor(0, 4)
+        self.body.setStretchFactor(1, 6)
+        self._split_done = False
+        self.body.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        root.addWidget(self.body, 1)
 
         buttons = QHBoxLayout()
         self._print_button = QPushButton("In lại phiếu")
@@ -242,6 +276,39 @@ class DossierDetailDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self._close_button)
         root.addLayout(buttons)
+
+    def _default_size(self) -> QSize:
+        """1280×720 (the whole of a 1366×768 screen but the taskbar), never more than the screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        size = QSize(*DEFAULT_SIZE)
+        if screen is not None:
+            size = size.boundedTo(screen.availableGeometry().size() - QSize(16, 48))  # frame and title bar
+        return size.expandedTo(self.minimumSizeHint())
+
+    def _fit_info_column(self) -> None:
+        """Keep the left column wide enough for its one-line values (ID, dates) beside their labels."""
+        content = self._info
+        for form in self._forms.values():  # the values just set are not in the cached minimum yet
+            form.invalidate()
+        for box in content.findChildren(QGroupBox):
+            box.updateGeometry()
+        needed = content.minimumSizeHint().width() + self.info_scroll.verticalScrollBar().sizeHint().width()
+        self.info_scroll.setMinimumWidth(needed)
+        if not self._split_done and self.isVisible():
+            self._split_done = True
+            total = sum(self.body.sizes())
+            left = max(needed, total * LEFT_SHARE // 100)
+            self.body.setSizes([left, total - left])
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
+        """Share the width between the two columns once the dialog has its size."""
+        super().showEvent(event)
+        self._fit_info_column()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
+        """Re-wrap the history's details to the new width."""
+        super().resizeEvent(event)
+        self._history_view.resizeRowsToContents()
 
     def _form_group(self, title: str, rows: list[tuple[str, str]]) -> QGroupBox:
         box = QGroupBox(title)
@@ -333,6 +400,7 @@ class DossierDetailDialog(QDialog):
         self._show_documents(detail)
         self._history.set_items(detail.history)
         self._history_view.resizeRowsToContents()
+        self._fit_info_column()
         self._print_button.setEnabled(True)
         self.custody_actions.update_for(detail)
         self.attachments.code = detail.code or ""

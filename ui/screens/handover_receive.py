@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.batch_number import BATCH_PREFIX, batch_number
 from app.domain.custody import BatchState, Place
 from app.domain.scan import Scan, ScanKind
 from app.services.handover import BatchInfo, ConfirmSummary, counter_place, scanned_code
@@ -173,7 +174,7 @@ class ReceiveHandoverScreen(QWidget):
         for col, width in ((0, 235), (1, 170), (3, 230)):
             self.table.setColumnWidth(col, width)
         self.manual = QLineEdit()
-        self.manual.setPlaceholderText("Nhãn không đọc được? Gõ mã hồ sơ rồi Enter")
+        self.manual.setPlaceholderText("Mã vạch không đọc được? Gõ mã hồ sơ (hoặc số biên bản BG-…) rồi Enter")
         self.manual.returnPressed.connect(self._on_manual_entered)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -254,8 +255,10 @@ class ReceiveHandoverScreen(QWidget):
         self.inbox.clear()
         for b in rows:
             when = format_datetime(b.sent_at)
-            item = QListWidgetItem(f"{when} · {len(b.items)} hồ sơ\nTừ {b.source.name} · {b.created_by}")
-            item.setToolTip(f"Mã phiếu BG-{b.id}")
+            item = QListWidgetItem(
+                f"{batch_number(b.id)} · {when} · {len(b.items)} hồ sơ\nTừ {b.source.name} · {b.created_by}"
+            )
+            item.setToolTip(f"Số biên bản {batch_number(b.id)} (in trên biên bản bàn giao)")
             self.inbox.addItem(item)
         self.inbox.blockSignals(blocked)
         if current is not None:
@@ -279,7 +282,7 @@ class ReceiveHandoverScreen(QWidget):
         self.model.set_batch(batch)
         self.summary.hide()
         self.heading.setText(
-            f"Phiếu BG-{batch.id[:8]} · {batch.source.name} → {batch.destination.name} · gửi lúc"
+            f"Phiếu {batch_number(batch.id)} · {batch.source.name} → {batch.destination.name} · gửi lúc"
             f" {format_datetime(batch.sent_at)} · người giao {batch.created_by}"
         )
         self._show_count()
@@ -311,17 +314,22 @@ class ReceiveHandoverScreen(QWidget):
             return True
         return False
 
-    def _scan_batch(self, batch_id: str, feedback: ScanFeedback | None) -> None:
-        def work(session: Session) -> BatchInfo | None:
-            from app.services.handover import batch_detail
+    def _scan_batch(self, number: str, feedback: ScanFeedback | None) -> None:
+        """Open the batch of a scanned or typed record number (any format ever printed)."""
 
-            return batch_detail(session, batch_id)
+        def work(session: Session) -> BatchInfo | None:
+            from app.services.handover import find_batch
+
+            return find_batch(session, number)
 
         def done(batch: BatchInfo | None) -> None:
             if not shiboken6.isValid(self):
                 return
             if batch is None:
-                text = "Chưa có phiếu bàn giao này trên máy. Có thể phiếu chưa đồng bộ về; chờ một lát rồi quét lại."
+                text = (
+                    f"Chưa có phiếu bàn giao {batch_number(number)} trên máy. Có thể phiếu chưa đồng bộ về;"
+                    " chờ một lát rồi quét lại, hoặc kiểm tra số đã gõ."
+                )
             elif batch.state != BatchState.SENT:
                 text = f"Phiếu bàn giao này đã được xác nhận lúc {format_datetime(batch.confirmed_at)}."
             else:
@@ -348,7 +356,13 @@ class ReceiveHandoverScreen(QWidget):
                 feedback.show_error(text)
             self._show_summary(text, ok=False)
 
-        self._ctx.runner.run(work, done, lambda exc: self._show_summary(str(exc), ok=False), write=False)
+        def failed(exc: BaseException) -> None:  # two batches share the number: the message lists them
+            if shiboken6.isValid(self):
+                if feedback is not None:
+                    feedback.show_error(str(exc))
+                self._show_summary(str(exc), ok=False)
+
+        self._ctx.runner.run(work, done, failed, write=False)
 
     def add_code(self, text: str, feedback: ScanFeedback | None = None) -> None:
         """One folder scanned or typed at the receiving side."""
@@ -379,7 +393,9 @@ class ReceiveHandoverScreen(QWidget):
     def _on_manual_entered(self) -> None:
         text = self.manual.text().strip()
         self.manual.clear()
-        if text:
+        if text.upper().startswith(BATCH_PREFIX):  # the record's number typed by hand
+            self._scan_batch(text, None)
+        elif text:
             self.add_code(text)
 
     # --- confirming -----------------------------------------------------------------------------------
