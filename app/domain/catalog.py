@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
+from app.domain.applicant_kinds import DEFAULT_POLICY, ApplicantPolicy
 from app.domain.durations import DurationUnit, ProcessingTime
 from app.errors import UserFacingError
 from app.resources import resource_path
@@ -98,6 +99,7 @@ class Procedure:
     legal_basis: str
     verified: bool
     note: str
+    applicants: ApplicantPolicy = DEFAULT_POLICY
 
     @property
     def level_label(self) -> str:
@@ -138,6 +140,8 @@ _FIELD_LABELS = {
     "legal_basis": "căn cứ pháp lý",
     "verified": "trạng thái kiểm chứng",
     "note": "ghi chú",
+    "applicant_kinds": "loại người nộp hồ sơ",
+    "old_id_allowed": "nhận số chứng minh nhân dân cũ",
 }
 
 
@@ -243,7 +247,27 @@ def _read_procedure(data: object, index: int, departments: Mapping[str, Departme
         legal_basis=reader.text("legal_basis"),
         verified=reader.flag("verified"),
         note=reader.text("note", optional=True),
+        applicants=_read_applicants(reader),
     )
+
+
+def _read_applicants(reader: _Reader) -> ApplicantPolicy:
+    """The optional ``applicant_kinds`` (default: citizens and representatives) and ``old_id_allowed``."""
+    old_id = reader.data.get("old_id_allowed", False)
+    if not isinstance(old_id, bool):
+        reader.fail("old_id_allowed", "phải là true hoặc false")
+    names = reader.data.get("applicant_kinds")
+    if names is None:
+        return ApplicantPolicy(old_id=old_id)
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        reader.fail("applicant_kinds", "phải là danh sách chuỗi ký tự")
+    try:
+        return ApplicantPolicy.from_names(names, old_id=old_id)
+    except ValueError:
+        reader.fail(
+            "applicant_kinds",
+            "phải có ít nhất một trong citizen, foreigner, organisation (và có thể thêm representative)",
+        )
 
 
 def _read_processing(reader: _Reader) -> ProcessingTime:

@@ -177,9 +177,40 @@ class ProcedurePart(Contract):
     legal_basis: LongText = ""
 
 
-class ApplicantPart(Contract):
-    """The applicant (ApplicantDraft.as_payload)."""
+PassportNo = Annotated[str, StringConstraints(pattern=r"^([A-Z0-9]{6,9})?$")]
+TaxCode = Annotated[str, StringConstraints(pattern=r"^(\d{10}(-\d{3})?)?$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^([A-Z]{2})?$")]
 
+
+class RepresentativePart(Contract):
+    """Who submitted the dossier on behalf of the applicant (ApplicantDraft.as_payload)."""
+
+    full_name: Name1
+    personal_id: Short = ""
+    passport_no: PassportNo = ""
+    nationality: CountryCode = ""
+    authorisation_ref: Line1
+    phone: Short = ""
+
+    @model_validator(mode="after")
+    def _identified(self) -> RepresentativePart:
+        if not (self.personal_id or self.passport_no):
+            raise PydanticCustomError("representative_id", "người nộp thay phải có số định danh hoặc số hộ chiếu")
+        return self
+
+
+class ApplicantPart(Contract):
+    """The applicant (ApplicantDraft.as_payload): a citizen, a foreigner or an organisation.
+
+    Events written before applicant kinds existed have no ``kind`` (a citizen) and none of the
+    keys after ``email``; a citizen submitting in person is still written that way, so those
+    events read the same on every version. ``personal_id`` is the citizen's 12-digit ID (or the
+    old 9-digit one), ``passport_no`` and ``nationality`` (ISO 3166-1 alpha-2) the foreigner's,
+    ``tax_code`` the organisation's enterprise/tax code, ``representative`` the person who
+    submitted on the applicant's behalf.
+    """
+
+    kind: Literal["citizen", "foreigner", "organisation"] = "citizen"
     full_name: Name1
     personal_id: Short = ""
     birth_date: BirthDate = ""
@@ -187,6 +218,34 @@ class ApplicantPart(Contract):
     address: Long = ""
     phone: Short = ""
     email: Name = ""
+    passport_no: PassportNo = ""
+    nationality: CountryCode = ""
+    tax_code: TaxCode = ""
+    legal_representative: Name = ""
+    representative: RepresentativePart | None = None
+
+    @model_validator(mode="after")
+    def _identified(self) -> ApplicantPart:
+        if self.kind == "foreigner" and not (self.passport_no and self.nationality):
+            raise PydanticCustomError("foreigner_id", "người nước ngoài phải có số hộ chiếu và quốc tịch")
+        if self.kind == "organisation" and not self.tax_code:
+            raise PydanticCustomError("organisation_id", "tổ chức phải có mã số doanh nghiệp/mã số thuế")
+        return self
+
+    @property
+    def identifier(self) -> str:
+        """The number the applicant is known by: ID number, passport number or tax code."""
+        if self.kind == "foreigner":
+            return self.passport_no
+        if self.kind == "organisation":
+            return self.tax_code
+        return self.personal_id
+
+    @property
+    def search_words(self) -> str:
+        """Further numbers and names a search should find the dossier by (the representative's)."""
+        r = self.representative
+        return " ".join(x for x in (r.full_name, r.personal_id, r.passport_no) if x) if r else ""
 
 
 class DocumentPart(Contract):

@@ -39,14 +39,23 @@ class SlipDocument:
 
 @dataclass(frozen=True, slots=True)
 class Applicant:
-    """The person or organisation submitting the dossier.
+    """The person or organisation the dossier is for, and who submitted it on their behalf.
 
     Attributes:
         full_name: Name of the person or organisation.
-        personal_id: 12-digit personal ID or tax code (MST).
-        address: Address.
+        personal_id: A citizen's 12-digit personal ID (or old 9-digit ID); for the other kinds,
+            their identifier (passport number, tax code) as the store row keeps it.
+        address: Address (an organisation's head office).
         phone: Phone number.
         email: E-mail address ("" if none).
+        kind: "citizen", "foreigner" or "organisation".
+        passport_no: A foreigner's passport or travel document number.
+        nationality: A foreigner's nationality, in Vietnamese ("Hoa Kỳ").
+        tax_code: An organisation's enterprise/tax code ("0100109106" or "0100109106-001").
+        legal_representative: An organisation's legal representative ("" if not given).
+        representative_name: Who submitted on the applicant's behalf ("" if the applicant did).
+        representative_id: Their personal ID or passport number.
+        authorisation_ref: The authorisation they hold ("Giấy ủy quyền ngày 20/11/2026").
     """
 
     full_name: str
@@ -54,6 +63,14 @@ class Applicant:
     address: str
     phone: str
     email: str
+    kind: str = "citizen"
+    passport_no: str = ""
+    nationality: str = ""
+    tax_code: str = ""
+    legal_representative: str = ""
+    representative_name: str = ""
+    representative_id: str = ""
+    authorisation_ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +338,7 @@ class ApologySlip:
     """Form 04: apology and new appointment (Phiếu xin lỗi và hẹn lại ngày trả kết quả).
 
     Attributes:
-        header: Issuing (handling) office.
+        header: The handling agency under its governing body (not the one-stop centre).
         form_number: e.g. "Mẫu số 04".
         dossier_code: The dossier code.
         applicant: Who submitted the dossier.
@@ -330,7 +347,8 @@ class ApologySlip:
         original_due_at: The due date on the receipt slip.
         reason: Why the result is late.
         new_due_at: The new return date and time.
-        agency_name: Handling agency whose head signs, e.g. "PHÒNG TÀI NGUYÊN VÀ MÔI TRƯỜNG".
+        agency_name: Handling agency whose head signs, by its own name in normal case, e.g.
+            "Phòng Kinh tế, Hạ tầng và Đô thị"; named once in the text.
         signer_title: Printed above the signature, e.g. "TRƯỞNG PHÒNG".
         signer_name: Head of the handling agency ("" leaves room to write it by hand).
         issued_at: Issue time (date line).

@@ -6,11 +6,11 @@ from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
+from app.printing.applicant_block import applicant_lines
 from app.printing.common import (
     CONTENT_WIDTH,
     DossierCodes,
     Output,
-    applicant_lines,
     build,
     esc,
     field,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
+from app.printing.applicant_block import applicant_lines
 from app.printing.common import (
     Output,
-    applicant_lines,
     build,
     esc,
     field,

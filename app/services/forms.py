@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.domain.applicant_kinds import nationality_name
 from app.domain.contracts import FormPrintedPayload
 from app.domain.events import EventType
 from app.domain.status import DossierStatus
@@ -60,6 +62,29 @@ def form_kind_of(status: int) -> FormKind:
     return _FORM_FOR_STATUS.get(status, FormKind.RECEIPT)
 
 
+def printed_applicant(a: Mapping[str, Any]) -> Applicant:
+    """The applicant as forms 01–03 print it, from the stored ``applicant`` part of the payload.
+
+    Events from before applicant kinds have only the citizen's keys: they print as a citizen.
+    """
+    rep = a.get("representative") or {}
+    return Applicant(
+        full_name=a["full_name"],
+        personal_id=a.get("personal_id", ""),
+        address=a.get("address", ""),
+        phone=a.get("phone", ""),
+        email=a.get("email", ""),
+        kind=a.get("kind", "citizen"),
+        passport_no=a.get("passport_no", ""),
+        nationality=nationality_name(a["nationality"]) if a.get("nationality") else "",
+        tax_code=a.get("tax_code", ""),
+        legal_representative=a.get("legal_representative", ""),
+        representative_name=rep.get("full_name", ""),
+        representative_id=rep.get("personal_id", "") or rep.get("passport_no", ""),
+        authorisation_ref=rep.get("authorisation_ref", ""),
+    )
+
+
 def build_slip(session: Session, uid: str) -> tuple[FormKind, Slip]:
     """The form a dossier's reception decision produced, rebuilt from the stored event payload."""
     d = session.scalars(select(Dossier).where(Dossier.uid == uid)).one_or_none()
@@ -71,9 +96,7 @@ def build_slip(session: Session, uid: str) -> tuple[FormKind, Slip]:
     p = d.data
     unit_name = office.name.removesuffix(" (DEMO)")  # the demo mark is printed separately
     header = OfficeHeader(office.governing_body, unit_name.upper(), office.place_name)
-    a = p["applicant"]
-    applicant = Applicant(a["full_name"], a.get("personal_id", ""), a.get("address", ""), a.get("phone", ""),
-                          a.get("email", ""))  # fmt: skip
+    applicant = printed_applicant(p["applicant"])
     issued = datetime.fromisoformat(p["received_at"])
     kind = form_kind_of(d.status)
     number = form_number(session, kind)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
-from app.domain.catalog import Catalog, Procedure
+from app.domain.catalog import Catalog, DocumentForm, Procedure
 from app.domain.codes import MAX_DAILY_SEQUENCE, format_dossier_code
 from app.domain.contracts import (
     DocumentPart,
@@ -24,12 +24,12 @@ from app.domain.status import DossierStatus
 from app.errors import UserFacingError, ValidationError
 from app.services.applicant import ApplicantDraft, validate_applicant
 from app.services.context import Actor
-from app.services.drafts import Changes, DossierSummary, ReceptionDraft
+from app.services.drafts import Changes, DocumentCheck, DossierSummary, ReceptionDraft
 from app.services.recorder import building, record
 from app.store.models import CodeSequence, Dossier, RegisterSequence
 from app.sync.codes import take_number
 from app.sync.state import sync_state
-from app.text import nfc
+from app.text import fold, nfc
 
 
 def _procedure(catalog: Catalog, code: str) -> Procedure:
@@ -59,12 +59,44 @@ def _procedure_payload(p: Procedure) -> ProcedurePart:
     )
 
 
-def _validated(draft: ReceptionDraft, today: date) -> tuple[ApplicantDraft, dict[str, str]]:
+def _validated(draft: ReceptionDraft, procedure: Procedure, today: date) -> tuple[ApplicantDraft, dict[str, str]]:
     applicant = draft.applicant.normalised()
-    errors = validate_applicant(applicant, today)
+    errors = validate_applicant(applicant, today, procedure.applicants)
     if not 1 <= draft.sets <= 99:
         errors["sets"] = "Số lượng hồ sơ phải từ 1 đến 99 bộ."
     return applicant, errors
+
+
+AUTHORISATION_DOCUMENT = DocumentCheck(
+    "Văn bản ủy quyền cho người nộp thay", DocumentForm.BAN_CHINH.label, 1, required=True, submitted=True
+)
+"""Added to the checklist of a procedure that lists no authorisation when someone submits on behalf."""
+
+
+def _is_authorisation(document: DocumentCheck) -> bool:
+    return "uy quyen" in fold(document.name)
+
+
+def _with_authorisation(
+    applicant: ApplicantDraft, documents: tuple[DocumentCheck, ...], errors: dict[str, str]
+) -> tuple[DocumentCheck, ...]:
+    """The documents received, with the authorisation a representative must hand in.
+
+    A procedure whose checklist names an authorisation ("Văn bản ủy quyền …") needs it ticked;
+    one that names none gets it added, since the representative hands it over all the same.
+    """
+    if applicant.representative is None:
+        return documents
+    listed = [d for d in documents if _is_authorisation(d)]
+    if not listed:
+        return (*documents, AUTHORISATION_DOCUMENT)
+    if not any(d.submitted for d in listed):
+        errors.setdefault(
+            "documents",
+            f"Hồ sơ nộp thay phải có “{listed[0].name}”: hãy đánh dấu đã nhận văn bản ủy quyền,"
+            " hoặc lập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ.",
+        )
+    return documents
 
 
 def _next_number(session: Session, unit_code: str, day: date) -> int:
@@ -131,7 +163,7 @@ def receive_dossier(
         ValidationError: a field is wrong or a required document is not ticked.
     """
     procedure = _procedure(catalog, draft.procedure_code)
-    applicant, errors = _validated(draft, now.date())
+    applicant, errors = _validated(draft, procedure, now.date())
     missing = [d.name for d in draft.documents if d.required and not d.submitted]
     if missing:
         errors["documents"] = (
@@ -140,6 +172,7 @@ def receive_dossier(
         )
     if not any(d.submitted for d in draft.documents):
         errors.setdefault("documents", "Chưa đánh dấu giấy tờ nào đã nhận.")
+    documents = _with_authorisation(applicant, draft.documents, errors)
     if errors:
         raise ValidationError(errors)
     due_at = calendar.due(now, procedure.processing)
@@ -156,7 +189,7 @@ def receive_dossier(
             applicant=applicant.as_payload(),
             documents=[
                 DocumentPart(name=d.name, form_label=d.form_label, copies=d.copies, required=d.required)
-                for d in draft.documents
+                for d in documents
                 if d.submitted
             ],
             sets=draft.sets,
@@ -188,7 +221,7 @@ def _not_received(
 ) -> tuple[DossierSummary, Changes]:
     """Record a supplement request (``items`` given) or a refusal: no code, no due date."""
     procedure = _procedure(catalog, draft.procedure_code)
-    applicant, errors = _validated(draft, now.date())
+    applicant, errors = _validated(draft, procedure, now.date())
     if errors:
         raise ValidationError(errors)
     uid = new_id()

@@ -55,9 +55,13 @@ UNAPPLIED = "unapplied"
 """``Event.sync_status`` of an event kept in the log but not folded (its payload breaks its contract)."""
 
 
-def search_text(code: str | None, name: str, personal_id: str, phone: str, procedure_name: str) -> str:
-    """Folded text the FTS index searches: code parts, name, ID number, phone, procedure."""
-    return " ".join(p for p in (fold(code or ""), fold(name), personal_id, phone, fold(procedure_name)) if p)
+def search_text(
+    code: str | None, name: str, personal_id: str, phone: str, procedure_name: str, extra: str = ""
+) -> str:
+    """Folded text the FTS index searches: code parts, name, ID number (passport, tax code), phone,
+    procedure, and ``extra`` (a representative's name and ID)."""
+    parts = (fold(code or ""), fold(name), personal_id.lower(), phone, fold(procedure_name), fold(extra))
+    return " ".join(p for p in parts if p)
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -145,7 +149,7 @@ def apply_event(
         department_code=procedure.department_code,
         department_name=procedure.department_name,
         applicant_name=applicant.full_name,
-        personal_id=applicant.personal_id,
+        personal_id=applicant.identifier,
         birth_date=date.fromisoformat(applicant.birth_date) if applicant.birth_date else None,
         sex=applicant.sex,
         address=applicant.address,
@@ -160,7 +164,9 @@ def apply_event(
         device_id=event.device_id,
         version=1,
         data=event.payload,
-        search_text=search_text(p.code, applicant.full_name, applicant.personal_id, applicant.phone, procedure.name),
+        search_text=search_text(
+            p.code, applicant.full_name, applicant.identifier, applicant.phone, procedure.name, applicant.search_words
+        ),
         updated_at=event.occurred_at,
     )
     session.add(dossier)

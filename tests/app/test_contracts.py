@@ -163,7 +163,9 @@ def _valid(model: type[c.Contract], payload: dict[str, Any]) -> c.Contract:
         return model.model_validate(payload)
     except ValidationError as exc:
         kinds = {e["type"] for e in exc.errors()}
-        assume(not kinds <= {"authorisation", "same_place", "blank_name"})
+        cross_field = {"authorisation", "same_place", "blank_name"}
+        cross_field |= {"foreigner_id", "organisation_id", "representative_id"}  # applicant kinds (issue 15)
+        assume(not kinds <= cross_field)
         raise
 
 

@@ -47,6 +47,8 @@ def expected_chain(window: MainWindow) -> list[tuple[str, QWidget]]:
         ("ô tìm thủ tục", p.search),
         ("danh sách thủ tục", p.results),
         ("giấy tờ đã nhận", p.checklist),
+        ("Loại người nộp", a.kind),
+        ("Người khác nộp thay", a.on_behalf),
         ("Họ và tên", a.full_name),
         ("Số định danh", a.personal_id),
         ("Ngày sinh", a.birth_date),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import ClassVar
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from app.domain.applicant_kinds import DEFAULT_POLICY, ApplicantKind, ApplicantPolicy, nationalities
 from app.domain.idcard import IdCardQrError, parse_id_qr
-from app.services.applicant import ApplicantDraft
+from app.services.applicant import ApplicantDraft, RepresentativeDraft
 from ui.theme import Role, set_invalid, set_role
 
 _QR_START = re.compile(r"\d{12}\|")
@@ -36,18 +38,74 @@ class ApplicantForm(QWidget):
     Signals:
         id_card_read(str): a QR was read into the form; the argument is a message for the officer.
         id_card_failed(str): a QR-looking text could not be read; the message says what to do.
+        errors_cleared(): the user has edited every field that had a message.
     """
 
     id_card_read = Signal(str)
     id_card_failed = Signal(str)
+    errors_cleared = Signal()
 
-    FIELDS = ("full_name", "personal_id", "birth_date", "sex", "address", "phone", "email")
+    FIELDS = (
+        "kind", "on_behalf", "full_name", "personal_id", "passport_no", "nationality", "tax_code",
+        "legal_representative", "birth_date", "sex", "address", "phone", "email",
+        "rep_full_name", "rep_personal_id", "rep_authorisation",
+    )  # fmt: skip
+    # The rows each applicant kind shows besides the common ones.
+    KIND_FIELDS: ClassVar[dict[ApplicantKind, tuple[str, ...]]] = {
+        ApplicantKind.CITIZEN: ("personal_id", "birth_date", "sex"),
+        ApplicantKind.FOREIGNER: ("passport_no", "nationality", "birth_date", "sex"),
+        ApplicantKind.ORGANISATION: ("tax_code", "legal_representative"),
+    }
+    KIND_ONLY_FIELDS = (
+        "personal_id",
+        "passport_no",
+        "nationality",
+        "tax_code",
+        "legal_representative",
+        "birth_date",
+        "sex",
+    )
+    REPRESENTATIVE_FIELDS = ("rep_full_name", "rep_personal_id", "rep_authorisation")
+    _LABELS: ClassVar[dict[str, str]] = {
+        "kind": "Loại người nộp",
+        "on_behalf": "",
+        "full_name": "Họ và tên (*)",
+        "personal_id": "Số định danh cá nhân (*)",
+        "passport_no": "Số hộ chiếu (*)",
+        "nationality": "Quốc tịch (*)",
+        "tax_code": "Mã số DN/MST (*)",
+        "legal_representative": "Người đại diện PL",
+        "birth_date": "Ngày sinh",
+        "sex": "Giới tính",
+        "address": "Địa chỉ (*)",
+        "phone": "Điện thoại",
+        "email": "Thư điện tử",
+        "rep_full_name": "Người nộp thay (*)",
+        "rep_personal_id": "Số định danh (*)",
+        "rep_authorisation": "Giấy ủy quyền (*)",
+    }
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._policy = DEFAULT_POLICY
+        self.kind = QComboBox()
+        self.on_behalf = QCheckBox("Người khác nộp thay (theo giấy ủy quyền)")
         self.full_name = QLineEdit()
         self.personal_id = QLineEdit()
         self.personal_id.setMaxLength(40)  # room for a mistyped value; validation explains
+        self.passport_no = QLineEdit()
+        self.passport_no.setMaxLength(40)
+        self.passport_no.setPlaceholderText("Số hộ chiếu hoặc giấy tờ đi lại quốc tế, ví dụ C1234567")
+        self.nationality = QComboBox()
+        self.nationality.addItem("— Chọn quốc tịch —", "")
+        for country in nationalities().values():
+            if country.code != "VN":
+                self.nationality.addItem(country.label, country.code)
+        self.tax_code = QLineEdit()
+        self.tax_code.setMaxLength(40)
+        self.tax_code.setPlaceholderText("10 chữ số; chi nhánh: 0100109106-001")
+        self.legal_representative = QLineEdit()
+        self.legal_representative.setPlaceholderText("Họ và tên người đại diện theo pháp luật")
         self.birth_date = QLineEdit()
         self.birth_date.setPlaceholderText("dd/mm/yyyy")
         self.sex = QComboBox()
@@ -56,20 +114,20 @@ class ApplicantForm(QWidget):
         self.phone = QLineEdit()
         self.phone.setPlaceholderText("VD: 0912345678")
         self.email = QLineEdit()
+        self.rep_full_name = QLineEdit()
+        self.rep_full_name.setPlaceholderText("Họ và tên người được ủy quyền nộp hồ sơ")
+        self.rep_personal_id = QLineEdit()
+        self.rep_personal_id.setMaxLength(40)
+        self.rep_personal_id.setPlaceholderText("12 chữ số trên thẻ căn cước của người nộp thay")
+        self.rep_authorisation = QLineEdit()
+        self.rep_authorisation.setPlaceholderText("VD: Giấy ủy quyền số 12/UQ ngày 20/11/2026")
         self.full_name.setPlaceholderText("Họ và tên đầy đủ, có dấu")
         self.personal_id.setPlaceholderText("12 chữ số – hoặc quét mã QR trên thẻ căn cước")
         self.errors: dict[str, QLabel] = {}
         self._error_rows: dict[str, int] = {}
+        self._rows: dict[str, int] = {}
         form = self._form = QFormLayout()
-        labels = {
-            "full_name": "Họ và tên (*)",
-            "personal_id": "Số định danh cá nhân (*)",
-            "birth_date": "Ngày sinh",
-            "sex": "Giới tính",
-            "address": "Địa chỉ (*)",
-            "phone": "Điện thoại",
-            "email": "Thư điện tử",
-        }
+        labels = self._LABELS
         for name in self.FIELDS:
             error = QLabel()
             set_role(error, Role.ERROR)
@@ -77,6 +135,7 @@ class ApplicantForm(QWidget):
             error.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             self.errors[name] = error
             form.addRow(labels[name], getattr(self, name))
+            self._rows[name] = form.rowCount() - 1
             # The message gets a row of its own under its field (hidden while empty).
             form.addRow("", error)
             self._error_rows[name] = form.rowCount() - 1
@@ -96,10 +155,77 @@ class ApplicantForm(QWidget):
         self._qr_source: QLineEdit | None = None
         for edit in self.line_edits():
             self.watch_for_qr(edit)
+        for name in self.FIELDS:
+            widget = getattr(self, name)
+            if isinstance(widget, QLineEdit):
+                widget.textEdited.connect(lambda _text, n=name: self.clear_error(n))
+            elif isinstance(widget, QComboBox):
+                widget.activated.connect(lambda _index, n=name: self.clear_error(n))
+        self.kind.currentIndexChanged.connect(self._on_kind_current_index_changed)
+        self.on_behalf.toggled.connect(self._on_on_behalf_toggled)
+        self.set_policy(DEFAULT_POLICY)
 
     def tab_chain(self) -> list[QWidget]:
-        """The fields in the order they are shown (and Tab visits them)."""
+        """The fields in the order they are shown (and Tab visits them); hidden ones are skipped."""
         return [getattr(self, n) for n in self.FIELDS]
+
+    # --- applicant kind ----------------------------------------------------------------
+    def set_policy(self, policy: ApplicantPolicy, kind: str | None = None) -> None:
+        """Offer the kinds ``policy`` accepts and select ``kind`` (else the procedure's default)."""
+        self._policy = policy
+        wanted = kind if kind is not None and policy.accepts(kind) else policy.default_kind.value
+        self.kind.blockSignals(True)
+        self.kind.clear()
+        for k in policy.kinds:
+            self.kind.addItem(k.label, k.value)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(wanted)))
+        self.kind.blockSignals(False)
+        if not policy.representative:
+            self.on_behalf.setChecked(False)
+        self._show_kind_rows()
+
+    def current_kind(self) -> ApplicantKind:
+        return ApplicantKind(self.kind.currentData() or ApplicantKind.CITIZEN.value)
+
+    def set_kind(self, kind: ApplicantKind) -> bool:
+        """Select ``kind`` if the procedure accepts it; False otherwise."""
+        index = self.kind.findData(kind.value)
+        if index < 0:
+            return False
+        self.kind.setCurrentIndex(index)
+        return True
+
+    @Slot(int)
+    def _on_kind_current_index_changed(self, _index: int) -> None:
+        self._show_kind_rows()
+        self.show_errors({})
+
+    @Slot(bool)
+    def _on_on_behalf_toggled(self, _checked: bool) -> None:
+        self._show_kind_rows()
+
+    def _show_kind_rows(self) -> None:
+        kind = self.current_kind()
+        shown = set(self.KIND_FIELDS[kind])
+        for name in self.KIND_ONLY_FIELDS:
+            self._form.setRowVisible(self._rows[name], name in shown)
+        self._form.setRowVisible(self._rows["on_behalf"], self._policy.representative)
+        for name in self.REPRESENTATIVE_FIELDS:
+            self._form.setRowVisible(self._rows[name], self.on_behalf.isChecked())
+        organisation = kind is ApplicantKind.ORGANISATION
+        self._label("full_name").setText("Tên tổ chức (*)" if organisation else "Họ và tên (*)")
+        self._label("address").setText("Địa chỉ trụ sở (*)" if organisation else "Địa chỉ (*)")
+        self.full_name.setPlaceholderText(
+            "Tên như trên Giấy chứng nhận đăng ký doanh nghiệp" if organisation
+            else "Họ và tên ghi như trên hộ chiếu" if kind is ApplicantKind.FOREIGNER
+            else "Họ và tên đầy đủ, có dấu"
+        )  # fmt: skip
+
+    def _label(self, name: str) -> QLabel:
+        item = self._form.itemAt(self._rows[name], QFormLayout.ItemRole.LabelRole)
+        label = item.widget() if item is not None else None
+        assert isinstance(label, QLabel)
+        return label
 
     def line_edits(self) -> list[QLineEdit]:
         return [w for w in (getattr(self, n) for n in self.FIELDS) if isinstance(w, QLineEdit)]
@@ -157,23 +283,48 @@ class ApplicantForm(QWidget):
         except ValueError:
             birth = None
             errors["birth_date"] = "Ngày sinh không đúng dạng ngày/tháng/năm, ví dụ 05/09/1990."
+        kind = self.current_kind()
+        shown = self.KIND_FIELDS[kind]
+
+        def value(name: str) -> str:
+            return str(getattr(self, name).text()) if name in shown else ""
+
+        representative = None
+        if self.on_behalf.isChecked():
+            representative = RepresentativeDraft(
+                self.rep_full_name.text(), self.rep_personal_id.text(), self.rep_authorisation.text()
+            )
         draft = ApplicantDraft(
+            kind=kind.value,
             full_name=self.full_name.text(),
-            personal_id=self.personal_id.text(),
-            birth_date=birth,
-            sex=self.sex.currentText(),
+            personal_id=value("personal_id"),
+            birth_date=birth if "birth_date" in shown else None,
+            sex=self.sex.currentText() if "sex" in shown else "",
             address=self.address.text(),
             phone=self.phone.text(),
             email=self.email.text(),
+            passport_no=value("passport_no"),
+            nationality=str(self.nationality.currentData() or "") if "nationality" in shown else "",
+            tax_code=value("tax_code"),
+            legal_representative=value("legal_representative"),
+            representative=representative,
         )
+        if "birth_date" not in shown:
+            errors.pop("birth_date", None)
         return draft, errors
 
     def set_draft(self, draft: ApplicantDraft, *, keep_contact: bool = False) -> None:
+        """Show ``draft`` (the ID card's QR gives a citizen: the kind switches to citizen)."""
+        self.set_kind(ApplicantKind(draft.kind))
         self.full_name.setText(draft.full_name)
         self.personal_id.setText(draft.personal_id)
         self.birth_date.setText(draft.birth_date.strftime("%d/%m/%Y") if draft.birth_date else "")
         self.sex.setCurrentText(draft.sex)
         self.address.setText(draft.address)
+        self.passport_no.setText(draft.passport_no)
+        self.nationality.setCurrentIndex(max(0, self.nationality.findData(draft.nationality)))
+        self.tax_code.setText(draft.tax_code)
+        self.legal_representative.setText(draft.legal_representative)
         if not keep_contact:
             self.phone.setText(draft.phone)
             self.email.setText(draft.email)
@@ -188,6 +339,18 @@ class ApplicantForm(QWidget):
             widget = getattr(self, name)
             set_invalid(widget, bool(message))
 
+    def clear_error(self, name: str) -> None:
+        """The user is correcting ``name``: its message goes now (the whole form is checked again
+        at F9); ``errors_cleared`` when no message is left."""
+        label = self.errors.get(name)
+        if label is None or not label.text():
+            return
+        label.clear()
+        self._form.setRowVisible(self._error_rows[name], False)
+        set_invalid(getattr(self, name), False)
+        if not any(lbl.text() for lbl in self.errors.values()):
+            self.errors_cleared.emit()
+
     def first_invalid(self, errors: dict[str, str]) -> QWidget | None:
         for name in self.FIELDS:
             if name in errors:
@@ -195,10 +358,17 @@ class ApplicantForm(QWidget):
         return None
 
     def has_input(self) -> bool:
-        return any(e.text().strip() for e in self.line_edits()) or bool(self.sex.currentText())
+        return (
+            any(e.text().strip() for e in self.line_edits())
+            or bool(self.sex.currentText())
+            or self.nationality.currentIndex() > 0
+        )
 
     def reset(self) -> None:
         for edit in self.line_edits():
             edit.clear()
         self.sex.setCurrentIndex(0)
+        self.nationality.setCurrentIndex(0)
+        self.on_behalf.setChecked(False)
+        self.kind.setCurrentIndex(0)
         self.show_errors({})

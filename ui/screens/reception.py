@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.applicant_kinds import DEFAULT_POLICY
+from app.domain.catalog import Procedure
 from app.errors import UserFacingError, ValidationError
 from app.services.applicant import validate_applicant
 from app.services.drafts import RETURN_AT_COUNTER, RETURN_BY_POST, Changes, DossierSummary, ReceptionDraft
@@ -29,6 +31,8 @@ from ui.context import UiContext
 from ui.screens.applicant_form import ApplicantForm
 from ui.screens.procedure_picker import ProcedurePicker
 from ui.theme import Role, set_role, show_banner
+
+INVALID_APPLICANT = "Thông tin người nộp chưa hợp lệ – xem các ô tô đỏ."
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -115,7 +119,11 @@ class ReceptionScreen(QWidget):
         self.tick_all_button.clicked.connect(self.picker.tick_all)
         self.applicant.id_card_read.connect(lambda msg: self.show_banner(msg, ok=True))
         self.applicant.id_card_failed.connect(lambda msg: self.show_banner(msg, ok=False))
+        self.applicant.errors_cleared.connect(self._on_applicant_errors_cleared)
         self.applicant.watch_for_qr(self.picker.search)
+        self._kind_by_procedure: dict[str, str] = {}  # the kind last chosen for each procedure
+        self.picker.procedure_chosen.connect(self._on_picker_procedure_chosen)
+        self.applicant.kind.activated.connect(self._on_applicant_kind_activated)
         self.applicant.watch_for_qr(self.note)
         for key, slot in (
             ("F2", self.focus_search),
@@ -153,6 +161,19 @@ class ReceptionScreen(QWidget):
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
+    @Slot(object)
+    def _on_picker_procedure_chosen(self, procedure: Procedure | None) -> None:
+        """Offer the applicant kinds the procedure accepts; the one last used for it comes first."""
+        if procedure is None:
+            self.applicant.set_policy(DEFAULT_POLICY)
+        else:
+            self.applicant.set_policy(procedure.applicants, self._kind_by_procedure.get(procedure.code))
+
+    @Slot(int)
+    def _on_applicant_kind_activated(self, _index: int) -> None:
+        if self.picker.procedure is not None:
+            self._kind_by_procedure[self.picker.procedure.code] = self.applicant.current_kind().value
+
     # --- helpers -----------------------------------------------------------------------
     def focus_search(self) -> None:
         self.picker.search.setFocus()
@@ -161,17 +182,24 @@ class ReceptionScreen(QWidget):
     def show_banner(self, text: str, *, ok: bool) -> None:
         show_banner(self.banner, text, ok=ok)
 
+    @Slot()
+    def _on_applicant_errors_cleared(self) -> None:
+        """Every red field has been corrected: the message pointing at them goes too."""
+        if self.banner.isVisible() and self.banner.text() == INVALID_APPLICANT:
+            self.banner.hide()
+
     def _draft(self) -> ReceptionDraft | None:
         """Collect the screen; show every local error at once and return None if any."""
         applicant, errors = self.applicant.draft()
-        errors = {**validate_applicant(applicant, self._ctx.clock().date()), **errors}
+        policy = self.picker.procedure.applicants if self.picker.procedure is not None else DEFAULT_POLICY
+        errors = {**validate_applicant(applicant, self._ctx.clock().date(), policy), **errors}
         self.applicant.show_errors(errors)
         if self.picker.procedure is None:
             self.show_banner("Chưa chọn thủ tục hành chính. Bấm F2 và gõ tên thủ tục.", ok=False)
             self.focus_search()
             return None
         if errors:
-            self.show_banner("Thông tin người nộp chưa hợp lệ – xem các ô tô đỏ.", ok=False)
+            self.show_banner(INVALID_APPLICANT, ok=False)
             widget = self.applicant.first_invalid(errors)
             if widget is not None:
                 widget.setFocus()
