@@ -22,6 +22,7 @@ class ActionId(StrEnum):
     SUPERVISION = "supervision"
     REGISTER = "register"
     LABEL_SETTINGS = "label_settings"
+    DAY_LIST = "day_list"
     SCAN_DOSSIER = "scan_dossier"
     SCAN_BATCH = "scan_batch"
     SCAN_PROFILES = "scan_profiles"
@@ -68,6 +69,11 @@ ACTIONS: dict[ActionId, ActionSpec] = {
     ActionId.REGISTER: ActionSpec(
         "Sổ theo dõi hồ sơ…", "Shift+F3", "Sổ theo dõi hồ sơ theo năm hoặc khoảng ngày: xem, in A4 ngang, xuất Excel"
     ),
+    ActionId.DAY_LIST: ActionSpec(
+        "Danh sách hồ sơ tiếp nhận trong ngày…",
+        "Ctrl+Shift+D",
+        "In danh sách hồ sơ đã tiếp nhận hôm nay: của cán bộ đang đăng nhập (lãnh đạo: cả đơn vị), A4",
+    ),
     ActionId.LABEL_SETTINGS: ActionSpec(
         "Cài đặt nhãn…", "", "Khổ nhãn (cuộn 50×30 mm, tờ A4 3×8), căn chỉnh lệch, in thử, in nhãn khi tiếp nhận"
     ),
@@ -104,6 +110,7 @@ SHORTCUT_HELP = (
     ("F7 / Shift+F7", "Bàn giao hồ sơ / Nhận hồ sơ bàn giao"),
     ("F4", "Theo dõi vị trí hồ sơ giấy"),
     ("F3", "Giám sát hồ sơ: hàng đợi quá hạn, sắp đến hạn… (lãnh đạo, quản trị); Enter mở hồ sơ"),
+    ("Ctrl+Shift+D", "In danh sách hồ sơ tiếp nhận trong ngày (lãnh đạo: cả đơn vị)"),
     ("Shift+F3", "Sổ theo dõi hồ sơ: xem, in, xuất Excel (lãnh đạo, quản trị)"),
     ("Ctrl+1 / Ctrl+2", "Trong Giám sát: hàng đợi / chỉ số (đúng hạn, thời gian, kênh, số hoá, hài lòng)"),
     ("Enter (chỉ số)", "Xem các hồ sơ tạo nên số liệu đang chọn; Enter lần nữa mở hồ sơ"),

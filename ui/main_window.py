@@ -8,6 +8,7 @@ import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -21,6 +22,7 @@ from app import __version__
 from app.services.drafts import Changes
 from ui.actions import SHORTCUT_HELP, ActionId, make_actions
 from ui.context import UiContext
+from ui.function_keys import FunctionKeys
 from ui.scanner.feedback import ScanFeedback
 from ui.scanner.router import ScanRouter
 from ui.screens.reception import ReceptionScreen
@@ -106,9 +108,9 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(header)
-        self.scan_feedback = ScanFeedback()
-        column.addWidget(self.scan_feedback)
         column.addWidget(self.tabs, 1)
+        self.scan_feedback = ScanFeedback()
+        self.scan_feedback.float_over(central)  # over the header and tab bar: nothing under it moves
         self.scan_router = ScanRouter(ctx, self, self, self.scan_feedback)
         if scanners is not None:
             scanners.scanned.connect(self.scan_router.route)
@@ -145,6 +147,9 @@ class MainWindow(QMainWindow):
         from ui.screens.register import wire_register_action  # the register dialog (supervisors, admins)
 
         wire_register_action(ctx, work, a[ActionId.REGISTER], self)
+        work.addAction(a[ActionId.DAY_LIST])
+        self.addAction(a[ActionId.DAY_LIST])  # Ctrl+Shift+D from every tab
+        a[ActionId.DAY_LIST].triggered.connect(self._on_day_list_triggered)
         help_menu = self.menuBar().addMenu("&Trợ giúp")
         help_menu.addAction(a[ActionId.SHORTCUTS])
         help_menu.addAction(a[ActionId.ABOUT])
@@ -164,6 +169,10 @@ class MainWindow(QMainWindow):
         a[ActionId.QUIT].triggered.connect(self.close)
         a[ActionId.SHORTCUTS].triggered.connect(self._on_shortcuts_triggered)
         a[ActionId.ABOUT].triggered.connect(self._on_about_triggered)
+        self.function_keys = FunctionKeys(self)  # F4 etc. win over an open drop-down list (issue 15)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            self.function_keys.install(app)
 
         self.who = QLabel(f"Đăng nhập: {actor.full_name} · {office.counter_name} · {office.unit_code}")
         self.who.setToolTip(self.who.text())
@@ -220,6 +229,12 @@ class MainWindow(QMainWindow):
     def show_dossiers(self) -> None:
         self.tabs.setCurrentWidget(self.dossiers)
         self.dossiers.focus_search()
+
+    @Slot()
+    def _on_day_list_triggered(self) -> None:
+        from ui.screens.day_list_print import open_day_list  # reportlab only when the list is asked for
+
+        open_day_list(self._ctx, self)
 
     # --- scans (ui.scanner.router.ScanHost) -------------------------------------------------------
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.services.custody import CustodyRow
 from ui.models.dossier_table import format_datetime, status_label
-from ui.models.rows import RowsTableModel
+from ui.models.sorting import SortableRowsModel, text_key, value_key
 from ui.theme import RED
 
 COL_CODE = 0
@@ -41,11 +42,21 @@ def transit_text(row: CustodyRow) -> str:
     return ""
 
 
-class CustodyTableModel(RowsTableModel):
+class CustodyTableModel(SortableRowsModel):
     """Read-only rows from :func:`app.services.custody.custody_view`; overdue transits are red."""
 
     HEADERS = _HEADERS
     NUMBERED = True
+    SORT_KEYS: ClassVar[dict[int, Callable[[CustodyRow], Any]]] = {
+        COL_CODE: lambda r: text_key(r.code),
+        COL_APPLICANT: lambda r: text_key(r.applicant_name),
+        COL_PROCEDURE: lambda r: text_key(r.procedure_name),
+        COL_STATUS: lambda r: value_key(r.status),
+        COL_WHERE: lambda r: text_key(r.where),
+        COL_SINCE: lambda r: value_key(r.since),
+        COL_TRANSIT: lambda r: (not r.missing, not r.overdue_in_transit, not r.in_transit),
+        COL_HOLDER: lambda r: text_key(r.holder),
+    }
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.domain.status import DossierStatus
 from app.services.dossiers import DossierRow, HistoryItem
-from ui.models.rows import RowsTableModel
+from ui.models.sorting import SortableRowsModel, text_key, value_key
 
 COL_CODE = 0
 COL_APPLICANT = 1
@@ -73,8 +73,8 @@ def is_overdue(due_at: datetime | None, status: int, now: datetime) -> bool:
     return due_at is not None and due_at < now and status not in FINISHED_STATUSES
 
 
-class DossierTableModel(RowsTableModel):
-    """Read-only rows of the dossier list, newest first as the query returned them.
+class DossierTableModel(SortableRowsModel):
+    """Read-only rows of the dossier list, newest first as the query returned them, or by a column.
 
     Args:
         clock: current local time, to colour overdue due dates.
@@ -83,6 +83,16 @@ class DossierTableModel(RowsTableModel):
 
     HEADERS = _HEADERS
     NUMBERED = True
+    SORT_KEYS: ClassVar[dict[int, Callable[[DossierRow], Any]]] = {
+        COL_CODE: lambda r: text_key(r.code),
+        COL_APPLICANT: lambda r: text_key(r.applicant_name),
+        COL_PERSONAL_ID: lambda r: text_key(r.personal_id),
+        COL_PHONE: lambda r: text_key(r.phone),
+        COL_PROCEDURE: lambda r: text_key(r.procedure_name),
+        COL_STATUS: lambda r: value_key(r.status),  # the order a dossier goes through them
+        COL_RECEIVED: lambda r: value_key(r.received_at),
+        COL_DUE: lambda r: value_key(r.due_at),
+    }
 
     def __init__(self, clock: Callable[[], datetime], parent: Any = None) -> None:
         super().__init__(parent)

@@ -3,14 +3,17 @@
 An officer scanning a stack of folders looks at the folders, not the screen: the banner is big
 and coloured enough to catch from the corner of the eye, it flashes when it changes, and the
 two sounds differ in pitch and rhythm. A good scan's banner fades after a few seconds; a bad
-one stays longer, until the next scan replaces it. The ✓/✗ marks are painted, not typed: the
+one stays longer, until the next scan replaces it. The banner floats over the top of its host
+(:meth:`ScanFeedback.float_over`) instead of taking a place in a layout: a banner that pushed the
+screen down moved every field under the officer's mouse (issue 15); a click on it dismisses it.
+The ✓/✗ marks are painted, not typed: the
 bundled UI font has no such glyphs.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from ui.scanner.sound import Sound, SoundPlayer
@@ -90,7 +93,34 @@ class ScanFeedback(QWidget):
         self._flash_timer.setSingleShot(True)
         self._flash_timer.setInterval(FLASH_MS)
         self._flash_timer.timeout.connect(self._on_flash_timer_timeout)
+        self._host: QWidget | None = None
         self.hide()
+
+    def float_over(self, host: QWidget) -> None:
+        """Lie over the top edge of ``host``, full width, without taking room in its layout."""
+        self._host = host
+        self.setParent(host)
+        host.installEventFilter(self)
+        self._place()
+        self.hide()
+
+    def _place(self) -> None:
+        if self._host is None:
+            return
+        width = self._host.width()
+        height = max(self.sizeHint().height(), self.heightForWidth(width))
+        self.setGeometry(0, 0, width, height)
+        self.raise_()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._host and event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """A click on the banner dismisses it (it may cover the tabs for a few seconds)."""
+        self.hide()
+        event.accept()
 
     @property
     def message(self) -> str:
@@ -110,6 +140,7 @@ class ScanFeedback(QWidget):
         self._mark.ok = ok
         self.label.setText(message)
         self._colour(OK_FLASH if ok else ERROR_FLASH)
+        self._place()
         self.show()
         self._mark.update()
         self._flash_timer.start()

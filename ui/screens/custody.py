@@ -33,6 +33,7 @@ from app.services.drafts import Changes
 from app.services.handover import counter_place
 from ui.context import UiContext
 from ui.models.custody_table import COL_APPLICANT, COL_PROCEDURE, COL_WHERE, CustodyTableModel
+from ui.models.sorting import SortMemory
 from ui.theme import Role, set_role
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class CustodyScreen(QWidget):
     Args:
         ctx: The logged-in session's services.
         parent: Qt parent.
+        sort_memory: where the header sort the officer chose is remembered (QSettings by default).
 
     Signals:
         loaded(int): the number of rows shown after each load.
@@ -55,7 +57,7 @@ class CustodyScreen(QWidget):
 
     loaded = Signal(int)
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None, sort_memory: SortMemory | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self._places: list[Place] = [counter_place(ctx.actor)]
@@ -101,6 +103,7 @@ class CustodyScreen(QWidget):
         self.table.setColumnWidth(COL_APPLICANT, 170)
         self.table.setColumnWidth(COL_PROCEDURE, 200)
         self.table.setColumnWidth(COL_WHERE, 400)
+        (sort_memory or SortMemory()).attach(self.table, "custody")  # header click sorts; remembered
         self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.table.activated.connect(self._on_table_double_clicked)
         bar = QHBoxLayout()

@@ -35,6 +35,7 @@ from ui.models.dossier_table import (
     UID_ROLE,
     DossierTableModel,
 )
+from ui.models.sorting import SortMemory
 from ui.screens.dossier_detail import DossierDetailDialog
 from ui.theme import Role, set_role
 
@@ -47,11 +48,12 @@ EMPTY_TEXT = "Không có hồ sơ phù hợp"
 
 
 class DossierListScreen(QWidget):
-    """Search and browse dossiers, newest first; Enter or double-click opens the detail dialog.
+    """Search and browse dossiers, newest first or by a column; Enter or double-click opens the detail.
 
     Args:
         ctx: the logged-in session's services.
         parent: Qt parent.
+        sort_memory: where the header sort the officer chose is remembered (QSettings by default).
 
     Signals:
         dossier_opened(str): the uid of a dossier the officer opened (its detail dialog is shown).
@@ -59,9 +61,10 @@ class DossierListScreen(QWidget):
 
     dossier_opened = Signal(str)
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None, sort_memory: SortMemory | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
+        self._sort_memory = sort_memory or SortMemory()
         self._seq = 0
         self._shown_seq = 0  # the search whose rows are on screen
         self._pending_code: str | None = None
@@ -151,7 +154,8 @@ class DossierListScreen(QWidget):
         self._table = QTableView()
         self._table.setModel(self._model)
         self._table.setAccessibleName("Danh sách hồ sơ")
-        self._table.setSortingEnabled(False)  # SQL returns newest first
+        # SQL returns the newest matches first; a header click sorts them by that column (remembered).
+        self._sort_memory.attach(self._table, "dossier_list")
         self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self._table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self._table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

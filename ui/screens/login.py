@@ -104,7 +104,14 @@ class LoginDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.login_button)
         self.login_button.clicked.connect(self._on_login_clicked)
+        self.username.textEdited.connect(self._on_field_edited)
+        self.password.textEdited.connect(self._on_field_edited)
         self.username.setFocus()
+
+    @Slot(str)
+    def _on_field_edited(self, _text: str) -> None:
+        """The officer is correcting what was refused: the old message no longer applies."""
+        self.error.hide()
 
     @Slot()
     def _on_login_clicked(self) -> None:
