@@ -24,7 +24,11 @@ def test_populates_a_new_demo_folder_with_progress_and_a_summary(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Lượt tiếp nhận tại quầy:        40" in result.stdout
     assert "Được tiếp nhận (có mã hồ sơ):" in result.stdout and "Đã trả kết quả:" in result.stdout
-    assert "hồ sơ/giây" in result.stdout and "Dừng xử lý:" in result.stdout
+    assert "hồ sơ/giây" in result.stdout and "Dừng xử lý, rút hồ sơ:" in result.stdout
+    assert (
+        "Xin lỗi, hẹn lại ngày trả:" in result.stdout
+        and "Cán bộ tiếp nhận:               6 người tại 6 quầy" in result.stdout
+    )
     progress = [line for line in result.stderr.splitlines() if line.startswith("Đang tạo dữ liệu minh hoạ:")]
     assert progress and progress[-1] == "Đang tạo dữ liệu minh hoạ: 100 % (40/40 hồ sơ)"
     codes = _codes(tmp_path)

@@ -147,6 +147,10 @@ def _main(argv: list[str] | None = None) -> int:
             return 0
         rest.append("--help")
     data_dir = args.data_dir or default_data_dir()
+    if rest[:1] in (["calendar"], ["enrol"], ["demo"], ["report"]):
+        from app.store.db import show_migration_progress
+
+        show_migration_progress(sys.stderr)  # an old data folder may take minutes to upgrade
     if args.version:
         from app import __version__
 

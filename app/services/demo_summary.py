@@ -31,9 +31,17 @@ class PopulateSummary:
     results_late: int
     one_supplement: int  # dossiers the department asked to supplement once …
     two_supplements: int  # … and twice
+    apologies: int  # dossiers given form 04 and a new appointment (moves the due date once)
+    apologies_late_notice: int  # … issued less than a working day before the due date
+    late_after_apology: int  # results later than the new appointment too
     returned: int
     returned_to_representative: int
     rated: int
+    very_satisfied: int
+    satisfied: int
+    dissatisfied: int
+    officers: int  # counter officers of the demo office (each step is done by one of them at random)
+    counters: int  # counters they sit at
     waiting_pickup: int  # result at the counter, not collected
     result_coming_back: int  # result recorded, paper not back at the counter yet
     in_progress: int  # received, no result yet (at the counter waiting for handover, or at the department)
@@ -52,9 +60,10 @@ class PopulateSummary:
     def text(self) -> str:
         """The summary printed at the end of the command."""
         rating = (
-            f"; được đánh giá mức độ hài lòng: {vi_number(self.rated)}"
+            f"; được đánh giá mức độ hài lòng: {vi_number(self.rated)} – rất hài lòng {vi_number(self.very_satisfied)},"
+            f" hài lòng {vi_number(self.satisfied)}, không hài lòng {vi_number(self.dissatisfied)}"
             if self.rated
-            else "; chưa ghi đánh giá (chưa có chức năng đánh giá)"
+            else "; chưa có đánh giá mức độ hài lòng"
         )
         lines = [
             f"Đã tạo dữ liệu minh hoạ cho {self.office_name}: {vi_number(self.working_days)} ngày làm việc, từ"
@@ -68,6 +77,8 @@ class PopulateSummary:
             f" {vi_number(self.results_late)})",
             f"  Cơ quan yêu cầu bổ sung:        một lần {vi_number(self.one_supplement)} hồ sơ, hai lần"
             f" {vi_number(self.two_supplements)} hồ sơ",
+            f"  Xin lỗi, hẹn lại ngày trả:     {vi_number(self.apologies)} hồ sơ (lập phiếu muộn"
+            f" {vi_number(self.apologies_late_notice)}, vẫn trễ hẹn mới {vi_number(self.late_after_apology)})",
             f"  Đã trả kết quả:                 {vi_number(self.returned)} (cho người được ủy quyền"
             f" {vi_number(self.returned_to_representative)}{rating})",
             f"  Kết quả chờ công dân đến nhận:  {vi_number(self.waiting_pickup)} (đang chuyển về quầy"
@@ -76,7 +87,8 @@ class PopulateSummary:
             f" {vi_number(self.in_progress_overdue)})",
             f"  Đang chờ công dân bổ sung:      {vi_number(self.waiting_supplement)}",
             f"  Phiếu bàn giao hồ sơ giấy:      {vi_number(self.handovers)}",
-            "  Dừng xử lý:                     0 (chưa có chức năng dừng xử lý hồ sơ)",
+            f"  Cán bộ tiếp nhận:               {vi_number(self.officers)} người tại {vi_number(self.counters)} quầy",
+            "  Dừng xử lý, rút hồ sơ:          0 (chưa có chức năng dừng xử lý, rút hồ sơ)",
             f"Thời gian: {self.seconds:.1f} giây ({self.dossiers_per_second:.1f} hồ sơ/giây).",
         ]
         return "\n".join(lines)

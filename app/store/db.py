@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as exc_module
@@ -16,6 +17,9 @@ from app.errors import UserFacingError
 from app.store.boot import HEAD_REVISION, secure_data_folder, secure_sqlite_file
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+MIGRATION_LOG = "app.store.migrations"
+"""Logger of the migrations' progress messages (Vietnamese): a long back-fill says what it is doing.
+The app's log file gets them; the command line shows them with :func:`show_migration_progress`."""
 
 
 class DatabaseError(UserFacingError):
@@ -57,6 +61,16 @@ def current_revision(path: Path) -> str | None:
     finally:
         conn.close()
     return str(row[0]) if row else None
+
+
+def show_migration_progress(stream: TextIO) -> None:
+    """Print the migrations' progress messages on ``stream`` (the command line's stderr), once."""
+    logger = logging.getLogger(MIGRATION_LOG)
+    logger.setLevel(logging.INFO)
+    if not any(getattr(h, "stream", None) is stream for h in logger.handlers):
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
 
 
 def migrate(engine: Engine) -> None:
