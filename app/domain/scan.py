@@ -31,7 +31,20 @@ Digits are safest: a Vietnamese input method left on changes letter pairs (``AA`
 
 LABEL_CODE_RE = re.compile(r"^(\d{3})(\d{2})(\d{2})([A-Z]\d{2})(\d{6})(\d{4})$", re.ASCII)
 """A dossier code without its "." and "-", as the folder label's Code128 carries it (it would not
-fit a 50 mm label otherwise; app/printing/labels.py): ``0000100H492611220007``."""
+fit a 50 mm label otherwise; app/printing/labels.py): ``0000100H492611220007``. The one definition:
+the label printer, the handover screens and the scan classifier all read it through
+:func:`expand_label_code`."""
+
+
+def expand_label_code(text: str) -> str | None:
+    """The dossier code as printed (``000.01.00.H49-261122-0007``) of a label Code128's text
+    (``0000100H492611220007``, any letter case, spaces around ignored), or None if it is not one."""
+    m = LABEL_CODE_RE.match(unicodedata.normalize("NFC", text).strip().upper())
+    if m is None:
+        return None
+    unit1, unit2, unit3, province, day, seq = m.groups()
+    return f"{unit1}.{unit2}.{unit3}.{province}-{day}-{seq}"
+
 
 SHOWN_MAX = 60
 """A scan is quoted in messages up to this many characters."""
@@ -202,10 +215,7 @@ def _repair(compact: str) -> Scan | None:
 
 
 def _classify_compact(compact: str, raw: str) -> Scan | None:
-    label = LABEL_CODE_RE.match(compact)
-    if label is not None:
-        unit1, unit2, unit3, letter, day, seq = label.groups()
-        compact = f"{unit1}.{unit2}.{unit3}.{letter}-{day}-{seq}"
+    compact = expand_label_code(compact) or compact
     dossier = parse_dossier_code(compact)
     if dossier is not None:
         return Scan(ScanKind.DOSSIER, raw, dossier.text, f"Mã hồ sơ {dossier.text}", dossier)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import IntEnum
+from datetime import datetime
+from enum import IntEnum, StrEnum
 from types import MappingProxyType
 
 from app.errors import UserFacingError
@@ -79,6 +80,90 @@ dossier is still being handled. The detail screen's button and the service both 
 TERMINAL_STATUSES = frozenset({_S.REFUSED, _S.WITHDRAWN, _S.STOPPED, _S.RETURNED})
 """Statuses that close a dossier (STOPPED can still be resumed to PROCESSING)."""
 
+DEADLINE_RUNNING_STATUSES = frozenset({_S.RECEIVED, _S.PROCESSING, _S.FEES_REQUESTED})
+"""Statuses in which the processing time runs, so a dossier past its due date is overdue. Not while
+waiting for a supplement (the clock restarts or resumes when it comes), nor once the result is
+ready or the dossier is closed. The supervision queues (app/services/queues.py), the dossier list
+and the detail all read this set through :func:`is_overdue`."""
+
+
+def is_overdue(due_at: datetime | None, status: DossierStatus | int, now: datetime) -> bool:
+    """Whether a dossier with this due date and status is late at ``now`` (its clock still runs)."""
+    return due_at is not None and due_at < now and status in DEADLINE_RUNNING_STATUSES
+
+
+class Step(StrEnum):
+    """A processing step the counter records on a received dossier (the detail's buttons)."""
+
+    RESULT = "result"  # the department's result came back: status 9
+    RETURN = "return"  # the result is handed to the citizen: status 10
+    REQUEST_SUPPLEMENT = "request_supplement"  # the department asks for more papers: status 5
+    RECEIVE_SUPPLEMENT = "receive_supplement"  # the citizen brought them: back to 4, new due date
+    APOLOGY = "apology"  # form 04, the one-time new appointment: the due date moves
+
+
+STEPS_FROM: Mapping[Step, frozenset[DossierStatus]] = MappingProxyType(
+    {
+        Step.RESULT: frozenset({_S.RECEIVED, _S.PROCESSING}),
+        Step.RETURN: frozenset({_S.RESULT_READY}),
+        # SUBMITTED → SUPPLEMENT_REQUESTED is the request at reception (form 02 at the counter),
+        # not this step: a dossier must have been received for the department to ask.
+        Step.REQUEST_SUPPLEMENT: frozenset({_S.RECEIVED, _S.PROCESSING}),
+        Step.RECEIVE_SUPPLEMENT: frozenset({_S.SUPPLEMENT_REQUESTED}),
+        Step.APOLOGY: APOLOGY_STATUSES,
+    }
+)
+"""For each step, the statuses it may be recorded in; the one table the detail screen and the
+services (app/services/returns.py, results.py) read."""
+
+_WHY_NOT: Mapping[Step, str] = {
+    Step.RESULT: "{subject} đang ở trạng thái “{label}”: chưa thể ghi nhận kết quả.",
+    Step.RETURN: (
+        "{subject} đang ở trạng thái “{label}”, chưa có kết quả để trả. Ghi nhận kết quả từ cơ quan giải quyết trước."
+    ),
+    Step.REQUEST_SUPPLEMENT: "{subject} đang ở trạng thái “{label}”: không yêu cầu bổ sung được.",
+    Step.RECEIVE_SUPPLEMENT: "{subject} không ở trạng thái chờ bổ sung (đang “{label}”); không cần nhận hồ sơ bổ sung.",
+    Step.APOLOGY: "{subject} đang ở trạng thái “{label}”: không lập phiếu hẹn lại được.",
+}
+
+
+def allowed_steps(status: DossierStatus | int) -> frozenset[Step]:
+    """What can be done now to a received dossier in ``status``.
+
+    A status this version does not know (a newer client's, over sync) allows nothing.
+    """
+    try:
+        current = DossierStatus(status)
+    except ValueError:
+        return frozenset()
+    return frozenset(step for step, statuses in STEPS_FROM.items() if current in statuses)
+
+
+def why_not(step: Step, status: DossierStatus | int, code: str = "") -> str | None:
+    """The Vietnamese reason ``step`` cannot be recorded in ``status``, or None when it can."""
+    if step in allowed_steps(status):
+        return None
+    try:
+        label = DossierStatus(status).label
+    except ValueError:
+        label = f"Trạng thái {status}"
+    return _WHY_NOT[step].format(subject=f"Hồ sơ {code}" if code else "Hồ sơ", label=label)
+
+
+class StepNotAllowedError(UserFacingError):
+    """A processing step was asked for in a status that does not allow it."""
+
+
+def check_step(step: Step, status: DossierStatus | int, code: str = "") -> None:
+    """Allow ``step`` in ``status`` or raise.
+
+    Raises:
+        StepNotAllowedError: ``status`` is not in ``STEPS_FROM[step]``.
+    """
+    reason = why_not(step, status, code)
+    if reason is not None:
+        raise StepNotAllowedError(reason)
+
 
 class IllegalTransitionError(UserFacingError):
     """A dossier cannot move from its current status to the requested one."""
@@ -114,7 +199,7 @@ def check_transition(old: DossierStatus, new: DossierStatus) -> None:
 
 def allows_apology(status: DossierStatus | int) -> bool:
     """Whether a dossier in ``status`` may still get the apology that moves its due date."""
-    return DossierStatus(status) in APOLOGY_STATUSES
+    return Step.APOLOGY in allowed_steps(status)
 
 
 def is_terminal(status: DossierStatus) -> bool:

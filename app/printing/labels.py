@@ -30,6 +30,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from app.domain.codes import DOSSIER_CODE_RE
+from app.domain.scan import expand_label_code
 from app.errors import ValidationError
 from app.printing.data import LABEL_STOCKS, LabelData, LabelPrintJob, LabelStock
 from app.printing.fonts import SERIF, SERIF_BOLD, register_fonts, use_fixed_subsets
@@ -45,9 +46,6 @@ MIN_FONT = 5.0
 MAX_MODULE_MM = 0.38
 # Code128 can encode printable ASCII; dossier codes use digits, capitals, "." and "-".
 _CODE_OK = re.compile(r"^[\x21-\x7e]+$")
-
-
-_COMPACT_CODE = re.compile(r"^(\d{3})(\d{2})(\d{2})([A-Z]\d{2})(\d{6})(\d{4})$", re.ASCII)
 
 
 def label_barcode_text(code: str) -> str:
@@ -66,11 +64,7 @@ def label_barcode_text(code: str) -> str:
 
 def expand_label_barcode(text: str) -> str | None:
     """The dossier code of a scanned label Code128 (``0000100H492611220007``), or None if it is not one."""
-    m = _COMPACT_CODE.match(nfc(text).upper())
-    if m is None:
-        return None
-    unit1, unit2, unit3, province, day, seq = m.groups()
-    return f"{unit1}.{unit2}.{unit3}.{province}-{day}-{seq}"
+    return expand_label_code(text)  # the pattern lives in app/domain/scan.py
 
 
 _RUN = re.compile(r"0{5,}|1{5,}")

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from app.domain.agency import OfficeFacts, handling_agency
 from app.domain.calendar import WorkingCalendar
-from app.domain.contracts import FormPrintedPayload
 from app.domain.custody import Discrepancy, PlaceKind, StepVerdict, judge, transfer_deadline
 from app.domain.events import EventType
 from app.errors import UserFacingError
@@ -42,7 +41,7 @@ from app.printing.data import (
     Timeliness,
 )
 from app.services.context import Actor
-from app.services.recorder import building, record
+from app.services.forms import CustodyDocument, printed_before, record_print
 from app.store.models import Department, Dossier, Event, HandoverBatch, HandoverItem, Office, Setting
 
 
@@ -95,16 +94,14 @@ def build_label(session: Session, uid: str) -> LabelData:
 def record_label_print(
     session: Session, actor: Actor, uid: str, output: str, now: datetime, reprint: bool | None = None
 ) -> bool:
-    """Record a label print (``form.printed`` with form "label"); returns whether it was a reprint.
+    """Record a label print (``form.printed`` with form "label", through
+    :func:`app.services.forms.record_print`); returns whether it was a reprint.
 
     ``reprint`` None: a reprint when a label of this dossier was printed before.
     """
     if reprint is None:
-        before = _events(session, uid, EventType.FORM_PRINTED)
-        reprint = any(e.payload.get("form") == "label" for e in before)
-    with building(EventType.FORM_PRINTED):
-        payload = FormPrintedPayload(form="label", form_title="Nhãn mã vạch hồ sơ", output=output, reprint=reprint)
-    record(session, actor, EventType.FORM_PRINTED, uid, payload, occurred_at=now)
+        reprint = printed_before(session, uid, CustodyDocument.LABEL)
+    record_print(session, actor, uid, CustodyDocument.LABEL, output, reprint, now)
     return reprint
 
 

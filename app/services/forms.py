@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -18,8 +18,9 @@ from app.domain.status import DossierStatus
 from app.errors import UserFacingError
 from app.printing.data import Applicant, OfficeHeader, ReceiptSlip, RefusalSlip, SlipDocument, SupplementSlip
 from app.services.context import Actor
+from app.services.drafts import Changes
 from app.services.recorder import building, record
-from app.store.models import Dossier, Office, Setting
+from app.store.models import Dossier, Event, Office, Setting
 
 
 class FormKind(StrEnum):
@@ -37,6 +38,34 @@ class FormKind(StrEnum):
             "refusal": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
         }[self]
 
+
+class CustodyDocument(StrEnum):
+    """The documents printed after reception (custody, steps, labels); each copy is a ``form.printed``
+    event recorded by :func:`record_print`, as forms 01–03 are."""
+
+    HANDOVER = "handover"
+    SUPPLEMENT = "supplement_after_reception"
+    APOLOGY = "apology"
+    CONTROL = "control"
+    RETURN_RECEIPT = "return_receipt"
+    LABEL = "label"
+    COVER_SHEET = "cover_sheet"
+
+    @property
+    def heading(self) -> str:
+        return {
+            "handover": "Biên bản bàn giao hồ sơ",
+            "supplement_after_reception": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
+            "apology": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+            "control": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
+            "return_receipt": "Biên nhận trả kết quả",
+            "label": "Nhãn mã vạch hồ sơ",
+            "cover_sheet": "Tờ phân cách hồ sơ (đặt trước các trang khi quét lô)",
+        }[self.value]
+
+
+PrintedForm = FormKind | CustodyDocument
+"""Everything whose copies go into a dossier's history."""
 
 # Circular 03/2025/TT-VPCP numbering; an office may override it with the "form_numbers" setting.
 DEFAULT_FORM_NUMBERS = {"receipt": "Mẫu số 01", "supplement": "Mẫu số 02", "refusal": "Mẫu số 03"}
@@ -146,9 +175,41 @@ def render(kind: FormKind, slip: Slip, out: str | Path | BinaryIO) -> None:
 
 
 def record_print(
-    session: Session, actor: Actor, uid: str, kind: FormKind, output: str, reprint: bool, now: datetime
+    session: Session, actor: Actor, uid: str, kind: PrintedForm, output: str, reprint: bool, now: datetime
 ) -> None:
-    """Log that a form was printed or saved (history shows every copy handed out)."""
+    """Log that a form was printed or saved (history shows every copy handed out).
+
+    The one writer of ``form.printed``: forms 01–03 (ui/screens/print_preview.py) and the custody
+    documents (:func:`record_prints`) alike.
+    """
     with building(EventType.FORM_PRINTED):
         payload = FormPrintedPayload(form=kind.value, form_title=kind.heading, output=output, reprint=reprint)
     record(session, actor, EventType.FORM_PRINTED, uid, payload, occurred_at=now)
+
+
+def printed_before(session: Session, uid: str, kind: PrintedForm) -> bool:
+    """Whether a copy of ``kind`` was already printed or saved for dossier ``uid``."""
+    payloads = session.scalars(
+        select(Event.payload).where(Event.dossier_uid == uid, Event.type == str(EventType.FORM_PRINTED))
+    ).all()
+    return any(isinstance(p, dict) and p.get("form") == kind.value for p in payloads)
+
+
+def record_prints(
+    session: Session,
+    actor: Actor,
+    uids: Sequence[str],
+    kind: PrintedForm,
+    output: str,
+    reprint: bool,
+    now: datetime,
+) -> Changes:
+    """Log one copy of a document about the dossiers ``uids`` (a handover record names several).
+
+    A label not marked as a reprint is one when a label of that dossier was printed before (the
+    detail's "In lại nhãn"); other documents take ``reprint`` as given.
+    """
+    for uid in uids:
+        again = reprint or (kind is CustodyDocument.LABEL and printed_before(session, uid, kind))
+        record_print(session, actor, uid, kind, output, again, now)
+    return Changes(frozenset(uids))

@@ -12,7 +12,6 @@ so the server can tell when the same paper was handed over twice while offline.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -31,6 +30,7 @@ from app.domain.contracts import (
 )
 from app.domain.custody import BatchState, Discrepancy, ItemState, Place, PlaceKind
 from app.domain.events import EventType, new_id
+from app.domain.scan import expand_label_code
 from app.domain.status import DossierStatus
 from app.errors import UserFacingError
 from app.services.context import Actor
@@ -229,17 +229,13 @@ def parent_event_id(session: Session, d: Dossier) -> str:
     return str(first or "")
 
 
-_COMPACT_CODE = re.compile(r"^(\d{3})(\d{2})(\d{2})([A-Z]\d{2})(\d{6})(\d{4})$", re.ASCII)
-
-
 def scanned_code(text: str) -> DossierCode | None:
     """The dossier code of a scan: as printed (slip QR, label QR) or the label's compact Code128
     without "." and "-" (app/printing/labels.py)."""
     parsed = parse_dossier_code(text)
     if parsed is None:
-        m = _COMPACT_CODE.match(nfc(text).strip().upper())
-        if m is not None:
-            parsed = parse_dossier_code("{}.{}.{}.{}-{}-{}".format(*m.groups()))
+        expanded = expand_label_code(text)  # the label's pattern: app/domain/scan.py
+        parsed = parse_dossier_code(expanded) if expanded else None
     return parsed
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.domain.calendar import WorkingCalendar
 from app.domain.custody import working_minutes_between
 from app.domain.indicators import Channel  # one list of channels (issue 16 fills it in)
-from app.domain.status import DossierStatus
+from app.domain.status import DEADLINE_RUNNING_STATUSES, DossierStatus
 from app.services.custody import transit_alert_hours
 from app.store.models import Custody, Department, Dossier, Officer, Setting
 
@@ -28,8 +28,8 @@ SUPPLEMENT_WINDOW_DAYS = 3
 """The department asks for a supplement within 3 working days of receipt [law]."""
 ROW_LIMIT = 1000
 
-# Statuses whose clock runs: received, at the department, fees requested.
-_RUNNING = (int(DossierStatus.RECEIVED), int(DossierStatus.PROCESSING), int(DossierStatus.FEES_REQUESTED))
+# Statuses whose clock runs (received, at the department, fees requested): the domain's one set.
+_RUNNING = tuple(sorted(int(s) for s in DEADLINE_RUNNING_STATUSES))
 _SUPPLEMENT = int(DossierStatus.SUPPLEMENT_REQUESTED)
 _READY = int(DossierStatus.RESULT_READY)
 
@@ -57,7 +57,6 @@ _QUEUE_LABELS = {
     QueueId.PICKUP: "Chờ trả kết quả",
     QueueId.TODAY: "Tiếp nhận hôm nay",
 }
-
 
 
 def channel_sql() -> ColumnElement[int]:

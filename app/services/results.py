@@ -15,7 +15,7 @@ from app.domain.contracts import DepartmentSupplementPayload, DueExtendedPayload
 from app.domain.custody import working_minutes_between
 from app.domain.durations import DurationUnit, ProcessingTime
 from app.domain.events import EventType
-from app.domain.status import DossierStatus, allows_apology
+from app.domain.status import DossierStatus, Step, check_step
 from app.errors import UserFacingError, ValidationError
 from app.services.context import Actor
 from app.services.drafts import Changes
@@ -74,6 +74,7 @@ def request_supplement_after_reception(
     if errors:
         raise ValidationError(errors)
     d = load_dossier(session, uid)
+    check_step(Step.REQUEST_SUPPLEMENT, d.status, d.code or "")
     move(d, DossierStatus.SUPPLEMENT_REQUESTED)
     remaining = working_minutes_between(calendar, now, d.due_at) if d.due_at else 0
     with building(EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT):
@@ -106,8 +107,7 @@ def _processing_time(data: dict[str, object]) -> ProcessingTime:
 def _supplement_request(session: Session, uid: str) -> tuple[Dossier, Event]:
     """The dossier and the department's open supplement request, when the papers can be received."""
     d = load_dossier(session, uid)
-    if d.status != DossierStatus.SUPPLEMENT_REQUESTED:
-        raise UserFacingError(f"Hồ sơ {d.code} không ở trạng thái chờ bổ sung; không cần nhận hồ sơ bổ sung.")
+    check_step(Step.RECEIVE_SUPPLEMENT, d.status, d.code or "")
     request = session.scalars(
         select(Event)
         .where(Event.dossier_uid == uid, Event.type == str(EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT))
@@ -193,10 +193,9 @@ def _checked_extension(
             f"Ngày hẹn trả của hồ sơ {d.code} đã được dời một lần (Phiếu xin lỗi và hẹn lại ngày trả kết quả);"
             " theo quy định chỉ được dời một lần."
         )
-    if not allows_apology(d.status) or d.due_at is None:
-        raise UserFacingError(
-            f"Hồ sơ {d.code} đang ở trạng thái “{DossierStatus(d.status).label}”; không lập phiếu hẹn lại được."
-        )
+    check_step(Step.APOLOGY, d.status, d.code or "")
+    if d.due_at is None:
+        raise UserFacingError(f"Hồ sơ {d.code} không có ngày hẹn trả; không lập phiếu hẹn lại được.")
     errors: dict[str, str] = {}
     text = nfc(reason).strip()
     if not text:

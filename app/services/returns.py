@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.domain.contracts import CollectorPart, ResultRecordedPayload, ReturnedPayload
 from app.domain.custody import PlaceKind
 from app.domain.events import EventType
-from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
+from app.domain.status import DossierStatus, IllegalTransitionError, Step, check_step, check_transition
 from app.errors import UserFacingError, ValidationError
 from app.services.context import Actor
 from app.services.drafts import Changes
@@ -98,6 +98,7 @@ def record_result(
     if not text:
         raise ValidationError({"result": "Hãy ghi kết quả giải quyết (ví dụ: tên giấy tờ, số văn bản)."})
     d = load_dossier(session, uid)
+    check_step(Step.RESULT, d.status, d.code or "")
     move(d, DossierStatus.RESULT_READY)
     with building(EventType.RESULT_RECORDED):
         payload = ResultRecordedPayload(unit_code=d.unit_code, result=text[:2000], note=nfc(note).strip()[:2000],
@@ -142,11 +143,7 @@ def _checked_return(
 ) -> tuple[Dossier, CollectorPart]:
     """The dossier and the collector when the result may be handed over now; else the errors."""
     d = load_dossier(session, uid)
-    if d.status != DossierStatus.RESULT_READY:
-        raise UserFacingError(
-            f"Hồ sơ {d.code} đang ở trạng thái “{DossierStatus(d.status).label}”, chưa có kết quả để trả."
-            " Ghi nhận kết quả từ cơ quan giải quyết trước."
-        )
+    check_step(Step.RETURN, d.status, d.code or "")
     custody = custody_of(session, uid)
     assert custody is not None
     if custody.in_transit or custody.place.kind is not PlaceKind.COUNTER or custody.place.code != actor.unit_code:

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.events import EventType
-from app.store.models import Event, Outbox, OutboxState, SyncState
+from app.store.models import Event, Outbox, SyncState
+from app.store.models import OutboxState as OutboxState  # re-exported: the outbox screen reads it here
 from app.sync.boot import STATE_ID
 
 CLOCK_WARNING = timedelta(minutes=2)

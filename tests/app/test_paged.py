@@ -28,7 +28,8 @@ def _boxes(data: bytes) -> list[tuple[tuple[float, float, float, float], tuple[f
             trang = chars[start][1]
             line = [box for ch, box in chars[:start] if ch.strip() and abs(box[1] - trang[1]) < 2]
             assert line, "no footer text on the page number's line"
-            footer = (min(b[0] for b in line), min(b[1] for b in line), max(b[2] for b in line), max(b[3] for b in line))
+            left, bottom = min(b[0] for b in line), min(b[1] for b in line)
+            footer = (left, bottom, max(b[2] for b in line), max(b[3] for b in line))
             out.append((footer, trang))
             text.close()
             page.close()
@@ -62,4 +63,3 @@ def test_fitted_shrinks_then_cuts() -> None:
     assert (text, size) == ("Biên bản bàn giao", 9)
     text, size = fitted("Biên bản bàn giao " * 20, SERIF_ITALIC, 9, 200)
     assert size == 7 and text.endswith("…")
-

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from app.domain.status import DossierStatus
+from app.domain.status import DossierStatus, is_overdue  # overdue: one rule in app/domain/status.py
 from app.services.dossiers import DossierRow, HistoryItem
 from ui.models.sorting import SortableRowsModel, text_key, value_key
 
@@ -29,17 +29,6 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 NO_CODE = "—"
 """Shown instead of a code: refused or supplement-requested dossiers never get one."""
-
-# The deadline no longer matters once the result is ready or the dossier is closed.
-FINISHED_STATUSES = frozenset(
-    {
-        DossierStatus.REFUSED,
-        DossierStatus.WITHDRAWN,
-        DossierStatus.STOPPED,
-        DossierStatus.RESULT_READY,
-        DossierStatus.RETURNED,
-    }
-)
 
 OVERDUE_COLOR = QColor("#b00020")
 _HEADERS = (
@@ -66,11 +55,6 @@ def status_label(status: int) -> str:
         return DossierStatus(status).label
     except ValueError:
         return f"Trạng thái {status}"
-
-
-def is_overdue(due_at: datetime | None, status: int, now: datetime) -> bool:
-    """Past its due time and still open (result not ready, dossier not closed)."""
-    return due_at is not None and due_at < now and status not in FINISHED_STATUSES
 
 
 class DossierTableModel(SortableRowsModel):

@@ -11,15 +11,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from app.printing.raster import PageImage, rasterise
-from app.services.drafts import Changes
+from app.services.forms import CustodyDocument, record_prints
 from ui.context import UiContext
 from ui.screens.print_preview import PREVIEW_DPI, PdfPreviewDialog
 
@@ -28,31 +26,10 @@ if TYPE_CHECKING:
 
     from app.domain.calendar import WorkingCalendar
     from app.printing.data import LabelPrintJob
-    from app.services.context import Actor
 
 
-class DocKind(StrEnum):
-    """The documents this module previews."""
-
-    HANDOVER = "handover"
-    SUPPLEMENT = "supplement_after_reception"
-    APOLOGY = "apology"
-    CONTROL = "control"
-    RETURN_RECEIPT = "return_receipt"
-    LABEL = "label"
-    COVER_SHEET = "cover_sheet"
-
-    @property
-    def heading(self) -> str:
-        return {
-            "handover": "Biên bản bàn giao hồ sơ",
-            "supplement_after_reception": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
-            "apology": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
-            "control": "Phiếu kiểm soát quá trình giải quyết hồ sơ",
-            "return_receipt": "Biên nhận trả kết quả",
-            "label": "Nhãn mã vạch hồ sơ",
-            "cover_sheet": "Tờ phân cách hồ sơ (đặt trước các trang khi quét lô)",
-        }[self.value]
+DocKind = CustodyDocument
+"""The documents this module previews (their kinds and titles live in app/services/forms.py)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,23 +134,6 @@ def render_cover_sheet(session: Session, uid: str, office_name: str) -> Rendered
     return _finish(DocKind.COVER_SHEET, detail.code, (), lambda out: out.write(pdf))
 
 
-def log_copies(
-    session: Session, actor: Actor, doc: RenderedDocument, output: str, reprint: bool, now: datetime
-) -> Changes:
-    """Record each copy in the dossiers' history (labels: ``form.printed`` with form "label", reprints told apart)."""
-    from app.domain.events import EventType
-    from app.services.custody_forms import record_label_print
-    from app.services.recorder import record
-
-    for uid in doc.uids:
-        if doc.kind is DocKind.LABEL:
-            record_label_print(session, actor, uid, output, now, True if reprint else None)
-        else:
-            payload = {"form": str(doc.kind), "form_title": doc.kind.heading, "output": output, "reprint": reprint}
-            record(session, actor, EventType.FORM_PRINTED, uid, payload, occurred_at=now)
-    return Changes(frozenset(doc.uids))
-
-
 # --- the dialog -------------------------------------------------------------------------------------
 
 
@@ -199,7 +159,7 @@ class DocumentPreviewDialog(PdfPreviewDialog):
             return
         ctx, doc, reprint, now = self._ctx, self.doc, self._reprint, self._ctx.clock()
         ctx.runner.run(
-            lambda s: log_copies(s, ctx.actor, doc, output, reprint, now),
+            lambda s: record_prints(s, ctx.actor, doc.uids, doc.kind, output, reprint, now),
             lambda changes: ctx.bus.publish(changes, self),
             self._on_log_failed,
             write=True,

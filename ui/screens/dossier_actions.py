@@ -17,7 +17,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.domain.rating import why_not_rateable
-from app.domain.status import APOLOGY_STATUSES, DossierStatus
+from app.domain.status import DossierStatus, Step, allowed_steps, why_not
 from app.services.dossiers import DossierDetail
 from app.services.handover import CustodyInfo
 from app.services.ratings import RatingInfo
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 _S = DossierStatus
-RESULT_FROM = frozenset({_S.RECEIVED, _S.PROCESSING})
-SUPPLEMENT_FROM = frozenset({_S.RECEIVED, _S.PROCESSING})
-APOLOGY_FROM = APOLOGY_STATUSES  # the rule lives in app/domain/status.py
 
 BUTTONS_PER_ROW = 5
 
@@ -48,19 +45,13 @@ class CustodyState:
 
 def load_state(session: Session, uid: str) -> CustodyState:
     """Worker side: custody, apology and label prints of dossier ``uid``."""
-    from sqlalchemy import select
-
-    from app.domain.events import EventType
+    from app.services.forms import CustodyDocument, printed_before
     from app.services.handover import custody_of
     from app.services.ratings import rating_of
     from app.services.results import extension_of
-    from app.store.models import Event
 
     extension = extension_of(session, uid)
-    printed = session.scalars(
-        select(Event.payload).where(Event.dossier_uid == uid, Event.type == str(EventType.FORM_PRINTED))
-    ).all()
-    label = any(isinstance(p, dict) and p.get("form") == "label" for p in printed)
+    label = printed_before(session, uid, CustodyDocument.LABEL)
     return CustodyState(custody_of(session, uid), extension.occurred_at if extension else None, label,
                         rating_of(session, uid))  # fmt: skip
 
@@ -171,32 +162,34 @@ class DossierActions(QWidget):
             and state.custody.place.kind == "counter"
             and state.custody.place.code == self._ctx.actor.unit_code
         )
-        label = status.label if status else str(d.status)
+        steps = allowed_steps(d.status)  # which steps the status allows: app/domain/status.py
 
-        def enable(button: QPushButton, ok: bool, why: str, tip: str) -> None:
+        def enable(button: QPushButton, ok: bool, why: str | None, tip: str) -> None:
             button.setEnabled(received and ok)
             button.setToolTip(tip if received and ok else (why or "Hồ sơ chưa được tiếp nhận."))
 
-        enable(self.result_button, status in RESULT_FROM, f"Hồ sơ đang “{label}”: chưa thể ghi nhận kết quả.",
-               "Ghi nhận kết quả cơ quan giải quyết gửi về (trạng thái Đã xử lý xong)")  # fmt: skip
-        why_return = f"Hồ sơ đang “{label}”: chưa có kết quả để trả."
-        if status is _S.RESULT_READY and not at_counter:
+        def step(button: QPushButton, kind: Step, tip: str) -> None:
+            enable(button, kind in steps, why_not(kind, d.status), tip)
+
+        step(self.result_button, Step.RESULT, "Ghi nhận kết quả cơ quan giải quyết gửi về (trạng thái Đã xử lý xong)")
+        if Step.RETURN in steps and not at_counter:
             why_return = "Hồ sơ giấy chưa về Bộ phận Một cửa: xác nhận phiếu bàn giao kết quả trước."
-        enable(self.return_button, status is _S.RESULT_READY and at_counter, why_return,
-               "Đối chiếu giấy tờ người nhận, trả kết quả và in biên nhận")  # fmt: skip
-        enable(self.supplement_button, status in SUPPLEMENT_FROM, f"Hồ sơ đang “{label}”: không yêu cầu bổ sung được.",
-               "Cơ quan giải quyết yêu cầu bổ sung: in lại Phiếu yêu cầu bổ sung (Mẫu 02)")  # fmt: skip
-        enable(self.receive_supplement_button, status is _S.SUPPLEMENT_REQUESTED,
-               "Hồ sơ không ở trạng thái chờ bổ sung.", "Công dân đã nộp bổ sung: tính lại ngày hẹn trả")  # fmt: skip
+            enable(self.return_button, False, why_return, "")
+        else:
+            step(self.return_button, Step.RETURN, "Đối chiếu giấy tờ người nhận, trả kết quả và in biên nhận")
+        step(self.supplement_button, Step.REQUEST_SUPPLEMENT,
+             "Cơ quan giải quyết yêu cầu bổ sung: in lại Phiếu yêu cầu bổ sung (Mẫu 02)")  # fmt: skip
+        step(self.receive_supplement_button, Step.RECEIVE_SUPPLEMENT, "Công dân đã nộp bổ sung: tính lại ngày hẹn trả")
         if state.extended_at is not None:
             why = (f"Đã lập phiếu xin lỗi và hẹn lại lúc {format_datetime(state.extended_at)}; theo quy định chỉ được"
                    " hẹn lại một lần.")  # fmt: skip
             self.apology_button.setEnabled(False)
             self.apology_button.setToolTip(why)
+        elif d.due_at is None:
+            enable(self.apology_button, False, "Hồ sơ không có ngày hẹn trả: không lập phiếu hẹn lại được.", "")
         else:
-            enable(self.apology_button, status in APOLOGY_FROM and d.due_at is not None,
-                   f"Hồ sơ đang “{label}”: không lập phiếu hẹn lại được.",
-                   "Lập Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04) – chỉ một lần")  # fmt: skip
+            step(self.apology_button, Step.APOLOGY,
+                 "Lập Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04) – chỉ một lần")  # fmt: skip
         enable(self.control_button, True, "", "In Phiếu kiểm soát quá trình giải quyết hồ sơ theo các lần bàn giao")
         self.label_button.setText("In lại nhãn" if state.label_printed else "In nhãn")
         enable(self.label_button, True, "", "In nhãn mã vạch dán bìa hồ sơ (lần in lại được ghi vào lịch sử)")

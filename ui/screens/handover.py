@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
@@ -35,15 +35,9 @@ from PySide6.QtWidgets import (
 from app.domain.custody import Place
 from app.domain.scan import Scan, ScanKind
 from app.errors import UserFacingError
-from app.services.handover import (
-    BatchDraft,
-    BatchInfo,
-    DossierBrief,
-    ScanReason,
-    ScanVerdict,
-    counter_place,
-    open_batch,
-)
+from app.services.handover import BatchDraft, BatchInfo, ScanReason, ScanVerdict, counter_place
+from app.services.handover_draft import DRAFT_KEY as DRAFT_KEY  # re-exported: tests read the row by it
+from app.services.handover_draft import Direction, HandoverDraft, SavedDraft, ScanLine, load_draft, save_draft
 from ui.context import UiContext
 from ui.scanner.feedback import ScanFeedback
 from ui.theme import Role, set_role, show_banner
@@ -54,42 +48,7 @@ if TYPE_CHECKING:
 OK_ROW, BAD_ROW = QColor("#e8f5e9"), QColor("#fdecea")
 OK_TEXT, BAD_TEXT = QColor("#1b5e20"), QColor("#8a1c1c")
 log = logging.getLogger(__name__)
-TO_DEPARTMENT, TO_COUNTER = "to_department", "to_counter"
-DRAFT_KEY = "handover_draft"
-"""Setting row holding the batch being scanned, so a crash or power cut loses no scan."""
-
-
-def _save_draft(revision: int, officer_id: str, draft: dict[str, Any] | None) -> Any:
-    """Write (or drop) the draft batch; an older save that lands late never overwrites a newer one."""
-
-    def work(session: Session) -> None:
-        from app.store.models import Setting
-
-        row = session.get(Setting, DRAFT_KEY)
-        stored = row.value if row is not None and isinstance(row.value, dict) else {}
-        if stored.get("officer_id") == officer_id and int(stored.get("revision", 0)) > revision:
-            return
-        value = {"officer_id": officer_id, "revision": revision, **(draft or {"codes": []})}
-        if row is None:
-            session.add(Setting(key=DRAFT_KEY, value=value))
-        else:
-            row.value = value
-
-    return work
-
-
-@dataclass(frozen=True, slots=True)
-class ScanLine:
-    """One scan as listed: accepted into the batch (``ok``) or left out with the reason."""
-
-    code: str
-    ok: bool
-    message: str
-    dossier: DossierBrief | None
-
-    @property
-    def uid(self) -> str:
-        return self.dossier.uid if self.dossier is not None else ""
+TO_DEPARTMENT, TO_COUNTER = str(Direction.TO_DEPARTMENT), str(Direction.TO_COUNTER)
 
 
 _HEADERS = ("STT", "Mã hồ sơ", "Người nộp", "Thủ tục", "Kết quả kiểm tra")
@@ -103,28 +62,21 @@ class ScanListModel(QAbstractTableModel):
         super().__init__(parent)
         self.lines: list[ScanLine] = []
 
-    def append(self, line: ScanLine) -> int:
-        row = len(self.lines)
+    def inserted(self, row: int, lines: list[ScanLine]) -> None:
+        """The draft gained line ``row``; ``lines`` is the draft's list after the change."""
         self.beginInsertRows(QModelIndex(), row, row)
-        self.lines.append(line)
-        self.endInsertRows()
-        return row
-
-    def insert(self, row: int, line: ScanLine) -> None:
-        row = max(0, min(row, len(self.lines)))
-        self.beginInsertRows(QModelIndex(), row, row)
-        self.lines.insert(row, line)
+        self.lines = list(lines)
         self.endInsertRows()
 
-    def take(self, row: int) -> ScanLine:
+    def removed(self, row: int, lines: list[ScanLine]) -> None:
+        """The draft lost line ``row``; ``lines`` is the draft's list after the change."""
         self.beginRemoveRows(QModelIndex(), row, row)
-        line = self.lines.pop(row)
+        self.lines = list(lines)
         self.endRemoveRows()
-        return line
 
-    def clear(self) -> None:
+    def reset(self, lines: list[ScanLine] | None = None) -> None:
         self.beginResetModel()
-        self.lines = []
+        self.lines = list(lines or [])
         self.endResetModel()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt override
@@ -191,13 +143,12 @@ class HandoverScreen(QWidget):
         self._ctx = ctx
         self._counter = counter_place(ctx.actor)
         self._departments: list[Place] = []
-        self._batch: BatchDraft | None = None
+        self._draft: HandoverDraft | None = None  # the batch being built, its lines and undo
         self._queue: deque[str] = deque()
         self._checking = False
         self._feedback: ScanFeedback | None = None
-        self._undo: list[tuple[int, ScanLine]] = []
         self._sending = False
-        self._draft_revision = 0
+        self._draft_revision = 0  # the last revision saved, until a draft is open
         self.model = ScanListModel(self)
         self._build()
         self._load_departments()
@@ -297,7 +248,7 @@ class HandoverScreen(QWidget):
     @property
     def batch(self) -> BatchDraft | None:
         """The batch being built (None until the departments are loaded)."""
-        return self._batch
+        return self._draft.batch if self._draft is not None else None
 
     def busy(self) -> bool:
         """Scans still waiting for their check, or a send under way."""
@@ -306,17 +257,12 @@ class HandoverScreen(QWidget):
     def _load_departments(self) -> None:
         officer_id = self._ctx.actor.officer_id
 
-        def work(session: Session) -> tuple[list[Place], dict[str, Any] | None]:
+        def work(session: Session) -> tuple[list[Place], SavedDraft | None]:
             from app.services.handover import departments
-            from app.store.models import Setting
 
-            row = session.get(Setting, DRAFT_KEY)
-            draft = row.value if row is not None and isinstance(row.value, dict) else None
-            if draft is None or draft.get("officer_id") != officer_id or not draft.get("codes"):
-                draft = None
-            return departments(session), draft
+            return departments(session), load_draft(session, officer_id)
 
-        def done(result: tuple[list[Place], dict[str, Any] | None]) -> None:
+        def done(result: tuple[list[Place], SavedDraft | None]) -> None:
             if shiboken6.isValid(self):
                 places, draft = result
                 self._departments = places
@@ -330,20 +276,21 @@ class HandoverScreen(QWidget):
 
         self._ctx.runner.run(work, done, lambda exc: self._show_message(str(exc), ok=False), write=False)
 
-    def _offer_draft(self, draft: dict[str, Any]) -> None:
+    def _offer_draft(self, draft: SavedDraft) -> None:
         """A batch left unsent (crash, power cut, log-out): scan it back in with one answer."""
-        codes = [str(c) for c in draft.get("codes", []) if isinstance(c, str)][:500]
-        self._draft_revision = int(draft.get("revision", 0))
-        index = self.department.findData(draft.get("department"))
-        direction = self.direction.findData(draft.get("direction"))
-        if not codes or index < 0 or direction < 0:
+        self._draft_revision = draft.revision
+        if self._draft is not None:
+            self._draft.revision = draft.revision
+        index = self.department.findData(draft.department)
+        direction = self.direction.findData(draft.direction)
+        if not draft.codes or index < 0 or direction < 0:
             self._persist()
             return
         where = self.department.itemText(index)
         if not self._ctx.prompts.confirm(
             self,
             "Phiếu bàn giao chưa gửi",
-            f"Lần trước còn một phiếu bàn giao chưa gửi gồm {len(codes)} hồ sơ"
+            f"Lần trước còn một phiếu bàn giao chưa gửi gồm {len(draft.codes)} hồ sơ"
             f" ({self.direction.itemText(direction)}: {where}).\nTiếp tục lập phiếu này? Các mã sẽ được kiểm tra lại."
             " Chọn Không để bỏ phiếu đó (hồ sơ vẫn ở chỗ cũ).",
         ):
@@ -353,26 +300,22 @@ class HandoverScreen(QWidget):
             blocked = combo.blockSignals(True)
             combo.setCurrentIndex(value)
             combo.blockSignals(blocked)
-        self.note.setText(str(draft.get("note", ""))[:300])
+        self.note.setText(draft.note)
         self._open()
-        for code in codes:
+        for code in draft.codes:
             self.add_code(code)
 
     def _persist(self) -> None:
-        """Save the codes in the batch now (none: drop the draft) on the store's write thread."""
-        self._draft_revision += 1
-        batch = self._batch
-        draft = None
-        if batch is not None and batch.items:
-            draft = {
-                "direction": self.direction.currentData(),
-                "department": self.department.currentData(),
-                "note": self.note.text(),
-                "codes": [item.code for item in batch.items],
-            }
-        work = _save_draft(self._draft_revision, self._ctx.actor.officer_id, draft)
-        self._ctx.runner.run(work, lambda _r: None, lambda exc: log.warning("handover draft not saved: %s", exc),
-                             write=True)  # fmt: skip
+        """Save the codes in the batch now (none: drop the saved draft) on the store's write thread."""
+        officer_id = self._ctx.actor.officer_id
+        if self._draft is not None:
+            snapshot = self._draft.snapshot(officer_id, self.note.text())
+            revision = self._draft_revision = self._draft.revision
+        else:
+            self._draft_revision += 1
+            snapshot, revision = None, self._draft_revision
+        self._ctx.runner.run(lambda s: save_draft(s, officer_id, revision, snapshot), lambda _r: None,
+                             lambda exc: log.warning("handover draft not saved: %s", exc), write=True)  # fmt: skip
 
     def _places(self) -> tuple[Place, Place] | None:
         index = self.department.currentIndex()
@@ -384,13 +327,15 @@ class HandoverScreen(QWidget):
         return self._counter, department
 
     def _open(self) -> None:
+        """Start a new, empty batch on the route chosen (the list and its undo start over)."""
         places = self._places()
-        self._batch = None
+        self._draft = None
+        self.model.reset()
         if places is None:
             self.route.setText("Chưa có cơ quan giải quyết trong danh mục: cập nhật danh mục từ máy chủ.")
             return
         try:
-            self._batch = open_batch(*places, note=self.note.text())
+            self._draft = HandoverDraft.open(*places, note=self.note.text(), revision=self._draft_revision)
         except UserFacingError as exc:
             self._show_message(exc.message, ok=False)
             return
@@ -398,8 +343,8 @@ class HandoverScreen(QWidget):
         self._show_count()
 
     def _show_count(self) -> None:
-        n = len(self._batch.items) if self._batch else 0
-        bad = sum(1 for line in self.model.lines if not line.ok)
+        n = self._draft.count if self._draft else 0
+        bad = self._draft.rejected if self._draft else 0
         self.count.setText(f"{n} hồ sơ trong phiếu" + (f"\n{bad} mã bị loại" if bad else ""))
         self.send_button.setEnabled(n > 0 and not self._sending)
 
@@ -408,9 +353,9 @@ class HandoverScreen(QWidget):
 
     @Slot()
     def _on_route_changed(self) -> None:
-        if self._batch is not None and self._batch.items:
+        if self._draft is not None and self._draft.count:
             places = self._places()
-            n = len(self._batch.items)
+            n = self._draft.count
             where = places[1].name if places else ""
             if not self._ctx.prompts.confirm(
                 self,
@@ -420,14 +365,12 @@ class HandoverScreen(QWidget):
             ):
                 self._restore_route()
                 return
-        self.model.clear()
-        self._undo.clear()
         self._open()
         self._persist()
 
     def _restore_route(self) -> None:
-        assert self._batch is not None
-        source, destination = self._batch.source, self._batch.destination
+        assert self._draft is not None
+        source, destination = self._draft.batch.source, self._draft.batch.destination
         department, direction = (source, TO_COUNTER) if destination == self._counter else (destination, TO_DEPARTMENT)
         for combo, value in ((self.direction, direction), (self.department, department.code)):
             blocked = combo.blockSignals(True)
@@ -452,7 +395,7 @@ class HandoverScreen(QWidget):
 
     def add_code(self, code: str) -> None:
         """Check ``code`` (scanned or typed) and list it; accepted codes join the batch."""
-        if self._batch is None:
+        if self._draft is None:
             self._show_message("Chưa chọn được nơi nhận. Chọn cơ quan giải quyết rồi quét lại.", ok=False)
             if self._feedback is not None:
                 self._feedback.show_error("Chưa chọn nơi nhận. Chọn cơ quan giải quyết rồi quét lại.")
@@ -461,10 +404,10 @@ class HandoverScreen(QWidget):
         self._next()
 
     def _next(self) -> None:
-        if self._checking or not self._queue or self._batch is None:
+        if self._checking or not self._queue or self._draft is None:
             return
         self._checking = True
-        code, batch = self._queue.popleft(), self._batch
+        code, batch = self._queue.popleft(), self._draft.batch
 
         def done(verdict: ScanVerdict) -> None:
             if shiboken6.isValid(self):
@@ -483,18 +426,17 @@ class HandoverScreen(QWidget):
         self._ctx.runner.run(_check(batch, code), done, failed, write=False)
 
     def _on_checked(self, checked: BatchDraft, verdict: ScanVerdict) -> None:
-        if self._batch is None or self._batch.id != checked.id:
+        draft = self._draft
+        if draft is None or draft.batch.id != checked.id:
             return  # the route changed while the check ran: that batch is gone
-        ok = verdict.ok and verdict.dossier is not None and not self._batch.has(verdict.dossier.uid)
-        line = ScanLine(verdict.code, ok, verdict.message, verdict.dossier)
-        if ok:
-            assert verdict.dossier is not None
-            self._batch = replace(self._batch, items=(*self._batch.items, verdict.dossier))
-        row = self.model.append(line)
+        line = draft.add(verdict)
+        ok = line.ok
+        row = len(draft.lines) - 1
+        self.model.inserted(row, draft.lines)
         if ok:
             self._persist()
         self.table.scrollTo(self.model.index(row, 0))
-        n = len(self._batch.items)
+        n = draft.count
         text = f"{verdict.message} ({n} hồ sơ trong phiếu)" if ok else verdict.message
         if self._feedback is not None:
             (self._feedback.show_ok if ok else self._feedback.show_error)(text)
@@ -517,42 +459,34 @@ class HandoverScreen(QWidget):
     @Slot()
     def _on_remove_clicked(self) -> None:
         rows = self.table.selectionModel().selectedRows()
-        if not rows or self._batch is None:
+        if not rows or self._draft is None:
             self._show_message("Chọn một dòng trong danh sách rồi bấm Bỏ khỏi danh sách.", ok=False)
             return
         row = rows[0].row()
-        line = self.model.take(row)
-        if line.ok:
-            self._batch = replace(self._batch, items=tuple(i for i in self._batch.items if i.uid != line.uid))
-        self._undo.append((row, line))
+        line = self._draft.remove(row)
+        self.model.removed(row, self._draft.lines)
         self._persist()
         self._show_message(f"Đã bỏ {line.code} khỏi danh sách. Bấm Hoàn tác (Ctrl+Z) nếu bỏ nhầm.", ok=True)
         self._show_count()
 
     @Slot()
     def _on_undo_clicked(self) -> None:
-        if not self._undo or self._batch is None:
+        undone = self._draft.undo() if self._draft is not None else None
+        if undone is None or self._draft is None:
             return
-        row, line = self._undo.pop()
-        if line.ok and line.dossier is not None:
-            if self._batch.has(line.uid):
-                self._show_message(f"Hồ sơ {line.code} đã được quét lại; không cần hoàn tác.", ok=True)
-                return
-            self._batch = replace(self._batch, items=(*self._batch.items, line.dossier))
-        self.model.insert(row, line)
-        self._persist()
-        self._show_message(f"Đã đưa {line.code} trở lại danh sách.", ok=True)
+        if undone.row >= 0:
+            self.model.inserted(undone.row, self._draft.lines)
+            self._persist()
+        self._show_message(undone.message, ok=True)
         self._show_count()
 
     @Slot()
     def _on_clear_clicked(self) -> None:
-        n = len(self._batch.items) if self._batch else 0
+        n = self._draft.count if self._draft else 0
         if n and not self._ctx.prompts.confirm(
             self, "Lập phiếu mới", f"Bỏ phiếu đang lập với {n} hồ sơ chưa gửi? Các hồ sơ vẫn ở chỗ cũ."
         ):
             return
-        self.model.clear()
-        self._undo.clear()
         self.message.hide()
         self._open()
         self._persist()
@@ -561,7 +495,7 @@ class HandoverScreen(QWidget):
 
     @Slot()
     def _on_send_clicked(self) -> None:
-        batch = self._batch
+        batch = self.batch
         if batch is None or self._sending:
             return
         if self.busy():
@@ -596,8 +530,6 @@ class HandoverScreen(QWidget):
         info, changes = result
         self._sending = False
         self._ctx.bus.publish(changes, self)
-        self.model.clear()
-        self._undo.clear()
         self.note.clear()
         self._open()
         self._persist()

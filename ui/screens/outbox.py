@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.store.models import OutboxState
+from app.sync.state import OutboxState
 from ui.context import UiContext
 from ui.models.rows import RowsTableModel
 from ui.sync_runner import SyncRunner, SyncView, clock_warning, local_hhmm, status_line
