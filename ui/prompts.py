@@ -36,5 +36,16 @@ class Prompts:
         )
         return answer == QMessageBox.StandardButton.Yes
 
+    def choose(self, parent: QWidget, title: str, text: str, accept: str, reject: str) -> bool:
+        """Ask ``text`` with two named buttons; True for ``accept``. Esc or closing means ``reject``,
+        which is also the default (Enter never overwrites by accident)."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+        yes = box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
+        no = box.addButton(reject, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        box.exec()
+        return box.clickedButton() is yes
+
     def error(self, parent: QWidget, title: str, text: str) -> None:
         QMessageBox.warning(parent, title, text)

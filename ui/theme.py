@@ -128,9 +128,30 @@ def set_invalid(widget: QWidget, invalid: bool) -> None:
         widget.setPalette(QPalette())  # no role set: inherit the application palette again
 
 
-def set_banner(label: QLabel, *, ok: bool) -> None:
-    """Colour the result banner: green for done, red for a problem."""
-    bg, fg = ("#e8f5e9", GREEN) if ok else ("#fdecea", "#8a1c1c")
+class Tone(StrEnum):
+    """What a banner reports: done, done but look again, or a problem."""
+
+    OK = "ok"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+# tone: (background, text)
+_TONES: dict[Tone, tuple[str, str]] = {
+    Tone.OK: ("#e8f5e9", GREEN),
+    Tone.WARNING: ("#fff3cd", "#6b4400"),  # amber: the officer must check something before going on
+    Tone.ERROR: ("#fdecea", "#8a1c1c"),
+}
+
+
+def set_banner(label: QLabel, *, ok: bool, warning: bool = False) -> None:
+    """Colour the result banner: green for done, amber for done with a warning, red for a problem.
+
+    The tone is also kept in the label's ``tone`` property (tests and the widget tree read it).
+    """
+    tone = Tone.WARNING if warning else Tone.OK if ok else Tone.ERROR
+    bg, fg = _TONES[tone]
+    label.setProperty("tone", str(tone))
     palette = QPalette(label.palette())
     palette.setColor(QPalette.ColorRole.Window, QColor(bg))
     palette.setColor(QPalette.ColorRole.WindowText, QColor(fg))
@@ -139,8 +160,8 @@ def set_banner(label: QLabel, *, ok: bool) -> None:
     label.setMargin(6)
 
 
-def show_banner(label: QLabel, text: str, *, ok: bool) -> None:
+def show_banner(label: QLabel, text: str, *, ok: bool, warning: bool = False) -> None:
     """Show ``text`` in the result banner ``label``, coloured by :func:`set_banner`."""
-    set_banner(label, ok=ok)
+    set_banner(label, ok=ok, warning=warning)
     label.setText(text)
     label.show()

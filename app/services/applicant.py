@@ -39,20 +39,34 @@ def _phone(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class RepresentativeDraft:
-    """The person submitting on behalf of the applicant, and the authorisation they hold."""
+    """The person submitting on behalf of the applicant, and the authorisation they hold.
+
+    A Vietnamese citizen is identified by ``personal_id``; a foreigner by ``passport_no`` and
+    ``nationality`` (ISO 3166-1 alpha-2): ``by_passport`` says the officer chose a passport (so an
+    empty passport number is reported as such, not as a missing personal ID).
+    """
 
     full_name: str = ""
     personal_id: str = ""
     authorisation_ref: str = ""
     phone: str = ""
+    passport_no: str = ""
+    nationality: str = ""
+    by_passport: bool = False
+
+    @property
+    def foreign(self) -> bool:
+        """Identified by a passport rather than a Vietnamese personal ID."""
+        return self.by_passport or bool(self.passport_no.strip() or self.nationality.strip())
 
     def normalised(self) -> RepresentativeDraft:
         return RepresentativeDraft(
-            nfc(self.full_name), _number(self.personal_id), nfc(self.authorisation_ref), _phone(self.phone)
-        )
+            nfc(self.full_name), _number(self.personal_id), nfc(self.authorisation_ref), _phone(self.phone),
+            _number(self.passport_no), _number(self.nationality), self.by_passport,
+        )  # fmt: skip
 
     def has_input(self) -> bool:
-        return any((self.full_name.strip(), self.personal_id.strip(), self.authorisation_ref.strip()))
+        return any(x.strip() for x in (self.full_name, self.personal_id, self.authorisation_ref, self.passport_no))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +158,11 @@ class ApplicantDraft:
                 values["legal_representative"] = self.legal_representative
         r = self.representative
         if r is not None:
-            rep: dict[str, Any] = {
-                "full_name": r.full_name, "personal_id": r.personal_id, "authorisation_ref": r.authorisation_ref,
-            }  # fmt: skip
+            rep: dict[str, Any] = {"full_name": r.full_name, "authorisation_ref": r.authorisation_ref}
+            if r.foreign:
+                rep.update(passport_no=r.passport_no, nationality=r.nationality)
+            else:
+                rep["personal_id"] = r.personal_id
             if r.phone:
                 rep["phone"] = r.phone
             values["representative"] = RepresentativePart(**rep)
@@ -211,9 +227,22 @@ def _validate_identity(a: ApplicantDraft, policy: ApplicantPolicy, errors: dict[
 def _validate_representative(r: RepresentativeDraft, policy: ApplicantPolicy, errors: dict[str, str]) -> None:
     if not r.full_name:
         errors["rep_full_name"] = "Chưa nhập họ và tên người nộp thay."
-    elif problem := person_name_problem(r.full_name):
+    elif problem := (latin_name_problem if r.foreign else person_name_problem)(r.full_name):
         errors["rep_full_name"] = problem
-    if problem := _citizen_id_problem(r.personal_id, None, "", policy, whose=" của người nộp thay"):
+    if r.foreign:
+        if not r.passport_no:
+            errors["rep_passport_no"] = "Chưa nhập số hộ chiếu của người nộp thay."
+        elif problem := passport_problem(r.passport_no):
+            errors["rep_passport_no"] = problem
+        if not r.nationality:
+            errors["rep_nationality"] = "Chưa chọn quốc tịch của người nộp thay."
+        elif r.nationality == "VN":
+            errors["rep_nationality"] = (
+                "Người nộp thay có quốc tịch Việt Nam: chọn giấy tờ “Thẻ căn cước” và nhập số định danh cá nhân."
+            )
+        elif problem := nationality_problem(r.nationality):
+            errors["rep_nationality"] = problem
+    elif problem := _citizen_id_problem(r.personal_id, None, "", policy, whose=" của người nộp thay"):
         errors["rep_personal_id"] = problem
     if not r.authorisation_ref:
         errors["rep_authorisation"] = (

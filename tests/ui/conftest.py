@@ -43,6 +43,10 @@ class ScriptedPrompts(Prompts):
         self.asked.append(("confirm", text))
         return self.confirm_answer
 
+    def choose(self, parent: QWidget, title: str, text: str, accept: str, reject: str) -> bool:
+        self.asked.append(("choose", text))
+        return self.confirm_answer
+
     def error(self, parent: QWidget, title: str, text: str) -> None:
         self.errors.append((title, text))
 

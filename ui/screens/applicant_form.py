@@ -12,11 +12,17 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEd
 from app.domain.applicant_kinds import DEFAULT_POLICY, ApplicantKind, ApplicantPolicy, nationalities
 from app.domain.idcard import IdCardQrError, parse_id_qr
 from app.services.applicant import ApplicantDraft, RepresentativeDraft
+from app.text import nfc
+from ui.prompts import Prompts
 from ui.theme import Role, set_invalid, set_role
 
 _QR_START = re.compile(r"\d{12}\|")
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y")
 QR_IDLE_MS = 150  # a keyboard-mode scanner types the whole QR within this pause
+QR_FIELDS = ("full_name", "personal_id", "birth_date", "sex", "address")
+"""The fields an ID card's QR fills, in the order they are shown."""
+KEEP_TYPED = "Giữ thông tin đã nhập"
+TAKE_CARD = "Thay bằng thông tin trên thẻ"
 
 
 def parse_birth_date(text: str) -> date | None:
@@ -32,23 +38,53 @@ def parse_birth_date(text: str) -> date | None:
     raise ValueError(text)
 
 
+def same_value(name: str, typed: str, card: str) -> bool:
+    """Whether what the officer typed in field ``name`` already says what the card says: spacing
+    and letter case do not count ("nguyễn văn an" is the card's "NGUYỄN VĂN AN"), nor the way a
+    date is written ("1/1/1990" is "01/01/1990")."""
+    if name == "birth_date":
+        try:
+            return parse_birth_date(typed) == parse_birth_date(card)
+        except ValueError:
+            return False
+    return " ".join(nfc(typed).split()).casefold() == " ".join(nfc(card).split()).casefold()
+
+
+def _nationality_list() -> QComboBox:
+    """Every country but Viet Nam (a Vietnamese is a citizen), by its Vietnamese name."""
+    combo = QComboBox()
+    combo.addItem("— Chọn quốc tịch —", "")
+    for country in nationalities().values():
+        if country.code != "VN":
+            combo.addItem(country.label, country.code)
+    return combo
+
+
 class ApplicantForm(QWidget):
     """Section 3 of the reception screen.
 
+    Args:
+        prompts: Asks whether a QR may replace what the officer typed (tests answer it).
+        parent: Qt parent.
+
     Signals:
         id_card_read(str): a QR was read into the form; the argument is a message for the officer.
+        id_card_warned(str): a QR was read but the card disagrees with itself (the ID's sex or
+            century digit and the QR's sex or birth date) or lacks a field; the message says which.
         id_card_failed(str): a QR-looking text could not be read; the message says what to do.
         errors_cleared(): the user has edited every field that had a message.
     """
 
     id_card_read = Signal(str)
+    id_card_warned = Signal(str)
     id_card_failed = Signal(str)
     errors_cleared = Signal()
 
     FIELDS = (
         "kind", "on_behalf", "full_name", "personal_id", "passport_no", "nationality", "tax_code",
         "legal_representative", "birth_date", "sex", "address", "phone", "email",
-        "rep_full_name", "rep_personal_id", "rep_authorisation",
+        "rep_full_name", "rep_document", "rep_personal_id", "rep_passport_no", "rep_nationality",
+        "rep_authorisation",
     )  # fmt: skip
     # The rows each applicant kind shows besides the common ones.
     KIND_FIELDS: ClassVar[dict[ApplicantKind, tuple[str, ...]]] = {
@@ -65,7 +101,11 @@ class ApplicantForm(QWidget):
         "birth_date",
         "sex",
     )
-    REPRESENTATIVE_FIELDS = ("rep_full_name", "rep_personal_id", "rep_authorisation")
+    REPRESENTATIVE_FIELDS = (
+        "rep_full_name", "rep_document", "rep_personal_id", "rep_passport_no", "rep_nationality", "rep_authorisation",
+    )  # fmt: skip
+    REP_PASSPORT_FIELDS = ("rep_passport_no", "rep_nationality")
+    """Shown instead of ``rep_personal_id`` when the representative is identified by a passport."""
     _LABELS: ClassVar[dict[str, str]] = {
         "kind": "Loại người nộp",
         "on_behalf": "",
@@ -81,12 +121,16 @@ class ApplicantForm(QWidget):
         "phone": "Điện thoại",
         "email": "Thư điện tử",
         "rep_full_name": "Người nộp thay (*)",
+        "rep_document": "Giấy tờ người nộp thay",
         "rep_personal_id": "Số định danh (*)",
+        "rep_passport_no": "Số hộ chiếu (*)",
+        "rep_nationality": "Quốc tịch (*)",
         "rep_authorisation": "Giấy ủy quyền (*)",
     }
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, prompts: Prompts | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._prompts = prompts or Prompts()
         self._policy = DEFAULT_POLICY
         self.kind = QComboBox()
         self.on_behalf = QCheckBox("Người khác nộp thay (theo giấy ủy quyền)")
@@ -96,11 +140,7 @@ class ApplicantForm(QWidget):
         self.passport_no = QLineEdit()
         self.passport_no.setMaxLength(40)
         self.passport_no.setPlaceholderText("Số hộ chiếu hoặc giấy tờ đi lại quốc tế, ví dụ C1234567")
-        self.nationality = QComboBox()
-        self.nationality.addItem("— Chọn quốc tịch —", "")
-        for country in nationalities().values():
-            if country.code != "VN":
-                self.nationality.addItem(country.label, country.code)
+        self.nationality = _nationality_list()
         self.tax_code = QLineEdit()
         self.tax_code.setMaxLength(40)
         self.tax_code.setPlaceholderText("10 chữ số; chi nhánh: 0100109106-001")
@@ -119,6 +159,13 @@ class ApplicantForm(QWidget):
         self.rep_personal_id = QLineEdit()
         self.rep_personal_id.setMaxLength(40)
         self.rep_personal_id.setPlaceholderText("12 chữ số trên thẻ căn cước của người nộp thay")
+        self.rep_document = QComboBox()
+        self.rep_document.addItem("Thẻ căn cước (công dân Việt Nam)", "id")
+        self.rep_document.addItem("Hộ chiếu (người nước ngoài)", "passport")
+        self.rep_passport_no = QLineEdit()
+        self.rep_passport_no.setMaxLength(40)
+        self.rep_passport_no.setPlaceholderText("Số hộ chiếu của người nộp thay, ví dụ C1234567")
+        self.rep_nationality = _nationality_list()
         self.rep_authorisation = QLineEdit()
         self.rep_authorisation.setPlaceholderText("VD: Giấy ủy quyền số 12/UQ ngày 20/11/2026")
         self.full_name.setPlaceholderText("Họ và tên đầy đủ, có dấu")
@@ -163,6 +210,7 @@ class ApplicantForm(QWidget):
                 widget.activated.connect(lambda _index, n=name: self.clear_error(n))
         self.kind.currentIndexChanged.connect(self._on_kind_current_index_changed)
         self.on_behalf.toggled.connect(self._on_on_behalf_toggled)
+        self.rep_document.currentIndexChanged.connect(self._on_rep_document_current_index_changed)
         self.set_policy(DEFAULT_POLICY)
 
     def tab_chain(self) -> list[QWidget]:
@@ -204,14 +252,25 @@ class ApplicantForm(QWidget):
     def _on_on_behalf_toggled(self, _checked: bool) -> None:
         self._show_kind_rows()
 
+    @Slot(int)
+    def _on_rep_document_current_index_changed(self, _index: int) -> None:
+        self._show_kind_rows()
+        for name in ("rep_personal_id", *self.REP_PASSPORT_FIELDS):
+            self.clear_error(name)
+
+    def rep_by_passport(self) -> bool:
+        """The representative is identified by a passport (a foreigner), not a personal ID."""
+        return bool(self.rep_document.currentData() == "passport")
+
     def _show_kind_rows(self) -> None:
         kind = self.current_kind()
         shown = set(self.KIND_FIELDS[kind])
         for name in self.KIND_ONLY_FIELDS:
             self._form.setRowVisible(self._rows[name], name in shown)
         self._form.setRowVisible(self._rows["on_behalf"], self._policy.representative)
+        hidden = self.REP_PASSPORT_FIELDS if not self.rep_by_passport() else ("rep_personal_id",)
         for name in self.REPRESENTATIVE_FIELDS:
-            self._form.setRowVisible(self._rows[name], self.on_behalf.isChecked())
+            self._form.setRowVisible(self._rows[name], self.on_behalf.isChecked() and name not in hidden)
         organisation = kind is ApplicantKind.ORGANISATION
         self._label("full_name").setText("Tên tổ chức (*)" if organisation else "Họ và tên (*)")
         self._label("address").setText("Địa chỉ trụ sở (*)" if organisation else "Địa chỉ (*)")
@@ -262,12 +321,75 @@ class ApplicantForm(QWidget):
             self.id_card_failed.emit(exc.message)
             return
         edit.setText(before)
-        self.set_draft(ApplicantDraft.from_id_card(card), keep_contact=True)
-        note = "Đã điền thông tin từ thẻ căn cước. Hãy hỏi thêm số điện thoại, thư điện tử."
+        kept = self._fill_from_card(ApplicantDraft.from_id_card(card))
+        if kept:
+            note = (
+                "Đã điền các ô còn trống từ thẻ căn cước; giữ nguyên thông tin đã nhập ở: "
+                + ", ".join(self._plain_label(n) for n in kept) + "."
+            )  # fmt: skip
+        else:
+            note = "Đã điền thông tin từ thẻ căn cước. Hãy hỏi thêm số điện thoại, thư điện tử."
         if card.warnings:
-            note += " Lưu ý: " + "; ".join(card.warnings)
-        self.id_card_read.emit(note)
+            self.id_card_warned.emit(note + " Lưu ý: " + "; ".join(card.warnings))
+        else:
+            self.id_card_read.emit(note)
         self.phone.setFocus()
+
+    def _plain_label(self, name: str) -> str:
+        return self._label(name).text().removesuffix(" (*)")
+
+    def _shown_text(self, name: str) -> str:
+        widget = getattr(self, name)
+        return str(widget.currentText() if isinstance(widget, QComboBox) else widget.text())
+
+    def _fill_from_card(self, card: ApplicantDraft) -> list[str]:
+        """Fill the QR's fields from ``card``; ask first when that would change what was typed.
+
+        Empty fields are filled and fields that already say the same are left alone without a
+        question; when a typed value differs from the card's, the officer chooses between the
+        card and what they typed. Returns the fields whose typed values were kept.
+        """
+        values = {
+            "full_name": card.full_name,
+            "personal_id": card.personal_id,
+            "birth_date": card.birth_date.strftime("%d/%m/%Y") if card.birth_date else "",
+            "sex": card.sex,
+            "address": card.address,
+        }
+        changed = [
+            n for n in QR_FIELDS
+            if values[n] and self._shown_text(n).strip() and not same_value(n, self._shown_text(n), values[n])
+        ]  # fmt: skip
+        other_kind = self.current_kind() is not ApplicantKind.CITIZEN and any(
+            self._shown_text(n).strip() for n in ("passport_no", "tax_code", "legal_representative")
+        )
+        take_card = True
+        if changed or other_kind:
+            lines = [f"• {self._plain_label(n)}: “{self._shown_text(n).strip()}” → “{values[n]}”" for n in changed]
+            if other_kind:
+                lines.insert(0, f"• Loại người nộp: “{self.current_kind().label}” → “{ApplicantKind.CITIZEN.label}”")
+            take_card = self._prompts.choose(
+                self,
+                "Thông tin trên thẻ khác thông tin đã nhập",
+                "Thông tin trên thẻ căn cước khác với thông tin đã nhập:\n" + "\n".join(lines)
+                + "\n\nThay bằng thông tin trên thẻ, hay giữ thông tin đã nhập (các ô còn trống vẫn được điền"
+                " từ thẻ)?",
+                TAKE_CARD,
+                KEEP_TYPED,
+            )  # fmt: skip
+        if take_card or not other_kind:
+            self.set_kind(ApplicantKind.CITIZEN)
+        kept = [] if take_card else (["kind"] if other_kind else []) + changed
+        for name in QR_FIELDS:
+            if name in kept or not values[name]:
+                continue
+            widget = getattr(self, name)
+            if isinstance(widget, QComboBox):
+                widget.setCurrentText(values[name])
+            else:
+                widget.setText(values[name])
+        self.show_errors({})
+        return kept
 
     def fill_from_qr(self, text: str) -> None:
         """Read a QR text as if it had been scanned into the name field."""
@@ -291,8 +413,14 @@ class ApplicantForm(QWidget):
 
         representative = None
         if self.on_behalf.isChecked():
+            passport = self.rep_by_passport()
             representative = RepresentativeDraft(
-                self.rep_full_name.text(), self.rep_personal_id.text(), self.rep_authorisation.text()
+                full_name=self.rep_full_name.text(),
+                personal_id="" if passport else self.rep_personal_id.text(),
+                authorisation_ref=self.rep_authorisation.text(),
+                passport_no=self.rep_passport_no.text() if passport else "",
+                nationality=str(self.rep_nationality.currentData() or "") if passport else "",
+                by_passport=passport,
             )
         draft = ApplicantDraft(
             kind=kind.value,
@@ -351,6 +479,15 @@ class ApplicantForm(QWidget):
         if not any(lbl.text() for lbl in self.errors.values()):
             self.errors_cleared.emit()
 
+    def identifier_field(self) -> QLineEdit:
+        """The field holding the number the applicant is known by (ID, passport or tax code)."""
+        kind = self.current_kind()
+        if kind is ApplicantKind.FOREIGNER:
+            return self.passport_no
+        if kind is ApplicantKind.ORGANISATION:
+            return self.tax_code
+        return self.personal_id
+
     def first_invalid(self, errors: dict[str, str]) -> QWidget | None:
         for name in self.FIELDS:
             if name in errors:
@@ -362,6 +499,7 @@ class ApplicantForm(QWidget):
             any(e.text().strip() for e in self.line_edits())
             or bool(self.sex.currentText())
             or self.nationality.currentIndex() > 0
+            or self.rep_nationality.currentIndex() > 0
         )
 
     def reset(self) -> None:
@@ -369,6 +507,8 @@ class ApplicantForm(QWidget):
             edit.clear()
         self.sex.setCurrentIndex(0)
         self.nationality.setCurrentIndex(0)
+        self.rep_nationality.setCurrentIndex(0)
+        self.rep_document.setCurrentIndex(0)
         self.on_behalf.setChecked(False)
         self.kind.setCurrentIndex(0)
         self.show_errors({})

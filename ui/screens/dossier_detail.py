@@ -8,6 +8,7 @@ history) on the right, where the history takes the height that is left.
 from __future__ import annotations
 
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Slot
@@ -110,6 +111,7 @@ class DossierDetailDialog(QDialog):
         self.setWindowTitle("Chi tiết hồ sơ")
         accept_scans(self)  # scanning the next folder here opens it (ui/scanner/router.py)
         self._build()
+        self._set_tab_order()
         self.resize(self._default_size())
         ctx.bus.changed.connect(self._on_bus_changed)
         self._load()
@@ -130,6 +132,32 @@ class DossierDetailDialog(QDialog):
         return self._history
 
     # --- layout -------------------------------------------------------------------------------
+
+    def tab_chain(self) -> list[QWidget]:
+        """The widgets Tab visits, in the order they are laid out (issue 15): the left column (one
+        stop: it scrolls with the arrow keys), the action buttons row by row, the scans and their
+        buttons, the history, then the buttons at the bottom. Disabled or hidden ones are skipped
+        by Qt."""
+        actions = self.custody_actions
+        return [
+            self.info_scroll,
+            actions.result_button, actions.return_button, actions.supplement_button,
+            actions.receive_supplement_button, actions.apology_button,
+            actions.control_button, actions.label_button, actions.cover_button, actions.scan_button,
+            actions.rate_button,
+            self.attachments.table, self.attachments.open_button, self.attachments.save_button,
+            self._history_view,
+            self._print_button,
+            self._close_button,
+        ]  # fmt: skip
+
+    def _set_tab_order(self) -> None:
+        # In a table Tab would walk from cell to cell and never leave (the scans' table held the
+        # focus for good); the arrow keys still move between rows.
+        for table in (self.attachments.table, self._history_view):
+            table.setTabKeyNavigation(False)
+        for first, second in pairwise(self.tab_chain()):
+            QWidget.setTabOrder(first, second)
 
     def _build(self) -> None:
         root = QVBoxLayout(self)

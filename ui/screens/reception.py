@@ -37,6 +37,8 @@ INVALID_APPLICANT = "Thông tin người nộp chưa hợp lệ – xem các ô 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from app.services.duplicates_check import IdentifierClash
+
 # The decisions' work runs on a worker thread and imports app.services.reception there: the
 # screen itself is built without SQLAlchemy (start-up time, bench/bench_startup.py).
 
@@ -58,7 +60,7 @@ class ReceptionScreen(QWidget):
         self._busy = False
         self.last_received_uid: str | None = None  # F9 on an empty screen scans this dossier (issue 5)
         self.picker = ProcedurePicker(ctx)
-        self.applicant = ApplicantForm()
+        self.applicant = ApplicantForm(ctx.prompts)
         self.sets = QSpinBox()
         self.sets.setRange(1, 99)
         self.sets.setSuffix(" bộ")
@@ -118,6 +120,7 @@ class ReceptionScreen(QWidget):
         self.clear_button.clicked.connect(self._on_clear_clicked)
         self.tick_all_button.clicked.connect(self.picker.tick_all)
         self.applicant.id_card_read.connect(lambda msg: self.show_banner(msg, ok=True))
+        self.applicant.id_card_warned.connect(lambda msg: self.show_banner(msg, ok=True, warning=True))
         self.applicant.id_card_failed.connect(lambda msg: self.show_banner(msg, ok=False))
         self.applicant.errors_cleared.connect(self._on_applicant_errors_cleared)
         self.applicant.watch_for_qr(self.picker.search)
@@ -179,8 +182,8 @@ class ReceptionScreen(QWidget):
         self.picker.search.setFocus()
         self.picker.search.selectAll()
 
-    def show_banner(self, text: str, *, ok: bool) -> None:
-        show_banner(self.banner, text, ok=ok)
+    def show_banner(self, text: str, *, ok: bool, warning: bool = False) -> None:
+        show_banner(self.banner, text, ok=ok, warning=warning)
 
     @Slot()
     def _on_applicant_errors_cleared(self) -> None:
@@ -278,15 +281,42 @@ class ReceptionScreen(QWidget):
             self.show_banner("Chưa thể tiếp nhận: hồ sơ còn thiếu giấy tờ bắt buộc.", ok=False)
             self.picker.checklist.setFocus()
             return
+        self._check_identifier_then_receive(draft)
+
+    def _check_identifier_then_receive(self, draft: ReceptionDraft) -> None:
+        """Look for the applicant's number under another name first; receive if there is none or
+        the officer says to go on (issue 15: one ID was accepted under two names)."""
+        if self._busy:
+            return
+        self._busy = True
+        self._set_enabled(False)
         ctx = self._ctx
+
+        def check(session: Session) -> IdentifierClash | None:
+            from app.services.duplicates_check import find_identifier_clash
+
+            return find_identifier_clash(session, draft.applicant)
+
+        def checked(clash: IdentifierClash | None) -> None:
+            self._busy = False
+            self._set_enabled(True)
+            if clash is not None and not ctx.prompts.confirm(
+                self, "Số định danh đã có với tên khác", clash.message() + " Vẫn tiếp nhận?"
+            ):
+                self.show_banner(
+                    "Chưa tiếp nhận hồ sơ. " + clash.message() + " Sửa lại rồi bấm F9.", ok=False
+                )  # fmt: skip
+                self.applicant.identifier_field().setFocus()
+                return
+            self._run(work, draft, "Đã tiếp nhận hồ sơ {code} của {name}. Phiếu hẹn đang mở để in. Bấm F9 để quét"
+                      " bản điện tử của hồ sơ này.")  # fmt: skip
 
         def work(session: Session, d: ReceptionDraft) -> tuple[DossierSummary, Changes]:
             from app.services.reception import receive_dossier
 
             return receive_dossier(session, ctx.actor, ctx.catalog, ctx.calendar, d, ctx.clock())
 
-        self._run(work, draft, "Đã tiếp nhận hồ sơ {code} của {name}. Phiếu hẹn đang mở để in. Bấm F9 để quét bản"
-                  " điện tử của hồ sơ này.")  # fmt: skip
+        ctx.runner.run(check, checked, self._on_failed, write=False)
 
     @Slot()
     def _on_supplement_clicked(self) -> None:
