@@ -1,4 +1,4 @@
-"""Identity use cases: enrol a PC, log in, refresh a session (rotating tokens), log out.
+"""Identity use cases: enrol a PC, log in, refresh a session (rotating tokens), log out, change one's password.
 
 Each function takes the request's session and the server context, and raises
 :class:`server.errors.ApiError` with a Vietnamese message on any expected failure.
@@ -20,7 +20,17 @@ from typing import cast
 from sqlalchemy.orm import Session
 
 from app.domain.events import new_id
-from app.sync.wire import EnrolRequest, EnrolResponse, LoginRequest, OfficerInfo, RefreshRequest, Role
+from app.domain.password_rules import new_password_problem
+from app.sync.wire import (
+    EnrolRequest,
+    EnrolResponse,
+    LoginRequest,
+    OfficerInfo,
+    PasswordChanged,
+    PasswordChangeRequest,
+    RefreshRequest,
+    Role,
+)
 from app.sync.wire import Session as SessionWire
 from app.text import nfc
 from server.context import ServerContext
@@ -29,6 +39,7 @@ from server.errors import SESSION_EXPIRED, ApiError, forbidden, unauthenticated
 from server.models import Device, Officer, RefreshToken
 from server.repositories import identity, reference
 from server.security import (
+    decode_access_token,
     encode_access_token,
     hash_password,
     needs_rehash,
@@ -352,3 +363,65 @@ def logout(session: Session, principal: Principal) -> None:
     """End every session of the caller on the caller's device: its refresh tokens and, from the
     next request on, in every server process, its access tokens."""
     identity.revoke_sessions(session, officer_id=principal.officer_id, device_id=principal.device_id)
+
+
+# --- change one's password ----------------------------------------------------------------------
+
+WRONG_OLD_PASSWORD = "Mật khẩu hiện tại không đúng. Hãy nhập lại (chú ý chữ hoa, bộ gõ tiếng Việt)."
+OTHER_OFFICERS_SESSION = (
+    "Phiên kết nối máy chủ trên máy này là của một tài khoản khác. Hãy đăng xuất, đăng nhập lại khi có"
+    " mạng rồi đổi mật khẩu."
+)
+
+
+def session_of(ctx: ServerContext, authorization: str) -> str:
+    """The session (refresh-token family) of the bearer token in an ``Authorization`` header.
+
+    Raises:
+        ApiError: 401 when the header holds no valid access token.
+    """
+    scheme, _, token = authorization.partition(" ")
+    claims = decode_access_token(ctx.signing_key, token.strip(), ctx.clock()) if scheme.lower() == "bearer" else None
+    if claims is None:
+        raise unauthenticated("token_invalid")
+    return claims.session_id
+
+
+def change_password(session: Session, ctx: ServerContext, principal: Principal, session_id: str,
+                    request: PasswordChangeRequest, address: str) -> PasswordChanged:  # fmt: skip
+    """The caller replaces their own password; every other session of theirs ends, this one goes on.
+
+    A wrong current password counts as a failed login of the caller's user name on the caller's
+    device and address (the same limits as :func:`login`, committed although the request fails).
+    The new password follows :func:`app.domain.password_rules.new_password_problem`. The answer
+    carries a fresh offline grant for this device (the client renews its offline verifier with it).
+
+    Raises:
+        ApiError: 403 ``officer_mismatch`` (the session is another officer's) or ``wrong_password``;
+            422 ``weak_password``; 429 too many failures.
+    """
+    now = ctx.clock()
+    if request.officer_id != principal.officer_id:
+        raise forbidden("officer_mismatch", OTHER_OFFICERS_SESSION)
+    _check_rate(session, ctx, principal.username, principal.device_id, address, now)
+    officer = session.get(Officer, principal.officer_id)
+    device = identity.device(session, principal.device_id)
+    if officer is None or device is None:  # the principal was read in this very request
+        raise unauthenticated("token_invalid")
+    if not verify_password(officer.password_hash, request.old_password):
+        identity.forget_failures(session, before=now - timedelta(minutes=ctx.settings.login_window_minutes))
+        identity.add_failure(session, username=officer.username, device_id=device.id, address=address, now=now)
+        raise forbidden("wrong_password", WRONG_OLD_PASSWORD).keep()
+    problem = new_password_problem(request.new_password, username=officer.username, old=request.old_password)
+    if problem is not None:
+        raise ApiError(422, "weak_password", problem)
+    identity.forget_failures(session, username=officer.username, device_id=device.id)
+    officer.password_hash = hash_password(request.new_password)
+    identity.revoke_sessions(session, officer_id=officer.id, keep_family=session_id)
+    # The server keeps no audit table; the log is the record (never the password).
+    log.info("officer %s changed their password on device %s; their other sessions ended", officer.username,
+             device.id)  # fmt: skip
+    grant = sign_offline_grant(
+        ctx.signing_key, officer.id, device.id, now, timedelta(hours=ctx.settings.offline_grant_hours)
+    )
+    return PasswordChanged(officer=officer_info(officer), server_time=now, offline_grant=grant)

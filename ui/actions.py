@@ -26,6 +26,7 @@ class ActionId(StrEnum):
     SCAN_DOSSIER = "scan_dossier"
     SCAN_BATCH = "scan_batch"
     SCAN_PROFILES = "scan_profiles"
+    CHANGE_PASSWORD = "change_password"
     LOGOUT = "logout"
     QUIT = "quit"
     SHORTCUTS = "shortcuts"
@@ -88,6 +89,9 @@ ACTIONS: dict[ActionId, ActionSpec] = {
         "",
         "Cấu hình quét (độ phân giải, màu, khay giấy); máy quét mạng, thư mục theo dõi",
     ),
+    ActionId.CHANGE_PASSWORD: ActionSpec(
+        "Đổi mật khẩu…", "Ctrl+Shift+M", "Đổi mật khẩu đăng nhập của bạn (máy đã đăng ký: cần kết nối máy chủ)"
+    ),
     ActionId.LOGOUT: ActionSpec("Đăng xuất", "Ctrl+Shift+L", "Kết thúc phiên làm việc của cán bộ"),
     ActionId.QUIT: ActionSpec("Thoát", "Ctrl+Q", "Đóng chương trình"),
     ActionId.SHORTCUTS: ActionSpec("Phím tắt", "F1", "Danh sách phím tắt"),
@@ -111,6 +115,7 @@ SHORTCUT_HELP = (
     ("F4", "Theo dõi vị trí hồ sơ giấy"),
     ("F3", "Giám sát hồ sơ: hàng đợi quá hạn, sắp đến hạn… (lãnh đạo, quản trị); Enter mở hồ sơ"),
     ("Ctrl+Shift+D", "In danh sách hồ sơ tiếp nhận trong ngày (lãnh đạo: cả đơn vị)"),
+    ("Ctrl+Shift+M", "Đổi mật khẩu đăng nhập"),
     ("Shift+F3", "Sổ theo dõi hồ sơ: xem, in, xuất Excel (lãnh đạo, quản trị)"),
     ("Ctrl+1 / Ctrl+2", "Trong Giám sát: hàng đợi / chỉ số (đúng hạn, thời gian, kênh, số hoá, hài lòng)"),
     ("Enter (chỉ số)", "Xem các hồ sơ tạo nên số liệu đang chọn; Enter lần nữa mở hồ sơ"),

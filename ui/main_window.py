@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         system.addAction(a[ActionId.SCAN_PROFILES])
         system.addAction(a[ActionId.LABEL_SETTINGS])
         system.addSeparator()
+        system.addAction(a[ActionId.CHANGE_PASSWORD])
         system.addAction(a[ActionId.LOGOUT])
         system.addSeparator()
         system.addAction(a[ActionId.QUIT])
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
         a[ActionId.NEW_RECEPTION].triggered.connect(self.show_reception)
         a[ActionId.FIND_DOSSIER].triggered.connect(self.show_dossiers)
         a[ActionId.LOGOUT].triggered.connect(self._on_logout_triggered)
+        a[ActionId.CHANGE_PASSWORD].triggered.connect(self._on_change_password_triggered)
         a[ActionId.SYNC_QUEUE].triggered.connect(self.show_outbox)
         a[ActionId.ENROL].triggered.connect(self._on_enrol_triggered)
         a[ActionId.SCANNER_SETTINGS].triggered.connect(self._on_scanner_settings_triggered)
@@ -392,6 +394,16 @@ class MainWindow(QMainWindow):
             f"Còn {self._pending} sự kiện chưa gửi lên máy chủ. Chúng vẫn được lưu an toàn trên máy này và"
             f" sẽ được gửi ở lần mở chương trình sau khi có kết nối.\n\nVẫn {action}?",
         )
+
+    @Slot()
+    def _on_change_password_triggered(self) -> None:
+        """Hệ thống → Đổi mật khẩu (Ctrl+Shift+M): at the server on an enrolled PC."""
+        from ui.screens.password_dialog import PasswordDialog
+
+        transport = self._sync.engine.transport if self._sync is not None else None
+        dialog = PasswordDialog(self._ctx, transport, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     @Slot()
     def _on_logout_triggered(self) -> None:

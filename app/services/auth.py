@@ -1,9 +1,11 @@
-"""Local accounts: Argon2id password hashes, login with a short lock-out after repeated failures."""
+"""Local accounts: Argon2id password hashes, login with a short lock-out after repeated failures, and
+changing one's own password on a standalone PC."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,10 +19,16 @@ from app.store.models import Device, Office, Officer
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=5)
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+T = TypeVar("T")
+WRONG_CURRENT_PASSWORD = "Mật khẩu hiện tại không đúng. Hãy nhập lại (chú ý chữ hoa, bộ gõ tiếng Việt)."
 
 
 class LoginError(UserFacingError):
     """Wrong credentials, inactive or locked account."""
+
+
+class WrongPasswordError(LoginError):
+    """The current password given to change it is wrong (counted like a failed login)."""
 
 
 def hash_password(password: str) -> str:
@@ -41,19 +49,7 @@ def login(session: Session, username: str, password: str, device_id: str, now: d
         raise wrong
     if not officer.active:
         raise LoginError("Tài khoản đã bị khoá. Hãy liên hệ quản trị hệ thống.")
-    if officer.locked_until and officer.locked_until > now:
-        minutes = max(1, int((officer.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginError(f"Đăng nhập sai quá {MAX_FAILURES} lần. Hãy thử lại sau {minutes} phút.")
-    try:
-        _hasher.verify(officer.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        officer.failed_logins += 1
-        if officer.failed_logins >= MAX_FAILURES:
-            officer.locked_until = now + LOCK_FOR
-            officer.failed_logins = 0
-        raise wrong from None
-    officer.failed_logins = 0
-    officer.locked_until = None
+    _check_counting(officer, password, now, wrong)
     if _hasher.check_needs_rehash(officer.password_hash):
         officer.password_hash = _hasher.hash(password)
     device = session.get(Device, device_id)
@@ -74,7 +70,47 @@ def login(session: Session, username: str, password: str, device_id: str, now: d
     )
 
 
-def attempt_login(factory: sessionmaker[Session] | Callable[[], Session], attempt: Callable[[Session], Actor]) -> Actor:
+def _check_counting(officer: Officer, password: str, now: datetime, wrong: LoginError) -> None:
+    """Check ``password`` against a local account that is not locked; count a failure.
+
+    Raises:
+        LoginError: the account is locked for now, or ``wrong`` (after counting the failure; the
+            fifth in a row locks the account for :data:`LOCK_FOR`).
+    """
+    if officer.locked_until and officer.locked_until > now:
+        minutes = max(1, int((officer.locked_until - now).total_seconds() // 60) + 1)
+        raise LoginError(f"Đăng nhập sai quá {MAX_FAILURES} lần. Hãy thử lại sau {minutes} phút.")
+    try:
+        _hasher.verify(officer.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        officer.failed_logins += 1
+        if officer.failed_logins >= MAX_FAILURES:
+            officer.locked_until = now + LOCK_FOR
+            officer.failed_logins = 0
+        raise wrong from None
+    officer.failed_logins = 0
+    officer.locked_until = None
+
+
+def change_local_password(session: Session, officer_id: str, old: str, new: str, now: datetime) -> None:
+    """A standalone PC's officer replaces their own password, in the caller's transaction.
+
+    ``new`` must already satisfy :func:`app.domain.password_rules.new_password_problem`. A wrong
+    ``old`` counts towards the lock-out like a failed login (run it through :func:`attempt_login`
+    so the count is committed).
+
+    Raises:
+        WrongPasswordError: ``old`` is not the current password.
+        LoginError: the account is gone, deactivated or locked for now.
+    """
+    officer = session.get(Officer, officer_id)
+    if officer is None or not officer.active:
+        raise LoginError("Tài khoản đã bị khoá. Hãy liên hệ quản trị hệ thống.")
+    _check_counting(officer, old, now, WrongPasswordError(WRONG_CURRENT_PASSWORD))
+    officer.password_hash = _hasher.hash(new)
+
+
+def attempt_login(factory: sessionmaker[Session] | Callable[[], Session], attempt: Callable[[Session], T]) -> T:
     """Run ``attempt(session)`` in its own transaction; a refused login still commits.
 
     The failure count and lock-out that :func:`login` (and the offline login) write must survive

@@ -61,8 +61,15 @@ def remember_login(session: Session, answer: wire.Session, password: str, device
         session.add(row)
     row.username, row.full_name, row.role, row.active = officer.username, officer.full_name, officer.role, True
     row.failed_logins, row.locked_until = 0, None
+    _keep_credential(session, officer, grant, answer.server_time, password)
+    return _actor(officer.id, officer.username, officer.full_name, officer.role, device, office)
 
-    server_time = as_utc_naive(answer.server_time)
+
+def _keep_credential(
+    session: Session, officer: wire.OfficerInfo, grant: wire.OfflineGrant, server_time: datetime, password: str
+) -> None:
+    """Store the verifier of ``password`` and the grant as the officer's offline credential."""
+    server_time = as_utc_naive(server_time)
     for stale in session.scalars(
         select(OfflineCredential).where(
             OfflineCredential.username == officer.username, OfflineCredential.officer_id != officer.id
@@ -86,7 +93,21 @@ def remember_login(session: Session, answer: wire.Session, password: str, device
     state = session.get(SyncState, STATE_ID)
     if state is not None and (state.last_server_time is None or server_time > state.last_server_time):
         state.last_server_time = server_time
-    return _actor(officer.id, officer.username, officer.full_name, officer.role, device, office)
+
+
+def renew_offline_login(session: Session, answer: wire.PasswordChanged, password: str, device_id: str) -> None:
+    """After a password change at the server: the offline login takes the new password, not the old.
+
+    Runs in the caller's transaction. Replaces the verifier with one of ``password`` (the new
+    one) and the grant with the fresh one the server answered, and clears failed attempts.
+
+    Raises:
+        LoginError: the answer is for another device or officer than this PC expects.
+    """
+    officer, grant = answer.officer, answer.offline_grant
+    if grant.device_id != device_id or grant.officer_id != officer.id:
+        raise LoginError("Máy chủ trả lời không khớp với máy trạm này. Hãy báo bộ phận CNTT.")
+    _keep_credential(session, officer, grant, answer.server_time, password)
 
 
 def _actor(officer_id: str, username: str, full_name: str, role: str, device: Device, office: Office) -> Actor:

@@ -267,6 +267,17 @@ class Transport:
             except UserFacingError as exc:
                 log.info("logout at the server failed: %s", exc)
 
+    def change_password(self, officer_id: str, old_password: str, new_password: str) -> wire.PasswordChanged:
+        """``POST /auth/password``: the signed-in officer's new password; the session goes on.
+
+        Raises:
+            ServerError: 403 ``wrong_password`` or ``officer_mismatch`` (this PC's session is another
+                officer's), 422 ``weak_password``; RateLimitedError after too many wrong passwords.
+            OfflineError: the server cannot be reached.
+        """
+        body = wire.PasswordChangeRequest(officer_id=officer_id, old_password=old_password, new_password=new_password)
+        return _parse(wire.PasswordChanged, self._authed("POST", "/auth/password", json=body.model_dump(mode="json")))
+
     def _bearer(self, method: str, url: str, headers: dict[str, str] | None, **kwargs: Any) -> httpx.Response:
         auth = {"Authorization": f"Bearer {self._access_token}"}
         return _send(self._client, method, url, headers={**(headers or {}), **auth}, **kwargs)

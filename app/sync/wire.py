@@ -450,3 +450,25 @@ class PeriodReportResponse(Report):
     place_name: str
     groups: list[PeriodLevelWire]
     total: PeriodRowWire
+
+
+# --- change one's password (POST /auth/password) ----------------------------------------------
+
+
+class PasswordChangeRequest(Wire):
+    """The caller changes their own password. ``officer_id`` names whose password the client means:
+    the server refuses when the session it holds belongs to someone else (another officer's session
+    left on a shared PC). The new password's rules are :mod:`app.domain.password_rules`."""
+
+    officer_id: Uuid
+    old_password: Annotated[str, StringConstraints(min_length=1, max_length=256), Encodable]
+    new_password: Annotated[str, StringConstraints(min_length=1, max_length=256), Encodable]
+
+
+class PasswordChanged(Wire):
+    """The answer to :class:`PasswordChangeRequest`: a fresh offline grant, so the PC can replace its
+    offline verifier with one of the new password (the old one then no longer logs in offline)."""
+
+    officer: OfficerInfo
+    server_time: datetime
+    offline_grant: OfflineGrant

@@ -1,4 +1,5 @@
-"""Routes ``/auth/*``: enrol a PC, log in, refresh a session, log out (docs/SYNC-PROTOCOL.md)."""
+"""Routes ``/auth/*``: enrol a PC, log in, refresh a session, log out, change one's password
+(docs/SYNC-PROTOCOL.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from app.sync.wire import EnrolRequest, EnrolResponse, LoginRequest, RefreshRequest
+from app.sync.wire import (
+    EnrolRequest,
+    EnrolResponse,
+    LoginRequest,
+    PasswordChanged,
+    PasswordChangeRequest,
+    RefreshRequest,
+)
 from app.sync.wire import Session as SessionWire
 from server import auth
 from server.api.errors import responses
@@ -41,12 +49,16 @@ def enrol(body: EnrolRequest, session: DbSession, ctx: Context) -> EnrolResponse
     return _retrying(session, lambda: auth.enrol(session, ctx, body))  # a concurrent enrolment took the slot
 
 
+def _address(request: Request, ctx: Context) -> str:
+    """The client address the login limits count (:func:`server.auth.client_address`)."""
+    peer = request.client.host if request.client else "unknown"
+    return auth.client_address(peer, request.headers.getlist("x-forwarded-for"), ctx.settings.trusted_proxies)
+
+
 @router.post("/login", responses=responses(401, 403, 429))
 def login(body: LoginRequest, request: Request, session: DbSession, ctx: Context) -> SessionWire:
     """Log an officer in on an enrolled PC of their office."""
-    peer = request.client.host if request.client else "unknown"
-    address = auth.client_address(peer, request.headers.getlist("x-forwarded-for"), ctx.settings.trusted_proxies)
-    return auth.login(session, ctx, body, address)
+    return auth.login(session, ctx, body, _address(request, ctx))
 
 
 @router.post("/refresh", responses=responses(401, 403))
@@ -60,3 +72,12 @@ def logout(principal: CurrentPrincipal, session: DbSession) -> Response:
     """End the caller's sessions on this PC: its refresh and access tokens stop working at once."""
     auth.logout(session, principal)
     return Response(status_code=204)
+
+
+@router.post("/password", responses=responses(401, 403, 422, 429))
+def change_password(body: PasswordChangeRequest, request: Request, principal: CurrentPrincipal, session: DbSession,
+                    ctx: Context) -> PasswordChanged:  # fmt: skip
+    """Change the caller's own password: checks the current one (a wrong one counts as a failed
+    login), ends the caller's other sessions, keeps this one and answers a fresh offline grant."""
+    session_id = auth.session_of(ctx, request.headers.get("authorization", ""))
+    return auth.change_password(session, ctx, principal, session_id, body, _address(request, ctx))

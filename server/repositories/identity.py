@@ -152,11 +152,15 @@ def revoke_family(session: Session, family_id: str) -> None:
     )
 
 
-def revoke_sessions(session: Session, *, officer_id: str | None = None, device_id: str | None = None) -> None:
-    """Revoke the live refresh tokens of an officer, a device, or an officer on a device."""
+def revoke_sessions(session: Session, *, officer_id: str | None = None, device_id: str | None = None,
+                    keep_family: str | None = None) -> None:  # fmt: skip
+    """Revoke the live refresh tokens of an officer, a device, or an officer on a device; all but the
+    session ``keep_family`` (the caller's own, after a password change)."""
     if officer_id is None and device_id is None:
         raise ValueError("revoke_sessions needs an officer or a device")
     query = update(RefreshToken).where(RefreshToken.revoked.is_(False))
+    if keep_family is not None:
+        query = query.where(RefreshToken.family_id != keep_family)
     if officer_id is not None:
         query = query.where(RefreshToken.officer_id == officer_id)
     if device_id is not None:
