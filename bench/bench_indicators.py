@@ -2,8 +2,8 @@
 
 Usage::
 
-    .venv/bin/python bench/bench_indicators.py [--source bench/data/bench.db] [--db bench/data/indicators.db]
-        [--check]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_indicators.py [--source bench/data/bench.db]
+        [--db bench/data/indicators.db] [--check] [--facts]
 
 bench/make_dossiers.py's dossiers have only their reception event. The first run copies that
 database to ``--db`` (the source, which other benchmarks share, is left alone) and gives a realistic
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -27,13 +28,16 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.services.indicator_weeks import on_time_by_week
 from app.services.reports import counted_dossiers, kpi, period_report, reference_period_report
-from app.store.db import open_database, session_factory
+from app.store.db import open_database, session_factory, show_migration_progress
+from ui.screens.indicator_data import compute
 
 DATA = Path(__file__).resolve().parent / "data"
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))
@@ -48,6 +52,28 @@ def _timed(fn, runs: int = 3) -> tuple[float, object]:
         out = fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), out
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _rounds(
+    cases: dict[str, Callable[[], object]], rounds: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, object]]:
+    """Wall and CPU seconds of each case over ``rounds`` rounds, the cases taking turns (a change of the
+    machine's load touches them alike), after one warm-up round; and each case's last answer."""
+    wall: dict[str, list[float]] = {k: [] for k in cases}
+    cpu: dict[str, list[float]] = {k: [] for k in cases}
+    out: dict[str, object] = {}
+    for r in range(rounds + 1):
+        for name, fn in cases.items():
+            w0, c0 = time.perf_counter(), time.process_time()
+            out[name] = fn()
+            if r:
+                wall[name].append(time.perf_counter() - w0)
+                cpu[name].append(time.process_time() - c0)
+    return wall, cpu, out
 
 
 def _stored(moment: datetime) -> str:
@@ -129,29 +155,55 @@ def add_steps(db: Path, seed: int = 20261123) -> tuple[int, int]:
     return len(changes), len(steps.events)
 
 
+def _revision(db: Path) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return str(conn.execute("SELECT version_num FROM alembic_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _backfill_0009(db: Path) -> None:
+    """Client migration 0009's own back-fill, run again over the steps just added (a source made at a
+    later revision had its indicator columns filled when it had only its reception events)."""
+    import importlib
+
+    from app.store.db import make_engine
+
+    backfill = importlib.import_module("app.store.migrations.versions.0009_indicator_facts")._backfill
+    engine = make_engine(db)
+    with engine.begin() as conn:
+        backfill(conn)
+    engine.dispose()
+
+
 def prepare(source: Path, db: Path) -> None:
-    """Copy, add the steps, migrate (timed) — once; a ready ``db`` is reused."""
+    """Copy, add the steps, migrate (timed) — once; a ready ``db`` is reused (and migrated to the head)."""
     if db.exists():
         conn = sqlite3.connect(db)
         ready = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'bench_steps'").fetchone()[0]
-        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
         conn.close()
-        if ready and revision >= "0009":
+        if ready and _revision(db) >= "0009":
+            t0 = time.perf_counter()
+            open_database(db).dispose()  # later client migrations, if any (their back-fills print progress)
+            print(f"{db.name} ready (revision {_revision(db)}; opened in {time.perf_counter() - t0:.1f} s)")
             return
         db.unlink()
     t0 = time.perf_counter()
     shutil.copy(source, db)
-    conn = sqlite3.connect(db)
-    if conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] != "0008":
-        sys.exit(f"{source} is not at revision 0008: make it again with bench/make_dossiers.py")
-    conn.close()
+    revision = _revision(db)
+    if revision < "0008":
+        sys.exit(f"{source} is at revision {revision}: make it again with bench/make_dossiers.py")
     t1 = time.perf_counter()
     changed, events = add_steps(db)
     t2 = time.perf_counter()
-    open_database(db).dispose()  # migration 0009: the indicator columns filled from the event log
+    if revision >= "0009":
+        _backfill_0009(db)
+    open_database(db).dispose()  # migrations after the source's revision (0009's back-fill from the event log)
     t3 = time.perf_counter()
-    print(f"prepared {db.name}: copy {t1 - t0:.0f} s; {events:,} step events for {changed:,} dossiers "
-          f"{t2 - t1:.0f} s; migration 0009 backfill {t3 - t2:.0f} s")  # fmt: skip
+    print(f"prepared {db.name} from revision {revision}: copy {t1 - t0:.0f} s; {events:,} step events for "
+          f"{changed:,} dossiers {t2 - t1:.0f} s; indicator facts back-filled and migrated to {_revision(db)} "
+          f"in {t3 - t2:.0f} s")  # fmt: skip
 
 
 def main() -> int:
@@ -159,25 +211,43 @@ def main() -> int:
     parser.add_argument("--source", type=Path, default=DATA / "bench.db")
     parser.add_argument("--db", type=Path, default=DATA / "indicators.db")
     parser.add_argument("--check", action="store_true", help="compare Biểu II.06a with the reference")
+    parser.add_argument("--facts", action="store_true", help="also time counted_dossiers (every dossier as a row)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds after one warm-up (default 5)")
     args = parser.parse_args()
+    show_migration_progress(sys.stderr)
     prepare(args.source, args.db)
     conn = sqlite3.connect(args.db)
-    base, (n,) = _timed(lambda: conn.execute(
-        "SELECT count(*), sum(due_at >= updated_at) FROM dossier WHERE code IS NOT NULL"
-        " AND received_at >= '2026-01-01' AND received_at < '2027-01-01'").fetchone()[:1])  # fmt: skip
-    conn.close()
     factory = session_factory(open_database(args.db))
+    print(f"load average before: {_load()}")
     with factory() as s:
-        t_kpi, report = _timed(lambda: kpi(s, *YEAR))
-        t_table, table = _timed(lambda: period_report(s, *YEAR))
-        t_facts, items = _timed(lambda: counted_dossiers(s, *YEAR), runs=1)
+        cases: dict[str, Callable[[], object]] = {
+            "baseline: bare SQL count over the year": lambda: conn.execute(
+                "SELECT count(*), sum(due_at >= updated_at) FROM dossier WHERE code IS NOT NULL"
+                " AND received_at >= '2026-01-01' AND received_at < '2027-01-01'").fetchone(),
+            "kpi (office + 4 dimensions, uids on demand)": lambda: kpi(s, *YEAR),
+            "period_report (Biểu II.06a)": lambda: period_report(s, *YEAR),
+            "on_time_by_week (2.1 for each week)": lambda: on_time_by_week(s, *YEAR),
+            "open the indicators view (compute: kpi + weeks)": lambda: compute(s, *YEAR),
+        }  # fmt: skip
+        wall, cpu, out = _rounds(cases, args.rounds)
+        if args.facts:
+            t_facts, items = _timed(lambda: counted_dossiers(s, *YEAR), runs=1)
+            print(f"counted_dossiers (every counted dossier as a row): {t_facts * 1000:.0f} ms"
+                  f" ({len(items):,} counted)")  # type: ignore[arg-type]  # fmt: skip
+        table, report = out["period_report (Biểu II.06a)"], out["kpi (office + 4 dimensions, uids on demand)"]
         if args.check:
             t_ref, ref = _timed(lambda: reference_period_report(s, *YEAR), runs=1)
             print(f"reference Biểu II.06a {t_ref * 1000:.0f} ms; equal: {ref == table}")
-    print(f"baseline bare SQL count over the year: {base * 1000:.0f} ms ({n:,} dossiers)")
-    print(f"kpi (office + 4 dimensions, uids on demand): {t_kpi * 1000:.0f} ms ({t_kpi / base:.1f}x baseline)")
-    print(f"period_report (Biểu II.06a): {t_table * 1000:.0f} ms ({t_table / base:.1f}x baseline)")
-    print(f"counted_dossiers (every counted dossier as a row): {t_facts * 1000:.0f} ms ({len(items):,} counted)")  # type: ignore[arg-type]
+    conn.close()
+    print(f"load average after: {_load()}")
+    names = list(cases)
+    base_wall, base_cpu = statistics.median(wall[names[0]]), statistics.median(cpu[names[0]])
+    print(f"{args.rounds} rounds, the cases taking turns; medians; ×base = median ÷ the baseline's median")
+    print(f"{'case':50} {'wall ms':>8} {'×base':>6} {'cpu ms':>8} {'×base':>6}")
+    for name in names:
+        w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+        print(f"{name:50} {w * 1000:8.0f} {w / base_wall:6.1f} {c * 1000:8.0f} {c / base_cpu:6.1f}")
+    print(f"baseline rows: {out[names[0]][0]:,}; weeks: {len(out['on_time_by_week (2.1 for each week)'])}")  # type: ignore[index,arg-type]
     t = table.total  # type: ignore[attr-defined]
     print(
         f"on time {report.office.on_time.text()}; resolved {t.resolved_total:,} (early {t.resolved_early:,},"  # type: ignore[attr-defined]

@@ -41,7 +41,7 @@ from app.domain.idcard import PROVINCE_CODES
 from app.domain.status import DossierStatus
 from app.services.seed import DEMO_UNIT_CODE, seed_demo
 from app.store.db import open_database, session_factory, transaction
-from app.store.models import Device, Dossier, Event, Officer
+from app.store.models import Device, Dossier, Event, FigureGroup, Officer
 from app.store.projection import search_text
 
 GENERATOR_VERSION = 1
@@ -104,7 +104,6 @@ def _day_counts(rows: int, rng: random.Random) -> list[tuple[date, int]]:
     return [(d, c) for d, c in zip(days, counts, strict=True) if c]
 
 
-
 def _defaults(model: Any) -> dict[str, Any]:
     """Each column's scalar default (None where there is none or it is computed)."""
     out: dict[str, Any] = {}
@@ -112,6 +111,7 @@ def _defaults(model: Any) -> dict[str, Any]:
         default = column.default
         out[column.name] = default.arg if default is not None and default.is_scalar else None
     return out
+
 
 class Generator:
     """Makes dossier and event rows (as bound values, in column order) day by day."""
@@ -138,6 +138,8 @@ class Generator:
         self.device_seq = 0
         self.register_no: dict[int, int] = {}
         self.day_last: dict[date, int] = {}
+        # FigureGroup ids as the projection would give them (migration 0011), in order of first use.
+        self.groups: dict[tuple[str, ...], int] = {}
 
     def _name(self) -> tuple[str, str]:
         r = self.rng
@@ -211,6 +213,9 @@ class Generator:
             else:
                 payload.update(items=list(SUPPLEMENT[: r.randint(1, 2)]), reason="Hồ sơ chưa đầy đủ.")
                 kind = EventType.SUPPLEMENT_REQUESTED
+            group_key = (DEMO_UNIT_CODE, proc.department.code, proc.department.name, proc.field, proc.code, proc.name,
+                         officer_id, officer_name)  # fmt: skip
+            group = self.groups.setdefault(group_key, len(self.groups) + 1)
             ms = int(at.timestamp() * 1000)
             uid = _uuid7(ms, r)
             self.device_seq += 1
@@ -219,10 +224,10 @@ class Generator:
                 uid=uid, code=code, unit_code=DEMO_UNIT_CODE, status=int(status), procedure_code=proc.code,
                 procedure_name=proc.name, field=proc.field, department_code=proc.department.code,
                 department_name=proc.department.name, applicant_name=name, personal_id=pid, birth_date=birth,
-                sex=sex, address=address, phone=phone, email=email, received_at=at, due_at=due,
+                sex=sex, address=address, phone=phone, email=email, received_at=at, due_at=due, received_due_at=due,
                 register_no=reg, officer_id=officer_id, officer_name=officer_name, device_id=self.device_id,
                 version=1, data=payload, search_text=search_text(code, name, pid, phone, proc.name),
-                updated_at=at,
+                updated_at=at, figure_group=group,
             )  # fmt: skip
             e_values = dict(
                 id=_uuid7(ms, r), device_id=self.device_id, device_seq=self.device_seq, type=str(kind),
@@ -324,6 +329,10 @@ def generate(db: Path, rows: int, seed: int) -> None:
         conn.execute(sql)
     conn.executemany("INSERT INTO code_sequence (unit_code, day, last) VALUES (?, ?, ?)",
                      [(DEMO_UNIT_CODE, d.isoformat(), n) for d, n in gen.day_last.items()])  # fmt: skip
+    conn.executemany(f"INSERT INTO {FigureGroup.__tablename__} (id, unit_code, department_code, department_name,"
+                     " field, procedure_code, procedure_name, officer_id, officer_name)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [(gid, *key) for key, gid in gen.groups.items()])  # fmt: skip
     conn.executemany("INSERT INTO register_sequence (unit_code, year, last) VALUES (?, ?, ?)",
                      [(DEMO_UNIT_CODE, y, n) for y, n in gen.register_no.items()])  # fmt: skip
     last_hlc = conn.execute("SELECT max(hlc) FROM event").fetchone()[0]

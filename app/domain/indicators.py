@@ -129,6 +129,17 @@ class Period:
         return datetime.combine(self.end + timedelta(days=1), time())
 
 
+def week_spans(start: date, end: date) -> list[tuple[date, date]]:
+    """The weeks (Monday to Sunday) of ``start`` … ``end``, the first and last clipped to the period."""
+    out = []
+    day = start
+    while day <= end:
+        last = min(end, day + timedelta(days=6 - day.weekday()))
+        out.append((day, last))
+        day = last + timedelta(days=1)
+    return out
+
+
 def effective_due(facts: DossierFacts, calendar: WorkingCalendar | None = None) -> datetime | None:
     """The due date, or — none stored — the receipt plus the procedure's legal time."""
     if facts.due_at is not None:
@@ -332,6 +343,33 @@ def faster_than_norm(average: float | None, legal: float | None) -> float | None
     if average is None or not legal:
         return None
     return round2(100 * (1 - average / legal))
+
+
+@dataclass(frozen=True, slots=True)
+class NormFigure:
+    """2.2 of a group of procedures (an office, a department…) as one "x% faster than the norm".
+
+    Attributes:
+        faster_percent: the per-procedure figures averaged, each weighted by its finished dossiers;
+            None when no procedure has one (no legal time, or nothing finished).
+        measured: finished dossiers of the procedures that have a figure (the weights' sum).
+        finished: finished dossiers of all the procedures.
+    """
+
+    faster_percent: float | None
+    measured: int
+    finished: int
+
+
+def combined_norm(per_procedure: Iterable[tuple[int, float | None]]) -> NormFigure:
+    """2.2 of a group from its procedures' (finished dossiers, "x% faster than the norm"): the mean of
+    the percentages weighted by finished dossiers, rounded to 2 decimals. A procedure without a
+    percentage (no legal time) is left out of the mean but its dossiers count in ``finished``."""
+    figures = list(per_procedure)
+    weighted = [(n, f) for n, f in figures if f is not None]
+    measured = sum(n for n, _ in weighted)
+    faster = round2(sum(n * f for n, f in weighted) / measured) if measured else None
+    return NormFigure(faster, measured, sum(n for n, _ in figures))
 
 
 def norm_text(faster_percent: float | None) -> str:

@@ -554,9 +554,12 @@ def late_dossiers(session: Session, start: date, end: date) -> list[LateDossier]
 
 _US = "(CAST(strftime('%s', {0}) AS INTEGER) * 1000000 + CAST(substr({0}, 21, 6) AS INTEGER))"
 _DAY = "(" + _US + " / 86400000000)"
-# classify() for a dossier with at most one supplement request and a due date (or refused without an
-# end event): 1 early, 2 on time, 3 late, 4 in progress on time, 5 in progress late.
+# classify() for a dossier with at most two supplement requests and a due date (or refused without an
+# end event): 1 early, 2 on time, 3 late, 4 in progress on time, 5 in progress late. Two requests before
+# the end (or the end of the period) make it late; else the first request's span is the only one.
 _CLASS_SQL = f"""CASE
+  WHEN r2 < CASE WHEN ended THEN e_at ELSE :closes END THEN
+    CASE WHEN ended OR c2 IS NULL OR c2 >= :closes THEN 3 ELSE 5 END
   WHEN NOT ended AND r1 < :closes AND (c1 IS NULL OR c1 >= :closes) THEN 2
   WHEN ended THEN CASE
     WHEN ended_at IS NULL AND status = 3 THEN 2
@@ -569,59 +572,60 @@ _CLASS_SQL = f"""CASE
   WHEN r1 IS NULL OR r1 >= :closes THEN CASE WHEN due >= :closes THEN 4 ELSE 5 END
   WHEN {_US.format("due")} + {_US.format("c1")} - {_US.format("r1")} >= {_US.format(":closes")} THEN 4
   ELSE 5 END"""
-_SIMPLE = ("d.supplement_count <= 1 AND (d.received_due_at IS NOT NULL"
+_SIMPLE = ("d.supplement_count <= 2 AND (d.received_due_at IS NOT NULL"
            " OR (d.ended_at IS NULL AND d.status = 3 AND d.updated_at < :closes))")  # fmt: skip
-_COLUMNS = """d.uid, d.code, d.unit_code, d.department_code, d.department_name, d.field, d.procedure_code,
-  d.procedure_name, d.officer_id, d.officer_name, d.applicant_name, d.received_at, d.status, d.updated_at,
-  d.ended_at, d.end_status, d.received_due_at AS due, d.supplement1_requested_at AS r1,
-  d.supplement1_completed_at AS c1, d.supplement_marks, d.processing_minutes, d.processing_us,
+_FACTS = """d.id, d.figure_group, d.uid, d.code, d.received_at, d.status, d.updated_at, d.ended_at,
+  d.received_due_at AS due, d.supplement1_requested_at AS r1, d.supplement1_completed_at AS c1,
+  d.supplement2_requested_at AS r2, d.supplement2_completed_at AS c2, d.processing_minutes, d.processing_us,
   d.processing_calendar, d.rating,
   coalesce(d.ended_at, CASE WHEN d.status IN (3, 7, 8) THEN d.updated_at END) AS e_at"""
-# The period's candidates as index ranges (migration 0010), one UNION ALL branch per index: received in
-# the period (ix_dossier_received); received before it and ended in or after it, or not ended
-# (ix_dossier_ended_received; the unary + keeps SQLite off ix_dossier_received for the ended ones).
+# The facts above are the columns of two covering indexes (migration 0011): counting a period reads no
+# dossier row. A figure's dossiers (names, applicant, supplement marks) read the rows.
+_COLUMNS = (
+    _FACTS
+    + """, d.unit_code, d.department_code, d.department_name, d.field, d.procedure_code,
+  d.procedure_name, d.officer_id, d.officer_name, d.applicant_name, d.end_status, d.supplement_marks"""
+)
+# The period's candidates as index ranges (migration 0011's covering indexes), one UNION ALL branch per
+# index: received in the period (ix_dossier_received_facts); received before it and ended in or after it,
+# or not ended (ix_dossier_ended_facts; the unary + keeps SQLite off the received index for the ended ones).
 _BRANCHES = ("d.received_at >= :opens AND d.received_at < :closes",
              "d.ended_at >= :opens AND +d.received_at < :opens",
              "d.ended_at IS NULL AND d.received_at < :opens")  # fmt: skip
 
 
-def _candidates(where: str = "") -> str:
-    """The dossiers a period counts (``where`` on the dossier's columns) with their class (NULL when not
-    ``simple``), ``ended`` and ``digitised``: computed once per dossier in each branch."""
+def _candidates(where: str = "", columns: str = _FACTS) -> str:
+    """The dossiers a period counts (``where`` on the dossier's columns) with ``columns``, their class (NULL
+    when not ``simple``), ``ended`` and ``digitised``: computed once per dossier in each branch."""
     return "\n  UNION ALL\n".join(
         f"""  SELECT *, CASE WHEN simple THEN {_CLASS_SQL} END AS cls,
     EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = b.uid) AS digitised
   FROM (SELECT *, (e_at IS NOT NULL AND e_at < :closes) AS ended FROM (
-    SELECT {_COLUMNS}, {_SIMPLE} AS simple FROM dossier d WHERE d.code IS NOT NULL AND {branch} {where}
+    SELECT {columns}, {_SIMPLE} AS simple FROM dossier d WHERE d.code IS NOT NULL AND {branch} {where}
   ) WHERE e_at IS NULL OR e_at >= :opens) AS b"""
         for branch in _BRANCHES
     )
 
 
 _ROWS_SQL = "SELECT * FROM (\n{candidates}\n)"
-# One pass: the common dossiers summed per combination; one row each (``one`` = its uid) for the
-# uncommon ones (not ``simple``: classify() in Python) and for a processing time computed on another
-# calendar (worked out again in Python).
-_CELLS_SQL = f"""
-WITH k AS (
-{_candidates()}
-), y AS (
-  SELECT *, (cls <= 3 AND received_at >= :opens AND ended_at IS NOT NULL) AS p22,
-    (processing_calendar = :fp) AS fresh FROM k
-), z AS (
-  SELECT *, CASE WHEN NOT simple OR (p22 AND NOT fresh AND ended_at >= :opens AND ended_at < :closes)
-                 THEN uid END AS one FROM y
-)
-SELECT unit_code, department_code, department_name, field, procedure_code, procedure_name, officer_id,
-  officer_name, cls, received_at < :opens AS carried, digitised,
-  coalesce(rating = :dissatisfied, 0) AS dissatisfied, p22, one,
-  count(*) AS n, min(received_at || code) AS first_key,
-  sum(CASE WHEN p22 AND fresh THEN 1 ELSE 0 END) AS n22,
-  sum(CASE WHEN p22 AND fresh THEN processing_minutes ELSE 0 END) AS minutes,
-  sum(CASE WHEN p22 AND fresh THEN max(processing_us, 0) ELSE 0 END) AS us,
-  simple, uid, code, status, updated_at, ended_at, end_status, due, e_at, supplement_marks, received_at, rating
-FROM z GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
-"""
+# The common dossiers summed per combination of figure group (migration 0011: one small integer for the
+# eight names and codes), class and flags, packed into one integer ``key`` (sorting one integer is what
+# makes the grouping cheap); a negative key is one dossier's id: not ``simple`` (classify() in Python),
+# without a figure group, or with a processing time computed on another calendar (worked out again).
+# One statement per index range (no UNION ALL: its co-routine costs more than the three statements).
+_KEY_SQL = f"""CASE
+  WHEN NOT simple OR figure_group IS NULL
+       OR (processing_calendar != :fp AND ended_at IS NOT NULL AND received_at >= :opens) THEN -id
+  ELSE ((((figure_group * 8 + {_CLASS_SQL}) * 2 + (received_at >= :opens AND ended_at IS NOT NULL)) * 2
+    + (received_at < :opens)) * 2 + EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = b.uid)) * 2
+    + coalesce(rating = :dissatisfied, 0) END"""
+_CELLS_SQL = f"""SELECT {_KEY_SQL} AS key, count(*) AS n, min(received_at || code) AS first_key,
+  sum(processing_minutes) AS minutes, sum(max(processing_us, 0)) AS us
+FROM (SELECT *, (e_at IS NOT NULL AND e_at < :closes) AS ended FROM (
+    SELECT {_FACTS}, {_SIMPLE} AS simple FROM dossier d WHERE d.code IS NOT NULL AND {{branch}}
+  ) WHERE e_at IS NULL OR e_at >= :opens) AS b GROUP BY 1"""
+_GROUP_NAMES_SQL = """SELECT id, unit_code, department_code, department_name, field, procedure_code, procedure_name,
+  officer_id, officer_name FROM figure_group"""
 _CLASS_CODES = {1: DossierClass.EARLY, 2: DossierClass.ON_TIME, 3: DossierClass.LATE,
                 4: DossierClass.IN_PROGRESS_ON_TIME, 5: DossierClass.IN_PROGRESS_LATE}  # fmt: skip
 _CODE_OF = {cls: code for code, cls in _CLASS_CODES.items()}
@@ -629,6 +633,12 @@ _CODE_OF = {cls: code for code, cls in _CLASS_CODES.items()}
 
 def _datetime_params(sql: str) -> Any:
     return text(sql).bindparams(bindparam("opens", type_=DateTime()), bindparam("closes", type_=DateTime()))
+
+
+def _rows_by_id_sql() -> Any:
+    """The candidates among the dossier ids of the JSON list ``:ids``, with every column (:data:`_COLUMNS`)."""
+    return _datetime_params(_ROWS_SQL.format(candidates=_candidates("AND d.id IN (SELECT value FROM json_each(:ids))",
+                                                                    _COLUMNS)))  # fmt: skip
 
 
 def _legal_of(session: Session, uid: str) -> ProcessingTime | None:
@@ -657,7 +667,7 @@ def _classified(
 ) -> list[tuple[Any, DossierFacts | None, DossierClass]]:
     """(row, facts, class) of every dossier the period counts (``where`` on the dossier's columns):
     the class from SQL for the common case, from ``classify`` for the rest (their facts built)."""
-    sql = _datetime_params(_ROWS_SQL.format(candidates=_candidates(f"AND {where}" if where else "")))
+    sql = _datetime_params(_ROWS_SQL.format(candidates=_candidates(f"AND {where}" if where else "", _COLUMNS)))
     out: list[tuple[Any, DossierFacts | None, DossierClass]] = []
     for r in session.execute(sql, {"opens": period.opens, "closes": period.closes} | (params or {})):
         if r.cls is not None:
@@ -682,6 +692,26 @@ def counted_dossiers(session: Session, start: date, end: date) -> list[CountedDo
     out = [_counted(session, r, facts, cls, period, levels) for r, facts, cls in _classified(session, period, calendar)]
     out.sort(key=lambda c: (c.facts.received_at, c.facts.code))
     return out
+
+
+def counted_by_uids(session: Session, start: date, end: date, uids: Sequence[str]) -> list[CountedDossier]:
+    """The dossiers ``uids`` as the period ``start`` … ``end`` counts them (class, facts, names), in the
+    order given; a uid the period does not count is left out (the dossiers behind one figure).
+
+    Raises:
+        PeriodError: see :func:`check_period`.
+    """
+    import json
+
+    period = check_period(start, end)
+    if not uids:
+        return []
+    calendar = load_calendar(session)
+    levels = _levels(session)
+    where, params = "d.uid IN (SELECT value FROM json_each(:uids))", {"uids": json.dumps(list(uids))}
+    found = {r.uid: _counted(session, r, facts, cls, period, levels)
+             for r, facts, cls in _classified(session, period, calendar, where, params)}  # fmt: skip
+    return [found[u] for u in dict.fromkeys(uids) if u in found]
 
 
 def _counted(
@@ -855,31 +885,48 @@ def _cells(session: Session, period: Period, calendar: WorkingCalendar) -> dict[
     fp = calendar_fingerprint(calendar)
     params = {"opens": period.opens, "closes": period.closes, "fp": fp, "dissatisfied": DISSATISFIED}
     cells: dict[_CellKey, _Cell] = {}
-    # The grouping sorts every counted dossier (most of the time): let SQLite's sorter use a helper thread.
-    session.execute(text("PRAGMA threads = 2"))
-    for r in session.execute(_datetime_params(_CELLS_SQL), params):
-        if r.one is None:
-            key = (r.unit_code, r.department_code or "", r.department_name or "", r.field or "", r.procedure_code,
-                   r.procedure_name, r.officer_id, r.officer_name, _CLASS_CODES[r.cls], bool(r.carried),
-                   bool(r.digitised), bool(r.dissatisfied), bool(r.p22))  # fmt: skip
-            _add(cells, key, r.n, r.first_key, r.n22, r.minutes or 0, r.us or 0)
-        elif r.simple:
-            # A processing time computed on another calendar (edited since): worked out again here.
-            parts = processing_parts(_facts_of(session, r, period.opens), calendar)
-            minutes, us = (parts[0], max(0, parts[1])) if parts is not None else (0, 0)
-            _add(cells, _key_of(r, _CLASS_CODES[r.cls], period, p22=True), 1, r.first_key, int(parts is not None),
-                 minutes, us)  # fmt: skip
-        else:
-            # The uncommon dossiers (two supplement requests, no due date): classify() and processing_parts().
-            facts = _facts_of(session, r, period.opens)
-            cls = classify(facts, period.start, period.end, calendar)
-            if cls is DossierClass.NOT_COUNTED:
+    names: dict[int, tuple[str, ...]] = {}
+    ones: dict[int, str] = {}
+    for branch in _BRANCHES:
+        for key, n, first_key, minutes, us in session.execute(_datetime_params(_CELLS_SQL.format(branch=branch)),
+                                                              params):  # fmt: skip
+            if key < 0:
+                ones[-key] = first_key
                 continue
-            p22 = cls.resolved and facts.received_at >= period.opens and r.ended_at is not None
-            parts = processing_parts(facts, calendar) if p22 else None
-            minutes, us = (parts[0], max(0, parts[1])) if parts is not None else (0, 0)
-            _add(cells, _key_of(r, cls, period, p22), 1, f"{r.received_at}{r.code}", int(p22), minutes, us)
+            if not names:
+                names = {g[0]: tuple(g[1:]) for g in session.execute(text(_GROUP_NAMES_SQL))}
+            key, dissatisfied = divmod(key, 2)
+            key, digitised = divmod(key, 2)
+            key, carried = divmod(key, 2)
+            key, received_ended = divmod(key, 2)
+            group, code = divmod(key, 8)
+            cls = _CLASS_CODES[code]
+            p22 = bool(received_ended) and cls.resolved
+            cell_key = (*names[group], cls, bool(carried), bool(digitised), bool(dissatisfied), p22)
+            _add(cells, cell_key, n, first_key, n if p22 else 0, minutes or 0 if p22 else 0,  # type: ignore[arg-type]
+                 us or 0 if p22 else 0)  # fmt: skip
+    if ones:
+        _add_ones(session, period, calendar, cells, ones)
     return cells
+
+
+def _add_ones(
+    session: Session, period: Period, calendar: WorkingCalendar, cells: dict[_CellKey, _Cell], ones: dict[int, str]
+) -> None:
+    """The dossiers :data:`_CELLS_SQL` leaves to Python (a negative key), read again by id and added to
+    ``cells``: the class from SQL when ``simple``, else ``classify``; 2.2's time worked out again."""
+    import json
+
+    params = {"opens": period.opens, "closes": period.closes, "ids": json.dumps(list(ones))}
+    for r in session.execute(_rows_by_id_sql(), params):
+        facts = _facts_of(session, r, period.opens)
+        cls = _CLASS_CODES[r.cls] if r.cls is not None else classify(facts, period.start, period.end, calendar)
+        if cls is DossierClass.NOT_COUNTED:
+            continue
+        p22 = cls.resolved and facts.received_at >= period.opens and r.ended_at is not None
+        parts = processing_parts(facts, calendar) if p22 else None
+        minutes, us = (parts[0], max(0, parts[1])) if parts is not None else (0, 0)
+        _add(cells, _key_of(r, cls, period, p22), 1, ones[r.id], int(parts is not None), minutes, us)
 
 
 def _key_of(r: Any, cls: DossierClass, period: Period, p22: bool) -> _CellKey:

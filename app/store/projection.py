@@ -12,7 +12,8 @@ import logging
 from datetime import date, datetime
 
 import pydantic
-from sqlalchemy import select
+from sqlalchemy import event as sa_event
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
@@ -46,7 +47,7 @@ from app.domain.custody import (
 from app.domain.events import EventType
 from app.domain.indicators import DossierFacts, calendar_fingerprint, processing_parts, supplement_spans
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
-from app.store.models import Attachment, Custody, Dossier, Event, HandoverBatch, HandoverItem
+from app.store.models import Attachment, Custody, Dossier, Event, FigureGroup, HandoverBatch, HandoverItem
 from app.text import fold
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,7 @@ UNAPPLIED = "unapplied"
 """``Event.sync_status`` of an event kept in the log but not folded (its payload breaks its contract)."""
 
 
-def search_text(
-    code: str | None, name: str, personal_id: str, phone: str, procedure_name: str, extra: str = ""
-) -> str:
+def search_text(code: str | None, name: str, personal_id: str, phone: str, procedure_name: str, extra: str = "") -> str:
     """Folded text the FTS index searches: code parts, name, ID number (passport, tax code), phone,
     procedure, and ``extra`` (a representative's name and ID)."""
     parts = (fold(code or ""), fold(name), personal_id.lower(), phone, fold(procedure_name), fold(extra))
@@ -138,6 +137,9 @@ def apply_event(
     status = EVENT_STATUS[kind]
     assert status is not None and isinstance(p, DecisionPayload)  # a reception decision (others returned)
     applicant, procedure = p.applicant, p.procedure
+    group = figure_group_id(session, (p.unit_code, procedure.department_code, procedure.department_name,
+                                      procedure.field, procedure.code, procedure.name, event.officer_id,
+                                      event.officer_name))  # fmt: skip
     dossier = Dossier(
         uid=event.dossier_uid,
         code=p.code,
@@ -168,6 +170,7 @@ def apply_event(
             p.code, applicant.full_name, applicant.identifier, applicant.phone, procedure.name, applicant.search_words
         ),
         updated_at=event.occurred_at,
+        figure_group=group,
     )
     session.add(dossier)
     if dossiers is not None:
@@ -200,6 +203,37 @@ def _fold_attachment(session: Session, event: Event, p: Contract) -> None:
             officer_name=event.officer_name, device_id=event.device_id,
         )
     )  # fmt: skip
+
+
+_GROUPS = "projection_figure_groups"
+_GROUP_COLUMNS = tuple(FigureGroup.__table__.c[name] for name in (
+    "unit_code", "department_code", "department_name", "field", "procedure_code", "procedure_name", "officer_id",
+    "officer_name"))  # fmt: skip
+
+
+def figure_group_id(session: Session, key: tuple[str, str, str, str, str, str, str, str]) -> int:
+    """The FigureGroup id of (office, department code and name, field, procedure code and name, officer
+    id and name), the row added when it is new.
+
+    Ids are remembered for the current transaction only: a rolled-back insert must not leave a
+    remembered id that SQLite may give to another group later.
+    """
+    cache = session.info.get(_GROUPS)
+    if cache is None:
+        cache = session.info[_GROUPS] = {}
+        sa_event.listen(session, "after_transaction_end", lambda s, _t: s.info.pop(_GROUPS, None), once=True)
+    found = cache.get(key)
+    if found is not None:
+        return int(found)
+    values = dict(zip((c.name for c in _GROUP_COLUMNS), key, strict=True))
+    with session.no_autoflush:
+        gid = session.execute(
+            select(FigureGroup.id).where(*(c == v for c, v in zip(_GROUP_COLUMNS, key, strict=True)))
+        ).scalar()
+        if gid is None:
+            gid = session.execute(insert(FigureGroup).values(values).returning(FigureGroup.id)).scalar_one()
+    cache[key] = gid
+    return int(gid)
 
 
 def _custody_state(row: Custody) -> CustodyState:
@@ -376,6 +410,7 @@ def set_supplement_columns(dossier: Dossier) -> None:
     dossier.supplement1_requested_at = first.requested_at if first else None
     dossier.supplement1_completed_at = first.completed_at if first else None
     dossier.supplement2_requested_at = spans[1].requested_at if len(spans) > 1 else None
+    dossier.supplement2_completed_at = spans[1].completed_at if len(spans) > 1 else None
 
 
 def set_processing_columns(dossier: Dossier, calendar: WorkingCalendar) -> None:

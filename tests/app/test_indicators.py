@@ -11,11 +11,13 @@ from app.domain.durations import DurationUnit, ProcessingTime
 from app.domain.indicators import (
     DossierClass,
     DossierFacts,
+    NormFigure,
     Ratio,
     Scoring,
     SupplementSpan,
     carried_over,
     classify,
+    combined_norm,
     faster_than_norm,
     percent_text,
     processing_amount,
@@ -184,3 +186,13 @@ def test_processing_time_against_the_norm_reads_right_both_ways() -> None:
     assert norm_text(faster_than_norm(4.58, 3)) == "chậm hơn quy định 52,67%"
     assert norm_text(faster_than_norm(3, 3)) == "đúng bằng thời gian quy định"
     assert norm_text(faster_than_norm(None, 3)) == ""
+
+
+def test_office_norm_is_the_finished_weighted_mean_of_the_procedures_figures():
+    # A: 3 finished, 20% faster; B: 1 finished, 40% slower; C: 2 finished, no legal time (no figure).
+    # (3 × 20 + 1 × −40) / 4 = 5%; C's 2 dossiers count as finished, not as measured.
+    assert combined_norm([(3, 20.0), (1, -40.0), (2, None)]) == NormFigure(5.0, 4, 6)
+    # (2 × 33.33 + 1 × 50) / 3 = 38.8866… → 38.89
+    assert combined_norm([(2, 33.33), (1, 50.0)]) == NormFigure(38.89, 3, 3)
+    assert combined_norm([(2, None)]) == NormFigure(None, 0, 2)
+    assert combined_norm([]) == NormFigure(None, 0, 0)

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from app.domain.indicators import DossierClass, Period
+from app.domain.indicators import DossierClass, Period, classify, week_spans
 from app.errors import UserFacingError
 from app.services.auth import login
+from app.services.indicator_weeks import on_time_by_week
 from app.services.office import load_calendar, set_calendar_entry, this_device
 from app.services.reception import refuse
 from app.services.reports import (
@@ -66,6 +67,7 @@ def _check(session, start: date, end: date) -> None:
     items = counted_dossiers(session, start, end)
     assert [(c.facts, c.cls, c.carried_over) for c in items] == [(c.facts, c.cls, c.carried_over) for c in ref_items]
     assert period_report(session, start, end) == reference_period_report(session, start, end)
+    _check_weeks(session, start, end, ref_items)
     new, ref = kpi(session, start, end), reference_kpi(session, start, end)
     _indicators_equal(new.office, ref.office)
     assert set(new.groups) == set(ref.groups)
@@ -73,6 +75,17 @@ def _check(session, start: date, end: date) -> None:
         assert [(g.key, g.name) for g in new.groups[dim]] == [(g.key, g.name) for g in ref.groups[dim]]
         for a, b in zip(new.groups[dim], ref.groups[dim], strict=True):
             _indicators_equal(a, b)
+
+
+def _check_weeks(session, start: date, end: date, ref_items) -> None:
+    """2.1 week by week (the trend chart) equals classify() over the period's dossiers, week by week."""
+    calendar = load_calendar(session)
+    expected = []
+    for ws, we in week_spans(start, end):
+        classes = [k for c in ref_items if (k := classify(c.facts, ws, we, calendar)) is not DossierClass.NOT_COUNTED]
+        expected.append((ws, we, sum(k.on_time for k in classes), len(classes)))
+    weeks = on_time_by_week(session, start, end)
+    assert [(w.start, w.end, w.on_time.numerator, w.on_time.denominator) for w in weeks] == expected
 
 
 def _history(factory, actor, catalog, dossiers) -> None:

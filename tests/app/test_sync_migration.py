@@ -45,7 +45,7 @@ def test_upgrade_keeps_dossiers_rowids_and_search(tmp_path: Path) -> None:
     _database_at_0001(path)
     assert current_revision(path) == "0001"
     factory = session_factory(open_database(path))
-    assert current_revision(path) == HEAD_REVISION == "0010"
+    assert current_revision(path) == HEAD_REVISION == "0011"
     with factory() as session:
         assert session.scalars(select(Dossier.id)).all() == [7]
         assert [r.code for r in search(session, "nguyen van an")] == [CODE]
@@ -69,19 +69,27 @@ def test_a_code_may_arrive_twice_from_two_counters(factory: sessionmaker[Session
 
 
 def test_a_periods_indicators_read_index_ranges_not_every_dossier(factory: sessionmaker[Session]) -> None:
-    # Migration 0010: the period's receipts are a range of ix_dossier_received, the dossiers carried
-    # over (ended in or after the period, or not ended) two ranges of ix_dossier_ended_received.
+    # Migrations 0010 and 0011: the period's receipts are a range of ix_dossier_received_facts, the dossiers
+    # carried over (ended in or after the period, or not ended) two ranges of ix_dossier_ended_facts; both
+    # indexes cover what the figures read (no dossier row is read), for the figures and the weekly trend.
+    from datetime import date
+
     from sqlalchemy import text
 
-    from app.services.reports import _CELLS_SQL
+    from app.domain.indicators import week_spans
+    from app.services.indicator_weeks import _weeks_sql
+    from app.services.reports import _BRANCHES, _CELLS_SQL
 
     params = {"opens": "2026-01-01 00:00:00.000000", "closes": "2027-01-01 00:00:00.000000", "fp": "",
               "dissatisfied": "dissatisfied"}  # fmt: skip
-    with factory() as session:
-        plan = [row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {_CELLS_SQL}"), params)]
-    reads = [step for step in plan if step.startswith(("SEARCH d ", "SCAN d"))]
-    assert reads == [
-        "SEARCH d USING INDEX ix_dossier_received (received_at>? AND received_at<?)",
-        "SEARCH d USING INDEX ix_dossier_ended_received (ended_at>?)",
-        "SEARCH d USING INDEX ix_dossier_ended_received (ended_at=? AND received_at<?)",
-    ]
+    weeks = _weeks_sql(week_spans(date(2026, 1, 1), date(2026, 12, 31)))
+    for sql in (_CELLS_SQL, weeks):
+        with factory() as session:
+            explained = [session.execute(text(f"EXPLAIN QUERY PLAN {sql.format(branch=b)}"), params) for b in _BRANCHES]
+            plan = [row[-1] for rows in explained for row in rows]
+        reads = [step for step in plan if step.startswith(("SEARCH d ", "SCAN d"))]
+        assert reads == [
+            "SEARCH d USING COVERING INDEX ix_dossier_received_facts (received_at>? AND received_at<?)",
+            "SEARCH d USING COVERING INDEX ix_dossier_ended_facts (ended_at>?)",
+            "SEARCH d USING COVERING INDEX ix_dossier_ended_facts (ended_at=? AND received_at<?)",
+        ]

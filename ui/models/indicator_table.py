@@ -8,7 +8,16 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
-from app.domain.indicators import DEFAULT_RULES, NO_VALUE, Channel, Ratio, norm_text, percent_text, round2
+from app.domain.indicators import (
+    DEFAULT_RULES,
+    NO_VALUE,
+    Channel,
+    NormFigure,
+    Ratio,
+    combined_norm,
+    norm_text,
+    percent_text,
+)
 from app.services.reports import CountedDossier, Indicators
 from ui.models.rows import RowsTableModel
 
@@ -40,26 +49,14 @@ def all_uids(ind: Indicators) -> tuple[str, ...]:
     return ind.on_time.uids + ind.late.uids
 
 
-@dataclass(frozen=True, slots=True)
-class NormFigure:
-    """2.2 of a group: the finished-weighted "x% faster than the norm" over its procedures.
-
-    ``measured``: finished dossiers whose procedure has a legal time; ``finished``: all finished.
-    """
-
-    faster_percent: float | None
-    measured: int
-    finished: int
-    uids: tuple[str, ...]
-
-
 def norm_figure(ind: Indicators) -> NormFigure:
-    """2.2 of ``ind``: per procedure as app.services.reports gives it, weighted by finished dossiers."""
-    weighted = [(p.finished, p.faster_percent) for p in ind.processing if p.faster_percent is not None]
-    measured = sum(n for n, _ in weighted)
-    faster = round2(sum(n * f for n, f in weighted) / measured) if measured else None
-    uids = tuple(u for p in ind.processing for u in p.uids)
-    return NormFigure(faster, measured, sum(p.finished for p in ind.processing), uids)
+    """2.2 of ``ind``: its procedures' figures (app.services.reports) combined by app.domain.indicators."""
+    return combined_norm((p.finished, p.faster_percent) for p in ind.processing)
+
+
+def norm_uids(ind: Indicators) -> tuple[str, ...]:
+    """The finished dossiers behind 2.2 of ``ind`` (every procedure's)."""
+    return tuple(u for p in ind.processing for u in p.uids)
 
 
 def norm_cell(ind: Indicators) -> str:
@@ -122,7 +119,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Quá hạn", "Hồ sơ quá hạn", lambda i: ratio_cell(i.late), lambda i: _pct(i.late.percent),
            lambda i: i.late.uids),
     Column("2.2 So với quy định", "2.2 Hồ sơ đã giải quyết (thời gian giải quyết)", norm_cell,
-           lambda i: _pct(norm_figure(i).faster_percent), lambda i: norm_figure(i).uids),
+           lambda i: _pct(norm_figure(i).faster_percent), norm_uids),
     Column("3.3 Trực tiếp", "3.3 Hồ sơ nộp trực tiếp", lambda i: ratio_cell(i.channels[Channel.DIRECT]),
            lambda i: _pct(i.channels[Channel.DIRECT].percent), lambda i: i.channels[Channel.DIRECT].uids),
     Column("3.3 Trực tuyến", "3.3 Hồ sơ nộp trực tuyến", lambda i: ratio_cell(i.channels[Channel.ONLINE]),

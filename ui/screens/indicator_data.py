@@ -1,4 +1,4 @@
-"""What the indicators view computes, Qt-free: the period presets, the weeks, and one computation."""
+"""What the indicators view computes, Qt-free: the period presets and one computation."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from app.domain.indicators import DossierClass, Ratio, classify
-from app.services.office import load_calendar
-from app.services.reports import CountedDossier, KpiReport, counted_dossiers, kpi
+from app.domain.indicators import week_spans
+from app.services.indicator_weeks import on_time_by_week
+from app.services.reports import KpiReport, kpi
 from ui.screens.indicator_charts import WeekPoint
 
 
@@ -39,35 +39,24 @@ def preset_period(choice: PeriodChoice, today: date) -> tuple[date, date]:
     return date(today.year, 1, 1), today
 
 
-def week_spans(start: date, end: date) -> list[tuple[date, date]]:
-    """The weeks (Monday to Sunday) of ``start`` … ``end``, the first and last clipped to the period."""
-    out = []
-    day = start
-    while day <= end:
-        last = min(end, day + timedelta(days=6 - day.weekday()))
-        out.append((day, last))
-        day = last + timedelta(days=1)
-    return out
-
-
 @dataclass(frozen=True, slots=True)
 class IndicatorSnapshot:
-    """What one computation gives the screen."""
+    """What one computation gives the screen: the figures (the dossiers behind each are read when
+    clicked, app.services.reports.counted_by_uids) and 2.1 per week."""
 
     report: KpiReport
-    dossiers: dict[str, CountedDossier]
     weeks: tuple[WeekPoint, ...]
 
 
 def compute(session: Session, start: date, end: date) -> IndicatorSnapshot:
-    """The period's indicators, its counted dossiers (click-through) and 2.1 per week (worker thread)."""
+    """The period's indicators and 2.1 per week, both counted in SQL (worker thread).
+
+    Raises:
+        PeriodError: see app.services.reports.check_period.
+    """
     report = kpi(session, start, end)
-    items = counted_dossiers(session, start, end)
-    calendar = load_calendar(session)
-    weeks = []
-    for ws, we in week_spans(start, end):
-        classes = [(c.facts.uid, classify(c.facts, ws, we, calendar)) for c in items]
-        counted = [(u, k) for u, k in classes if k is not DossierClass.NOT_COUNTED]
-        on_time = tuple(u for u, k in counted if k.on_time)
-        weeks.append(WeekPoint(ws, we, Ratio(len(on_time), len(counted), on_time)))
-    return IndicatorSnapshot(report, {c.facts.uid: c for c in items}, tuple(weeks))
+    weeks = tuple(WeekPoint(w.start, w.end, w.on_time) for w in on_time_by_week(session, start, end))
+    return IndicatorSnapshot(report, weeks)
+
+
+__all__ = ["IndicatorSnapshot", "PeriodChoice", "compute", "preset_period", "week_spans"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
@@ -15,11 +16,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.reports import CountedDossier
+from app.services.reports import CountedDossier, counted_by_uids
 from ui.context import UiContext
 from ui.models.indicator_table import UID_ROLE, FigureDossiersModel
 from ui.tables import open_on_activate, read_only_table
 from ui.theme import Role, set_role
+
+
+def open_figure_dossiers(
+    ctx: UiContext, title: str, uids: Sequence[str], start: date, end: date, parent: QWidget
+) -> None:
+    """Read the dossiers ``uids`` as the period ``start`` … ``end`` counts them (off the GUI thread),
+    then list them in a :class:`FigureDossiersDialog` over ``parent`` (nothing if ``parent`` is gone)."""
+    import shiboken6
+
+    def loaded(rows: list[CountedDossier]) -> None:
+        if not shiboken6.isValid(parent):
+            return
+        dialog = FigureDossiersDialog(ctx, title, rows, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    wanted = tuple(uids)
+    ctx.runner.run(lambda s: counted_by_uids(s, start, end, wanted), loaded, write=False)
 
 
 class FigureDossiersDialog(QDialog):

@@ -294,7 +294,7 @@ class IndicatorsView(QWidget):
         show_departments(self._departments, [(d.name, d.on_time) for d in depts])
 
     def _on_fetched(self, answer: ProvinceKpi) -> None:
-        self._show(IndicatorSnapshot(answer.report, {}, ()), f"Máy chủ tính lúc {server_time_text(answer.computed_at)}",
+        self._show(IndicatorSnapshot(answer.report, ()), f"Máy chủ tính lúc {server_time_text(answer.computed_at)}",
                    " (máy chủ)")  # fmt: skip
         offices = answer.report.groups.get(Dimension.OFFICE, ())
         show_departments(self._departments, [(o.name or o.key, o.on_time) for o in offices])
@@ -374,14 +374,11 @@ class IndicatorsView(QWidget):
         self._model.set_rows(self._snapshot.report.groups.get(dim, ()), dim.label)
 
     def _open_dossiers(self, title: str, uids: tuple[str, ...]) -> None:
-        from ui.screens.indicator_dossiers import FigureDossiersDialog
+        from ui.screens.indicator_dossiers import open_figure_dossiers
 
         if self._snapshot is None:
             return
-        rows = [self._snapshot.dossiers[u] for u in uids if u in self._snapshot.dossiers]
-        dialog = FigureDossiersDialog(self._ctx, title, rows, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
+        open_figure_dossiers(self._ctx, title, uids, self._snapshot.report.start, self._snapshot.report.end, self)
 
     def _open_cell(self, index: QModelIndex) -> None:
         if self.province:
