@@ -122,9 +122,12 @@ def create_department(session: Session, now: datetime, unit_code: str, *, code: 
 
 
 def create_officer(session: Session, now: datetime, unit_code: str, *, username: str, full_name: str, role: str,
-                   password: str) -> OfficerInfo:  # fmt: skip
-    """Create an account of the office with an Argon2id password hash."""
+                   password: str, province_reports: bool = False) -> OfficerInfo:  # fmt: skip
+    """Create an account of the office with an Argon2id password hash (``province_reports``: a supervisor
+    who may read every office's reports, see :func:`set_province_reports`)."""
     _office(session, unit_code)
+    if province_reports and role != "supervisor":
+        raise _bad("province_reports_role", PROVINCE_REPORTS_ROLE)
     username = normalise_username(username)
     if not USERNAME.fullmatch(username):
         raise _bad(
@@ -144,10 +147,29 @@ def create_officer(session: Session, now: datetime, unit_code: str, *, username:
         password_hash=hash_password(password),
         active=True,
         created_at=now,
+        province_reports=province_reports,
     )
     session.add(officer)
     reference.bump_version(session, unit_code, now)
     return officer_info(officer)
+
+
+PROVINCE_REPORTS_ROLE = (
+    "Chỉ tài khoản giám sát (supervisor) mới được cấp quyền xem số liệu toàn tỉnh; quản trị viên (admin) đã có"
+    " sẵn quyền này. Hãy chọn một tài khoản giám sát."
+)
+
+
+def set_province_reports(session: Session, username: str, granted: bool) -> Officer:
+    """Grant (or take back) a supervisor's view of every office's reports (``GET /reports/…?scope=province``);
+    it takes effect on the account's next request."""
+    officer = identity.officer_by_username(session, normalise_username(username))
+    if officer is None:
+        raise not_found(f"Không tìm thấy tài khoản “{username.strip()}”. Hãy kiểm tra tên đăng nhập.")
+    if granted and officer.role != "supervisor":
+        raise _bad("province_reports_role", PROVINCE_REPORTS_ROLE)
+    officer.province_reports = granted
+    return officer
 
 
 def _check_password(password: str) -> None:

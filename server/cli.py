@@ -114,6 +114,14 @@ def _admin_parser() -> _Parser:
     p.add_argument("--full-name", required=True)
     p.add_argument("--role", required=True, choices=list(admin.ROLES))
     p.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ dòng đầu của stdin")
+    p.add_argument("--province-reports", action="store_true",
+                   help="tài khoản giám sát được xem số liệu toàn tỉnh")  # fmt: skip
+
+    p = sub.add_parser("province-reports", help="cấp hoặc thu hồi quyền xem số liệu toàn tỉnh của tài khoản giám sát")
+    p.add_argument("--username", required=True)
+    choice = p.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--grant", action="store_true", help="cấp quyền")
+    choice.add_argument("--revoke", action="store_true", help="thu hồi quyền")
 
     p = sub.add_parser("enrol-code", help="cấp mã đăng ký máy trạm dùng một lần")
     p.add_argument("--unit-code", required=True)
@@ -181,9 +189,18 @@ def _run_admin(session: Session, args: argparse.Namespace, out: TextIO, stdin: T
         case "create-officer":
             password = _read_password(args, stdin)
             info = admin.create_officer(session, now, args.unit_code, username=args.username,
-                                        full_name=args.full_name, role=args.role, password=password)  # fmt: skip
+                                        full_name=args.full_name, role=args.role, password=password,
+                                        province_reports=args.province_reports)  # fmt: skip
+            extra = ", được xem số liệu toàn tỉnh" if args.province_reports else ""
             print(
-                f"Đã tạo tài khoản {info.username} ({info.role}) – {info.full_name}, đơn vị {info.unit_code}", file=out
+                f"Đã tạo tài khoản {info.username} ({info.role}) – {info.full_name}, đơn vị {info.unit_code}{extra}",
+                file=out,
+            )
+        case "province-reports":
+            officer = admin.set_province_reports(session, args.username, granted=args.grant)
+            what = "Đã cấp" if args.grant else "Đã thu hồi"
+            print(
+                f"{what} quyền xem số liệu toàn tỉnh của tài khoản {officer.username} – {officer.full_name}.", file=out
             )
         case "enrol-code":
             issued = admin.create_enrolment_code(session, now, args.unit_code, hours=args.hours)

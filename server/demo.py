@@ -25,6 +25,8 @@ DEMO_ACCOUNTS = (
     ("giamsat", "giamsat2026", "Trần Văn Hùng", "supervisor"),
     ("quantri", "quantri2026", "Lê Quốc Bảo", "admin"),
 )
+DEMO_PROVINCE_SUPERVISOR = ("giamsattinh", "giamsat2026", "Phạm Minh Châu", "supervisor")
+"""The server's own demo account (not on the counters): a supervisor granted the province's reports."""
 
 
 def seed_demo(session: Session, now: datetime, *, hours: int, out: TextIO) -> None:
@@ -45,4 +47,9 @@ def seed_demo(session: Session, now: datetime, *, hours: int, out: TextIO) -> No
             admin.create_officer(session, now, DEMO_UNIT_CODE, username=username, full_name=full_name, role=role,
                                  password=password)  # fmt: skip
             print(f"Đã tạo tài khoản {username} / {password} ({role}) – {full_name}", file=out)
+    username, password, full_name, role = DEMO_PROVINCE_SUPERVISOR
+    if identity.officer_by_username(session, username) is None:
+        admin.create_officer(session, now, DEMO_UNIT_CODE, username=username, full_name=full_name, role=role,
+                             password=password, province_reports=True)  # fmt: skip
+        print(f"Đã tạo tài khoản {username} / {password} ({role}, xem số liệu toàn tỉnh) – {full_name}", file=out)
     print_code(admin.create_enrolment_code(session, now, DEMO_UNIT_CODE, hours=hours, created_by="seed-demo"), out)

@@ -50,6 +50,7 @@ class Principal:
     role: Role
     unit_code: str
     device_id: str
+    province_reports: bool = False  # may read the province's reports (a supervisor granted it; admins always)
 
 
 def get_context(request: Request) -> ServerContext:
@@ -122,8 +123,9 @@ def require_principal(
         identity.touch_device(session, device.id, now, stale)
     role = cast(Role, officer.role)  # the CHECK constraint keeps it one of the three
     return Principal(
-        officer_id=officer.id, username=officer.username, role=role, unit_code=officer.unit_code, device_id=device.id
-    )
+        officer_id=officer.id, username=officer.username, role=role, unit_code=officer.unit_code, device_id=device.id,
+        province_reports=bool(officer.province_reports),
+    )  # fmt: skip
 
 
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -85,6 +86,8 @@ class Officer(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # A supervisor who may read every office's reports (migration 0011; admins always may).
+    province_reports: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Device(Base):

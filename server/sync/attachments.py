@@ -23,9 +23,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.domain.events import EventType
 from server.storage import AttachmentStore, Staged
 from server.sync import dialect
-from server.sync.models import Attachment
+from server.sync.models import Attachment, ServerDossier, ServerEvent
 from server.sync.push import lock_keys
 
 CHUNK_MAX = 4 * 1024 * 1024
@@ -196,11 +197,27 @@ def complete(
                 .where(Attachment.unit_code == unit_code, Attachment.sha256 == sha256)
                 .values(complete=True, size=staged.size, completed_at=now)
             )
+            mark_digitised(session, unit_code, sha256)
             session.commit()
     finally:
         if not kept:
             staged.drop()
     return staged.size
+
+
+def mark_digitised(session: Session, unit_code: str, sha256: str) -> None:
+    """4.2: the office's dossiers whose attachment events name this now stored file are digitised
+    (an event pushed after the upload is marked by the push's fold)."""
+    named = select(ServerEvent.dossier_uid).where(
+        ServerEvent.unit_code == unit_code,
+        ServerEvent.type == EventType.ATTACHMENT_ADDED.value,
+        ServerEvent.payload["sha256"].as_string() == sha256,
+    )
+    session.execute(
+        update(ServerDossier)
+        .where(ServerDossier.unit_code == unit_code, ServerDossier.uid.in_(named), ServerDossier.digitised.is_(False))
+        .values(digitised=True)
+    )
 
 
 def download(

@@ -5,8 +5,12 @@ The same facts the counters keep on their own rows (client migration 0009, app.s
 dossier never got one), ``received_due_at`` (the due date set at reception; supplements and
 apologies move ``due_at``), ``supplement_marks`` (every department supplement request "R" and
 completion "C", any arrival order) and from them ``supplement_count`` and the first two spans,
-and ``field`` (the procedure's field). :func:`fold_facts` is called by the push's fold for each
-event it applies and by the migration's back-fill, so both give the same row.
+and ``field`` (the procedure's field). Migration 0011 adds who handled it (``department_code`` /
+``department_name`` / ``officer_name``, from the first reception decision), the procedure's legal time
+as received (``legal_value`` / ``legal_unit``), 2.2's processing time of a dossier with a result or
+return on the office's calendar (``processing_minutes`` / ``processing_us`` /
+``processing_day_minutes``, :func:`set_processing_columns`) and ``digitised`` (4.2). The push's fold
+and the migrations' back-fills call these same functions, so both give the same row.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.domain.calendar import WorkingCalendar
 from app.domain.contracts import Contract, ReceivedPayload
 from app.domain.events import EventType
-from app.domain.indicators import supplement_spans
+from app.domain.indicators import DossierFacts, processing_parts, supplement_spans
 from app.domain.status import DossierStatus
 
 FACT_DEFAULTS: dict[str, Any] = {
@@ -30,6 +35,16 @@ FACT_DEFAULTS: dict[str, Any] = {
     "supplement1_completed_at": None,
     "supplement2_requested_at": None,
     "supplement2_completed_at": None,
+    "department_code": "",
+    "department_name": "",
+    "officer_name": "",
+    "legal_value": None,
+    "legal_unit": "",
+    "processing_minutes": None,
+    "processing_us": None,
+    "processing_day_minutes": None,
+    "digitised": False,
+    "report_key": None,
 }
 """The fact columns of a dossier no event has touched yet."""
 
@@ -43,8 +58,35 @@ def stored_moment(moment: datetime) -> str:
     return moment.isoformat(sep=" ", timespec="microseconds")
 
 
-def fold_facts(row: dict[str, Any], kind: EventType, payload: Contract | None, occurred_at: datetime) -> None:
-    """Fold one applied event into ``row``'s facts (``row["status"]`` already the status after it)."""
+def fold_received(row: dict[str, Any], procedure: dict[str, Any], officer_name: str) -> None:
+    """Who handles the dossier and the procedure's legal time, from its first reception decision
+    (``procedure``: the payload's ``procedure`` as JSON; ``officer_name``: the event's author)."""
+    row["department_code"] = str(procedure.get("department_code") or "")[:30]
+    row["department_name"] = str(procedure.get("department_name") or "")[:200]
+    row["officer_name"] = officer_name[:200]
+    legal = procedure.get("processing")
+    ok = isinstance(legal, dict) and isinstance(legal.get("value"), int | float) and legal.get("unit")
+    row["legal_value"] = float(legal["value"]) if ok else None  # type: ignore[index]
+    row["legal_unit"] = str(legal["unit"]) if ok else ""  # type: ignore[index]
+
+
+def fold_facts(
+    row: dict[str, Any],
+    kind: EventType,
+    payload: Contract | None,
+    occurred_at: datetime,
+    calendar: WorkingCalendar | None = None,
+) -> None:
+    """Fold one applied event into ``row``'s facts (``row["status"]`` already the status after it);
+    with ``calendar`` (the office's) the processing time is kept too."""
+    _fold_end_and_supplements(row, kind, payload, occurred_at)
+    if calendar is not None:
+        set_processing_columns(row, calendar)
+
+
+def _fold_end_and_supplements(
+    row: dict[str, Any], kind: EventType, payload: Contract | None, occurred_at: datetime
+) -> None:
     if isinstance(payload, ReceivedPayload):
         row["field"] = payload.procedure.field[:200]
         if row.get("received_due_at") is None and row.get("due_at") is not None:
@@ -72,3 +114,19 @@ def set_supplement_columns(row: dict[str, Any]) -> None:
         span = spans[n - 1] if len(spans) >= n else None
         row[f"supplement{n}_requested_at"] = span.requested_at if span else None
         row[f"supplement{n}_completed_at"] = span.completed_at if span else None
+
+
+_WITH_TIME = (int(DossierStatus.RESULT_READY), int(DossierStatus.RETURNED))
+
+
+def set_processing_columns(row: dict[str, Any], calendar: WorkingCalendar) -> None:
+    """2.2's processing time of a dossier with a result or return (as app.store.projection.set_processing_columns):
+    working minutes and calendar microseconds, the supplement time taken off, and the calendar's
+    minutes per working day; None while it has neither."""
+    parts = None
+    if row.get("ended_at") is not None and row.get("end_status") in _WITH_TIME:
+        facts = DossierFacts(uid="", code="", received_at=row["received_at"], due_at=None, end_at=row["ended_at"],
+                             supplements=supplement_spans(row.get("supplement_marks")))  # fmt: skip
+        parts = processing_parts(facts, calendar)
+    row["processing_minutes"], row["processing_us"] = parts if parts is not None else (None, None)
+    row["processing_day_minutes"] = calendar.hours.minutes_per_day if parts is not None else None

@@ -18,11 +18,13 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
@@ -154,6 +156,19 @@ class ServerDossier(Base):
     supplement1_completed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     supplement2_requested_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     supplement2_completed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # Who handled it, the legal time, 2.2's processing time on the office's calendar and 4.2 (migration
+    # 0011, server/sync/facts.py); ``digitised``: an attachment event names a file the office stored.
+    department_code: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    department_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    officer_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    legal_value: Mapped[float | None] = mapped_column(Float, default=None)
+    legal_unit: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    processing_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    processing_us: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    processing_day_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    digitised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What the indicators group by, as one id of ``report_keys`` (server/sync/report_keys.py).
+    report_key: Mapped[int | None] = mapped_column(Integer, default=None)
 
     __table_args__ = (
         UniqueConstraint("unit_code", "code", name="uq_dossiers_unit_code"),
@@ -293,3 +308,23 @@ class FeedCheck(Base):
     checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     checked: Mapped[int] = mapped_column(BigInteger, default=0)
     withheld: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportKey(Base):
+    """One combination of what the province's indicators group a dossier by (migration 0011,
+    server/sync/report_keys.py): dossier rows hold its ``id`` in ``report_key``; ``digest`` names it."""
+
+    __tablename__ = "report_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    digest: Mapped[str] = mapped_column(String(32), unique=True)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    department_code: Mapped[str] = mapped_column(String(30))
+    department_name: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(200))
+    procedure_code: Mapped[str] = mapped_column(String(40))
+    procedure_name: Mapped[str] = mapped_column(Text)
+    officer_id: Mapped[str] = mapped_column(UuidStr)
+    officer_name: Mapped[str] = mapped_column(String(200))
+    legal_value: Mapped[float | None] = mapped_column(Float, default=None)
+    legal_unit: Mapped[str] = mapped_column(String(20))

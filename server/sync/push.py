@@ -28,17 +28,20 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from app.domain.calendar import WorkingCalendar
 from app.domain.codes import DossierCode
-from app.domain.contracts import RatedPayload, describe, local_time
+from app.domain.contracts import AttachmentAddedPayload, DecisionPayload, RatedPayload, describe, local_time
 from app.domain.events import EventType, new_id
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
 from app.sync.wire import MAX_PUSH_BATCH, DeviceSeq, PushResult, PushStatus, Uuid, fallback_range
 from server.models import Officer, RefreshToken
-from server.sync import dialect
+from server.sync import dialect, report_keys
 from server.sync.body import excerpt
+from server.sync.calendars import office_calendar
 from server.sync.devices import record_push
-from server.sync.facts import FACT_DEFAULTS, fold_facts
+from server.sync.facts import FACT_DEFAULTS, fold_facts, fold_received
 from server.sync.models import (
+    Attachment,
     ChangeRow,
     Conflict,
     RejectedEvent,
@@ -420,6 +423,8 @@ class _Fold:
     event_rows: list[dict[str, Any]] = field(default_factory=list)
     conflict_rows: list[dict[str, Any]] = field(default_factory=list)
     skewed: dict[str, dict[str, Any]] = field(default_factory=dict)  # dossier uid → its clock_skew conflict row
+    stored_files: set[str] = field(default_factory=set)  # hashes of the attachments named that the office stored
+    calendar: WorkingCalendar | None = None  # the office's, read when a dossier first needs it
 
     def run(self) -> list[tuple[PushResult, Rejection | None]]:
         self._load()
@@ -434,10 +439,15 @@ class _Fold:
         decisions = [ev.decision for ev in self.events if ev.decision is not None]
         codes = {d.code_text for d in decisions if d.code_text}
         probes = {(d.personal_id, d.procedure_code, d.received_at.date()) for d in decisions if d.personal_id}
+        named = sorted({ev.payload.sha256 for ev in self.events if isinstance(ev.payload, AttachmentAddedPayload)})
         if self.pusher.postgres:
+            # A file's lock (server/sync/attachments.py) before any dossier row: an upload completing at
+            # the same time marks the dossiers of the events it sees, this push those of the files it sees.
             lock_keys(
                 self.session,
-                [f"code:{unit}:{c}" for c in codes] + [f"probe:{unit}:{p}:{c}:{d}" for p, c, d in probes],
+                [f"code:{unit}:{c}" for c in codes]
+                + [f"probe:{unit}:{p}:{c}:{d}" for p, c, d in probes]
+                + [f"attachment:{unit}:{sha}" for sha in named],
             )
         pg = self.pusher.postgres
         conn = self.session.connection()
@@ -458,11 +468,24 @@ class _Fold:
                 rows[m["uid"]] = dict(m)
         for state_row in rows.values():
             self._remember(_State(state_row))
+        if named:
+            self.stored_files = set(
+                self.session.scalars(
+                    select(Attachment.sha256).where(
+                        Attachment.unit_code == unit, Attachment.sha256.in_(named), Attachment.complete.is_(True)
+                    )
+                )
+            )
         days = sorted({d.code.day for d in decisions if d.code is not None})
         if days:
             found = conn.execute(stmts.blocks, {"device_id": self.pusher.device_id, "unit": unit, "days": days})
             for day, first, last in found:
                 self.blocks[day].append((first, last))
+
+    def _calendar(self) -> WorkingCalendar:
+        if self.calendar is None:
+            self.calendar = office_calendar(self.session, self.pusher.unit_code)
+        return self.calendar
 
     def _remember(self, state: _State) -> None:
         row = state.row
@@ -491,8 +514,15 @@ class _Fold:
         elif ev.step is not None and state is not None:
             opened += self._step(ev, ev.step, state)
         if (ev.decision is not None or ev.step is not None) and (folded := self.dossiers.get(w.dossier_uid)):
-            fold_facts(folded.row, ev.kind, ev.payload, w.occurred_at)
+            fold_facts(folded.row, ev.kind, ev.payload, w.occurred_at, self._calendar())
             folded.dirty = True
+        elif (
+            isinstance(ev.payload, AttachmentAddedPayload)
+            and (named := self.dossiers.get(w.dossier_uid))
+            and not named.row["digitised"]
+            and ev.payload.sha256 in self.stored_files
+        ):
+            named.row["digitised"] = named.dirty = True
         opened += self._author(ev) + self._clock(ev)
         flags = [kind for _, kind, _ in opened]
         reason = " ".join(r for _, _, r in opened)
@@ -702,6 +732,10 @@ class _Fold:
             },
             new=True,
         )
+        if isinstance(ev.payload, DecisionPayload):
+            fold_received(
+                state.row, ev.payload.procedure.model_dump(), self.authors.names.get(w.officer_id, w.officer_name)
+            )
         self._remember(state)
         return opened
 
@@ -846,6 +880,7 @@ class _Fold:
     def _write(self) -> None:
         session = self.session
         dialect.bulk_insert(session, Conflict, self.conflict_rows)
+        report_keys.assign(session.connection(), [s.row for s in self.dossiers.values() if s.new or s.dirty])
         dialect.bulk_insert(session, ServerDossier, [s.row for s in self.dossiers.values() if s.new])
         changed = [s.row for s in self.dossiers.values() if s.dirty and not s.new]
         if changed:

@@ -1,0 +1,236 @@
+"""The province's indicators and Biểu II.06a for a year on PostgreSQL: 1,000,000 dossiers over 70 offices
+(target ≤ 1 s), beside a bare SQL aggregate over the same rows.
+
+Usage::
+
+    .venv/bin/python bench/bench_province.py [--admin-url postgresql://postgres@127.0.0.1:5432/test]
+        [--db h2_bench] [--dossiers 1000000] [--offices 70] [--runs 5] [--keep]
+
+Creates the database ``--db`` (dropped first if it exists, and dropped at the end unless ``--keep``),
+migrates it with the server's migrations, then writes the offices, the catalog's departments (their
+levels), 8 officers per office, the report keys (server/sync/report_keys.py) and the dossier rows
+directly in SQL (``INSERT … SELECT`` over
+``generate_series``, seeded): receipts from July 2025 to 22 November 2026 over the catalog's
+procedures, with the indicator columns the push's fold keeps (server/sync/facts.py) filled the way it
+would — ends (results early, on time, late; refusals; open dossiers), supplement spans (≈ 8 %, a few
+asked twice), processing minutes, ratings (≈ 2 % dissatisfied), digitised (≈ 60 %). Then, for the
+year 2026, the median of ``--runs`` runs of: the bare aggregate (count of the period's dossiers per
+office, no classification), ``province_kpi`` (every figure, per office, department, field, procedure
+and officer) and ``province_period_report`` — the functions ``GET /reports/kpi|period?scope=province``
+call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.domain.catalog import load_catalog
+from app.domain.indicators import Period
+from server.db import make_engine, migrate
+from server.sync.indicators import province_kpi
+from server.sync.period_report import province_period_report
+from server.sync.report_keys import KEY_COLUMNS, digest
+
+YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
+BARE = """SELECT unit_code, count(*) FROM dossiers
+WHERE coalesce(code, printed_code) IS NOT NULL AND received_at < :closes AND (ended_at IS NULL OR ended_at >= :opens)
+GROUP BY unit_code"""
+
+
+def _reference_data(conn: psycopg.Connection[Any], offices: int) -> None:
+    catalog = load_catalog()
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO offices VALUES (%s, %s, 'UBND TỈNH QUẢNG NINH', 'Quảng Ninh', false, now())",
+            [(f"000.{i:02d}.00.H49", f"Trung tâm Phục vụ hành chính công số {i:02d}") for i in range(offices)],
+        )
+        cur.executemany("INSERT INTO departments VALUES ('', %s, %s, %s)",
+                        [(d.code, d.name, d.level.value) for d in catalog.departments])  # fmt: skip
+        cur.execute("CREATE TEMP TABLE procs (i int, code text, name text, field text, dep text, depname text,"
+                    " legal float, dunit text, days float)")  # fmt: skip
+        cur.executemany(
+            "INSERT INTO procs VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [(i, p.code, p.name, p.field, p.department.code, p.department.name, p.processing.value,
+              p.processing.unit.value, max(0.5, p.processing.value * (1.4 if p.processing.unit.value == "working_days"
+                                                                       else 1.0)))
+             for i, p in enumerate(catalog.procedures)],
+        )  # fmt: skip
+        cur.execute("""
+            INSERT INTO officers (id, username, full_name, role, unit_code, password_hash, active, created_at,
+                                  province_reports)
+            SELECT md5('o' || o || '-' || u)::uuid::text, 'canbo' || u || '.' || o, 'Cán bộ ' || o || ' đơn vị ' || u,
+                   'officer', '000.' || lpad(u::text, 2, '0') || '.00.H49', '-', true, now(), false
+            FROM generate_series(0, %s - 1) u, generate_series(0, 7) o""", (offices,))  # fmt: skip
+        # every (office, officer, procedure) a report key, id (u × 8 + o) × procedures + i + 1 (see _DOSSIERS)
+        keys = []
+        for u in range(offices):
+            for o in range(8):
+                officer = str(uuid.UUID(hashlib.md5(f"o{o}-{u}".encode()).hexdigest()))
+                for i, p in enumerate(catalog.procedures):
+                    row = {"unit_code": f"000.{u:02d}.00.H49", "department_code": p.department.code,
+                           "department_name": p.department.name, "field": p.field, "procedure_code": p.code,
+                           "procedure_name": p.name, "officer_id": officer, "officer_name": f"Cán bộ {o} đơn vị {u}",
+                           "legal_value": float(p.processing.value), "legal_unit": p.processing.unit.value}  # fmt: skip
+                    keys.append(((u * 8 + o) * len(catalog.procedures) + i + 1, digest(row), *row.values()))
+        cur.executemany(f"INSERT INTO report_keys (id, digest, {', '.join(KEY_COLUMNS)})"
+                        f" VALUES ({', '.join(['%s'] * 12)})", keys)  # fmt: skip
+
+
+# One row per dossier; the random draws are columns of ``s`` so each is used consistently.
+_DOSSIERS = """
+INSERT INTO dossiers (uid, unit_code, code, status, version, procedure_code, procedure_name, applicant_name,
+  personal_id, phone, received_at, received_day, due_at, device_id, officer_id, first_event_id, last_event_id,
+  last_hlc, updated_at, custody_place, custody_in_transit, custody_disputed, due_extended, custody_hlc, rating,
+  rating_hlc, field, ended_at, end_status, received_due_at, supplement_marks, supplement_count,
+  supplement1_requested_at, supplement1_completed_at, supplement2_requested_at, department_code, department_name,
+  officer_name, legal_value, legal_unit, processing_minutes, processing_us, processing_day_minutes, digitised,
+  report_key)
+SELECT md5('d' || g)::uuid::text, unit, unit || '-' || g, status, 3, code, name, 'Nguyễn Văn ' || g, '', '',
+  rec, rec::date, due, md5('dev' || u)::uuid::text, md5('o' || o || '-' || u)::uuid::text, md5('e' || g)::uuid::text,
+  md5('e' || g)::uuid::text, '', now(), 'counter:' || unit, false, false, false, '',
+  CASE WHEN ended_at IS NOT NULL AND x_rate < 0.02 THEN 'dissatisfied'
+       WHEN ended_at IS NOT NULL AND x_rate < 0.45 THEN 'very_satisfied' END, '',
+  field, ended_at, end_status, due, '', supp, r1, c1, r2, dep, depname, 'Cán bộ ' || o || ' đơn vị ' || u,
+  legal, unit_name,
+  CASE WHEN end_status IN (9, 10) THEN greatest(0, (extract(epoch FROM ended_at - rec - coalesce(c1 - r1, interval '0'))
+                                                    / 3 / 60)::int) END,
+  CASE WHEN end_status IN (9, 10) THEN (extract(epoch FROM ended_at - rec - coalesce(c1 - r1, interval '0'))
+                                        * 1000000)::bigint END,
+  CASE WHEN end_status IN (9, 10) THEN 480 END, x_scan < 0.6, (u * 8 + o) * %(procs)s::int + i + 1
+FROM (
+  SELECT *, CASE WHEN ended_at IS NULL THEN 2 ELSE end_status END AS status
+  FROM (
+    SELECT *, CASE WHEN x_end < 0.04 THEN rec + interval '2 hours'
+                   WHEN rec > timestamp '2026-11-22' - make_interval(secs => days * 86400 * x_speed) THEN NULL
+                   WHEN x_end > 0.97 THEN NULL
+                   ELSE rec + make_interval(secs => days * 86400 * x_speed) + coalesce(c1 - r1, interval '0') END
+                AS ended_at,
+              CASE WHEN x_end < 0.04 THEN 3 WHEN x_end < 0.5 THEN 9 ELSE 10 END AS end_status
+    FROM (
+      SELECT *, rec + make_interval(secs => days * 86400) AS due,
+        CASE WHEN x_supp < 0.08 THEN rec + interval '1 day' END AS r1,
+        CASE WHEN x_supp < 0.07 THEN rec + interval '3 days' END AS c1,
+        CASE WHEN x_supp < 0.005 THEN rec + interval '4 days' END AS r2,
+        CASE WHEN x_supp < 0.005 THEN 2 WHEN x_supp < 0.08 THEN 1 ELSE 0 END AS supp
+      FROM (
+        SELECT g, u, o, '000.' || lpad(u::text, 2, '0') || '.00.H49' AS unit, p.*, p.dunit AS unit_name,
+          timestamp '2025-07-01 07:30' + make_interval(days => (x_day * 509)::int, secs => x_hour * 32400) AS rec,
+          x_end, x_speed, x_supp, x_rate, x_scan
+        FROM (
+          SELECT g, g %% %(offices)s::int AS u, floor(random() * 8)::int AS o,
+            floor(random() * %(procs)s::int)::int AS pi,
+            random() AS x_day, random() AS x_hour, random() AS x_end, 0.2 + random() * 0.95 AS x_speed,
+            random() AS x_supp, random() AS x_rate, random() AS x_scan
+          FROM generate_series(%(first)s::int, %(last)s::int) g
+        ) r JOIN procs p ON p.i = r.pi
+      ) a
+    ) b
+  ) c
+) d"""
+
+
+def _dossiers(conn: psycopg.Connection[Any], total: int, offices: int) -> None:
+    procs = len(load_catalog().procedures)
+    with conn.cursor() as cur:
+        cur.execute("SELECT setseed(0.2026)")
+        step = 200_000
+        for first in range(1, total + 1, step):
+            cur.execute(_DOSSIERS, {"offices": offices, "procs": procs, "first": first,
+                                    "last": min(total, first + step - 1)})  # fmt: skip
+        cur.execute("UPDATE dossiers SET supplement2_completed_at = supplement2_requested_at + interval '1 day'"
+                    " WHERE supplement2_requested_at IS NOT NULL")  # fmt: skip
+        cur.execute("UPDATE dossiers SET supplement1_completed_at = NULL"
+                    " WHERE supplement_count = 2")  # the first span of a twice-asked dossier is open  # fmt: skip
+
+
+def _median(fn: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
+    times, out = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), min(times), out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    ap.add_argument("--db", default="h2_bench")
+    ap.add_argument("--dossiers", type=int, default=1_000_000)
+    ap.add_argument("--offices", type=int, default=70)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--keep", action="store_true", help="keep the database (default: dropped at the end)")
+    ap.add_argument("--reuse", action="store_true", help="measure the database a --keep run left")
+    args = ap.parse_args()
+    admin = psycopg.connect(args.admin_url, autocommit=True)
+    if not args.reuse:
+        admin.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{args.db}"')
+    url = args.admin_url.rsplit("/", 1)[0] + f"/{args.db}"
+    engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://"), pool_size=1)
+    try:
+        t0 = time.perf_counter()
+        if not args.reuse:
+            migrate(engine)
+            with psycopg.connect(url) as conn:
+                _reference_data(conn, args.offices)
+                _dossiers(conn, args.dossiers, args.offices)
+                conn.commit()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE dossiers")
+            rows = conn.execute("SELECT count(*), count(ended_at), sum(supplement_count), count(*) FILTER (WHERE"
+                                " received_at >= '2026-01-01') FROM dossiers").fetchone()  # fmt: skip
+            size = conn.execute("SELECT pg_size_pretty(pg_total_relation_size('dossiers'))").fetchone()
+        print(f"data: {rows[0]:,} dossiers ({rows[1]:,} ended, {rows[2]:,} supplement requests, {rows[3]:,} received"
+              f" in 2026), table {size[0]}, written in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+        load = os.getloadavg()
+        with Session(engine) as s:
+            bare = text(BARE)
+            params = {"opens": YEAR.opens, "closes": YEAR.closes}
+            base, base_min, per_office = _median(lambda: s.execute(bare, params).all(), args.runs)
+            k, k_min, figures = _median(lambda: province_kpi(s, YEAR), args.runs)
+            p, p_min, report = _median(lambda: province_period_report(s, YEAR), args.runs)
+        assert sum(n for _, n in per_office) == figures.whole.counted == report.total.received_total
+        print(
+            f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; after: "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
+        print(f"year 2026, {figures.whole.counted:,} dossiers counted, {len(figures.offices)} offices,"
+              f" {len(figures.departments)} departments, {len(figures.procedures)} procedures,"
+              f" {len(figures.officers)} officers; II.06a {sum(len(g.rows) for g in report.groups)} rows")  # fmt: skip
+        print(f"{'what':<34}{'median':>9}{'min':>9}{'×bare':>8}  target")
+        for name, median, least in (("bare aggregate (count per office)", base, base_min),
+                                    ("province_kpi", k, k_min), ("province_period_report", p, p_min)):  # fmt: skip
+            target = "" if name.startswith("bare") else ("≤ 1 s PASS" if median <= 1 else "≤ 1 s MISS")
+            print(f"{name:<34}{median * 1000:>7.0f}ms{least * 1000:>7.0f}ms{median / base:>8.1f}  {target}")
+        w = figures.whole
+        print(
+            f"2.1 {w.on_time.percent}%  5.4 {w.satisfaction}  4.2 {w.digitised.percent}%  2.2 procedures"
+            f" {len(w.processing)}; II.06a total {report.total}"
+        )
+    finally:
+        engine.dispose()
+        if not (args.keep or args.reuse):
+            admin.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+        admin.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
