@@ -49,7 +49,7 @@ PRINTED = {
     "organisation": ("Công ty TNHH Xây dựng số 1 Hạ Long", "Mã số doanh nghiệp/MST: 0100109106-001",
                      "Người đại diện theo pháp luật: H'Hen Niê"),
     "representative": ("Người nộp thay: Trần Thị Bích (Số định danh cá nhân 022190005555)",),
-    "foreign representative": ("Người nộp thay: John Smith (Hộ chiếu số C7654321)",),
+    "foreign representative": ("Người nộp thay: John Smith, hộ chiếu số C7654321 (quốc tịch Hoa Kỳ)",),
 }  # fmt: skip
 SEARCHED = {"foreigner": "c1234567", "organisation": "0100109106-001", "representative": "022190005555",
             "foreign representative": "c7654321"}  # fmt: skip

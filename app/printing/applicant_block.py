@@ -26,9 +26,17 @@ def identifier_line(a: Applicant) -> tuple[str, str]:
 
 
 def _on_behalf(a: Applicant) -> str:
-    """ "Người nộp thay: <b>Trần Văn B</b> (Số định danh cá nhân 022…) theo Giấy ủy quyền …" as markup."""
+    """The "who submitted it" line as markup.
+
+    A citizen: "Người nộp thay: <b>Trần Văn B</b> (Số định danh cá nhân 022…) theo Giấy ủy quyền …";
+    a foreigner, whose passport number alone does not identify them:
+    "Người nộp thay: <b>John Smith</b>, hộ chiếu số C7654321 (quốc tịch Hoa Kỳ) theo Giấy ủy quyền …".
+    """
     rest = ""
-    if number := nfc(a.representative_id):
+    number = nfc(a.representative_id)
+    if nfc(a.representative_nationality):  # only a passport holder has one (RepresentativePart)
+        rest += f", hộ chiếu số {esc(number)} (quốc tịch {esc(a.representative_nationality)})"
+    elif number:
         label = "Số định danh cá nhân" if number.isdigit() else "Hộ chiếu số"
         rest += f" ({label} {esc(number)})"
     if nfc(a.authorisation_ref):

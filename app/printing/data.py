@@ -55,6 +55,7 @@ class Applicant:
         legal_representative: An organisation's legal representative ("" if not given).
         representative_name: Who submitted on the applicant's behalf ("" if the applicant did).
         representative_id: Their personal ID or passport number.
+        representative_nationality: Their nationality in Vietnamese when they showed a passport ("Hoa Kỳ").
         authorisation_ref: The authorisation they hold ("Giấy ủy quyền ngày 20/11/2026").
     """
 
@@ -70,6 +71,7 @@ class Applicant:
     legal_representative: str = ""
     representative_name: str = ""
     representative_id: str = ""
+    representative_nationality: str = ""
     authorisation_ref: str = ""
 
 
@@ -174,6 +176,48 @@ class RefusalSlip:
     receiving_unit: str
     applicant: Applicant
     procedure_name: str
+    reason: str
+    officer_name: str
+    issued_at: datetime
+    demo: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StopNotice:
+    """Form 05 (Circular 03/2025): stop notice (Thông báo dừng giải quyết hồ sơ), at the citizen's
+    request to stop processing or to withdraw the dossier.
+
+    Attributes:
+        header: Issuing office (the receiving one-stop unit).
+        form_number: e.g. "Mẫu số 05" (configuration).
+        dossier_code: The dossier code.
+        receiving_unit: The unit that received the dossier and issues the notice.
+        applicant: Who submitted the dossier.
+        procedure_name: The administrative procedure.
+        received_at: When the dossier was received.
+        withdrawn: The citizen withdraws the dossier (status 7) rather than only stopping it (8).
+        requester_name: Who asked (the applicant or their representative).
+        request_ref: The written request, if any ("" when asked in person).
+        requested_at: When the request was made.
+        status_label: The status checked at the request ("Đang xử lý").
+        reason: The citizen's reason.
+        officer_name: The officer who recorded the request, printed under the signature.
+        issued_at: Issue time (date line; processing stops from this moment).
+        demo: Mark every page as a demo without legal value.
+    """
+
+    header: OfficeHeader
+    form_number: str
+    dossier_code: str
+    receiving_unit: str
+    applicant: Applicant
+    procedure_name: str
+    received_at: datetime
+    withdrawn: bool
+    requester_name: str
+    request_ref: str
+    requested_at: datetime
+    status_label: str
     reason: str
     officer_name: str
     issued_at: datetime

@@ -50,6 +50,7 @@ class CustodyDocument(StrEnum):
     RETURN_RECEIPT = "return_receipt"
     LABEL = "label"
     COVER_SHEET = "cover_sheet"
+    STOP_NOTICE = "stop_notice"  # form 05 (2025): the citizen's stop or withdrawal (app/services/stops.py)
 
     @property
     def heading(self) -> str:
@@ -61,6 +62,7 @@ class CustodyDocument(StrEnum):
             "return_receipt": "Biên nhận trả kết quả",
             "label": "Nhãn mã vạch hồ sơ",
             "cover_sheet": "Tờ phân cách hồ sơ (đặt trước các trang khi quét lô)",
+            "stop_notice": "Thông báo dừng giải quyết hồ sơ",
         }[self.value]
 
 
@@ -110,6 +112,7 @@ def printed_applicant(a: Mapping[str, Any]) -> Applicant:
         legal_representative=a.get("legal_representative", ""),
         representative_name=rep.get("full_name", ""),
         representative_id=rep.get("personal_id", "") or rep.get("passport_no", ""),
+        representative_nationality=nationality_name(rep["nationality"]) if rep.get("nationality") else "",
         authorisation_ref=rep.get("authorisation_ref", ""),
     )
 

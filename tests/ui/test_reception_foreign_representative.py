@@ -63,7 +63,7 @@ def test_representative_with_a_passport_is_received_and_printed(qtbot, screen, u
     dialog = preview(qtbot, screen)
     text = " ".join(pdf_text(dialog._form.pdf)[0].split())
     dialog.close()
-    assert "Người nộp thay: John Smith (Hộ chiếu số C7654321) theo Giấy ủy quyền" in text
+    assert "Người nộp thay: John Smith, hộ chiếu số C7654321 (quốc tịch Hoa Kỳ) theo Giấy ủy quyền" in text
     dossier, applicant = received(ui_ctx)
     assert applicant["representative"] == {
         "full_name": "John Smith", "passport_no": "C7654321", "nationality": "US",

@@ -1,12 +1,15 @@
-"""Scan feedback: a wide green ✓ / red ✗ banner with the message, and a sound, for every scan.
+"""Scan feedback: a wide green ✓ / amber ! / red ✗ banner with the message, and a sound, for every scan.
 
 An officer scanning a stack of folders looks at the folders, not the screen: the banner is big
 and coloured enough to catch from the corner of the eye, it flashes when it changes, and the
 two sounds differ in pitch and rhythm. A good scan's banner fades after a few seconds; a bad
-one stays longer, until the next scan replaces it. The banner floats over the top of its host
+one stays longer, until the next scan replaces it. A scan that did its job but left something to
+check (an ID card whose number disagrees with the sex or birth year printed beside it) is amber
+with "!", stays as long as an error and sounds the error buzz: the officer must look up and
+check the card, which a green ✓ and the OK beep tell them not to do. The banner floats over the top of its host
 (:meth:`ScanFeedback.float_over`) instead of taking a place in a layout: a banner that pushed the
 screen down moved every field under the officer's mouse (issue 15); a click on it dismisses it.
-The ✓/✗ marks are painted, not typed: the
+The ✓/!/✗ marks are painted, not typed: the
 bundled UI font has no such glyphs.
 """
 
@@ -17,21 +20,30 @@ from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPa
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from ui.scanner.sound import Sound, SoundPlayer
-from ui.theme import BASE_POINT_SIZE
+from ui.theme import BASE_POINT_SIZE, Tone
 
 OK_BG, OK_FLASH = "#1b7a3a", "#34c062"
+WARNING_BG, WARNING_FLASH = "#f0a400", "#ffd04d"  # amber; dark text on it (white would not read)
 ERROR_BG, ERROR_FLASH = "#b00020", "#ff3b4f"
 OK_VISIBLE_MS = 5000
 ERROR_VISIBLE_MS = 15000
+WARNING_VISIBLE_MS = ERROR_VISIBLE_MS  # something to check: as long as an error
 FLASH_MS = 180
+
+# tone: (background, flash, text colour, mark colour, how long shown, sound)
+_LOOKS: dict[Tone, tuple[str, str, str, str, int, Sound]] = {
+    Tone.OK: (OK_BG, OK_FLASH, "#ffffff", OK_BG, OK_VISIBLE_MS, Sound.OK),
+    Tone.WARNING: (WARNING_BG, WARNING_FLASH, "#2b1d00", "#8a5a00", WARNING_VISIBLE_MS, Sound.ERROR),
+    Tone.ERROR: (ERROR_BG, ERROR_FLASH, "#ffffff", ERROR_BG, ERROR_VISIBLE_MS, Sound.ERROR),
+}
 
 
 class _Mark(QWidget):
-    """A white disc with a painted check mark or cross."""
+    """A white disc with a painted check mark, exclamation mark or cross."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.ok = True
+        self.tone = Tone.OK
         self.setFixedSize(QSize(40, 40))
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -40,12 +52,15 @@ class _Mark(QWidget):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor("#ffffff"))
         p.drawEllipse(QRectF(2, 2, 36, 36))
-        pen = QPen(QColor(OK_BG if self.ok else ERROR_BG), 5)
+        pen = QPen(QColor(_LOOKS[self.tone][3]), 5)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         p.setPen(pen)
-        if self.ok:
+        if self.tone is Tone.OK:
             p.drawPolyline([QPointF(11, 21), QPointF(17, 27), QPointF(29, 13)])
+        elif self.tone is Tone.WARNING:
+            p.drawLine(QPointF(20, 10), QPointF(20, 22))
+            p.drawPoint(QPointF(20, 29))
         else:
             p.drawLine(QPointF(13, 13), QPointF(27, 27))
             p.drawLine(QPointF(27, 13), QPointF(13, 27))
@@ -59,8 +74,13 @@ class ScanFeedback(QWidget):
         sound: The player; a silent one is made when None.
         parent: Qt parent.
 
+    Attributes:
+        ok: The scan did its job (green, or amber: done but something to check).
+        tone: Which banner is up: :attr:`Tone.OK`, :attr:`Tone.WARNING` or :attr:`Tone.ERROR`.
+
     Signals:
-        shown(bool, str): ok or not, and the message, each time the banner is updated.
+        shown(bool, str): ok or not (a warning is ok), and the message, each time the banner is
+            updated; :attr:`tone` tells a warning from a plain success.
     """
 
     shown = Signal(bool, str)
@@ -69,6 +89,7 @@ class ScanFeedback(QWidget):
         super().__init__(parent)
         self.sound = sound or SoundPlayer(parent=self)
         self.ok = True
+        self.tone = Tone.OK
         self.setAutoFillBackground(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Kết quả quét mã")
@@ -129,32 +150,39 @@ class ScanFeedback(QWidget):
 
     def show_ok(self, message: str) -> None:
         """Green ✓ and the OK beep."""
-        self._show(True, message)
+        self._show(Tone.OK, message)
+
+    def show_warning(self, message: str) -> None:
+        """Amber ! and the error buzz: the scan was taken, but the officer must check something."""
+        self._show(Tone.WARNING, message)
 
     def show_error(self, message: str) -> None:
         """Red ✗ and the error buzz."""
-        self._show(False, message)
+        self._show(Tone.ERROR, message)
 
-    def _show(self, ok: bool, message: str) -> None:
-        self.ok = ok
-        self._mark.ok = ok
+    def _show(self, tone: Tone, message: str) -> None:
+        _bg, flash, _fg, _mark, visible_ms, sound = _LOOKS[tone]
+        self.ok = tone is not Tone.ERROR
+        self.tone = tone
+        self._mark.tone = tone
+        self.setProperty("tone", str(tone))  # for tests and for anyone inspecting the widget tree
         self.label.setText(message)
-        self._colour(OK_FLASH if ok else ERROR_FLASH)
+        self._colour(flash)
         self._place()
         self.show()
         self._mark.update()
         self._flash_timer.start()
-        self._hide_timer.start(OK_VISIBLE_MS if ok else ERROR_VISIBLE_MS)
-        self.sound.play(Sound.OK if ok else Sound.ERROR)
-        self.shown.emit(ok, message)
+        self._hide_timer.start(visible_ms)
+        self.sound.play(sound)
+        self.shown.emit(self.ok, message)
 
     def _colour(self, background: str) -> None:
         palette = QPalette(self.palette())
         palette.setColor(QPalette.ColorRole.Window, QColor(background))
-        palette.setColor(QPalette.ColorRole.WindowText, QColor("#ffffff"))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(_LOOKS[self.tone][2]))
         self.setPalette(palette)
         self.label.setPalette(palette)
 
     @Slot()
     def _on_flash_timer_timeout(self) -> None:
-        self._colour(OK_BG if self.ok else ERROR_BG)
+        self._colour(_LOOKS[self.tone][0])

@@ -179,8 +179,11 @@ class ScanRouter(QObject):
             applicant = getattr(reception, "applicant", None)
             if applicant is not None:
                 applicant.fill_from_qr(scan.raw)
-                note = f" Lưu ý: {'; '.join(card.warnings)}" if card.warnings else ""
-                self.feedback.show_ok(f"Đã điền người nộp: {card.full_name} – {card.personal_id}.{note}")
+                text = f"Đã điền người nộp: {card.full_name} – {card.personal_id}."
+                if card.warnings:  # filled, but the card must be checked: amber, not the green ✓
+                    self.feedback.show_warning(f"{text} Lưu ý: {'; '.join(card.warnings)}")
+                else:
+                    self.feedback.show_ok(text)
                 self.routed.emit(scan, "id_card")
                 return
         if screen is not None and screen is search:

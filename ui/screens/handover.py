@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -191,6 +191,10 @@ class HandoverScreen(QWidget):
         count_font = self.count.font()
         count_font.setPointSizeF(count_font.pointSizeF() + 5)
         self.count.setFont(count_font)
+        # Room for both lines from the start: "n mã bị loại" comes and goes with rejected codes, and a
+        # label one line tall showed both lines cut until the layout caught up (a grab right after Ctrl+Z).
+        two_lines = self.count.fontMetrics().boundingRect(QRect(0, 0, 10_000, 10_000), 0, "Ág\nÁg").height()
+        self.count.setMinimumHeight(two_lines + 2 * self.count.margin())
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Các hồ sơ đã quét")
