@@ -463,6 +463,31 @@ class RatedPayload(Contract):
     rated_at: LocalTime
 
 
+class StopRequestPayload(Contract):
+    """Common part of ``dossier.stopped`` and ``dossier.withdrawn`` (app/services/stops.py, form 05).
+
+    ``status_before`` is the status the counter checked (no decision yet); ``requester_name`` who
+    asked (the applicant or the person submitting on their behalf); ``request_ref`` the written
+    request if there is one ("Đơn đề nghị ngày 20/11/2026").
+    """
+
+    unit_code: UnitCode
+    code: Code | None = None
+    reason: Text1
+    requester_name: Name1
+    request_ref: Line = ""
+    requested_at: LocalTime
+    status_before: Annotated[int, Field(strict=True, ge=1, le=10)]
+
+
+class StoppedPayload(StopRequestPayload):
+    """``dossier.stopped``: processing stops at the citizen's request (status 8, may be resumed)."""
+
+
+class WithdrawnPayload(StopRequestPayload):
+    """``dossier.withdrawn``: the citizen withdraws the dossier (status 7, final)."""
+
+
 class ConflictResolvedPayload(Contract):
     """``conflict.resolved``: a supervisor's resolution, written by the server (server/sync/conflicts.py)."""
 
@@ -491,6 +516,8 @@ CONTRACTS: Mapping[str, type[Contract]] = MappingProxyType(
         EventType.DUE_EXTENDED: DueExtendedPayload,
         EventType.ATTACHMENT_ADDED: AttachmentAddedPayload,
         EventType.RATED: RatedPayload,
+        EventType.STOPPED: StoppedPayload,
+        EventType.WITHDRAWN: WithdrawnPayload,
         CONFLICT_RESOLVED: ConflictResolvedPayload,
     }
 )
@@ -514,6 +541,8 @@ EVENT_STATUS: Mapping[EventType, DossierStatus | None] = MappingProxyType(
         EventType.DUE_EXTENDED: None,
         EventType.ATTACHMENT_ADDED: None,
         EventType.RATED: None,
+        EventType.STOPPED: DossierStatus.STOPPED,
+        EventType.WITHDRAWN: DossierStatus.WITHDRAWN,
     }
 )
 """The status each event leads a dossier to (None: the status does not move by itself)."""

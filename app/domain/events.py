@@ -28,6 +28,10 @@ class EventType(StrEnum):
     ATTACHMENT_ADDED = "dossier.attachment_added"
     # The citizen's satisfaction rating at return (issue 14): one per dossier (app/services/ratings.py).
     RATED = "dossier.rated"
+    # The citizen's request to stop (status 8) or to withdraw the dossier (status 7) before any
+    # decision (issue 16; DOMAIN.md §9): form 05 "Thông báo dừng giải quyết hồ sơ" (app/services/stops.py).
+    STOPPED = "dossier.stopped"
+    WITHDRAWN = "dossier.withdrawn"
 
     @property
     def label(self) -> str:
@@ -49,6 +53,8 @@ _LABELS = {
     EventType.DUE_EXTENDED: "Xin lỗi và hẹn lại ngày trả kết quả",
     EventType.ATTACHMENT_ADDED: "Đính kèm bản điện tử",
     EventType.RATED: "Đánh giá mức độ hài lòng",
+    EventType.STOPPED: "Dừng giải quyết hồ sơ theo đề nghị của công dân",
+    EventType.WITHDRAWN: "Công dân rút hồ sơ",
 }
 
 CUSTODY_EVENTS = frozenset({EventType.HANDOVER_SENT, EventType.HANDOVER_RECEIVED, EventType.HANDOVER_DISCREPANCY})

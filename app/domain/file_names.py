@@ -22,6 +22,7 @@ DOCUMENT_STEMS: dict[str, str] = {
     "return_receipt": "bien-nhan-tra-ket-qua",
     "label": "nhan-ho-so",
     "cover_sheet": "to-phan-cach",
+    "stop_notice": "thong-bao-dung-giai-quyet",
 }
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9.]+")  # path separators, spaces, Windows' <>:"|?* …

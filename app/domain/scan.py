@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from app.domain.batch_number import BATCH_PREFIX as BATCH_PREFIX  # re-exported: scanners import it here
 from app.domain.batch_number import batch_ref
-from app.domain.codes import DOSSIER_CODE_RE, DossierCode, parse_dossier_code
+from app.domain.codes import DOSSIER_CODE_2025_RE, DOSSIER_CODE_RE, CodeFormat, DossierCode, parse_dossier_code
 from app.domain.idcard import IdCardData, IdCardQrError, parse_id_qr
 
 BATCH_ID_RE = re.compile(r"^[0-9A-Z](?:[0-9A-Z.\-]{0,62}[0-9A-Z])?$", re.ASCII)
@@ -29,21 +29,28 @@ BATCH_ID_RE = re.compile(r"^[0-9A-Z](?:[0-9A-Z.\-]{0,62}[0-9A-Z])?$", re.ASCII)
 
 Digits are safest: a Vietnamese input method left on changes letter pairs (``AA`` → ``Â``)."""
 
-LABEL_CODE_RE = re.compile(r"^(\d{3})(\d{2})(\d{2})([A-Z]\d{2})(\d{6})(\d{4})$", re.ASCII)
+_LABEL_2018 = r"(\d{3})(\d{2})(\d{2})([A-Z]\d{2})(\d{6})(\d{4})"
+_LABEL_2025 = r"([A-Z]\d{2})(\d{3})(\d{2})(\d{6})([A-Z]{2}\d{4,10})"
+LABEL_CODE_RE = re.compile(rf"^(?:{_LABEL_2018}|{_LABEL_2025})$", re.ASCII)
 """A dossier code without its "." and "-", as the folder label's Code128 carries it (it would not
-fit a 50 mm label otherwise; app/printing/labels.py): ``0000100H492611220007``. The one definition:
-the label printer, the handover screens and the scan classifier all read it through
-:func:`expand_label_code`."""
+fit a 50 mm label otherwise; app/printing/labels.py): ``0000100H492611220007`` (2018 format) or
+``H4900101261122AB0007`` (2025 format; app/domain/codes.py). The two never overlap: a 2018 label
+starts with a digit, a 2025 one with a capital. The one definition: the label printer, the
+handover screens and the scan classifier all read it through :func:`expand_label_code`."""
 
 
 def expand_label_code(text: str) -> str | None:
-    """The dossier code as printed (``000.01.00.H49-261122-0007``) of a label Code128's text
-    (``0000100H492611220007``, any letter case, spaces around ignored), or None if it is not one."""
+    """The dossier code as printed (``000.01.00.H49-261122-0007``, ``H49.001.01-261122-AB0007``) of a
+    label Code128's text (``0000100H492611220007``, ``H4900101261122AB0007``; any letter case,
+    spaces around ignored), or None if it is not one."""
     m = LABEL_CODE_RE.match(unicodedata.normalize("NFC", text).strip().upper())
     if m is None:
         return None
-    unit1, unit2, unit3, province, day, seq = m.groups()
-    return f"{unit1}.{unit2}.{unit3}.{province}-{day}-{seq}"
+    if m.group(1) is not None:
+        unit1, unit2, unit3, province, day, seq = m.groups()[:6]
+        return f"{unit1}.{unit2}.{unit3}.{province}-{day}-{seq}"
+    province, level2, level3, day, tail = m.groups()[6:]
+    return f"{province}.{level2}.{level3}-{day}-{tail}"
 
 
 SHOWN_MAX = 60
@@ -51,7 +58,8 @@ SHOWN_MAX = 60
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TWELVE_DIGITS = re.compile(r"^\d{12}$", re.ASCII)
-_CODE_SHAPE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d+-\d+$", re.ASCII)
+_CODE_SHAPE = re.compile(r"^(?:\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}|[A-Z]\d{2}\.\d{3}\.\d{2})-\d+-[A-Z]*\d+$", re.ASCII)
+_CODE_FORMS = "000.00.00.H49-260213-0001 hoặc, mẫu 2025, H49.001.01-260213-AB0001"
 
 # Input-method mangling undone: each composed letter and what may have been typed for it.
 _BASE_LETTERS = {
@@ -229,14 +237,14 @@ def _classify_compact(compact: str, raw: str) -> Scan | None:
 
 def _unknown_message(raw: str, compact: str) -> str:
     quoted = f"“{shown(raw)}”"
-    if DOSSIER_CODE_RE.match(compact):
+    if DOSSIER_CODE_RE.match(compact) or DOSSIER_CODE_2025_RE.match(compact):
         return (
             f"Mã {quoted} có dạng mã hồ sơ nhưng ngày nhận hoặc số thứ tự không hợp lệ."
             " Quét lại mã vạch trên nhãn hoặc phiếu hẹn; nếu vẫn lỗi, nhãn có thể in sai."
         )
     if _CODE_SHAPE.match(compact):
         return (
-            f"Mã {quoted} thiếu hoặc thừa chữ số (mã hồ sơ có dạng 000.00.00.H49-260213-0001)."
+            f"Mã {quoted} thiếu hoặc thừa chữ số (mã hồ sơ có dạng {_CODE_FORMS})."
             " Mã vạch có thể bị mờ hoặc đọc thiếu: quét lại, hoặc quét mã QR bên cạnh."
         )
     if not compact.isascii():
@@ -255,9 +263,21 @@ def _unknown_message(raw: str, compact: str) -> str:
             " Hãy quét mã QR trên thẻ căn cước, hoặc mã vạch trên nhãn hay phiếu hẹn."
         )
     return (
-        f"Mã vừa quét {quoted} không phải mã hồ sơ (dạng 000.00.00.H49-260213-0001), mã QR thẻ căn cước"
+        f"Mã vừa quét {quoted} không phải mã hồ sơ (dạng {_CODE_FORMS}), mã QR thẻ căn cước"
         f" hay mã biên bản bàn giao ({BATCH_PREFIX}…). Quét mã vạch trên nhãn hồ sơ hoặc phiếu hẹn."
     )
+
+
+def ends_a_code(text: str) -> bool:
+    """Whether ``text`` is a whole dossier code that no further character could extend.
+
+    A keyboard scanner configured without a suffix key may end its burst there at once (the wedge,
+    ui/scanner/wedge.py). True only for the 2018 format (25 characters as printed, 20 on a label):
+    a 2025 code's sequence has 4 digits or more, so ``…-AB1234`` may still be the start of
+    ``…-AB12345`` and its scan ends with the suffix key or the pause after the burst.
+    """
+    scan = classify(text)
+    return scan.dossier is not None and scan.dossier.format is CodeFormat.UNIT_2018
 
 
 def classify(text: str) -> Scan:

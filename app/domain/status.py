@@ -62,7 +62,8 @@ ALLOWED_TRANSITIONS: Mapping[DossierStatus, frozenset[DossierStatus]] = MappingP
         _S.PROCESSING: frozenset(
             {_S.SUPPLEMENT_REQUESTED, _S.FEES_REQUESTED, _S.WITHDRAWN, _S.STOPPED, _S.RESULT_READY}
         ),
-        _S.SUPPLEMENT_REQUESTED: frozenset({_S.RECEIVED, _S.PROCESSING, _S.WITHDRAWN, _S.REFUSED}),
+        # A citizen waiting to bring a supplement may rather ask to stop (form 05).
+        _S.SUPPLEMENT_REQUESTED: frozenset({_S.RECEIVED, _S.PROCESSING, _S.WITHDRAWN, _S.STOPPED, _S.REFUSED}),
         _S.FEES_REQUESTED: frozenset({_S.PROCESSING, _S.WITHDRAWN, _S.STOPPED}),
         _S.WITHDRAWN: frozenset(),
         # A stopped dossier is closed for queues and statistics but may be resumed.
@@ -79,6 +80,12 @@ dossier is still being handled. The detail screen's button and the service both 
 
 TERMINAL_STATUSES = frozenset({_S.REFUSED, _S.WITHDRAWN, _S.STOPPED, _S.RETURNED})
 """Statuses that close a dossier (STOPPED can still be resumed to PROCESSING)."""
+
+STOP_STATUSES = frozenset({_S.RECEIVED, _S.PROCESSING, _S.SUPPLEMENT_REQUESTED, _S.FEES_REQUESTED})
+"""Statuses in which the citizen may ask to stop or withdraw a received dossier: no decision exists
+yet (no result, no return, not refused or already ended) [law, Decree 118/2025 as DOMAIN.md §9 has
+it]. A dossier asked for a supplement at reception (form 02) was never received: the service refuses
+it for having no code."""
 
 DEADLINE_RUNNING_STATUSES = frozenset({_S.RECEIVED, _S.PROCESSING, _S.FEES_REQUESTED})
 """Statuses in which the processing time runs, so a dossier past its due date is overdue. Not while
@@ -100,6 +107,8 @@ class Step(StrEnum):
     REQUEST_SUPPLEMENT = "request_supplement"  # the department asks for more papers: status 5
     RECEIVE_SUPPLEMENT = "receive_supplement"  # the citizen brought them: back to 4, new due date
     APOLOGY = "apology"  # form 04, the one-time new appointment: the due date moves
+    STOP = "stop"  # the citizen asks to stop processing: status 8, form 05
+    WITHDRAW = "withdraw"  # the citizen withdraws the dossier: status 7, form 05
 
 
 STEPS_FROM: Mapping[Step, frozenset[DossierStatus]] = MappingProxyType(
@@ -111,6 +120,8 @@ STEPS_FROM: Mapping[Step, frozenset[DossierStatus]] = MappingProxyType(
         Step.REQUEST_SUPPLEMENT: frozenset({_S.RECEIVED, _S.PROCESSING}),
         Step.RECEIVE_SUPPLEMENT: frozenset({_S.SUPPLEMENT_REQUESTED}),
         Step.APOLOGY: APOLOGY_STATUSES,
+        Step.STOP: STOP_STATUSES,
+        Step.WITHDRAW: STOP_STATUSES,
     }
 )
 """For each step, the statuses it may be recorded in; the one table the detail screen and the
@@ -124,6 +135,10 @@ _WHY_NOT: Mapping[Step, str] = {
     Step.REQUEST_SUPPLEMENT: "{subject} đang ở trạng thái “{label}”: không yêu cầu bổ sung được.",
     Step.RECEIVE_SUPPLEMENT: "{subject} không ở trạng thái chờ bổ sung (đang “{label}”); không cần nhận hồ sơ bổ sung.",
     Step.APOLOGY: "{subject} đang ở trạng thái “{label}”: không lập phiếu hẹn lại được.",
+    Step.STOP: (
+        "{subject} đang ở trạng thái “{label}”: chỉ dừng giải quyết được khi hồ sơ chưa có kết quả giải quyết."
+    ),
+    Step.WITHDRAW: "{subject} đang ở trạng thái “{label}”: chỉ rút được hồ sơ chưa có kết quả giải quyết.",
 }
 
 

@@ -29,7 +29,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from app.domain.codes import DOSSIER_CODE_RE
+from app.domain.codes import DOSSIER_CODE_2025_RE, DOSSIER_CODE_RE
 from app.domain.scan import expand_label_code
 from app.errors import ValidationError
 from app.printing.data import LABEL_STOCKS, LabelData, LabelPrintJob, LabelStock
@@ -49,17 +49,23 @@ _CODE_OK = re.compile(r"^[\x21-\x7e]+$")
 
 
 def label_barcode_text(code: str) -> str:
-    """What the label's Code128 encodes: a standard dossier code without its "." and "-".
+    """What the label's Code128 encodes: a dossier code of either format without its "." and "-".
 
     ``000.01.00.H49-261122-0007`` needs 288 Code128 modules; a scanner (and zxing-cpp on a
     200-dpi page) needs modules of at least 0.23 mm, so the full code would need 66 mm of bars
     plus quiet zones: more than a 70 mm or 50 mm label. Without separators it is 20 characters,
-    mostly digit pairs (Code128 set C): 178 modules, 0.25 mm wide on a 50 mm label. The QR code
-    beside it carries the code as printed. :func:`expand_label_barcode` turns a scan back.
-    Other codes (not matching the national pattern) are encoded unchanged.
+    mostly digit pairs (Code128 set C): 178 modules, 0.25 mm wide on a 50 mm label. A 2025 code
+    (``H49.001.01-261122-AB0007``, 277 modules in full) becomes ``H4900101261122AB0007``: 200
+    modules, 0.227 mm on a 50 mm label (zxing-cpp reads it at 200 dpi); each further sequence
+    digit adds about 5.5 modules, and from 5 digits the roll's Code128 reads at 300 dpi only (up
+    to 6 digits), while a 70 mm label reads every length. The QR code beside it carries the code
+    as printed, at any length. :func:`expand_label_barcode` turns a scan back.
+    Other codes (not matching either national pattern) are encoded unchanged.
     """
     code = nfc(code)
-    return code.replace(".", "").replace("-", "") if DOSSIER_CODE_RE.match(code) else code
+    if DOSSIER_CODE_RE.match(code) or DOSSIER_CODE_2025_RE.match(code):
+        return code.replace(".", "").replace("-", "")
+    return code
 
 
 def expand_label_barcode(text: str) -> str | None:

@@ -211,6 +211,9 @@ def _detail_text(e: Event) -> str:
         case EventType.ATTACHMENT_ADDED:
             kb = f"{int(p.get('size', 0)) / 1024:,.0f}".replace(",", ".")
             return f"{p.get('name', '')} ({p.get('pages', 0)} trang, {kb} KB)"
+        case EventType.STOPPED | EventType.WITHDRAWN:
+            ref = f" ({p.get('request_ref')})" if p.get("request_ref") else ""
+            return f"Người đề nghị: {p.get('requester_name', '')}{ref}. Lý do: {p.get('reason', '')}"
         case EventType.RATED:
             from app.domain.rating import Rating, RatingSource
 

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
+from app.domain.codes import code_search_terms
 from app.domain.contracts import (
     EVENT_STATUS,
     AttachmentAddedPayload,
@@ -58,8 +59,13 @@ UNAPPLIED = "unapplied"
 
 def search_text(code: str | None, name: str, personal_id: str, phone: str, procedure_name: str, extra: str = "") -> str:
     """Folded text the FTS index searches: code parts, name, ID number (passport, tax code), phone,
-    procedure, and ``extra`` (a representative's name and ID)."""
-    parts = (fold(code or ""), fold(name), personal_id.lower(), phone, fold(procedure_name), fold(extra))
+    procedure, and ``extra`` (a representative's name and ID).
+
+    The index splits a code at "." and "-"; a 2025-format code's ``AA`` and sequence are added
+    apart (:func:`app.domain.codes.code_search_terms`) so that its sequence alone finds it, as a
+    2018 code's does."""
+    code_parts = f"{code or ''} {code_search_terms(code)}"
+    parts = (fold(code_parts), fold(name), personal_id.lower(), phone, fold(procedure_name), fold(extra))
     return " ".join(p for p in parts if p)
 
 
@@ -184,6 +190,10 @@ _STEP_KINDS = CUSTODY_KINDS | {
     EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT,
     EventType.SUPPLEMENT_RECEIVED,
     EventType.DUE_EXTENDED,
+    # A stop or withdrawal moves the status only: its moment is the dossier's end through
+    # ``updated_at`` (app.services.reports reads status 7/8 that way), as the server's facts keep it.
+    EventType.STOPPED,
+    EventType.WITHDRAWN,
 }
 
 

@@ -41,6 +41,7 @@ from app.services.reception import receive_dossier, refuse, request_supplement
 from app.services.recorder import record
 from app.services.results import extend_due_date, receive_supplement, request_supplement_after_reception
 from app.services.returns import Collector, CollectorDraft, record_result, return_to_citizen
+from app.services.stops import StopKind, StopRequest, record_stop
 from app.store.db import transaction
 from app.store.models import (
     Attachment,
@@ -299,6 +300,12 @@ def test_every_payload_the_services_write_keeps_its_contract(factory, actor, cat
         who = CollectorDraft(Collector.REPRESENTATIVE, "001090123456", "Trần Thị Bình", "Giấy ủy quyền số 12/2026")
         return_to_citizen(s, actor, d.uid, who, t + timedelta(hours=7))
         rate_dossier(s, actor, d.uid, "satisfied", "citizen_screen", t + timedelta(hours=7, minutes=1))
+    for n, kind in enumerate((StopKind.STOP, StopKind.WITHDRAW)):
+        asked = receive(
+            factory, actor, catalog, draft(catalog, applicant=replace(APPLICANT, personal_id=f"00109007777{n}"))
+        )
+        with transaction(factory) as s:
+            record_stop(s, actor, asked.uid, StopRequest(kind, "Nguyễn Văn An", "Không còn nhu cầu"), t)
     with factory() as s:
         events = s.scalars(select(Event).order_by(Event.device_seq)).all()
     assert {e.type for e in events} == set(EventType)

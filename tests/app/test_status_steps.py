@@ -38,6 +38,8 @@ TARGET = {
     Step.REQUEST_SUPPLEMENT: S.SUPPLEMENT_REQUESTED,
     Step.RECEIVE_SUPPLEMENT: S.PROCESSING,
     Step.APOLOGY: None,
+    Step.STOP: S.STOPPED,
+    Step.WITHDRAW: S.WITHDRAWN,
 }
 
 
@@ -60,9 +62,10 @@ def test_a_step_never_allows_what_the_status_machine_refuses(step: Step) -> None
 
 def test_the_table_as_the_counter_knows_it() -> None:
     assert allowed_steps(S.SUBMITTED) == frozenset()
-    assert allowed_steps(S.RECEIVED) == {Step.RESULT, Step.REQUEST_SUPPLEMENT, Step.APOLOGY}
-    assert allowed_steps(S.PROCESSING) == {Step.RESULT, Step.REQUEST_SUPPLEMENT, Step.APOLOGY}
-    assert allowed_steps(S.SUPPLEMENT_REQUESTED) == {Step.RECEIVE_SUPPLEMENT, Step.APOLOGY}
+    stop = {Step.STOP, Step.WITHDRAW}  # before any decision (issue 16)
+    assert allowed_steps(S.RECEIVED) == {Step.RESULT, Step.REQUEST_SUPPLEMENT, Step.APOLOGY} | stop
+    assert allowed_steps(S.PROCESSING) == {Step.RESULT, Step.REQUEST_SUPPLEMENT, Step.APOLOGY} | stop
+    assert allowed_steps(S.SUPPLEMENT_REQUESTED) == {Step.RECEIVE_SUPPLEMENT, Step.APOLOGY} | stop
     assert allowed_steps(S.RESULT_READY) == {Step.RETURN}
     for closed in (S.REFUSED, S.WITHDRAWN, S.STOPPED, S.RETURNED):
         assert allowed_steps(closed) == frozenset()

@@ -54,7 +54,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
-from app.domain.scan import Scan, ScanKind, ScannerSettings, classify
+from app.domain.scan import Scan, ScanKind, ScannerSettings, classify, ends_a_code
 from ui.scanner.targets import takes_scans
 
 log = logging.getLogger(__name__)
@@ -88,8 +88,9 @@ EXPLICIT_TIMEOUT_MS = 400
 SPLIT_TAIL = 2
 """At most this many trailing keys of a burst may be a person's keys that landed within the gap."""
 EARLY_LENGTHS = frozenset({20, 25})
-"""Lengths of a dossier code (label Code128 without separators, and as printed): with no suffix
-configured, a burst that reaches one of them and reads as a dossier code is a scan at once,
+"""Lengths of a 2018-format dossier code (label Code128 without separators, and as printed): with no
+suffix configured, a burst that reaches one of them and is a whole code (app.domain.scan.ends_a_code:
+not a 2025 code, whose sequence may have more digits) is a scan at once,
 instead of after the pause that ends a burst (feedback within 50 ms, bench/bench_scan.py)."""
 MACHINE_GAP_MS = 20
 """A burst whose median gap is at most this came from a machine (scanners: 5–15 ms per key; the
@@ -276,7 +277,7 @@ class KeyboardWedge(QObject):
         self._held.append(_Held(key, event.modifiers(), event.text(), ts, receiver))
         if not self._explicit and not self._suffix_keys and len(self._held) in EARLY_LENGTHS:
             text = "".join(h.text for h in self._held)
-            if len(text) in EARLY_LENGTHS and classify(text).kind is ScanKind.DOSSIER:
+            if len(text) in EARLY_LENGTHS and ends_a_code(text):  # a 2025 code may go on
                 self._finish(ts, whole=True)
                 return True
         self._restart_timer()

@@ -1,5 +1,6 @@
 """The custody part of the dossier detail: where the paper folder is now, and the processing steps
-the dossier's status allows (result, return, supplement, apology, form 05, label).
+the dossier's status allows (result, return, supplement, apology, control slip, label, the citizen's
+stop or withdrawal with its form 05).
 
 Each button opens a small dialog (ui/screens/*_dialog.py) or a print preview; a button that does
 not apply is disabled with a tooltip saying why, so the officer never has to guess.
@@ -103,10 +104,11 @@ class DossierActions(QWidget):
         self.rate_button = QPushButton("Ghi đánh giá (Ctrl+G)")  # the citizen's rating (ui/screens/citizen_rating.py)
         QShortcut(QKeySequence("Ctrl+G"), self.rate_button, self._on_rate_clicked,
                   context=Qt.ShortcutContext.WindowShortcut)  # fmt: skip
+        self.stop_button = QPushButton("Dừng / rút hồ sơ")  # form 05 (ui/screens/stop_dialog.py)
         self.rating = QLabel()
         self.rating.setAccessibleName("Đánh giá của công dân")
         self.rating.hide()
-        row = QGridLayout()  # two rows of five: whole labels in the detail's narrower column at 1366×768
+        row = QGridLayout()  # rows of five: whole labels in the detail's narrower column at 1366×768
         row.setContentsMargins(0, 0, 0, 0)
         for n, (button, slot) in enumerate(
             (
@@ -119,7 +121,8 @@ class DossierActions(QWidget):
                 (self.label_button, self._on_label_clicked),
                 (self.cover_button, self._on_cover_clicked),
                 (self.scan_button, self._on_scan_clicked),
-                (self.rate_button, self._on_rate_clicked),
+                (self.stop_button, self._on_stop_clicked),
+                (self.rate_button, self._on_rate_clicked),  # shown once returned, when "stop" no longer applies
             )
         ):
             button.setAutoDefault(False)
@@ -190,6 +193,8 @@ class DossierActions(QWidget):
         else:
             step(self.apology_button, Step.APOLOGY,
                  "Lập Phiếu xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04) – chỉ một lần")  # fmt: skip
+        step(self.stop_button, Step.STOP,
+             "Công dân đề nghị dừng giải quyết hoặc rút hồ sơ: ghi nhận và in Thông báo (Mẫu 05)")  # fmt: skip
         enable(self.control_button, True, "", "In Phiếu kiểm soát quá trình giải quyết hồ sơ theo các lần bàn giao")
         self.label_button.setText("In lại nhãn" if state.label_printed else "In nhãn")
         enable(self.label_button, True, "", "In nhãn mã vạch dán bìa hồ sơ (lần in lại được ghi vào lịch sử)")
@@ -244,6 +249,18 @@ class DossierActions(QWidget):
 
         due = self._detail.due_at if self._detail else None
         ApologyDialog(self._ctx, self._uid, self._code(), due, self._parent()).open()
+
+    @Slot()
+    def _on_stop_clicked(self) -> None:
+        from ui.screens.stop_dialog import StopDialog
+
+        d = self._detail
+        name, status = (d.applicant_name, d.status) if d else ("", 0)
+        try:
+            label = DossierStatus(status).label
+        except ValueError:
+            label = f"Trạng thái {status}"
+        StopDialog(self._ctx, self._uid, self._code(), name, label, self._parent()).open()
 
     @Slot()
     def _on_control_clicked(self) -> None:

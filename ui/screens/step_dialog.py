@@ -10,7 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.errors import ValidationError
 from ui.context import UiContext
@@ -86,7 +99,31 @@ class StepDialog(QDialog):
         column.addWidget(message)
         self.form.addRow(label, column)
         self._fields[key] = (widget, message)
+        self._clear_on_edit(key, widget)
         return widget
+
+    def _clear_on_edit(self, key: str, widget: QWidget) -> None:
+        """The user is correcting ``key``: its message goes at once (everything is checked again on submit)."""
+        signal = None
+        if isinstance(widget, QLineEdit):
+            signal = widget.textEdited
+        elif isinstance(widget, QPlainTextEdit | QTextEdit):
+            signal = widget.textChanged
+        elif isinstance(widget, QComboBox):
+            signal = widget.activated
+        elif isinstance(widget, QAbstractSpinBox):
+            signal = widget.editingFinished
+        if signal is not None:
+            signal.connect(lambda *_args, k=key: self.clear_field_message(k))
+
+    def clear_field_message(self, key: str) -> None:
+        """Hide field ``key``'s message and its red frame."""
+        widget, message = self._fields[key]
+        if message.isHidden():
+            return
+        message.clear()
+        message.hide()
+        set_invalid(widget, False)
 
     def field_message(self, key: str) -> str:
         """The message shown beside field ``key`` ("" when none)."""
