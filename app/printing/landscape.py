@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportlab.lib import colors
@@ -11,7 +11,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, TableStyle
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LongTable, PageTemplate, TableStyle
 
 from app.printing.common import Output
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts
@@ -71,6 +71,66 @@ def grid_style(header_rows: int, extra: Sequence[tuple[Any, ...]] = ()) -> Table
             *extra,
         ]
     )
+
+
+class WindowedTable(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """A long ruled table (the register's 50,000 lines) laid out a page at a time.
+
+    reportlab splits one big Table page by page, and each split works over every row still to
+    come (span ranges, cell geometry): quadratic, hours for 50,000 lines. This flowable hands
+    reportlab only a window of the next ``window`` body rows, headed by the heading rows; what the
+    page takes is kept, the rest becomes a new WindowedTable. The headings repeat on each page.
+    """
+
+    def __init__(
+        self,
+        headings: Sequence[Sequence[Any]],
+        body: Sequence[Sequence[Any]],
+        make: Callable[[list[list[Any]], int], LongTable],
+        window: int = 120,
+    ) -> None:
+        """Args:
+        headings: The heading rows (repeated on every page).
+        body: The lines.
+        make: Builds the styled table of the given rows; its int is the number of heading rows.
+        window: Body rows offered to a page (more than a page holds).
+        """
+        super().__init__()
+        self.headings = [list(r) for r in headings]
+        self.body = body
+        self.make = make
+        self.window = window
+        self._table: LongTable | None = None
+
+    def _window_table(self) -> LongTable:
+        rows = [*self.headings, *(list(r) for r in self.body[: self.window])]
+        return self.make(rows, len(self.headings))
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        """The whole table's size when the rest fits the window; taller than the page otherwise (split)."""
+        self._table = self._window_table()
+        width, height = self._table.wrap(avail_width, avail_height)
+        if len(self.body) > self.window:
+            height = max(height, avail_height + 1)
+        return width, height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        """What this page holds, and a WindowedTable of the rest ([] when not even one line fits)."""
+        table = self._window_table()
+        parts = table.split(avail_width, avail_height)
+        if not parts:
+            return []
+        placed = parts[0]._nrows - len(self.headings)
+        if placed <= 0:
+            return []
+        first = self.make([*self.headings, *(list(r) for r in self.body[:placed])], len(self.headings))
+        rest = self.body[placed:]
+        return [first, WindowedTable(self.headings, rest, self.make, self.window)] if rest else [first]
+
+    def draw(self) -> None:
+        """Draw the table when it all fitted (wrap kept it)."""
+        assert self._table is not None
+        self._table.drawOn(self.canv, 0, 0)
 
 
 def build(story: Sequence[Flowable], out: Output, *, title: str, running: str, form_number: str, demo: bool) -> None:

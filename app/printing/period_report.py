@@ -7,14 +7,15 @@ total row; then, on a new page, the late dossiers with their delay in working ti
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from reportlab.platypus import Flowable, PageBreak, Spacer, Table
+from reportlab.platypus import Flowable, LongTable, PageBreak, Spacer, Table
 
 from app.printing.common import Output, esc, header_block
 from app.printing.data import vn_place_date
-from app.printing.landscape import WIDTH, build, grid_style, lpara
+from app.printing.landscape import WIDTH, WindowedTable, build, grid_style, lpara
 from app.services.report_documents import PeriodDocument
 from app.services.reports import LateDossier, ReportRow
 
@@ -119,8 +120,19 @@ def _when(value: datetime | None) -> str:
     return f"{value:%d/%m/%Y}<br/>{value:%H:%M}" if value is not None else ""
 
 
-def _late_table(data: PeriodDocument) -> Table:
-    rows: list[list[Any]] = [[lpara(esc(c), "th") for c in LATE_COLUMNS]]
+def _late_styled(rows: list[list[Any]], heading_rows: int, extra: Sequence[tuple[Any, ...]] = ()) -> LongTable:
+    table = LongTable(rows, colWidths=_LATE_WIDTHS, repeatRows=heading_rows)
+    table.setStyle(grid_style(heading_rows, extra))
+    return table
+
+
+def _late_table(data: PeriodDocument) -> Flowable:
+    """The late dossiers, a page at a time (a year's list can run to thousands of lines)."""
+    heading = [lpara(esc(c), "th") for c in LATE_COLUMNS]
+    if not data.late:
+        empty = [lpara("Không có hồ sơ quá hạn trong kỳ.", "cell_c")] + [""] * (len(LATE_COLUMNS) - 1)
+        return _late_styled([heading, empty], 1, [("SPAN", (0, 1), (-1, 1))])
+    rows: list[list[Any]] = []
     for n, d in enumerate(data.late, start=1):
         unit, sep, rest = d.code.partition("-")
         rows.append(
@@ -136,13 +148,7 @@ def _late_table(data: PeriodDocument) -> Table:
                 lpara(esc(d.officer_name)),
             ]
         )
-    extra: list[tuple[Any, ...]] = []
-    if not data.late:
-        rows.append([lpara("Không có hồ sơ quá hạn trong kỳ.", "cell_c")] + [""] * (len(LATE_COLUMNS) - 1))
-        extra.append(("SPAN", (0, 1), (-1, 1)))
-    table = Table(rows, colWidths=_LATE_WIDTHS, repeatRows=1)
-    table.setStyle(grid_style(1, extra))
-    return table
+    return WindowedTable([heading], rows, _late_styled, window=60)
 
 
 def unit_title(data: PeriodDocument) -> str:

@@ -7,14 +7,15 @@ three heading rows (two-level headings and the column numbers) and carries the r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
-from reportlab.platypus import Flowable, Spacer, Table
+from reportlab.platypus import Flowable, LongTable, Spacer
 
 from app.printing.common import Output, esc, header_block
 from app.printing.data import vn_place_date
-from app.printing.landscape import WIDTH, build, grid_style, lpara
+from app.printing.landscape import WIDTH, WindowedTable, build, grid_style, lpara
 from app.services.register import TITLE, Register, RegisterRow
 
 DATE_GROUP = "Thời gian (ngày, tháng, năm)"
@@ -80,36 +81,75 @@ def _headings() -> list[list[Any]]:
     return [top, second, numbers]
 
 
-def _table(data: Register) -> Table:
-    rows = _headings()
-    for r in data.rows:
-        rows.append(
-            [
-                lpara(str(r.number), "cell_c"),
-                _code_cell(r.code),
-                lpara(esc(r.procedure_name)),
-                lpara(f"{r.sets:02d}", "cell_c"),
-                lpara(esc(r.applicant_name)),
-                lpara(esc(r.address_phone)),
-                lpara(esc(r.department_name)),
-                _date_cell(r.received_at),
-                _date_cell(r.due_at),
-                _date_cell(r.sent_at),
-                _date_cell(r.result_at),
-                _date_cell(r.returned_at),
-                "",
-                lpara(esc(r.note)),
-            ]
-        )
-    if not data.rows:
-        rows.append([lpara("Không có hồ sơ nào trong kỳ.", "cell")] + [""] * (len(COLUMNS) - 1))
+def _line(r: RegisterRow) -> list[Any]:
+    return [
+        lpara(str(r.number), "cell_c"),
+        _code_cell(r.code),
+        lpara(esc(r.procedure_name)),
+        lpara(f"{r.sets:02d}", "cell_c"),
+        lpara(esc(r.applicant_name)),
+        lpara(esc(r.address_phone)),
+        lpara(esc(r.department_name)),
+        _date_cell(r.received_at),
+        _date_cell(r.due_at),
+        _date_cell(r.sent_at),
+        _date_cell(r.result_at),
+        _date_cell(r.returned_at),
+        "",
+        lpara(esc(r.note)),
+    ]
+
+
+def _styled(rows: list[list[Any]], heading_rows: int, empty: bool = False) -> LongTable:
     spans: list[tuple[Any, ...]] = [("SPAN", (DATE_FIRST, 0), (DATE_LAST, 0))]
     spans += [("SPAN", (i, 0), (i, 1)) for i in range(len(COLUMNS)) if not DATE_FIRST <= i <= DATE_LAST]
-    if not data.rows:
+    if empty:
         spans.append(("SPAN", (0, 3), (-1, 3)))
-    table = Table(rows, colWidths=_WIDTHS, repeatRows=3)
+    table = LongTable(rows, colWidths=_WIDTHS, repeatRows=heading_rows)
     table.setStyle(grid_style(3, spans))
     return table
+
+
+def _table(data: Register) -> Flowable:
+    """The ruled table, laid out a page at a time (linear in the number of lines)."""
+    if not data.rows:
+        empty = [lpara("Không có hồ sơ nào trong kỳ.", "cell")] + [""] * (len(COLUMNS) - 1)
+        return _styled([*_headings(), empty], 3, empty=True)
+    # A page holds at most ~22 lines (two text lines each): 45 always more than a page.
+    return WindowedTable(_headings(), _LazyLines(data.rows), _styled, window=45)
+
+
+class _LazyLines(Sequence[list[Any]]):
+    """The register's lines as table rows, each made once, when reportlab first reaches it."""
+
+    def __init__(self, rows: Sequence[RegisterRow], start: int = 0, cache: dict[int, list[Any]] | None = None) -> None:
+        self._rows, self._start = rows, start
+        self._cache: dict[int, list[Any]] = {} if cache is None else cache
+
+    def __len__(self) -> int:
+        return len(self._rows) - self._start
+
+    @overload
+    def __getitem__(self, index: int) -> list[Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[list[Any]]: ...
+    def __getitem__(self, index: int | slice) -> list[Any] | Sequence[list[Any]]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                raise ValueError("only contiguous slices")
+            if stop == len(self):  # the rest after a page: the lines already placed are not needed again
+                for n in [n for n in self._cache if n < self._start + start]:
+                    del self._cache[n]
+                return _LazyLines(self._rows, self._start + start, self._cache)
+            return [self[i] for i in range(start, stop)]
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        n = self._start + index
+        line = self._cache.get(n)
+        if line is None:
+            line = self._cache[n] = _line(self._rows[n])
+        return line
 
 
 def running_line(data: Register) -> str:
