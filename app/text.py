@@ -6,6 +6,10 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# What nfc() must replace: a run of two or more whitespace characters, or one that is not a plain
+# space. Same result as replacing every \s+ run with " ", but a normal text has no match at all,
+# so nothing is rebuilt (the register reads five fields of 50,000 dossiers through nfc).
+_ODD_SPACES = re.compile(r"\s{2,}|[^\S ]")
 # đ/Đ are letters of their own in Unicode, not d + a combining mark, so NFD does not fold them.
 _EXTRA_FOLD = str.maketrans({"đ": "d", "Đ": "d"})
 
@@ -14,7 +18,7 @@ def nfc(value: str | None) -> str:
     """NFC-normalise, strip and collapse internal whitespace; None becomes ''."""
     if not value:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    return _ODD_SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
 
 
 def fold(value: str | None) -> str:

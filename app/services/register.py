@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.events import EventType
@@ -200,9 +200,9 @@ def _steps(session: Session, uids: list[str]) -> dict[str, _Steps]:
     return out
 
 
-def _note(d: Dossier, steps: _Steps, year_book: str) -> str:
+def _note(status: int, register_no: int | None, register_book: object, steps: _Steps, year_book: str) -> str:
     parts: list[str] = []
-    ended = _ENDED_NOTES.get(DossierStatus(d.status)) if d.status in DossierStatus._value2member_map_ else None
+    ended = _ENDED_NOTES.get(DossierStatus(status)) if status in DossierStatus._value2member_map_ else None
     if ended:
         parts.append(ended)
     if steps.supplements:
@@ -212,9 +212,9 @@ def _note(d: Dossier, steps: _Steps, year_book: str) -> str:
         parts.append(f"Đã hẹn lại ngày trả{first}")
     if steps.representative:
         parts.append(f"Người nhận thay: {steps.representative}")
-    book = str((d.data or {}).get("register_book") or "")
-    if d.register_no is not None and book and book != year_book:
-        parts.append(f"Quyển {book}, số {d.register_no}")
+    book = str(register_book or "")
+    if register_no is not None and book and book != year_book:
+        parts.append(f"Quyển {book}, số {register_no}")
     return "; ".join(parts)
 
 
@@ -237,29 +237,33 @@ def build_register(session: Session, start: date, end: date, now: datetime) -> R
     check_period(start, end)
     header, unit_code, demo = office_header(session)
     lo, hi = datetime.combine(start, time.min), datetime.combine(end + timedelta(days=1), time.min)
-    dossiers = list(
-        session.scalars(
-            select(Dossier)
-            .where(
-                Dossier.unit_code == unit_code,
-                Dossier.code.is_not(None),
-                Dossier.received_at >= lo,
-                Dossier.received_at < hi,
-            )
-            .order_by(Dossier.received_at, Dossier.code, Dossier.id)
+    # The columns the book shows, not whole rows: a year is tens of thousands of dossiers and the
+    # full JSON payload of each would be decoded for two small values.
+    dossiers = session.execute(
+        select(
+            Dossier.uid, Dossier.code, Dossier.procedure_name, Dossier.applicant_name, Dossier.address,
+            Dossier.phone, Dossier.department_name, Dossier.received_at, Dossier.due_at, Dossier.status,
+            Dossier.register_no, func.json_extract(Dossier.data, "$.sets").label("sets"),
+            func.json_extract(Dossier.data, "$.register_book").label("register_book"),
         )
-    )
+        .where(
+            Dossier.unit_code == unit_code,
+            Dossier.code.is_not(None),
+            Dossier.received_at >= lo,
+            Dossier.received_at < hi,
+        )
+        .order_by(Dossier.received_at, Dossier.code, Dossier.id)
+    ).all()  # fmt: skip
     steps = _steps(session, [d.uid for d in dossiers])
     rows: list[RegisterRow] = []
     for n, d in enumerate(dossiers, start=1):
         s = steps.get(d.uid) or _Steps()
-        sets = (d.data or {}).get("sets", 1)
         rows.append(
             RegisterRow(
                 number=n,
                 code=d.code or "",
                 procedure_name=nfc(d.procedure_name),
-                sets=sets if isinstance(sets, int) else 1,
+                sets=d.sets if isinstance(d.sets, int) and not isinstance(d.sets, bool) else 1,
                 applicant_name=nfc(d.applicant_name),
                 address_phone=_address_phone(d.address, d.phone),
                 department_name=nfc(d.department_name),
@@ -268,7 +272,7 @@ def build_register(session: Session, start: date, end: date, now: datetime) -> R
                 sent_at=s.sent_at,
                 result_at=s.result_at,
                 returned_at=s.returned_at,
-                note=_note(d, s, str(d.received_at.year)),
+                note=_note(d.status, d.register_no, d.register_book, s, str(d.received_at.year)),
             )
         )
     return Register(
