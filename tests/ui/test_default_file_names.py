@@ -31,6 +31,7 @@ DOCUMENTS = {
     DocKind.RETURN_RECEIPT: "bien-nhan-tra-ket-qua",
     DocKind.LABEL: "nhan-ho-so",
     DocKind.COVER_SHEET: "to-phan-cach",
+    DocKind.STOP_NOTICE: "thong-bao-dung-giai-quyet",
 }
 
 

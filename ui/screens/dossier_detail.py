@@ -144,7 +144,7 @@ class DossierDetailDialog(QDialog):
             actions.result_button, actions.return_button, actions.supplement_button,
             actions.receive_supplement_button, actions.apology_button,
             actions.control_button, actions.label_button, actions.cover_button, actions.scan_button,
-            actions.rate_button,
+            actions.stop_button, actions.rate_button,
             self.attachments.table, self.attachments.open_button, self.attachments.save_button,
             self._history_view,
             self._print_button,
