@@ -13,7 +13,8 @@ directly in SQL (``INSERT … SELECT`` over
 ``generate_series``, seeded): receipts from July 2025 to 22 November 2026 over the catalog's
 procedures, with the indicator columns the push's fold keeps (server/sync/facts.py) filled the way it
 would — ends (results early, on time, late; refusals; open dossiers), supplement spans (≈ 8 %, a few
-asked twice), processing minutes, ratings (≈ 2 % dissatisfied), digitised (≈ 60 %). Then, for the
+asked twice), processing minutes, ratings (≈ 2 % dissatisfied), digitised (≈ 60 %), the class of an
+ended dossier (migration 0012: a sample is checked against server/sync/facts.ended_class). Then, for the
 year 2026, the median of ``--runs`` runs of: the bare aggregate (count of the period's dossiers per
 office, no classification), ``province_kpi`` (every figure, per office, department, field, procedure
 and officer) and ``province_period_report`` — the functions ``GET /reports/kpi|period?scope=province``
@@ -43,6 +44,7 @@ from sqlalchemy.orm import Session
 from app.domain.catalog import load_catalog
 from app.domain.indicators import Period
 from server.db import make_engine, migrate
+from server.sync.facts import ended_class
 from server.sync.indicators import province_kpi
 from server.sync.period_report import province_period_report
 from server.sync.report_keys import KEY_COLUMNS, digest
@@ -100,7 +102,7 @@ INSERT INTO dossiers (uid, unit_code, code, status, version, procedure_code, pro
   rating_hlc, field, ended_at, end_status, received_due_at, supplement_marks, supplement_count,
   supplement1_requested_at, supplement1_completed_at, supplement2_requested_at, department_code, department_name,
   officer_name, legal_value, legal_unit, processing_minutes, processing_us, processing_day_minutes, digitised,
-  report_key)
+  report_key, ended_class)
 SELECT md5('d' || g)::uuid::text, unit, unit || '-' || g, status, 3, code, name, 'Nguyễn Văn ' || g, '', '',
   rec, rec::date, due, md5('dev' || u)::uuid::text, md5('o' || o || '-' || u)::uuid::text, md5('e' || g)::uuid::text,
   md5('e' || g)::uuid::text, '', now(), 'counter:' || unit, false, false, false, '',
@@ -112,7 +114,8 @@ SELECT md5('d' || g)::uuid::text, unit, unit || '-' || g, status, 3, code, name,
                                                     / 3 / 60)::int) END,
   CASE WHEN end_status IN (9, 10) THEN (extract(epoch FROM ended_at - rec - coalesce(c1 - r1, interval '0'))
                                         * 1000000)::bigint END,
-  CASE WHEN end_status IN (9, 10) THEN 480 END, x_scan < 0.6, (u * 8 + o) * %(procs)s::int + i + 1
+  CASE WHEN end_status IN (9, 10) THEN 480 END, x_scan < 0.6, (u * 8 + o) * %(procs)s::int + i + 1,
+  {ended_class}
 FROM (
   SELECT *, CASE WHEN ended_at IS NULL THEN 2 ELSE end_status END AS status
   FROM (
@@ -145,6 +148,29 @@ FROM (
 ) d"""
 
 
+# server/sync/facts.ended_class in SQL over the moments named e, due, r1, c1, r2 (checked on a sample: _check)
+_ENDED_CLASS = """CASE WHEN {e} IS NULL THEN NULL WHEN {r2} < {e} THEN 3 WHEN {status} = 3 OR {due} IS NULL THEN 2
+  WHEN {r1} < {e} AND {c1} IS NULL THEN NULL
+  WHEN CAST({e} - CASE WHEN {r1} < {e} THEN {c1} - {r1} ELSE interval '0' END AS date) < CAST({due} AS date) THEN 1
+  WHEN CAST({e} - CASE WHEN {r1} < {e} THEN {c1} - {r1} ELSE interval '0' END AS date) = CAST({due} AS date) THEN 2
+  ELSE 3 END"""
+_DOSSIERS = _DOSSIERS.replace("{ended_class}", _ENDED_CLASS.format(e="ended_at", r2="r2", status="end_status",
+                                                                    due="due", r1="r1", c1="c1"))  # fmt: skip
+_ROW_CLASS = _ENDED_CLASS.format(e="ended_at", r2="supplement2_requested_at", status="end_status",
+                                 due="received_due_at", r1="supplement1_requested_at",
+                                 c1="supplement1_completed_at")  # fmt: skip
+
+
+def _check(conn: psycopg.Connection[Any], sample: int = 20_000) -> None:
+    """The stored class of a sample of dossiers is the push fold's (server/sync/facts.ended_class)."""
+    columns = ("ended_at", "end_status", "received_due_at", "supplement1_requested_at", "supplement1_completed_at",
+               "supplement2_requested_at", "ended_class")  # fmt: skip
+    rows = conn.execute(f"SELECT {', '.join(columns)} FROM dossiers TABLESAMPLE SYSTEM (5) REPEATABLE (1)"
+                        f" LIMIT {sample}").fetchall()  # fmt: skip
+    wrong = [r for r in rows if ended_class(dict(zip(columns, r, strict=True))) != r[-1]]
+    assert rows and not wrong, f"{len(wrong)} of {len(rows)} dossiers: {wrong[:3]}"
+
+
 def _dossiers(conn: psycopg.Connection[Any], total: int, offices: int) -> None:
     procs = len(load_catalog().procedures)
     with conn.cursor() as cur:
@@ -157,6 +183,7 @@ def _dossiers(conn: psycopg.Connection[Any], total: int, offices: int) -> None:
                     " WHERE supplement2_requested_at IS NOT NULL")  # fmt: skip
         cur.execute("UPDATE dossiers SET supplement1_completed_at = NULL"
                     " WHERE supplement_count = 2")  # the first span of a twice-asked dossier is open  # fmt: skip
+        cur.execute(f"UPDATE dossiers SET ended_class = {_ROW_CLASS} WHERE supplement_count = 2")
 
 
 def _median(fn: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
@@ -194,6 +221,7 @@ def main() -> int:
                 conn.commit()
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE dossiers")
+            _check(conn)
             rows = conn.execute("SELECT count(*), count(ended_at), sum(supplement_count), count(*) FILTER (WHERE"
                                 " received_at >= '2026-01-01') FROM dossiers").fetchone()  # fmt: skip
             size = conn.execute("SELECT pg_size_pretty(pg_total_relation_size('dossiers'))").fetchone()

@@ -15,7 +15,7 @@ and the migrations' back-fills call these same functions, so both give the same 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.domain.calendar import WorkingCalendar
@@ -45,6 +45,7 @@ FACT_DEFAULTS: dict[str, Any] = {
     "processing_day_minutes": None,
     "digitised": False,
     "report_key": None,
+    "ended_class": None,
 }
 """The fact columns of a dossier no event has touched yet."""
 
@@ -80,6 +81,7 @@ def fold_facts(
     """Fold one applied event into ``row``'s facts (``row["status"]`` already the status after it);
     with ``calendar`` (the office's) the processing time is kept too."""
     _fold_end_and_supplements(row, kind, payload, occurred_at)
+    row["ended_class"] = ended_class(row)
     if calendar is not None:
         set_processing_columns(row, calendar)
 
@@ -130,3 +132,32 @@ def set_processing_columns(row: dict[str, Any], calendar: WorkingCalendar) -> No
         parts = processing_parts(facts, calendar)
     row["processing_minutes"], row["processing_us"] = parts if parts is not None else (None, None)
     row["processing_day_minutes"] = calendar.hours.minutes_per_day if parts is not None else None
+
+
+_REFUSED = int(DossierStatus.REFUSED)
+
+
+def ended_class(row: dict[str, Any]) -> int | None:
+    """The Biểu II.06a class of an ended dossier in any period closing after its end (1 early, 2 on time,
+    3 late; as app.domain.indicators.classify and server/sync/indicators.py): more than one supplement
+    request before the end is late; a refusal or no due date on time; else the end, the first supplement
+    time taken off, against the due date by day. None when not ended, or when the first request before
+    the end was never completed (the period's close then ends it: the indicators work it out)."""
+    end = row.get("ended_at")
+    if end is None:
+        return None
+    requested2 = row.get("supplement2_requested_at")
+    if requested2 is not None and requested2 < end:
+        return 3
+    due = row.get("received_due_at")
+    if row.get("end_status") == _REFUSED or due is None:
+        return 2
+    gap = timedelta(0)
+    requested = row.get("supplement1_requested_at")
+    if requested is not None and requested < end:
+        completed = row.get("supplement1_completed_at")
+        if completed is None:
+            return None
+        gap = completed - requested
+    day, due_day = (end - gap).date(), due.date()
+    return 1 if day < due_day else 2 if day == due_day else 3

@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -56,12 +55,13 @@ def _us(column: str) -> str:
 
 
 _DAY_US = 86_400_000_000
+_PACKED = 1 << 30
 _MOMENTS = {"rec": "received_at", "e": "ended_at", "due": "received_due_at", "r1": "supplement1_requested_at",
             "c1": "supplement1_completed_at", "r2": "supplement2_requested_at",
             "c2": "supplement2_completed_at"}  # fmt: skip
 
 
-def _cells_sql(postgres: bool, units: bool) -> str:
+def _cells_sql(postgres: bool, units: bool, levels: str = "both") -> str:
     """The grouped statement. PostgreSQL compares timestamps and intervals as they are (``:opens`` /
     ``:closes`` are timestamps, a day is a date); SQLite, whose DATETIME is text, in integer microseconds
     (``:opens`` / ``:closes`` are microseconds, a day is ``µs / :day``)."""
@@ -71,74 +71,89 @@ def _cells_sql(postgres: bool, units: bool) -> str:
     else:
         moments = ", ".join(f"{_us(column)} AS {name}" for name, column in _MOMENTS.items())
         zero, day = "0", "({}) / :day"
-    # per dossier: e (the end or NULL), ended, cutoff (the end if ended, else the end of the period)
     facts = f"""
-  SELECT report_key, rating, end_status, digitised, processing_minutes, processing_us, processing_day_minutes,
-    received_at, {moments}
+  SELECT report_key, rating, end_status, ended_class, digitised, processing_minutes, processing_us,
+    processing_day_minutes, received_at, {moments}
   FROM dossiers
   WHERE coalesce(code, printed_code) IS NOT NULL AND received_at < :closes_at
     AND (ended_at IS NULL OR ended_at >= :opens_at) {"AND unit_code IN :units" if units else ""}"""
-    # classify(): 1 early, 2 on time, 3 late, 4 in progress on time, 5 in progress late
-    cls = f"""CASE
-    WHEN r2 IS NOT NULL AND r2 < cutoff THEN CASE
-      WHEN ended = 1 OR c2 IS NULL OR c2 >= :closes THEN 3 ELSE 5 END
-    WHEN ended = 0 AND r1 < :closes AND (c1 IS NULL OR c1 >= :closes) THEN 2
-    WHEN ended = 1 THEN CASE
+    # classify(): 1 early, 2 on time, 3 late, 4 in progress on time, 5 in progress late. Ended before the
+    # period closes: the class the push's fold stored (``ended_class``, server/sync/facts.py), else (an open
+    # first supplement: the period's close ends it) worked out here, the supplement time taken off the end.
+    # Not ended: more than one request is late; a pending request on time; else the due date moved by the
+    # (completed) first supplement against the close.
+    gap = f"CASE WHEN r1 < e THEN coalesce(c1, :closes) - r1 ELSE {zero} END"
+    ended = f"""coalesce(ended_class, CASE
+      WHEN r2 < e THEN 3
       WHEN end_status = 3 OR due IS NULL THEN 2
-      WHEN {day.format("e - gap")} < {day.format("due")} THEN 1
-      WHEN {day.format("e - gap")} = {day.format("due")} THEN 2 ELSE 3 END
-    WHEN due IS NULL OR due + gap >= :closes THEN 4
+      WHEN {day.format(f"e - {gap}")} < {day.format("due")} THEN 1
+      WHEN {day.format(f"e - {gap}")} = {day.format("due")} THEN 2 ELSE 3 END)"""
+    cls = f"""CASE WHEN e < :closes THEN {ended}
+    WHEN r2 < :closes THEN CASE WHEN c2 IS NULL OR c2 >= :closes THEN 3 ELSE 5 END
+    WHEN r1 < :closes AND (c1 IS NULL OR c1 >= :closes) THEN 2
+    WHEN due IS NULL OR due + CASE WHEN r1 < :closes THEN c1 - r1 ELSE {zero} END >= :closes THEN 4
     ELSE 5 END"""
-    # 2.2 counts a dossier received in the period with a result or return, resolved in it (classes 1-3:
-    # counted from the rows of those classes). The class is a group key of the inner statement, so it is
-    # worked out once a dossier; the outer one turns the (key, class) rows into one row a key.
-    p22 = "rec >= :opens AND end_status IN (9, 10) AND processing_minutes IS NOT NULL"
+    # 2.2 counts a dossier received in the period with a result or return, resolved in it (classes 1-3).
+    # One level of grouping by the report key, every count a filter: the workers aggregate their share.
+    # (A dossier ended before the close is resolved: cls is only worked out for the others.)
+    resolved = (
+        "processing_minutes IS NOT NULL AND end_status IN (9, 10) AND rec >= :opens AND (e < :closes OR cls <= 3)"
+    )
+    # Two counts a sum of integers (the second times 2^30): fewer aggregates a row; exact below 2^30 a cell.
+    pair = "sum(CASE WHEN {} THEN 1 ELSE 0 END + CASE WHEN {} THEN 1073741824 ELSE 0 END)"
+    classes = "sum(CASE cls WHEN {} THEN 1 WHEN {} THEN 1073741824 ELSE 0 END)"
     return f"""
 WITH f AS ({facts}
-), k AS (
-  SELECT *, CASE WHEN e IS NOT NULL AND e < :closes THEN 1 ELSE 0 END AS ended FROM f
-), g AS (
-  SELECT *, CASE WHEN ended = 1 THEN e ELSE :closes END AS cutoff FROM k
-), h AS (
-  SELECT *, CASE WHEN r1 IS NOT NULL AND r1 < cutoff THEN coalesce(c1, :closes) - r1 ELSE {zero} END AS gap FROM g
 ), x AS (
-  SELECT report_key, rating, rec, digitised, end_status, processing_minutes, processing_us, processing_day_minutes,
-    received_at, {cls} AS cls FROM h
-), y AS (
-  SELECT *, CASE WHEN {p22} THEN 1 ELSE 0 END AS p22 FROM x
+  SELECT *, {cls} AS cls FROM f
+), j AS (
+SELECT {", ".join(f"coalesce(k.{c}, '') AS {c}" if c != "legal_value" else "k.legal_value" for c in _KEYS)},
+  b.counted,
+  b.c12 % 1073741824 AS early, b.c12 / 1073741824 AS on_time, b.c34 % 1073741824 AS late,
+  b.c34 / 1073741824 AS open_on_time, b.counted - b.c12 % 1073741824 - b.c12 / 1073741824 - b.c34 % 1073741824
+    - b.c34 / 1073741824 AS open_late,
+  b.cd % 1073741824 AS carried, b.cd / 1073741824 AS dissatisfied, b.dn % 1073741824 AS digitised,
+  b.dn / 1073741824 AS n22, coalesce(b.minutes, 0) AS minutes, CAST(coalesce(b.us, 0) AS BIGINT) AS us,
+  b.day_min, b.day_max, b.first_at FROM (SELECT
+  count(*) AS counted, {classes.format(1, 2)} AS c12, {classes.format(3, 4)} AS c34,
+  {pair.format("rec < :opens", "rating = :dissatisfied")} AS cd,
+  {pair.format("digitised", resolved)} AS dn,
+  sum(processing_minutes) FILTER (WHERE {resolved}) AS minutes,
+  sum(processing_us) FILTER (WHERE {resolved} AND processing_us > 0) AS us,
+  min(processing_day_minutes) FILTER (WHERE {resolved}) AS day_min,
+  max(processing_day_minutes) FILTER (WHERE {resolved}) AS day_max,
+  min(received_at) AS first_at, report_key
+FROM x GROUP BY report_key) b LEFT JOIN report_keys k ON k.id = b.report_key
 )
-SELECT {", ".join(f"k.{c}" for c in _KEYS)}, b.* FROM (SELECT
-  sum(n) AS counted,
-  sum(CASE WHEN cls = 1 THEN n ELSE 0 END) AS early,
-  sum(CASE WHEN cls = 2 THEN n ELSE 0 END) AS on_time,
-  sum(CASE WHEN cls = 3 THEN n ELSE 0 END) AS late,
-  sum(CASE WHEN cls = 4 THEN n ELSE 0 END) AS open_on_time,
-  sum(CASE WHEN cls = 5 THEN n ELSE 0 END) AS open_late,
-  sum(carried) AS carried, sum(dissatisfied) AS dissatisfied, sum(digitised) AS digitised,
-  sum(CASE WHEN cls <= 3 THEN n22 ELSE 0 END) AS n22,
-  sum(CASE WHEN cls <= 3 THEN minutes ELSE 0 END) AS minutes,
-  sum(CASE WHEN cls <= 3 THEN us ELSE 0 END) AS us,
-  min(CASE WHEN cls <= 3 THEN day_min END) AS day_min,
-  max(CASE WHEN cls <= 3 THEN day_max END) AS day_max,
-  min(first_at) AS first_at, report_key
-FROM (SELECT
-  count(*) AS n,
-  sum(CASE WHEN rec < :opens THEN 1 ELSE 0 END) AS carried,
-  sum(CASE WHEN rating = :dissatisfied THEN 1 ELSE 0 END) AS dissatisfied,
-  sum(CASE WHEN digitised THEN 1 ELSE 0 END) AS digitised,
-  sum(p22) AS n22,
-  sum(CASE WHEN p22 = 1 THEN processing_minutes ELSE 0 END) AS minutes,
-  sum(CASE WHEN p22 = 1 AND processing_us > 0 THEN processing_us ELSE 0 END) AS us,
-  min(CASE WHEN p22 = 1 THEN processing_day_minutes END) AS day_min,
-  max(CASE WHEN p22 = 1 THEN processing_day_minutes END) AS day_max,
-  min(received_at) AS first_at, report_key, cls
-FROM y GROUP BY report_key, cls) a GROUP BY report_key) b LEFT JOIN report_keys k ON k.id = b.report_key"""
+{_levels_sql(levels)}"""
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+_SUMMED = ("counted", "early", "on_time", "late", "open_on_time", "open_late", "carried", "dissatisfied", "digitised",
+           "n22", "minutes", "us")  # fmt: skip
+
+
+def _levels_sql(levels: str) -> str:
+    """The rows of the statement over its cells ``j``, a last column 1 for a report key's cell, 0 for the cells
+    added up over their officers (officer id and name ""; cells of different working-day lengths stay apart,
+    so 2.2 is the same): ``levels`` "officers", "summed", "both", or "province" (the cells added up over
+    their officers and, marked 1, one cell an officer: only its counts)."""
+    keys = "unit_code, department_code, department_name, field, procedure_code, procedure_name"
+    group = f"{keys}, legal_value, legal_unit, day_min, day_max"
+    sums = ", ".join(f"CAST(sum({c}) AS BIGINT)" for c in _SUMMED)
+    summed = f"""SELECT {keys}, '', '', legal_value, legal_unit, {sums}, day_min, day_max, min(first_at), 0
+FROM j GROUP BY {group}"""
+    officers = "SELECT j.*, 1 FROM j"
+    # an officer's counts, every office, department, procedure added up (no 2.2: see province_kpi)
+    per_officer = f"""SELECT '', '', '', '', '', '', officer_id, officer_name, NULL, '', {sums}, NULL, NULL,
+  min(first_at), 1 FROM j GROUP BY officer_id, officer_name"""
+    return {"officers": officers, "summed": summed, "both": f"{officers}\nUNION ALL\n{summed}",
+            "province": f"{summed}\nUNION ALL\n{per_officer}"}[levels]  # fmt: skip
+
+
+class Cell(NamedTuple):
     """The counts of one (office, department, field, procedure, officer, legal time): what every figure
-    and every line of Biểu II.06a is a sum of. Classes as app.domain.indicators.DossierClass."""
+    and every line of Biểu II.06a is a sum of. Classes as app.domain.indicators.DossierClass. A tuple in
+    the statement's column order (twenty thousand of them for a province's year)."""
 
     unit_code: str
     department_code: str
@@ -165,8 +180,6 @@ class Cell:
     day_min: int | None
     day_max: int | None
     first_at: datetime | None
-    # what a group's figures add up: counted, 2.1's numerator, late, digitised, dissatisfied, received
-    sums: tuple[int, int, int, int, int, int] = dataclass_field(init=False, compare=False, repr=False)
 
     @property
     def received(self) -> int:
@@ -177,11 +190,6 @@ class Cell:
     def in_time(self) -> int:
         """2.1's numerator: early, on time, in progress within the deadline."""
         return self.early + self.on_time + self.open_on_time
-
-    def __post_init__(self) -> None:
-        sums = (self.counted, self.in_time, self.late + self.open_late, self.digitised, self.dissatisfied,
-                self.received)  # fmt: skip
-        object.__setattr__(self, "sums", sums)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,13 +239,26 @@ class ProvinceKpi:
     officers: tuple[ProvinceIndicators, ...] = ()
 
 
-def cells(session: Session, period: Period, units: Sequence[str] | None = None) -> list[Cell]:
+def cells(session: Session, period: Period, units: Sequence[str] | None = None, officers: bool = True) -> list[Cell]:
     """One grouped statement: the counts per cell of the dossiers ``period`` counts, of the offices
-    ``units`` (None: every office)."""
+    ``units`` (None: every office); without ``officers`` the cells added up over their officers."""
+    by_officer, summed = _cells(session, period, units, "officers" if officers else "summed")
+    return by_officer if officers else summed
+
+
+def cell_levels(
+    session: Session, period: Period, units: Sequence[str] | None = None, officer_cells: bool = True
+) -> tuple[list[Cell], list[Cell]]:
+    """The cells of :func:`cells` (without ``officer_cells``: one cell an officer, only its counts), and the
+    cells added up over their officers, from one statement."""
+    return _cells(session, period, units, "both" if officer_cells else "province")
+
+
+def _cells(session: Session, period: Period, units: Sequence[str] | None, levels: str) -> tuple[list[Cell], list[Cell]]:
     if units is not None and not units:
-        return []
+        return [], []
     postgres = session.get_bind().dialect.name == "postgresql"
-    sql = text(_cells_sql(postgres, units is not None)).bindparams(
+    sql = text(_cells_sql(postgres, units is not None, levels)).bindparams(
         bindparam("opens_at", type_=DateTime()), bindparam("closes_at", type_=DateTime())
     )
     if units is not None:
@@ -255,18 +276,23 @@ def cells(session: Session, period: Period, units: Sequence[str] | None = None) 
                    "day": _DAY_US}  # fmt: skip
     if units is not None:
         params["units"] = list(units)
-    return [_cell(r) for r in session.execute(sql, params).all()]
+    by_officer: list[Cell] = []
+    summed: list[Cell] = []
+    for r in session.execute(sql, params).all():
+        cell = Cell._make(r[:25]) if postgres else _sqlite_cell(r)
+        if cell.counted >= _PACKED:  # two counts share an integer (see _cells_sql)
+            raise OverflowError("a report key counts 2^30 dossiers or more")
+        (by_officer if r[25] else summed).append(cell)
+    return by_officer, summed
 
 
-def _cell(r: Any) -> Cell:
-    first = r.first_at
+def _sqlite_cell(r: Any) -> Cell:
+    """A row of SQLite, whose moments are text and whose REAL may come back as an integer."""
+    first = r[24]
     if first is not None and not isinstance(first, datetime):
         first = datetime.fromisoformat(str(first))
-    values: list[Any] = [r[i] or "" for i in range(8)]
-    values += [None if r.legal_value is None else float(r.legal_value), r.legal_unit or ""]
-    values += [int(v or 0) for v in r[10:22]]
-    values += [r.day_min, r.day_max, first]
-    return Cell(*values)
+    legal = None if r[8] is None else float(r[8])
+    return Cell._make((*r[:8], legal, *r[9:24], first))
 
 
 def channel_shares(received: int, direct: int) -> dict[Channel, Ratio]:
@@ -284,42 +310,69 @@ def legal_times(found: Iterable[Cell]) -> dict[str, tuple[float | None, str]]:
     return {code: (value, unit) for code, (_, value, unit) in first.items()}
 
 
-def _unit(name: str) -> DurationUnit | None:
-    try:
-        return DurationUnit(name)
-    except ValueError:
-        return None
+_UNITS = {u.value: u for u in DurationUnit}
 
 
 def processing(group: Iterable[Cell], legal: dict[str, tuple[float | None, str]]) -> tuple[Processing, ...]:
     """2.2 per procedure of the cells of one group: the average in the procedure's legal unit (working
     days on each office's own calendar length), against its legal time."""
-    by_proc: dict[str, list[Cell]] = defaultdict(list)
+    by_proc: dict[str, _Sums22] = {}
     for c in group:
         if c.n22:
-            by_proc[c.procedure_code].append(c)
+            acc = by_proc.get(c.procedure_code)
+            if acc is None:
+                acc = by_proc[c.procedure_code] = _Sums22()
+            acc.add(c)
     out = []
-    for code, items in sorted(by_proc.items()):
+    for code in sorted(by_proc):
+        acc = by_proc[code]
         value, unit_name = legal.get(code, (None, ""))
-        unit = _unit(unit_name) or DurationUnit.WORKING_DAYS
-        n = sum(c.n22 for c in items)
-        average = _average(items, n, unit)
-        name = min((c.first_at or datetime.max, c.procedure_name) for c in items)[1]
-        out.append(Processing(code, name, unit, n, average, value, faster_than_norm(average, value)))
+        unit = _UNITS.get(unit_name) or DurationUnit.WORKING_DAYS
+        average = acc.average(unit)
+        out.append(Processing(code, acc.name, unit, acc.n, average, value, faster_than_norm(average, value)))
     return tuple(out)
 
 
-def _average(items: list[Cell], n: int, unit: DurationUnit) -> float | None:
-    if unit is DurationUnit.CALENDAR_DAYS:
-        return average_amount(sum(c.us for c in items), n, unit, 480)
-    if unit is DurationUnit.WORKING_HOURS:
-        return average_amount(sum(c.minutes for c in items), n, unit, 480)
-    days = {d for c in items for d in (c.day_min, c.day_max) if d}
-    if len(days) <= 1:  # one length of working day (one office, or offices with the same hours)
-        return average_amount(sum(c.minutes for c in items), n, unit, days.pop() if days else 480)
-    # offices with different hours: each cell's minutes in its own days (exact when a cell has one length)
-    total = sum((Fraction(c.minutes, c.day_max or 480) for c in items), Fraction(0))
-    return round2(float(total / n))
+class _Sums22:
+    """2.2's sums of one procedure among a group's cells."""
+
+    __slots__ = ("by_length", "days", "first", "minutes", "n", "us")
+
+    def __init__(self) -> None:
+        self.n = self.minutes = self.us = 0
+        self.days: set[int] = set()
+        self.by_length: dict[int, int] = {}  # minutes per working day → working minutes of the cells
+        self.first: tuple[datetime, str] | None = None
+
+    def add(self, c: Cell) -> None:
+        self.n += c.n22
+        self.minutes += c.minutes
+        self.us += c.us
+        if c.day_min:
+            self.days.add(c.day_min)
+        if c.day_max:
+            self.days.add(c.day_max)
+        length = c.day_max or 480
+        self.by_length[length] = self.by_length.get(length, 0) + c.minutes
+        first = (c.first_at or datetime.max, c.procedure_name)
+        if self.first is None or first < self.first:
+            self.first = first
+
+    @property
+    def name(self) -> str:
+        """The procedure's name as its first received dossier has it."""
+        return self.first[1] if self.first is not None else ""
+
+    def average(self, unit: DurationUnit) -> float | None:
+        """The average in ``unit``: working days on each office's own calendar length."""
+        if unit is DurationUnit.CALENDAR_DAYS:
+            return average_amount(self.us, self.n, unit, 480)
+        if unit is DurationUnit.WORKING_HOURS or len(self.days) <= 1:
+            # one length of working day (one office, or offices with the same hours)
+            return average_amount(self.minutes, self.n, unit, next(iter(self.days), 480))
+        # offices with different hours: each cell's minutes in its own days (exact when a cell has one length)
+        total = sum((Fraction(m, length) for length, m in self.by_length.items()), Fraction(0))
+        return round2(float(total / self.n))
 
 
 def figures(
@@ -327,9 +380,16 @@ def figures(
     rules: IndicatorRules = DEFAULT_RULES,
 ) -> ProvinceIndicators:  # fmt: skip
     """2.1, 2.2 (with ``legal``), 3.3, 4.2 and 5.4 of the cells of one group."""
-    items = list(group)
-    counted, in_time, n_late, n_digitised, n_unhappy, received = (sum(col) for col in zip(
-        *(c.sums for c in items), strict=True)) if items else (0, 0, 0, 0, 0, 0)  # fmt: skip
+    items = group if isinstance(group, list) else list(group)
+    counted = in_time = n_late = n_digitised = n_unhappy = carried = 0
+    for c in items:
+        counted += c.counted
+        in_time += c.early + c.on_time + c.open_on_time
+        n_late += c.late + c.open_late
+        n_digitised += c.digitised
+        n_unhappy += c.dissatisfied
+        carried += c.carried
+    received = counted - carried
     on_time = Ratio(in_time, counted)
     late = Ratio(n_late, counted)
     digitised = Ratio(n_digitised, counted)
@@ -372,19 +432,19 @@ def province_kpi(
     2.2 per procedure comes with every group, except the officers' when the scope is more than one office
     (hundreds of officers, each with every procedure of the office: the supervisor of one office reads
     them, the province compares offices, departments and procedures)."""
-    found = cells(session, period, units)
-    legal = legal_times(found)
     one_office = units is not None and len(units) == 1
+    found, merged = cell_levels(session, period, units, officer_cells=one_office)
+    legal = legal_times(merged)
     names = names or {}
-    offices = _groups(found, lambda c: (c.unit_code, names.get(c.unit_code, c.unit_code)), legal, rules)
+    offices = _groups(merged, lambda c: (c.unit_code, names.get(c.unit_code, c.unit_code)), legal, rules)
     return ProvinceKpi(
         start=period.start,
         end=period.end,
-        whole=figures("", PROVINCE, found, legal, rules),
+        whole=figures("", PROVINCE, merged, legal, rules),
         offices=tuple(sorted(offices, key=lambda o: o.key)),
-        fields=_groups(found, lambda c: (c.field, c.field or NO_FIELD), legal, rules),
+        fields=_groups(merged, lambda c: (c.field, c.field or NO_FIELD), legal, rules),
         departments=_groups(
-            found,
+            merged,
             lambda c: (
                 c.department_code if one_office else f"{c.unit_code}/{c.department_code}",
                 c.department_name or c.department_code,
@@ -392,6 +452,6 @@ def province_kpi(
             legal,
             rules,
         ),
-        procedures=_groups(found, lambda c: (c.procedure_code, c.procedure_name), legal, rules),
+        procedures=_groups(merged, lambda c: (c.procedure_code, c.procedure_name), legal, rules),
         officers=_groups(found, lambda c: (c.officer_id, c.officer_name), legal if one_office else None, rules),
     )

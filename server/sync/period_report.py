@@ -109,7 +109,7 @@ def province_period_report(
     session: Session, period: Period, units: Sequence[str] | None = None
 ) -> ProvincePeriodReport:
     """Biểu II.06a of ``period`` for the offices ``units`` (None: the province)."""
-    found = [c for c in cells(session, period, units) if c.counted]
+    found = [c for c in cells(session, period, units, officers=False) if c.counted]
     known = levels(session)
     by_level: dict[str, dict[str, list[Cell]]] = defaultdict(lambda: defaultdict(list))
     for c in found:
