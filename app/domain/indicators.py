@@ -261,6 +261,39 @@ def _pending(requests: list[SupplementSpan], closes: datetime) -> bool:
     return last.completed_at is None or last.completed_at >= closes
 
 
+ENDED_CLASS_CODES = {1: DossierClass.EARLY, 2: DossierClass.ON_TIME, 3: DossierClass.LATE}
+"""The class an :func:`ended_class` code stands for."""
+
+
+def ended_class(
+    end_at: datetime | None,
+    end_status: int | None,
+    due_at: datetime | None,
+    requested1: datetime | None,
+    completed1: datetime | None,
+    requested2: datetime | None,
+) -> int | None:
+    """The class :func:`classify` gives an ended dossier in every period its end falls in (1 early,
+    2 on time, 3 late; :data:`ENDED_CLASS_CODES`), from its end and the first two supplement spans: a
+    second request before the end is late; a refusal or no due date on time; else the end, the first
+    supplement time taken off, against the due date by day. None when not ended, or when the first
+    request before the end was never completed (the period's close then ends the span: the class
+    depends on the period). The same rule as the server's fold (server/sync/facts.ended_class)."""
+    if end_at is None:
+        return None
+    if requested2 is not None and requested2 < end_at:
+        return 3
+    if end_status == int(DossierStatus.REFUSED) or due_at is None:
+        return 2
+    gap = timedelta(0)
+    if requested1 is not None and requested1 < end_at:
+        if completed1 is None:
+            return None
+        gap = completed1 - requested1
+    day, due_day = (end_at - gap).date(), due_at.date()
+    return 1 if day < due_day else 2 if day == due_day else 3
+
+
 def carried_over(facts: DossierFacts, period_start: date) -> bool:
     """Received before the period and still open at its start ("Từ kỳ trước")."""
     opens = Period(period_start, period_start).opens

@@ -64,9 +64,10 @@ def _weeks_sql(weeks: list[tuple[date, date]]) -> str:
         return f"CASE WHEN {moment} IS NULL THEN {n} ELSE {week(moment)} END"
 
     # The end week's end (as microseconds), for a supplement pending at the end: reports._CLASS_SQL's
-    # ``ended`` branch with that week's end for :closes.
+    # ``ended`` branch with that week's end for :closes (the class the projection kept first, migration 0012).
     week_end = _tree("e_at", text_bounds, us_bounds[:1] + us_bounds[1:] + us_bounds[-1:])
     end_on_time = f"""CASE
+    WHEN ended_class IS NOT NULL THEN ended_class <= 2
     WHEN r2 < e_at THEN 0
     WHEN ended_at IS NULL AND status = 3 THEN 1
     WHEN r1 IS NULL OR r1 >= e_at THEN substr(e_at, 1, 10) <= substr(due, 1, 10)

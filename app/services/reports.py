@@ -572,12 +572,16 @@ _CLASS_SQL = f"""CASE
   WHEN r1 IS NULL OR r1 >= :closes THEN CASE WHEN due >= :closes THEN 4 ELSE 5 END
   WHEN {_US.format("due")} + {_US.format("c1")} - {_US.format("r1")} >= {_US.format(":closes")} THEN 4
   ELSE 5 END"""
+# The class of an ended dossier does not depend on the period but for a supplement request it never
+# completed: the projection keeps it on the row (migration 0012, app.domain.indicators.ended_class) and the
+# CASE above is worked out only for the open dossiers and that rare case.
+_STORED_OR_CLASS_SQL = f"CASE WHEN ended AND ended_class IS NOT NULL THEN ended_class ELSE {_CLASS_SQL} END"
 _SIMPLE = ("d.supplement_count <= 2 AND (d.received_due_at IS NOT NULL"
            " OR (d.ended_at IS NULL AND d.status = 3 AND d.updated_at < :closes))")  # fmt: skip
 _FACTS = """d.id, d.figure_group, d.uid, d.code, d.received_at, d.status, d.updated_at, d.ended_at,
   d.received_due_at AS due, d.supplement1_requested_at AS r1, d.supplement1_completed_at AS c1,
   d.supplement2_requested_at AS r2, d.supplement2_completed_at AS c2, d.processing_minutes, d.processing_us,
-  d.processing_calendar, d.rating,
+  d.processing_calendar, d.rating, d.ended_class,
   coalesce(d.ended_at, CASE WHEN d.status IN (3, 7, 8) THEN d.updated_at END) AS e_at"""
 # The facts above are the columns of two covering indexes (migration 0011): counting a period reads no
 # dossier row. A figure's dossiers (names, applicant, supplement marks) read the rows.
@@ -598,7 +602,7 @@ def _candidates(where: str = "", columns: str = _FACTS) -> str:
     """The dossiers a period counts (``where`` on the dossier's columns) with ``columns``, their class (NULL
     when not ``simple``), ``ended`` and ``digitised``: computed once per dossier in each branch."""
     return "\n  UNION ALL\n".join(
-        f"""  SELECT *, CASE WHEN simple THEN {_CLASS_SQL} END AS cls,
+        f"""  SELECT *, CASE WHEN simple THEN {_STORED_OR_CLASS_SQL} END AS cls,
     EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = b.uid) AS digitised
   FROM (SELECT *, (e_at IS NOT NULL AND e_at < :closes) AS ended FROM (
     SELECT {columns}, {_SIMPLE} AS simple FROM dossier d WHERE d.code IS NOT NULL AND {branch} {where}
@@ -616,7 +620,7 @@ _ROWS_SQL = "SELECT * FROM (\n{candidates}\n)"
 _KEY_SQL = f"""CASE
   WHEN NOT simple OR figure_group IS NULL
        OR (processing_calendar != :fp AND ended_at IS NOT NULL AND received_at >= :opens) THEN -id
-  ELSE ((((figure_group * 8 + {_CLASS_SQL}) * 2 + (received_at >= :opens AND ended_at IS NOT NULL)) * 2
+  ELSE ((((figure_group * 8 + {_STORED_OR_CLASS_SQL}) * 2 + (received_at >= :opens AND ended_at IS NOT NULL)) * 2
     + (received_at < :opens)) * 2 + EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = b.uid)) * 2
     + coalesce(rating = :dissatisfied, 0) END"""
 _CELLS_SQL = f"""SELECT {_KEY_SQL} AS key, count(*) AS n, min(received_at || code) AS first_key,

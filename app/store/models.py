@@ -71,7 +71,7 @@ class Device(Base):
 FACT_INDEX_COLUMNS = ("code", "status", "updated_at", "supplement_count", "received_due_at",
                       "supplement1_requested_at", "supplement1_completed_at", "supplement2_requested_at",
                       "supplement2_completed_at", "processing_minutes", "processing_us", "processing_calendar",
-                      "rating", "figure_group", "uid")  # fmt: skip
+                      "rating", "figure_group", "uid", "ended_class")  # fmt: skip
 """After the period's columns, what app.services.reports reads to count a period (its covering indexes)."""
 
 
@@ -139,6 +139,11 @@ class Dossier(Base):
     # by, as one small integer (app.services.reports groups by it, then reads the names once).
     supplement2_completed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     figure_group: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Migration 0012: the class of an ended dossier, the same in every period its end falls in
+    # (app.domain.indicators.ended_class: 1 early, 2 on time, 3 late; None while open, without a due
+    # date, or when a supplement request before the end was never completed): the figures read it
+    # instead of working the class out of six moments per dossier.
+    ended_class: Mapped[int | None] = mapped_column(Integer, default=None)
 
     __table_args__ = (
         Index("ix_dossier_status_received", "status", "received_at"),

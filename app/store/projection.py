@@ -46,7 +46,7 @@ from app.domain.custody import (
     fold_custody,
 )
 from app.domain.events import EventType
-from app.domain.indicators import DossierFacts, calendar_fingerprint, processing_parts, supplement_spans
+from app.domain.indicators import DossierFacts, calendar_fingerprint, ended_class, processing_parts, supplement_spans
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
 from app.store.models import Attachment, Custody, Dossier, Event, FigureGroup, HandoverBatch, HandoverItem
 from app.text import fold
@@ -410,6 +410,17 @@ def _fold_facts(session: Session, kind: EventType, event: Event, dossier: Dossie
     else:
         return
     set_processing_columns(dossier, _calendar(session))
+    set_ended_class(dossier)
+
+
+def set_ended_class(dossier: Dossier) -> None:
+    """``ended_class`` from the end, the reception due date and the first two supplement spans (None
+    without a due date: the legal time then gives it, on the reports' side)."""
+    due = dossier.received_due_at
+    dossier.ended_class = None if due is None else ended_class(
+        dossier.ended_at, dossier.end_status, due, dossier.supplement1_requested_at,
+        dossier.supplement1_completed_at, dossier.supplement2_requested_at,
+    )  # fmt: skip
 
 
 def set_supplement_columns(dossier: Dossier) -> None:
