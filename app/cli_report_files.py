@@ -138,7 +138,7 @@ def _producer(
             )
         if kind == "pdf":
             return (lambda b: register.render(reg, b)), f"{len(reg.rows)} hồ sơ"
-        return (lambda b: xlsx.save(xlsx.register_workbook(reg), b)), f"{len(reg.rows)} hồ sơ"
+        return (lambda b: xlsx.save_register(reg, b)), f"{len(reg.rows)} hồ sơ"
     doc = build_period_document(session, start, end, now)
     if doc.report.empty:
         raise UsageError(f"Kỳ từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y} không có hồ sơ nào. Hãy chọn kỳ khác.")

@@ -72,7 +72,7 @@ def _stages(db: Path, start: date, end: date, kind: str) -> tuple[float, float, 
     if kind == "pdf":
         register.render(reg, out)
     else:
-        xlsx.save(xlsx.register_workbook(reg), out)
+        xlsx.save_register(reg, out)
     return t1 - t0, time.perf_counter() - t1, len(reg.rows)
 
 

@@ -1,23 +1,20 @@
-"""Excel (.xlsx) export of the register, Biểu II.06a and the late-dossier list (openpyxl).
+"""Excel (.xlsx) export of the register, Biểu II.06a and the late-dossier list.
 
-The register is written in openpyxl's write-only mode (streamed: a year of 50,000 dossiers in a
-few seconds); the small reports in the normal mode. Headings are merged as on paper, dates are
-real Excel dates ("dd/mm/yyyy hh:mm"), the sheets print A4 landscape with the headings repeated.
+The register (a year: 50,000 rows) is written with XlsxWriter, the small reports with openpyxl.
+Headings are merged as on paper, dates are real Excel dates ("dd/mm/yyyy hh:mm"), the sheets print
+A4 landscape with the headings repeated.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from copy import copy
 from datetime import datetime
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.errors import UserFacingError
@@ -47,73 +44,72 @@ def _set_print(ws: Any, title_rows: str) -> None:
     ws.oddFooter.right.text = "Trang &P/&N"
 
 
-def _cell(ws: Worksheet, value: Any, *, font: Font | None = None, fill: bool = False, border: bool = False,
-          align: Alignment | None = None) -> WriteOnlyCell:  # fmt: skip
-    c = WriteOnlyCell(ws, value)
-    if font is not None:
-        c.font = font
-    if fill:
-        c.fill = HEAD_FILL
-    if border:
-        c.border = BORDER
-    if align is not None:
-        c.alignment = align
-    return c
-
-
-def register_workbook(data: Register) -> Workbook:
-    """The register as a one-sheet workbook (write-only: save it once).
+def save_register(data: Register, out: str | os.PathLike[str] | BinaryIO) -> None:
+    """Write the register as a one-sheet workbook to a path or a binary file (XlsxWriter).
 
     Rows 1–3: unit, title, period; rows 5–7: the two-level headings and the column numbers (the
     date columns under one merged "Thời gian" cell, the others merged over two rows); one row
-    per dossier from row 8, numbered as in the PDF.
+    per dossier from row 8, numbered as in the PDF. XlsxWriter rather than openpyxl for this one
+    sheet: a year of 50,000 dossiers is 700,000 cells, which openpyxl's write-only mode writes
+    one lxml element at a time (bench/bench_register.py).
+
+    Raises:
+        UserFacingError: The file cannot be written (folder missing, file open in Excel…).
     """
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Sổ theo dõi hồ sơ")
+    import xlsxwriter  # only when exporting: not at start-up
+    from xlsxwriter.exceptions import XlsxWriterException
+
+    target = os.fspath(out) if isinstance(out, str | os.PathLike) else out
+    try:
+        wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_numbers": False})
+        _register_sheet(wb, data)
+        wb.close()
+    except (OSError, XlsxWriterException) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise UserFacingError(
+            f"Không ghi được tệp {out}: {reason}. Hãy đóng tệp nếu đang mở trong Excel, hoặc chọn thư mục khác."
+        ) from exc
+
+
+def _register_sheet(wb: Any, data: Register) -> None:
+    ws = wb.add_worksheet("Sổ theo dõi hồ sơ")
+    font = {"font_name": "Times New Roman", "font_size": 11}
+    centre = {"align": "center", "valign": "vcenter", "text_wrap": True}
+    head = wb.add_format({**font, **centre, "bold": True, "border": 1, "bg_color": "#EDEDED"})
+    numbers = wb.add_format({**font, **centre, "italic": True, "border": 1})
+    unit = wb.add_format({**font, "bold": True})
+    title = wb.add_format({**font, **centre, "bold": True, "font_size": 14})
+    italic = wb.add_format({**font, **centre, "italic": True})
+    when = wb.add_format({"num_format": DATE_FORMAT})
     n = len(register_pdf.COLUMNS)
-    last = get_column_letter(n)
-    for i, width in enumerate(REGISTER_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A8"
-    _set_print(ws, "5:7")
-    ws.append([_cell(ws, data.header.unit_name, font=HEAD_FONT)])
-    ws.append([_cell(ws, TITLE, font=TITLE_FONT, align=CENTER)])
-    ws.append([_cell(ws, f"{data.period_text} – tổng số {len(data.rows)} hồ sơ", font=ITALIC_FONT, align=CENTER)])
-    ws.append([])
-    head = {"font": HEAD_FONT, "fill": True, "border": True, "align": CENTER}
-    top = [_cell(ws, c, **head) for c in register_pdf.COLUMNS]
-    second = [_cell(ws, None, **head) for _ in register_pdf.COLUMNS]
-    for i in range(register_pdf.DATE_FIRST, register_pdf.DATE_LAST + 1):
-        second[i] = _cell(ws, register_pdf.COLUMNS[i], **head)
-        top[i] = _cell(ws, None, **head)
-    top[register_pdf.DATE_FIRST] = _cell(ws, register_pdf.DATE_GROUP, **head)
-    ws.append(top)
-    ws.append(second)
-    ws.append([_cell(ws, f"({i})", font=ITALIC_FONT, border=True, align=CENTER) for i in range(1, n + 1)])
-    merges = [f"A1:{last}1", f"A2:{last}2", f"A3:{last}3"]
-    first, end = get_column_letter(register_pdf.DATE_FIRST + 1), get_column_letter(register_pdf.DATE_LAST + 1)
-    merges.append(f"{first}5:{end}5")
-    merges += [
-        f"{get_column_letter(i + 1)}5:{get_column_letter(i + 1)}6"
-        for i in range(n)
-        if not register_pdf.DATE_FIRST <= i <= register_pdf.DATE_LAST
-    ]
-    for ref in merges:
-        ws.merged_cells.add(CellRange(ref))
-    # One style object per kind, copied into each cell: assigning a style per cell is 3× slower.
-    template = WriteOnlyCell(ws, None)
-    template.number_format = DATE_FORMAT
-    date_style = template._style
+    for i, width in enumerate(REGISTER_WIDTHS):
+        ws.set_column(i, i, width)
+    ws.merge_range(0, 0, 0, n - 1, data.header.unit_name, unit)
+    ws.merge_range(1, 0, 1, n - 1, TITLE, title)
+    ws.merge_range(2, 0, 2, n - 1, f"{data.period_text} – tổng số {len(data.rows)} hồ sơ", italic)
     dates = range(register_pdf.DATE_FIRST, register_pdf.DATE_LAST + 1)
-    for row in data.rows:
+    for i, text in enumerate(register_pdf.COLUMNS):
+        if i in dates:
+            ws.write(5, i, text, head)
+        else:
+            ws.merge_range(4, i, 5, i, text, head)
+        ws.write(6, i, f"({i + 1})", numbers)
+    ws.merge_range(4, dates[0], 4, dates[-1], register_pdf.DATE_GROUP, head)
+    ws.freeze_panes(7, 0)
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(4, 6)
+    ws.set_footer("&RTrang &P/&N")
+    write_row, write_datetime = ws.write_row, ws.write_datetime
+    for r, row in enumerate(data.rows, start=7):
         values: list[Any] = register_pdf.row_values(row)
         for i in dates:
-            if values[i] is not None:
-                c = WriteOnlyCell(ws, values[i])
-                c._style = copy(date_style)
-                values[i] = c
-        ws.append(values)
-    return wb
+            value = values[i]
+            if value is not None:
+                write_datetime(r, i, value, when)
+                values[i] = None
+        write_row(r, 0, values)
 
 
 def save(workbook: Workbook, out: str | os.PathLike[str] | BinaryIO) -> None:

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from app.errors import UserFacingError
 from app.printing import register as register_pdf
 from app.printing.register import DATE_COLUMNS
-from app.printing.xlsx import register_workbook
+from app.printing.xlsx import save_register
 from app.services.reception import refuse, request_supplement
 from app.services.register import build_register, build_year_register, period_text
 from app.services.returns import Collector, CollectorDraft, record_result, return_to_citizen
@@ -121,7 +121,7 @@ def test_xlsx_has_the_two_level_headings_merged_and_one_row_per_dossier(factory,
     _many(factory, actor, catalog, 3)
     reg = _register(factory, date(2026, 11, 23), date(2026, 11, 23))
     out = io.BytesIO()
-    register_workbook(reg).save(out)
+    save_register(reg, out)
     ws = load_workbook(io.BytesIO(out.getvalue())).active
     assert ws.title == "Sổ theo dõi hồ sơ"
     merged = {str(r) for r in ws.merged_cells.ranges}

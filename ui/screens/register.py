@@ -345,7 +345,7 @@ class RegisterDialog(QDialog):
         self.status.setText("Đang xuất Excel…")
 
         def work(_session: Session) -> Path:
-            xlsx.save(xlsx.register_workbook(data), target)
+            xlsx.save_register(data, target)
             return target
 
         self._ctx.runner.run(work, lambda p: self.status.setText(f"Đã xuất {p}"), self._on_output_failed, write=False)
