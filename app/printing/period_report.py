@@ -13,11 +13,12 @@ from typing import Any
 
 from reportlab.platypus import Flowable, LongTable, PageBreak, Spacer, Table
 
+from app.domain.period_report import ReportRow
 from app.printing.common import Output, esc, header_block
 from app.printing.data import vn_place_date
 from app.printing.landscape import WIDTH, WindowedTable, build, grid_style, lpara
 from app.services.report_documents import PeriodDocument
-from app.services.reports import LateDossier, ReportRow
+from app.services.reports import LateDossier
 
 TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI"
 FORM_NUMBER_TITLE = "Tình hình, kết quả giải quyết thủ tục hành chính"

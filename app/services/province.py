@@ -17,18 +17,11 @@ from sqlalchemy.orm import Session
 
 from app.domain.durations import DurationUnit
 from app.domain.indicators import Channel, Ratio
+from app.domain.period_report import LevelGroup, PeriodReport, ReportRow
 from app.errors import UserFacingError
 from app.printing.data import OfficeHeader
 from app.services.report_documents import PeriodDocument
-from app.services.reports import (
-    Dimension,
-    Indicators,
-    KpiReport,
-    LevelGroup,
-    PeriodReport,
-    ProcessingFigure,
-    ReportRow,
-)
+from app.services.reports import Dimension, Indicators, KpiReport, ProcessingFigure
 from app.sync import wire
 
 if TYPE_CHECKING:

@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from app.domain.period_report import PeriodReport
 from app.printing.data import OfficeHeader
 from app.services.register import office_header
-from app.services.reports import LateDossier, PeriodReport, late_dossiers, period_report
+from app.services.reports import LateDossier, late_dossiers, period_report
 
 FORM_NUMBER = "Biểu II.06a"
 

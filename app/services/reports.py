@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime
 
 from app.domain.calendar import WorkingCalendar
-from app.domain.catalog import AdminLevel
 from app.domain.custody import working_minutes_between
 from app.domain.durations import DurationUnit, ProcessingTime
 from app.domain.events import EventType
@@ -47,6 +46,7 @@ from app.domain.indicators import (
     supplement_spans,
     working_time_text,
 )
+from app.domain.period_report import LevelGroup, PeriodReport, ReportRow, level_label, level_order, report_row
 from app.domain.status import DossierStatus
 from app.errors import UserFacingError
 from app.services.office import load_calendar
@@ -391,58 +391,6 @@ def reference_kpi(session: Session, start: date, end: date, rules: IndicatorRule
 
 
 @dataclass(frozen=True, slots=True)
-class ReportRow:
-    """One line of Biểu II.06a: a field of one level (or a level's or the whole report's total)."""
-
-    level: str  # AdminLevel value, "" when unknown
-    level_label: str
-    field: str
-    received_total: int
-    received_online: int
-    received_direct_postal: int
-    carried_over: int
-    resolved_total: int
-    resolved_early: int
-    resolved_on_time: int
-    resolved_late: int
-    in_progress_total: int
-    in_progress_on_time: int
-    in_progress_late: int
-
-
-@dataclass(frozen=True, slots=True)
-class LevelGroup:
-    """The rows of one level and their subtotal."""
-
-    level: str
-    level_label: str
-    rows: tuple[ReportRow, ...]
-    subtotal: ReportRow
-
-
-@dataclass(frozen=True, slots=True)
-class PeriodReport:
-    """Biểu II.06a "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT TTHC TẠI …" of this office for a period.
-
-    ``received_total`` counts the period's receipts plus those carried over (Tổng số = Trực
-    tuyến + Trực tiếp, bưu chính + Từ kỳ trước).
-    """
-
-    unit_code: str
-    unit_name: str
-    governing_body: str
-    place_name: str
-    start: date
-    end: date
-    groups: tuple[LevelGroup, ...]
-    total: ReportRow
-
-    @property
-    def empty(self) -> bool:
-        return self.total.received_total == 0
-
-
-@dataclass(frozen=True, slots=True)
 class LateDossier:
     """A dossier late in the period: resolved late, or still open past its due date at the end.
 
@@ -464,13 +412,6 @@ class LateDossier:
     supplement_requests: int
 
 
-def _level_label(level: str) -> str:
-    try:
-        return AdminLevel(level).label
-    except ValueError:
-        return "Chưa xác định cấp"
-
-
 def _row(level: str, field: str, items: Iterable[CountedDossier]) -> ReportRow:
     n: dict[str, int] = defaultdict(int)
     for c in items:
@@ -481,18 +422,7 @@ def _row(level: str, field: str, items: Iterable[CountedDossier]) -> ReportRow:
         else:
             n["direct"] += 1
         n[c.cls.value] += 1
-    return ReportRow(
-        level=level, level_label=_level_label(level), field=field,
-        received_total=n["carried"] + n["online"] + n["direct"], received_online=n["online"],
-        received_direct_postal=n["direct"], carried_over=n["carried"],
-        resolved_total=n["early"] + n["on_time"] + n["late"], resolved_early=n["early"],
-        resolved_on_time=n["on_time"], resolved_late=n["late"],
-        in_progress_total=n["in_progress_on_time"] + n["in_progress_late"],
-        in_progress_on_time=n["in_progress_on_time"], in_progress_late=n["in_progress_late"],
-    )  # fmt: skip
-
-
-_LEVEL_ORDER = {AdminLevel.TINH.value: 0, AdminLevel.XA.value: 1}
+    return report_row(level, field, n)
 
 
 def reference_period_report(session: Session, start: date, end: date) -> PeriodReport:
@@ -507,10 +437,10 @@ def reference_period_report(session: Session, start: date, end: date) -> PeriodR
     for c in items:
         by_level[c.level][c.field].append(c)
     groups = []
-    for level in sorted(by_level, key=lambda lv: (_LEVEL_ORDER.get(lv, 9), lv)):
+    for level in sorted(by_level, key=level_order):
         fields = by_level[level]
         rows = tuple(_row(level, f, fields[f]) for f in sorted(fields))
-        groups.append(LevelGroup(level, _level_label(level), rows,
+        groups.append(LevelGroup(level, level_label(level), rows,
                                  _row(level, "", (c for f in fields.values() for c in f))))  # fmt: skip
     return PeriodReport(
         unit_code=office.unit_code if office else "", unit_name=office.name if office else "",
@@ -1064,10 +994,10 @@ def period_report(session: Session, start: date, end: date) -> PeriodReport:
         if c.n:
             by_level[levels.get(k[1], "")][k[3]].append((k, c))
     groups = []
-    for level in sorted(by_level, key=lambda lv: (_LEVEL_ORDER.get(lv, 9), lv)):
+    for level in sorted(by_level, key=level_order):
         fields = by_level[level]
         rows = tuple(_cell_row(level, f, fields[f]) for f in sorted(fields))
-        groups.append(LevelGroup(level, _level_label(level), rows,
+        groups.append(LevelGroup(level, level_label(level), rows,
                                  _cell_row(level, "", [kc for f in fields.values() for kc in f])))  # fmt: skip
     return PeriodReport(
         unit_code=office.unit_code if office else "", unit_name=office.name if office else "",
@@ -1081,12 +1011,4 @@ def _cell_row(level: str, field: str, cells: list[tuple[_CellKey, _Cell]]) -> Re
     for k, c in cells:
         n["carried" if k[9] else "direct"] += c.n  # every dossier is direct until issue 16 records the channel
         n[k[8].value] += c.n
-    return ReportRow(
-        level=level, level_label=_level_label(level), field=field,
-        received_total=n["carried"] + n["online"] + n["direct"], received_online=n["online"],
-        received_direct_postal=n["direct"], carried_over=n["carried"],
-        resolved_total=n["early"] + n["on_time"] + n["late"], resolved_early=n["early"],
-        resolved_on_time=n["on_time"], resolved_late=n["late"],
-        in_progress_total=n["in_progress_on_time"] + n["in_progress_late"],
-        in_progress_on_time=n["in_progress_on_time"], in_progress_late=n["in_progress_late"],
-    )  # fmt: skip
+    return report_row(level, field, n)

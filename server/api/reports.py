@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.indicators import Channel, Period, Ratio
+from app.domain.period_report import ReportRow
 from app.sync.wire import (
     KpiFigures,
     KpiProcessing,
@@ -32,7 +33,7 @@ from server.deps import Context, DbSession, Principal, require_role
 from server.errors import ApiError, forbidden
 from server.models import Office
 from server.sync.indicators import Processing, ProvinceIndicators, province_kpi
-from server.sync.period_report import PeriodRow, province_period_report
+from server.sync.period_report import province_period_report
 
 router = APIRouter(tags=["reports"])
 
@@ -142,7 +143,7 @@ def kpi(ctx: Context, session: DbSession, principal: Supervisor, start: From, en
     )
 
 
-def _row(r: PeriodRow) -> PeriodRowWire:
+def _row(r: ReportRow) -> PeriodRowWire:
     return PeriodRowWire(**dataclasses.asdict(r))
 
 

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from app.domain.indicators import Channel, Ratio
+from app.domain.period_report import PeriodReport, ReportRow
 from app.printing import period_report as period_pdf
 from app.printing.xlsx import period_workbook
 from app.services.province import (
@@ -21,7 +22,7 @@ from app.services.province import (
     period_document_from_wire,
     period_from_wire,
 )
-from app.services.reports import Dimension, Indicators, KpiReport, PeriodReport, ReportRow, kpi, period_report
+from app.services.reports import Dimension, Indicators, KpiReport, kpi, period_report
 from app.sync import wire
 from app.sync.transport import OfflineError, ProtocolError, ServerError
 from tests.app.test_period_print import NOVEMBER, late_pair  # noqa: F401  (a fixture)
