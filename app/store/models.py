@@ -71,7 +71,7 @@ class Device(Base):
 FACT_INDEX_COLUMNS = ("code", "status", "updated_at", "supplement_count", "received_due_at",
                       "supplement1_requested_at", "supplement1_completed_at", "supplement2_requested_at",
                       "supplement2_completed_at", "processing_minutes", "processing_us", "processing_calendar",
-                      "rating", "figure_group", "uid", "ended_class")  # fmt: skip
+                      "rating", "figure_group", "uid", "ended_class", "channel", "scan_required")  # fmt: skip
 """After the period's columns, what app.services.reports reads to count a period (its covering indexes)."""
 
 
@@ -144,6 +144,14 @@ class Dossier(Base):
     # date, or when a supplement request before the end was never completed): the figures read it
     # instead of working the class out of six moments per dossier.
     ended_class: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Migration 0013, the law of 2025 (app.domain.legal_basis): the form set in force at reception
+    # ("2018" or "2025"), how the dossier reached the office (app.domain.indicators.Channel), the unit
+    # identifier of the unit that decides when it is not this office ("" = this office), and whether
+    # any of its papers must be digitised (indicator 4.2 counts only those).
+    legal_basis: Mapped[str] = mapped_column(String(4), default="", server_default="")
+    channel: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    handling_unit: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    scan_required: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (
         Index("ix_dossier_status_received", "status", "received_at"),
