@@ -275,7 +275,8 @@ def import_catalog(session: Session, now: datetime, data: Any, scope: str = GLOB
         catalog = Catalog.from_dicts(data)
     except CatalogError as exc:
         raise _bad("invalid_catalog", exc.message) from None
-    reference.replace_catalog(session, scope, [dict(p) for p in data["procedures"]])
+    units = data.get("units") if isinstance(data.get("units"), list) else None  # validated by from_dicts
+    reference.replace_catalog(session, scope, [dict(p) for p in data["procedures"]], units)
     for dep in catalog.departments:
         row = reference.department(session, scope, dep.code)
         if row is None:

@@ -41,18 +41,16 @@ def test_a_2025_code_is_pushed_validated_pulled_and_found(
     assert new.code == NEW
 
     pushed = a.engine().run_once()
-    # Accepted, and flagged: the server checks a code against the blocks it reserved for this
-    # counter, and it reserves 2018-format numbers only (server/sync/push.py _issued). A supervisor
-    # reviews it; the code is kept. Whether imported 2025 codes should skip that check is left to
-    # the routing work of issue 16 (reported).
-    assert (pushed.accepted, pushed.flagged, pushed.rejected, pushed.error) == (1, 1, 0, "")
+    # Accepted, not flagged: a 2025 code is issued by the central agency's system, never cut from
+    # this server's blocks (which number the 2018 format), so there is nothing to check it
+    # against (server/sync/push.py _issued). Before issue 16 it was flagged code_not_issued.
+    assert (pushed.accepted, pushed.flagged, pushed.rejected, pushed.error) == (2, 0, 0, "")
     with live.tx() as s:
         stored = {d.uid: d.code for d in s.scalars(select(ServerDossier))}
         assert stored == {old.uid: old.code, new.uid: NEW}
         event = s.scalars(select(ServerEvent).where(ServerEvent.dossier_uid == new.uid)).one()
         assert event.payload["code"] == NEW
-        conflicts = [(c.dossier_uid, c.kind, c.details["code"]) for c in s.scalars(select(Conflict))]
-        assert conflicts == [(new.uid, "code_not_issued", NEW)]
+        assert list(s.scalars(select(Conflict))) == []
 
     pulled = b.engine().run_once()
     assert pulled.ok and pulled.applied == 2

@@ -23,9 +23,11 @@ class ActionId(StrEnum):
     REGISTER = "register"
     LABEL_SETTINGS = "label_settings"
     DAY_LIST = "day_list"
+    FEE_LIST = "fee_list"
     SCAN_DOSSIER = "scan_dossier"
     SCAN_BATCH = "scan_batch"
     SCAN_PROFILES = "scan_profiles"
+    POSTAL_BATCH = "postal_batch"
     CHANGE_PASSWORD = "change_password"
     LOGOUT = "logout"
     QUIT = "quit"
@@ -75,6 +77,11 @@ ACTIONS: dict[ActionId, ActionSpec] = {
         "Ctrl+Shift+D",
         "In danh sách hồ sơ đã tiếp nhận hôm nay: của cán bộ đang đăng nhập (lãnh đạo: cả đơn vị), A4",
     ),
+    ActionId.FEE_LIST: ActionSpec(
+        "Danh sách thu phí, lệ phí trong ngày…",
+        "Ctrl+Shift+T",
+        "In danh sách biên lai thu phí, lệ phí hôm nay, tổng theo hình thức thanh toán (lãnh đạo: cả đơn vị), A4",
+    ),
     ActionId.LABEL_SETTINGS: ActionSpec(
         "Cài đặt nhãn…", "", "Khổ nhãn (cuộn 50×30 mm, tờ A4 3×8), căn chỉnh lệch, in thử, in nhãn khi tiếp nhận"
     ),
@@ -88,6 +95,11 @@ ACTIONS: dict[ActionId, ActionSpec] = {
         "Cài đặt máy quét tài liệu…",
         "",
         "Cấu hình quét (độ phân giải, màu, khay giấy); máy quét mạng, thư mục theo dõi",
+    ),
+    ActionId.POSTAL_BATCH: ActionSpec(
+        "Biên bản giao nhận bưu chính…",
+        "Ctrl+Shift+B",
+        "Ký biên bản giao nhận hồ sơ với nhân viên bưu chính, in biên bản, tiếp nhận từng bưu gửi",
     ),
     ActionId.CHANGE_PASSWORD: ActionSpec(
         "Đổi mật khẩu…", "Ctrl+Shift+M", "Đổi mật khẩu đăng nhập của bạn (máy đã đăng ký: cần kết nối máy chủ)"
@@ -115,7 +127,10 @@ SHORTCUT_HELP = (
     ("F4", "Theo dõi vị trí hồ sơ giấy"),
     ("F3", "Giám sát hồ sơ: hàng đợi quá hạn, sắp đến hạn… (lãnh đạo, quản trị); Enter mở hồ sơ"),
     ("Ctrl+Shift+D", "In danh sách hồ sơ tiếp nhận trong ngày (lãnh đạo: cả đơn vị)"),
+    ("Ctrl+Shift+T", "In danh sách thu phí, lệ phí trong ngày (lãnh đạo: cả đơn vị)"),
+    ("Ctrl+Shift+F", "Trong hồ sơ: thu phí, lệ phí và in biên lai"),
     ("Ctrl+Shift+M", "Đổi mật khẩu đăng nhập"),
+    ("Ctrl+Shift+B", "Biên bản giao nhận hồ sơ qua bưu chính; Enter trên bưu gửi để tiếp nhận"),
     ("Shift+F3", "Sổ theo dõi hồ sơ: xem, in, xuất Excel (lãnh đạo, quản trị)"),
     ("Ctrl+1 / Ctrl+2", "Trong Giám sát: hàng đợi / chỉ số (đúng hạn, thời gian, kênh, số hoá, hài lòng)"),
     ("Enter (chỉ số)", "Xem các hồ sơ tạo nên số liệu đang chọn; Enter lần nữa mở hồ sơ"),

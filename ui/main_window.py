@@ -136,6 +136,10 @@ class MainWindow(QMainWindow):
         work.addAction(a[ActionId.FIND_DOSSIER])
         work.addAction(a[ActionId.SCAN_DOSSIER])
         work.addAction(a[ActionId.SCAN_BATCH])
+        work.addAction(a[ActionId.POSTAL_BATCH])
+        self.addAction(a[ActionId.POSTAL_BATCH])  # Ctrl+Shift+B from every tab: the batches over the reception
+        a[ActionId.POSTAL_BATCH].triggered.connect(self.show_reception)
+        a[ActionId.POSTAL_BATCH].triggered.connect(self.reception.open_postal_batches)
         # F9 is the reception screen's "receive"; scanning the selected dossier is F9 in the search tab only.
         a[ActionId.SCAN_DOSSIER].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         from ui.screens.custody_tabs import CustodyTabs  # each tab builds its screen when first shown
@@ -151,6 +155,9 @@ class MainWindow(QMainWindow):
         work.addAction(a[ActionId.DAY_LIST])
         self.addAction(a[ActionId.DAY_LIST])  # Ctrl+Shift+D from every tab
         a[ActionId.DAY_LIST].triggered.connect(self._on_day_list_triggered)
+        work.addAction(a[ActionId.FEE_LIST])
+        self.addAction(a[ActionId.FEE_LIST])  # Ctrl+Shift+T from every tab
+        a[ActionId.FEE_LIST].triggered.connect(self._on_fee_list_triggered)
         help_menu = self.menuBar().addMenu("&Trợ giúp")
         help_menu.addAction(a[ActionId.SHORTCUTS])
         help_menu.addAction(a[ActionId.ABOUT])
@@ -237,6 +244,12 @@ class MainWindow(QMainWindow):
         from ui.screens.day_list_print import open_day_list  # reportlab only when the list is asked for
 
         open_day_list(self._ctx, self)
+
+    @Slot()
+    def _on_fee_list_triggered(self) -> None:
+        from ui.screens.fee_list_print import open_fee_list  # reportlab only when the list is asked for
+
+        open_fee_list(self._ctx, self)
 
     # --- scans (ui.scanner.router.ScanHost) -------------------------------------------------------
 

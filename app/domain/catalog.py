@@ -15,6 +15,16 @@ from typing import Any, NoReturn, TypeVar
 
 from app.domain.applicant_kinds import DEFAULT_POLICY, ApplicantPolicy
 from app.domain.durations import DurationUnit, ProcessingTime
+from app.domain.fees import EMPTY_SCHEDULE, FeeDataError, FeeSchedule, parse_schedule
+from app.domain.units import (
+    NO_UNITS,
+    ProcedureUnits,
+    Unit,
+    UnitError,
+    current_by_code,
+    read_procedure_units,
+    read_units,
+)
 from app.errors import UserFacingError
 from app.resources import resource_path
 from app.text import fold, nfc
@@ -53,6 +63,35 @@ _FORM_LABELS = {
 }
 
 
+class Digitise(StrEnum):
+    """Whether a paper of the dossier must be scanned at reception (Decree 118/2025: per document).
+
+    A paper only shown to the officer (xuất trình: an ID card, a licence to be exchanged) stays with the
+    citizen and a classified one may not be scanned: both are exempt, and a dossier none of whose
+    submitted papers must be scanned is not in indicator 4.2's denominator.
+    """
+
+    REQUIRED = "required"
+    SHOWN = "shown"
+    CLASSIFIED = "classified"
+
+    @property
+    def exempt(self) -> bool:
+        """Not scanned: only shown, or classified."""
+        return self is not Digitise.REQUIRED
+
+    @property
+    def label(self) -> str:
+        return _DIGITISE_LABELS[self]
+
+
+_DIGITISE_LABELS = {
+    Digitise.REQUIRED: "Phải số hoá",
+    Digitise.SHOWN: "Chỉ xuất trình, không số hoá",
+    Digitise.CLASSIFIED: "Tài liệu mật, không số hoá",
+}
+
+
 class AdminLevel(StrEnum):
     """The two local levels of government since 1 July 2025."""
 
@@ -72,6 +111,7 @@ class RequiredDocument:
     form: DocumentForm
     copies: int
     required: bool
+    digitise: Digitise = Digitise.REQUIRED
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +140,8 @@ class Procedure:
     verified: bool
     note: str
     applicants: ApplicantPolicy = DEFAULT_POLICY
+    fees: FeeSchedule = EMPTY_SCHEDULE  # fee lines and exemptions (app.domain.fees); empty: charged as before
+    units: ProcedureUnits = NO_UNITS  # handling units, where received (app.domain.units); none: the office decides
 
     @property
     def level_label(self) -> str:
@@ -137,6 +179,7 @@ _FIELD_LABELS = {
     "form": "hình thức giấy tờ",
     "copies": "số lượng bản",
     "required": "bắt buộc",
+    "digitise": "số hoá",
     "legal_basis": "căn cứ pháp lý",
     "verified": "trạng thái kiểm chứng",
     "note": "ghi chú",
@@ -216,7 +259,9 @@ def _read_department(data: object, index: int) -> Department:
     return Department(reader.text("code"), reader.text("name"), reader.choice("level", AdminLevel))
 
 
-def _read_procedure(data: object, index: int, departments: Mapping[str, Department]) -> Procedure:
+def _read_procedure(
+    data: object, index: int, departments: Mapping[str, Department], units: Mapping[str, Unit] | None = None
+) -> Procedure:
     code = data.get("code") if isinstance(data, Mapping) else None
     subject = nfc(code) if isinstance(code, str) and code.strip() else f"#{index + 1}"
     where = f"thủ tục {subject}" if subject[0] != "#" else f"thủ tục thứ {index + 1}"
@@ -248,7 +293,31 @@ def _read_procedure(data: object, index: int, departments: Mapping[str, Departme
         verified=reader.flag("verified"),
         note=reader.text("note", optional=True),
         applicants=_read_applicants(reader),
+        fees=_read_fees(reader),
+        units=_read_units_of(reader, units or {}, departments, level),
     )
+
+
+def _read_units_of(
+    reader: _Reader, units: Mapping[str, Unit], departments: Mapping[str, Department], level: AdminLevel
+) -> ProcedureUnits:
+    """The optional ``handling`` and ``receive_at`` (app.domain.units)."""
+    try:
+        return read_procedure_units(reader.data, units, departments, level.value, reader.where)
+    except UnitError as exc:
+        raise CatalogError(exc.message, procedure=reader.subject, field="handling") from None
+
+
+def _read_fees(reader: _Reader) -> FeeSchedule:
+    """The optional ``fee_lines`` and ``fee_exemptions`` (app.domain.fees)."""
+    try:
+        return parse_schedule(reader.data.get("fee_lines"), reader.data.get("fee_exemptions"))
+    except FeeDataError as exc:
+        raise CatalogError(
+            f"Danh mục thủ tục không hợp lệ: {reader.where}, {exc.label} ({exc.key}) {exc.problem}.",
+            procedure=reader.subject,
+            field=exc.key,
+        ) from None
 
 
 def _read_applicants(reader: _Reader) -> ApplicantPolicy:
@@ -294,6 +363,7 @@ def _read_document(data: object, index: int, where: str, subject: str) -> Requir
         form=reader.choice("form", DocumentForm),
         copies=reader.integer("copies", minimum=1) or 1,
         required=reader.flag("required"),
+        digitise=reader.choice("digitise", Digitise) if "digitise" in reader.data else Digitise.REQUIRED,
     )
 
 
@@ -397,11 +467,14 @@ class Catalog:
         legal_note: str,
         departments: Sequence[Department],
         procedures: Sequence[Procedure],
+        units: Sequence[Unit] = (),
     ) -> None:
         self.version = version
         self.legal_note = legal_note
         self.departments: tuple[Department, ...] = tuple(departments)
         self.procedures: tuple[Procedure, ...] = tuple(procedures)
+        self.units: tuple[Unit, ...] = tuple(units)  # the province's units (app.domain.units); () in old catalogs
+        self.unit_by_code: dict[str, Unit] = current_by_code(self.units)
         self._by_code = {p.code: p for p in self.procedures}
         self._index = _SearchIndex(self.procedures)
 
@@ -424,9 +497,14 @@ class Catalog:
                     field="departments.code",
                 )
             departments[department.code] = department
+        try:
+            units = read_units(data.get("units"))
+        except UnitError as exc:
+            raise CatalogError(exc.message, field="units") from None
+        by_code = current_by_code(units)
         procedures: dict[str, Procedure] = {}
         for i, item in enumerate(reader.items("procedures")):
-            procedure = _read_procedure(item, i, departments)
+            procedure = _read_procedure(item, i, departments, by_code)
             if procedure.code in procedures:
                 raise CatalogError(
                     f"Danh mục thủ tục không hợp lệ: mã thủ tục {procedure.code} bị trùng "
@@ -435,7 +513,7 @@ class Catalog:
                     field="code",
                 )
             procedures[procedure.code] = procedure
-        return cls(version, legal_note, list(departments.values()), list(procedures.values()))
+        return cls(version, legal_note, list(departments.values()), list(procedures.values()), units)
 
     def __len__(self) -> int:
         return len(self.procedures)

@@ -5,7 +5,8 @@ searched or synced (DOMAIN.md §4 and §9):
 
 * **2018** (Circular 01/2018 art. 19): ``V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX`` — the receiving
   unit's identifier (levels 4.3.2.1), the receipt date, a 4-digit daily sequence. The counter
-  issues these (:func:`format_dossier_code`).
+  issues these (:func:`format_dossier_code`), with its own unit's identifier also for a dossier
+  another unit decides (issue 16; the rule and its source: :mod:`app.domain.units`).
 * **2025** (Circular 04/2025, effective 25/01/2026, for procedures run by central agencies):
   ``MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX`` — the agency part top level first (``MX1X2`` a capital and
   two digits, e.g. ``H49``; ``Y1Y2Y3`` three digits; ``Z1Z2`` two digits), the receipt date,

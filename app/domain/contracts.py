@@ -37,6 +37,7 @@ from pydantic_core import PydanticCustomError
 
 from app.domain.codes import parse_dossier_code
 from app.domain.events import EventType
+from app.domain.postal import is_item_number
 from app.domain.status import DossierStatus
 from app.domain.text_rules import clean_text
 
@@ -175,6 +176,10 @@ class ProcedurePart(Contract):
     processing_text: Name = ""
     fee_text: Text = ""
     legal_basis: LongText = ""
+    # The unit that decides the dossier when it is not the receiving office (issue 16, app.domain.units):
+    # its identifier and name; absent (every older event) = the office itself.
+    handling_unit: Annotated[str, StringConstraints(pattern=r"^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})?$")] = ""
+    handling_unit_name: Name = ""
 
 
 PassportNo = Annotated[str, StringConstraints(pattern=r"^([A-Z0-9]{6,9})?$")]
@@ -249,13 +254,18 @@ class ApplicantPart(Contract):
 
 
 class DocumentPart(Contract):
-    """One paper of the dossier: ``required`` at reception, ``submitted`` when not received."""
+    """One paper of the dossier: ``required`` at reception, ``submitted`` when not received.
+
+    ``digitise`` (app.domain.catalog.Digitise): whether the paper must be scanned; written only when
+    it is exempt ("shown": only shown, "classified"), absent = must be scanned (every older event).
+    """
 
     name: Long = ""
     form_label: Name = ""
     copies: Annotated[int, Field(strict=True, ge=0, le=999)] = 1
     required: StrictBool = False
     submitted: StrictBool = False
+    digitise: Literal["required", "shown", "classified"] = "required"
 
 
 class PlacePart(Contract):
@@ -286,6 +296,28 @@ class CollectorPart(Contract):
 Items = Annotated[list[Text1], Field(min_length=1, max_length=100)]
 """What a supplement request lists (one line each)."""
 
+
+def _postal_item(value: str) -> str:
+    if not is_item_number(value):
+        raise PydanticCustomError("postal_item", "số hiệu bưu gửi phải theo chuẩn S10 của Bưu điện Việt Nam")
+    return value
+
+
+PostalItemNo = Annotated[str, StringConstraints(max_length=13), AfterValidator(_postal_item)]
+"""A Vietnam Post item number (UPU S10, check digit checked, normalised: app.domain.postal)."""
+
+
+class PostalPart(Contract):
+    """A dossier received by post (issue 16): the batch record it came with and its postal item number.
+
+    The batch (``postal.batch_signed``, :class:`PostalBatchPayload`) is the event whose dossier uid is
+    ``batch_id``; its signing time is the dossier's ``received_at``.
+    """
+
+    batch_id: Uuid
+    item_no: PostalItemNo
+
+
 # --- payloads -----------------------------------------------------------------------------------
 
 
@@ -299,6 +331,51 @@ class DecisionPayload(Contract):
     applicant: ApplicantPart
     documents: Annotated[list[DocumentPart], Field(max_length=200)] = []
     received_at: LocalTime
+    # How the dossier reached the office (issue 16; app.domain.indicators.Channel): absent on events
+    # written before it was recorded = direct. A postal dossier names its batch record and item number.
+    channel: Literal["direct", "online", "postal"] = "direct"
+    postal: PostalPart | None = None
+
+    @model_validator(mode="after")
+    def _postal_channel(self) -> DecisionPayload:
+        if (self.postal is not None) != (self.channel == "postal"):
+            raise PydanticCustomError(
+                "postal_channel", "hồ sơ qua bưu chính (channel postal) phải có postal và ngược lại"
+            )
+        return self
+
+    # The decree and circular in force at reception (app.domain.legal_basis); absent on events written
+    # before it was recorded: derived from received_at (app.domain.legal_basis.basis_of).
+    legal_basis: Annotated[str, StringConstraints(pattern=r"^(2018|2025)$")] | None = None
+
+
+FeeAmount = Annotated[int, Field(strict=True, ge=0, le=10_000_000_000)]
+"""An amount in đồng (app.domain.fees.MAX_AMOUNT)."""
+
+
+class FeeLinePart(Contract):
+    """One fee line as charged at reception (app.domain.fees.AssessedLine); ``exempt``: made free."""
+
+    id: Code1
+    name: Line1
+    amount: FeeAmount
+    when: Literal["before", "after"]
+    exempt: StrictBool = False
+
+
+class FeesPart(Contract):
+    """The procedure's fee lines at reception and the exemption chosen, with the legal ground typed."""
+
+    lines: Annotated[list[FeeLinePart], Field(min_length=1, max_length=50)]
+    exemption_id: Code = ""
+    exemption: Name = ""
+    exemption_ground: Text = ""
+
+    @model_validator(mode="after")
+    def _exemption(self) -> FeesPart:
+        if any(x.exempt for x in self.lines) and not (self.exemption_id and self.exemption_ground.strip()):
+            raise PydanticCustomError("fee_exemption", "khoản được miễn phải có đối tượng miễn và căn cứ pháp lý")
+        return self
 
 
 class ReceivedPayload(DecisionPayload):
@@ -312,6 +389,7 @@ class ReceivedPayload(DecisionPayload):
     register_book: Code = ""
     register_no: Count | None = None
     daily_seq: Count | None = None
+    fees: FeesPart | None = None  # issue 16: absent on older events and for procedures without fee lines
 
 
 class SupplementRequestedPayload(DecisionPayload):
@@ -388,10 +466,24 @@ class ReturnedPayload(Contract):
     """``dossier.returned`` (returns.return_to_citizen)."""
 
     unit_code: UnitCode
-    collector: CollectorPart
+    collector: CollectorPart | None = None
     returned_at: LocalTime | None = None
     counter_name: Name = ""
     code: Code | None = None
+    # Return by post (issue 16, Decision 45/2016/QĐ-TTg): the result and originals sent with a tracking
+    # number to an address; no collector then. Absent on older events = handed over at the counter.
+    method: Literal["counter", "postal"] = "counter"
+    tracking_no: PostalItemNo | None = None
+    recipient: Name = ""
+    address: Long = ""
+
+    @model_validator(mode="after")
+    def _how(self) -> ReturnedPayload:
+        if self.method == "counter" and self.collector is None:
+            raise PydanticCustomError("return_collector", "trả tại quầy phải có collector (người nhận kết quả)")
+        if self.method == "postal" and not (self.tracking_no and self.address.strip()):
+            raise PydanticCustomError("return_postal", "trả qua bưu chính phải có tracking_no và address")
+        return self
 
 
 class DepartmentSupplementPayload(Contract):
@@ -488,6 +580,66 @@ class WithdrawnPayload(StopRequestPayload):
     """``dossier.withdrawn``: the citizen withdraws the dossier (status 7, final)."""
 
 
+class PostalBatchPayload(Contract):
+    """``postal.batch_signed`` (app/services/postal.py): the batch record signed with the postal worker.
+
+    The event's dossier uid is the batch id (no dossier has it); ``signed_at`` is the legal receipt
+    time of every dossier received from the batch (their ``postal.batch_id`` names it).
+    """
+
+    unit_code: UnitCode
+    counter_name: Name = ""
+    postal_unit: Name1
+    worker_name: Name1
+    worker_phone: Short = ""
+    signed_at: LocalTime
+    items: Annotated[list[PostalItemNo], Field(min_length=1, max_length=500)]
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _distinct(self) -> PostalBatchPayload:
+        if len(set(self.items)) != len(self.items):
+            raise PydanticCustomError("postal_duplicate", "một số hiệu bưu gửi có hai lần trong biên bản")
+        return self
+
+
+class PaidLinePart(Contract):
+    """A fee line paid by a ``fee.paid`` event."""
+
+    id: Code1
+    name: Line1
+    amount: FeeAmount
+
+
+class FeePaidPayload(Contract):
+    """``fee.paid`` (app/services/fees.py): fee lines paid, with the receipt's number (app.domain.fee_receipt)."""
+
+    unit_code: UnitCode
+    code: Code | None = None
+    counter_name: Name = ""
+    receipt_year: Annotated[int, Field(strict=True, ge=2000, le=2100)]
+    receipt_series: Code1
+    receipt_no: Annotated[int, Field(strict=True, ge=1, le=9_999_999)]
+    lines: Annotated[list[PaidLinePart], Field(min_length=1, max_length=50)]
+    method: Literal["cash", "transfer", "online"]
+    payer_name: Name1
+    payer_id: Short = ""
+    paid_at: LocalTime
+    einvoice_provider: Code = ""
+    einvoice_ref: Line = ""
+
+    @model_validator(mode="after")
+    def _sums(self) -> FeePaidPayload:
+        if len({x.id for x in self.lines}) != len(self.lines):
+            raise PydanticCustomError("fee_line_twice", "một khoản thu có hai lần trong biên lai")
+        return self
+
+    @property
+    def amount(self) -> int:
+        """The receipt's total: the sum of its lines."""
+        return sum(x.amount for x in self.lines)
+
+
 class ConflictResolvedPayload(Contract):
     """``conflict.resolved``: a supervisor's resolution, written by the server (server/sync/conflicts.py)."""
 
@@ -518,6 +670,8 @@ CONTRACTS: Mapping[str, type[Contract]] = MappingProxyType(
         EventType.RATED: RatedPayload,
         EventType.STOPPED: StoppedPayload,
         EventType.WITHDRAWN: WithdrawnPayload,
+        EventType.POSTAL_BATCH_SIGNED: PostalBatchPayload,
+        EventType.FEE_PAID: FeePaidPayload,
         CONFLICT_RESOLVED: ConflictResolvedPayload,
     }
 )
@@ -543,6 +697,8 @@ EVENT_STATUS: Mapping[EventType, DossierStatus | None] = MappingProxyType(
         EventType.RATED: None,
         EventType.STOPPED: DossierStatus.STOPPED,
         EventType.WITHDRAWN: DossierStatus.WITHDRAWN,
+        EventType.FEE_PAID: None,  # a payment; the return checks it (app/services/fees.py)
+        EventType.POSTAL_BATCH_SIGNED: None,  # a batch record, not a dossier (app/services/postal.py)
     }
 )
 """The status each event leads a dossier to (None: the status does not move by itself)."""

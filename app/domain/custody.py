@@ -172,9 +172,10 @@ def fold_custody(
         key=key,
     )
     if kind is EventType.RETURNED:
-        collector = payload.get("collector") or {}
-        name = str(collector.get("full_name", ""))
-        return replace(base, place=Place(PlaceKind.CITIZEN, str(collector.get("personal_id", "")), name), batch_id="")
+        collector = payload.get("collector") or {}  # none when sent by post: the addressee, the tracking number
+        name = str(collector.get("full_name", "")) or str(payload.get("recipient", ""))
+        holder = str(collector.get("personal_id", "")) or str(payload.get("tracking_no") or "")
+        return replace(base, place=Place(PlaceKind.CITIZEN, holder, name), batch_id="")
     source, destination = Place.from_payload(payload["from"]), Place.from_payload(payload["to"])
     if kind is EventType.HANDOVER_SENT:
         return replace(base, place=destination, origin=source, in_transit=True)

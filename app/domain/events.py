@@ -32,6 +32,12 @@ class EventType(StrEnum):
     # decision (issue 16; DOMAIN.md §9): form 05 "Thông báo dừng giải quyết hồ sơ" (app/services/stops.py).
     STOPPED = "dossier.stopped"
     WITHDRAWN = "dossier.withdrawn"
+    # A batch of dossiers received by post (issue 16; Decision 45/2016/QĐ-TTg): the batch record signed
+    # with the postal worker. Its dossier uid is the batch id; the dossiers received from it name it.
+    POSTAL_BATCH_SIGNED = "postal.batch_signed"
+
+    # Fees (issue 16): a payment of the procedure's fee lines with its numbered receipt (app/services/fees.py).
+    FEE_PAID = "fee.paid"
 
     @property
     def label(self) -> str:
@@ -39,6 +45,7 @@ class EventType(StrEnum):
 
 
 _LABELS = {
+    EventType.FEE_PAID: "Thu phí, lệ phí",
     EventType.RECEIVED: "Tiếp nhận hồ sơ",
     EventType.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung, hoàn thiện hồ sơ",
     EventType.REFUSED: "Từ chối tiếp nhận hồ sơ",
@@ -55,6 +62,7 @@ _LABELS = {
     EventType.RATED: "Đánh giá mức độ hài lòng",
     EventType.STOPPED: "Dừng giải quyết hồ sơ theo đề nghị của công dân",
     EventType.WITHDRAWN: "Công dân rút hồ sơ",
+    EventType.POSTAL_BATCH_SIGNED: "Lập biên bản giao nhận hồ sơ qua dịch vụ bưu chính công ích",
 }
 
 CUSTODY_EVENTS = frozenset({EventType.HANDOVER_SENT, EventType.HANDOVER_RECEIVED, EventType.HANDOVER_DISCREPANCY})

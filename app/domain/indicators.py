@@ -69,6 +69,13 @@ class Channel(IntEnum):
 
 
 _CHANNEL_LABELS = {Channel.DIRECT: "Trực tiếp", Channel.ONLINE: "Trực tuyến", Channel.POSTAL: "Dịch vụ bưu chính"}
+_CHANNEL_NAMES = {"direct": Channel.DIRECT, "online": Channel.ONLINE, "postal": Channel.POSTAL}
+
+
+def channel_named(name: object) -> Channel:
+    """The channel of a reception decision's ``channel`` ("direct", "online", "postal"); direct when absent."""
+    return _CHANNEL_NAMES.get(name, Channel.DIRECT) if isinstance(name, str) else Channel.DIRECT
+
 
 END_STATUSES = (
     DossierStatus.RESULT_READY,

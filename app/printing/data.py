@@ -397,6 +397,7 @@ class ApologySlip:
         signer_name: Head of the handling agency ("" leaves room to write it by hand).
         issued_at: Issue time (date line).
         demo: Mark every page as a demo without legal value.
+        title: The title of the dossier's legal basis (app.domain.legal_basis); "" prints the 2018 one.
     """
 
     header: OfficeHeader
@@ -413,6 +414,7 @@ class ApologySlip:
     signer_name: str
     issued_at: datetime
     demo: bool = False
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)

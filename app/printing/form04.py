@@ -1,4 +1,5 @@
-"""Form 04: apology and new appointment (Phiếu xin lỗi và hẹn lại ngày trả kết quả), A5."""
+"""Form 04: apology and new appointment (Phiếu xin lỗi và hẹn lại ngày trả kết quả; since Circular
+03/2025 "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"), A5."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def _story(data: ApologySlip) -> list[Flowable]:
     name = esc(data.applicant.full_name)
     return [
         header_block(data.header, vn_place_date(data.header.place_name, data.issued_at)),
-        *title_block(TITLE),
+        *title_block(nfc(data.title) or TITLE),
         Spacer(1, 4),
         para(f"Kính gửi: Ông/Bà <b>{name}</b>"),
         Spacer(1, 2),
@@ -58,7 +59,7 @@ def render(data: ApologySlip, out: Output) -> None:
     build(
         _story(data),
         out,
-        title=TITLE,
+        title=nfc(data.title) or TITLE,
         form_number=data.form_number,
         demo=data.demo,
         subject=f"Mã hồ sơ: {nfc(data.dossier_code)}",

@@ -5,6 +5,14 @@ withdraw the dossier before any decision (DOMAIN.md §9). The circular's own wor
 hand [unconfirmed]: the layout follows forms 03 and 04 (letterhead, title, addressee, dossier,
 request, reason, the notice itself, signatures of the requester and the receiving officer).
 (app/printing/form05.py is the 2018-numbered form 05, the process control slip.)
+
+A dossier received under the 2018 basis (before 1 July 2025, app.domain.legal_basis) keeps the 2018
+numbers on its other forms, but Circular 01/2018 has no stop notice. Whenever such a dossier is
+stopped or withdrawn (before or after the cutover), it gets this form, the only stop notice there is,
+numbered "Mẫu số 05 (TT 03/2025)": the circular is named because that dossier's control slip is also
+"Mẫu số 05", of Circular 01/2018, and the two must not be taken for one another in its folder (short,
+to fit at the head right beside the demo mark). An office may print something else through the "form_numbers" setting
+(``{"2018": {"stop_notice": …}}``). A 2025-basis dossier prints plain "Mẫu số 05".
 """
 
 from __future__ import annotations

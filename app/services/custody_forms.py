@@ -25,8 +25,9 @@ from app.domain.agency import OfficeFacts, handling_agency
 from app.domain.calendar import WorkingCalendar
 from app.domain.custody import Discrepancy, PlaceKind, StepVerdict, judge, transfer_deadline
 from app.domain.events import EventType
+from app.domain.legal_basis import LegalBasis, basis_of
 from app.errors import UserFacingError
-from app.printing.custody_forms_config import CustodyForm, custody_form_number
+from app.printing.custody_forms_config import CustodyForm, custody_form_number, custody_form_title
 from app.printing.data import (
     ApologySlip,
     Applicant,
@@ -53,9 +54,14 @@ def _office(session: Session, unit_code: str) -> tuple[OfficeHeader, Office]:
     return OfficeHeader(office.governing_body, unit_name.upper(), office.place_name), office
 
 
-def _number(session: Session, kind: CustodyForm) -> str:
+def _number(session: Session, kind: CustodyForm, basis: LegalBasis = LegalBasis.L2025) -> str:
     row = session.get(Setting, "form_numbers")
-    return custody_form_number(kind, row.value if row is not None and isinstance(row.value, dict) else None)
+    return custody_form_number(kind, row.value if row is not None and isinstance(row.value, dict) else None, basis)
+
+
+def _basis(d: Dossier) -> LegalBasis:
+    """The dossier's own form set (app.domain.legal_basis): every print and reprint uses it."""
+    return basis_of(d.legal_basis, d.received_at)
 
 
 def _dossier(session: Session, uid: str) -> Dossier:
@@ -170,7 +176,7 @@ def build_apology_slip(
     applicant = Applicant(d.applicant_name, d.personal_id, d.address, d.phone, str(a.get("email", "")))
     return ApologySlip(
         header=OfficeHeader(agency.governing_body.upper(), agency.name.upper(), office.place_name),
-        form_number=_number(session, CustodyForm.APOLOGY),
+        form_number=_number(session, CustodyForm.APOLOGY, _basis(d)),
         dossier_code=d.code or "",
         applicant=applicant,
         procedure_name=d.procedure_name,
@@ -183,6 +189,7 @@ def build_apology_slip(
         signer_name=signer_name,
         issued_at=extensions[0].occurred_at,
         demo=office.demo,
+        title=custody_form_title(CustodyForm.APOLOGY, _basis(d)),
     )
 
 
@@ -211,11 +218,12 @@ def build_control_slip(session: Session, calendar: WorkingCalendar, uid: str) ->
             steps.append(ControlStep(p["from"]["name"], p["to"]["name"], e.occurred_at, None,
                                      "Nhận ngoài phiếu bàn giao", "", e.officer_name))  # fmt: skip
         elif e.type == EventType.RETURNED:
-            who = p.get("collector", {})
+            who = p.get("collector") or {"full_name": p.get("recipient", "")}  # none when sent by post
+            by_post = f" (qua bưu chính, số hiệu {p.get('tracking_no', '')})" if p.get("method") == "postal" else ""
             steps.append(
                 ControlStep(
                     office.name.removesuffix(" (DEMO)"),
-                    f"Công dân: {who.get('full_name', '')}",
+                    f"Công dân: {who.get('full_name', '')}{by_post}",
                     e.occurred_at,
                     _timeliness(judge(e.occurred_at, d.due_at)),
                     "Trả kết quả",
@@ -225,7 +233,7 @@ def build_control_slip(session: Session, calendar: WorkingCalendar, uid: str) ->
             )
     return ControlSlip(
         header=header,
-        form_number=_number(session, CustodyForm.CONTROL),
+        form_number=_number(session, CustodyForm.CONTROL, _basis(d)),
         dossier_code=d.code,
         owner_name=d.applicant_name,
         procedure_name=d.procedure_name,
@@ -265,7 +273,10 @@ def build_return_receipt(session: Session, uid: str) -> ReturnReceipt:
     ret = returned[-1]
     results = _events(session, uid, EventType.RESULT_RECORDED)
     finished = results[-1].occurred_at if results else ret.occurred_at
-    who = ret.payload["collector"]
+    who = ret.payload.get("collector")
+    if who is None:  # sent by post (issue 16): the addressee and the tracking number stand for the collector
+        who = {"kind": "applicant", "full_name": ret.payload.get("recipient", ""),
+               "personal_id": f"Số hiệu bưu gửi {ret.payload.get('tracking_no', '')}"}  # fmt: skip
     header, office = _office(session, d.unit_code)
     return ReturnReceipt(
         header=header,
@@ -283,7 +294,7 @@ def build_return_receipt(session: Session, uid: str) -> ReturnReceipt:
         result_description=str(results[-1].payload.get("result", "")) if results else "",
         timeliness=_timeliness(judge(finished, d.due_at)),
         officer_name=ret.officer_name,
-        form_number=_number(session, CustodyForm.RETURN_RECEIPT),
+        form_number=_number(session, CustodyForm.RETURN_RECEIPT, _basis(d)),
         demo=office.demo,
     )
 
@@ -302,7 +313,7 @@ def build_department_supplement_slip(session: Session, uid: str) -> SupplementSl
     p = request.payload
     return SupplementSlip(
         header=header,
-        form_number=form_number(session, FormKind.SUPPLEMENT),
+        form_number=form_number(session, FormKind.SUPPLEMENT, _basis(d)),
         dossier_ref=d.code or "",
         receiving_unit=unit_name,
         applicant=Applicant(d.applicant_name, d.personal_id, d.address, d.phone, str(email)),

@@ -36,6 +36,8 @@ class DemoMix:
     rated_on_screen: float = 0.6  # of ratings: on the citizen's screen (the rest entered by the officer)
     by_post: float = 0.05  # of receptions: result sent by post
     two_copies: float = 0.05  # of receptions: two copies of the result
+    stop_request: float = 0.01  # of received dossiers: the citizen asks to stop or withdraw before the decision
+    withdraw: float = 0.4  # of those requests: a withdrawal (status 7); the rest stop processing (status 8)
 
 
 MIX = DemoMix()
@@ -59,6 +61,12 @@ APOLOGY_REASONS = (
     "Cán bộ thụ lý nghỉ ốm đột xuất; hồ sơ đã được giao cho cán bộ khác giải quyết.",
     "Hệ thống phần mềm chuyên ngành gặp sự cố, không cập nhật được kết quả.",
     "Cần kiểm tra thực địa trước khi giải quyết.",
+)
+STOP_REASONS = (
+    "Công dân không còn nhu cầu giải quyết thủ tục.",
+    "Công dân đã nộp hồ sơ tại cơ quan khác.",
+    "Công dân cần bổ sung thêm giấy tờ và sẽ nộp lại hồ sơ mới.",
+    "Thông tin kê khai trong hồ sơ có sai sót, công dân xin rút để làm lại.",
 )
 APOLOGY_FORM_TITLE = "Phiếu xin lỗi và hẹn lại ngày trả kết quả"
 """``form_title`` of the form 04 print, as the apology dialog's preview records it (ui.screens.custody_print)."""

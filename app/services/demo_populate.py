@@ -16,9 +16,12 @@ form recorded as the preview records it; some are late even after the new appoin
 each turn happens is :data:`app.services.demo_mix.MIX`. The demo officers sit at different
 counters of the same PC (one device, so one gap-free event sequence).
 
-Not simulated: stopping or withdrawing a dossier (the statuses exist, but no event or service
-does it yet, issue 16), and the reception channel (every dossier is received at the counter; the
-channel is not in the event contracts yet).
+About one received dossier in a hundred is stopped or withdrawn at the citizen's request before
+any decision (app.services.stops, form 05), so the supervisor's figures count statuses 7 and 8.
+A window that reaches back before 1 July 2025 makes dossiers of the 2018 legal basis (their
+reception time decides it, app.domain.legal_basis); the dates are the window's, nothing else.
+
+Not simulated: the reception channel (every dossier is received at the counter).
 """
 
 from __future__ import annotations
@@ -204,5 +207,5 @@ def populate(
         waiting_pickup=states["back"], result_coming_back=states["result"],
         in_progress=states["counter"] + states["department"],
         in_progress_overdue=overdue, waiting_supplement=states["supplement"],
-        seconds=clock.perf_counter() - started,
+        seconds=clock.perf_counter() - started, stopped=c["stopped"], withdrawn=c["withdrawn"],
     )  # fmt: skip

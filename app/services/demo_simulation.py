@@ -4,8 +4,11 @@ forward with an injected clock through the services an officer's screen calls.
 What happens to each dossier is drawn from a ``random.Random(seed)`` with the shares of
 :data:`app.services.demo_mix.MIX`. Work that would happen after the end moment is not done, so
 the desk ends with dossiers received today, due soon, overdue, waiting for a supplement, and
-results waiting for pick-up. The caller (:func:`app.services.demo_populate.populate`) runs one
-working day per transaction.
+results waiting for pick-up. About one received dossier in a hundred is stopped or withdrawn at the
+citizen's request before any decision, through :func:`app.services.stops.record_stop`; whether and
+when is drawn from a second generator seeded from the same seed, so those draws leave every other
+turn of the history as the main generator makes it. The caller
+(:func:`app.services.demo_populate.populate`) runs one working day per transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from app.domain.catalog import Catalog, Procedure
 from app.domain.contracts import FormPrintedPayload
 from app.domain.custody import Place, working_minutes_between
 from app.domain.events import EventType
+from app.domain.fees import PayMethod, PayWhen
 from app.domain.rating import Rating, RatingSource
 from app.services import demo_people
 from app.services.context import Actor
@@ -33,9 +37,11 @@ from app.services.demo_mix import (
     DEPARTMENT_SUPPLEMENT_ITEMS,
     MIX,
     REFUSAL_REASONS,
+    STOP_REASONS,
     SUPPLEMENT_REASONS,
 )
 from app.services.drafts import RETURN_AT_COUNTER, RETURN_BY_POST, DocumentCheck, ReceptionDraft
+from app.services.fees import PaymentDraft, fee_state, record_payment
 from app.services.handover import (
     MAX_BATCH,
     add_scan,
@@ -50,6 +56,7 @@ from app.services.reception import receive_dossier, refuse, request_supplement
 from app.services.recorder import building, record
 from app.services.results import extend_due_date, receive_supplement, request_supplement_after_reception
 from app.services.returns import Collector, CollectorDraft, record_result, return_to_citizen
+from app.services.stops import StopKind, StopRequest, record_stop
 
 # Handover rounds of a working day: counter → departments, and departments → counter. A dossier
 # due within URGENT_MINUTES does not wait for a round (_send_urgent).
@@ -61,8 +68,8 @@ URGENT_MINUTES = 240  # a dossier due within this many working minutes goes to i
 class _Plan:
     """What is left to happen to one received dossier (mutable, simulation only)."""
 
-    __slots__ = ("apology", "code", "department", "due", "due_before_apology", "gap", "outcome", "personal_id",
-                 "received_due", "requested", "requested_at", "state", "supplements", "uid")  # fmt: skip
+    __slots__ = ("apology", "applicant_name", "code", "department", "due", "due_before_apology", "gap", "outcome",
+                 "personal_id", "received_due", "requested", "requested_at", "state", "supplements", "uid")  # fmt: skip
 
     def __init__(self, uid: str, code: str, department: str, due: datetime, personal_id: str) -> None:
         self.uid, self.code, self.department, self.due, self.personal_id = uid, code, department, due, personal_id
@@ -74,7 +81,8 @@ class _Plan:
         self.due_before_apology: datetime | None = None  # set once the apology moved ``due``
         self.supplements = 0  # department supplement requests still to make
         self.requested = 0  # department supplement requests made
-        self.state = "counter"  # counter, department, supplement, result, back, returned
+        self.state = "counter"  # counter, department, supplement, result, back, returned, stopped
+        self.applicant_name = ""  # who asks to stop or withdraw it, if the citizen does
 
 
 class Simulation:
@@ -82,6 +90,7 @@ class Simulation:
 
     def __init__(self, catalog: Catalog, calendar: WorkingCalendar, actors: list[Actor], seed: int) -> None:
         self.rng = random.Random(seed)
+        self.stop_rng = random.Random(f"stops-{seed}")  # stop and withdrawal requests only (module docstring)
         self.catalog, self.calendar, self.actors = catalog, calendar, actors
         self.counter = counter_place(actors[0])
         self.day_minutes = int(calendar.hours_per_day * 60)
@@ -134,6 +143,8 @@ class Simulation:
         end = min(until, datetime.combine(day, self.calendar.hours.closing))
         while self.heap and self.heap[0][0] <= end:
             when, _, action, arg = heapq.heappop(self.heap)
+            if isinstance(arg, _Plan) and arg.state == "stopped":
+                continue  # the citizen stopped or withdrew it: nothing more happens to it
             getattr(self, "_" + action)(session, when, arg)
 
     # -- the steps -------------------------------------------------------------------------
@@ -164,6 +175,7 @@ class Simulation:
         summary, _ = receive_dossier(session, actor, catalog, self.calendar, draft, now)
         assert summary.code is not None and summary.due_at is not None
         plan = _Plan(summary.uid, summary.code, procedure.department.code, summary.due_at, applicant.personal_id)
+        plan.applicant_name = applicant.full_name
         r = rng.random()
         plan.supplements = 2 if r < MIX.supplement_twice else 1 if r < MIX.supplement_twice + MIX.supplement_once else 0
         r = rng.random()
@@ -176,6 +188,11 @@ class Simulation:
         self.count["received"] += 1
         if working_minutes_between(self.calendar, now, plan.due) < URGENT_MINUTES:
             self.at(self.later(now, rng.randrange(10, 30)), "send_urgent", plan)
+        if self.stop_rng.random() < MIX.stop_request:
+            # Some time before the due date, mostly early: the citizen changes their mind.
+            start = self.later(now, 30)
+            room = working_minutes_between(self.calendar, start, plan.due)
+            self.at(self.later(start, int(max(0, room) * self.stop_rng.random() * 0.8)), "stop", plan)
 
     def _batches(self, session: Session, now: datetime, source: Callable[[str], Place],
                  destination: Callable[[str], Place], groups: dict[str, list[_Plan]], back: bool) -> None:  # fmt: skip
@@ -283,6 +300,24 @@ class Simulation:
         plan.due, plan.state = min(done.due_at, plan.received_due + plan.gap), "department"
         self._next_step(now, plan)
 
+    def _stop(self, session: Session, now: datetime, plan: _Plan) -> None:
+        """The citizen asks to stop or withdraw (form 05), if no decision exists yet; a folder on its
+        way to the department is asked about again an hour later."""
+        if plan.state not in ("counter", "department", "supplement"):
+            return  # the result is recorded: too late to stop it
+        if plan.state == "counter" and plan not in self.at_counter:
+            self.at(self.later(now, 60), "stop", plan)
+            return
+        rng = self.stop_rng
+        kind = StopKind.WITHDRAW if rng.random() < MIX.withdraw else StopKind.STOP
+        request = StopRequest(kind, plan.applicant_name, rng.choice(STOP_REASONS))
+        record_stop(session, rng.choice(self.actors), plan.uid, request, now)
+        if plan in self.at_counter:
+            self.at_counter.remove(plan)
+        plan.state = "stopped"
+        del self.plans[plan.uid]
+        self.count["withdrawn" if kind is StopKind.WITHDRAW else "stopped"] += 1
+
     def _apology(self, session: Session, now: datetime, plan: _Plan) -> None:
         """Form 04 through the real service, then its print as the preview records it; a new
         appointment 1 to 5 working days later, kept or — :attr:`DemoMix.late_after_apology` — not."""
@@ -324,6 +359,11 @@ class Simulation:
             self.count["returned_to_representative"] += 1
         else:
             draft = CollectorDraft(Collector.APPLICANT, plan.personal_id)
+        # Fees paid after the result are paid at the counter before it is handed over (app.services.fees).
+        owed = fee_state(session, plan.uid).unpaid(PayWhen.AFTER)
+        if owed:
+            paid = PaymentDraft(tuple(x.id for x in owed), PayMethod.CASH, plan.applicant_name)
+            record_payment(session, actor, plan.uid, paid, now)
         return_to_citizen(session, actor, plan.uid, draft, now)
         plan.state = "returned"
         self.count["returned"] += 1

@@ -48,6 +48,8 @@ class PopulateSummary:
     in_progress_overdue: int
     waiting_supplement: int
     seconds: float
+    stopped: int = 0  # the citizen asked to stop processing (status 8) …
+    withdrawn: int = 0  # … or withdrew the dossier (status 7), before any decision
 
     @property
     def results(self) -> int:
@@ -88,7 +90,8 @@ class PopulateSummary:
             f"  Đang chờ công dân bổ sung:      {vi_number(self.waiting_supplement)}",
             f"  Phiếu bàn giao hồ sơ giấy:      {vi_number(self.handovers)}",
             f"  Cán bộ tiếp nhận:               {vi_number(self.officers)} người tại {vi_number(self.counters)} quầy",
-            "  Dừng xử lý, rút hồ sơ:          0 (chưa có chức năng dừng xử lý, rút hồ sơ)",
+            f"  Dừng xử lý, rút hồ sơ:          {vi_number(self.stopped + self.withdrawn)} (dừng giải quyết"
+            f" {vi_number(self.stopped)}, công dân rút hồ sơ {vi_number(self.withdrawn)})",
             f"Thời gian: {self.seconds:.1f} giây ({self.dossiers_per_second:.1f} hồ sơ/giây).",
         ]
         return "\n".join(lines)

@@ -32,6 +32,7 @@ class DossierRow:
     received_at: datetime
     due_at: datetime | None
     officer_name: str
+    channel: int = 1  # app.domain.indicators.Channel: 1 direct, 2 online, 3 postal (issue 16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ class DossierDetail:
 def _row(d: Dossier) -> DossierRow:
     return DossierRow(
         d.uid, d.code, d.status, d.applicant_name, d.personal_id, d.phone, d.procedure_name,
-        d.received_at, d.due_at, d.officer_name,
+        d.received_at, d.due_at, d.officer_name, d.channel,
     )  # fmt: skip
 
 
@@ -92,7 +93,7 @@ def fts_query(query: str, *, phrase: bool = False) -> str:
 
 _ROW_COLUMNS = (
     Dossier.uid, Dossier.code, Dossier.status, Dossier.applicant_name, Dossier.personal_id, Dossier.phone,
-    Dossier.procedure_name, Dossier.received_at, Dossier.due_at, Dossier.officer_name,
+    Dossier.procedure_name, Dossier.received_at, Dossier.due_at, Dossier.officer_name, Dossier.channel,
 )  # fmt: skip
 _fts = table("dossier_fts", column("rowid"), column("dossier_fts"))
 
@@ -179,7 +180,9 @@ def _detail_text(e: Event) -> str:
     match kind:
         case EventType.RECEIVED:
             due = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
-            return f"Mã hồ sơ {p.get('code')}; hẹn trả {due:%H:%M %d/%m/%Y}" if due else f"Mã hồ sơ {p.get('code')}"
+            text = f"Mã hồ sơ {p.get('code')}; hẹn trả {due:%H:%M %d/%m/%Y}" if due else f"Mã hồ sơ {p.get('code')}"
+            post = p.get("postal") or {}  # issue 16: received by post, from a batch record
+            return f"{text}; qua bưu chính, số hiệu bưu gửi {post.get('item_no', '')}" if post else text
         case EventType.SUPPLEMENT_REQUESTED | EventType.SUPPLEMENT_REQUESTED_BY_DEPARTMENT:
             return "Cần bổ sung: " + "; ".join(p.get("items", [])) + f". Lý do: {p.get('reason', '')}"
         case EventType.REFUSED:
@@ -199,6 +202,9 @@ def _detail_text(e: Event) -> str:
             return f"{what}: từ {_place(p.get('from'))} đến {_place(p.get('to'))}"
         case EventType.RESULT_RECORDED:
             return "; ".join(x for x in (str(p.get("result", "")), str(p.get("note", ""))) if x)
+        case EventType.RETURNED if p.get("method") == "postal":  # issue 16: by post, with a tracking number
+            return (f"Gửi qua bưu chính, số hiệu bưu gửi {p.get('tracking_no', '')}: {p.get('recipient', '')},"
+                    f" {p.get('address', '')}")  # fmt: skip
         case EventType.RETURNED:
             c = p.get("collector") or {}
             who = "Người được ủy quyền" if c.get("kind") == "representative" else "Người nộp hồ sơ"
@@ -214,6 +220,13 @@ def _detail_text(e: Event) -> str:
         case EventType.STOPPED | EventType.WITHDRAWN:
             ref = f" ({p.get('request_ref')})" if p.get("request_ref") else ""
             return f"Người đề nghị: {p.get('requester_name', '')}{ref}. Lý do: {p.get('reason', '')}"
+        case EventType.FEE_PAID:  # issue 16: a payment with its numbered receipt
+            from app.domain.fees import PayMethod, format_vnd
+
+            amount = sum(int(x.get("amount", 0)) for x in p.get("lines", []))
+            method = PayMethod(p["method"]).label.lower() if p.get("method") in set(PayMethod) else ""
+            receipt = f"{p.get('receipt_series', '')}-{int(p.get('receipt_no', 0)):07d}"
+            return f"Biên lai {receipt}: {format_vnd(amount)} đồng, {method}; người nộp: {p.get('payer_name', '')}"
         case EventType.RATED:
             from app.domain.rating import Rating, RatingSource
 

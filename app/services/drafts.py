@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.domain.catalog import Procedure
+from app.domain.catalog import Digitise, Procedure
+from app.domain.fees import PayMethod
+from app.domain.postal import PostalItem
 from app.services.applicant import ApplicantDraft
 
 RETURN_AT_COUNTER = "Bộ phận Một cửa (nhận trực tiếp)"
@@ -25,6 +27,7 @@ class DocumentCheck:
     copies: int
     required: bool
     submitted: bool
+    digitise: Digitise = Digitise.REQUIRED  # whether the paper must be scanned (exempt: only shown, classified)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,9 @@ class ReceptionDraft:
     sets: int = 1
     return_method: str = RETURN_AT_COUNTER
     note: str = ""
+    channel: str = "direct"  # "direct" | "online" | "postal" (app.domain.contracts.DecisionPayload.channel)
+    postal_item: PostalItem | None = None  # postal mode: the batch item being received (app.services.postal)
+    handling_unit: str = ""  # the unit picked to decide it (app.domain.units); "": the catalog's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,5 +69,26 @@ class Changes:
 def checklist(procedure: Procedure) -> tuple[DocumentCheck, ...]:
     """The procedure's required documents, none ticked yet."""
     return tuple(
-        DocumentCheck(d.name, d.form.label, d.copies, d.required, submitted=False) for d in procedure.documents
+        DocumentCheck(d.name, d.form.label, d.copies, d.required, submitted=False, digitise=d.digitise)
+        for d in procedure.documents
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDraft:
+    """A fee payment as the officer chose it: the lines paid, how, and by whom (app.services.fees)."""
+
+    line_ids: tuple[str, ...]
+    method: PayMethod
+    payer_name: str
+    payer_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeeChoice:
+    """What the officer chose at reception: the exemption (with its legal ground) and, when the
+    "before" lines are paid there and then, the payment."""
+
+    exemption_id: str = ""
+    ground: str = ""
+    pay_now: PaymentDraft | None = None

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from app.domain.applicant_kinds import nationality_name
 from app.domain.contracts import FormPrintedPayload
 from app.domain.events import EventType
+from app.domain.legal_basis import Form, LegalBasis, basis_of
+from app.domain.legal_basis import form_number as basis_form_number
 from app.domain.status import DossierStatus
 from app.errors import UserFacingError
 from app.printing.data import Applicant, OfficeHeader, ReceiptSlip, RefusalSlip, SlipDocument, SupplementSlip
@@ -69,16 +71,17 @@ class CustodyDocument(StrEnum):
 PrintedForm = FormKind | CustodyDocument
 """Everything whose copies go into a dossier's history."""
 
-# Circular 03/2025/TT-VPCP numbering; an office may override it with the "form_numbers" setting.
+# Circular 03/2025/TT-VPCP numbering (the same in Circular 01/2018); an office may override it with
+# the "form_numbers" setting, per legal basis (app.domain.legal_basis).
 DEFAULT_FORM_NUMBERS = {"receipt": "Mẫu số 01", "supplement": "Mẫu số 02", "refusal": "Mẫu số 03"}
 Slip = ReceiptSlip | SupplementSlip | RefusalSlip
 
 
-def form_number(session: Session, kind: FormKind) -> str:
-    """The printed number of form ``kind`` (office setting "form_numbers" over the defaults)."""
+def form_number(session: Session, kind: FormKind, basis: LegalBasis = LegalBasis.L2025) -> str:
+    """The printed number of form ``kind`` on a dossier of ``basis`` (office setting "form_numbers"
+    over the set's numbers: :func:`app.domain.legal_basis.form_number`)."""
     row = session.get(Setting, "form_numbers")
-    numbers = {**DEFAULT_FORM_NUMBERS, **(row.value if row else {})}
-    return str(numbers[kind])
+    return basis_form_number(Form(kind.value), basis, row.value if row is not None else None)
 
 
 _FORM_FOR_STATUS: dict[int, FormKind] = {
@@ -131,7 +134,7 @@ def build_slip(session: Session, uid: str) -> tuple[FormKind, Slip]:
     applicant = printed_applicant(p["applicant"])
     issued = datetime.fromisoformat(p["received_at"])
     kind = form_kind_of(d.status)
-    number = form_number(session, kind)
+    number = form_number(session, kind, basis_of(d.legal_basis, d.received_at))  # the dossier's own set
     if kind is FormKind.RECEIPT:
         assert d.code is not None and d.due_at is not None
         return kind, ReceiptSlip(
@@ -185,9 +188,24 @@ def record_print(
     The one writer of ``form.printed``: forms 01–03 (ui/screens/print_preview.py) and the custody
     documents (:func:`record_prints`) alike.
     """
+    title = _printed_title(session, uid, kind)
     with building(EventType.FORM_PRINTED):
-        payload = FormPrintedPayload(form=kind.value, form_title=kind.heading, output=output, reprint=reprint)
+        payload = FormPrintedPayload(form=kind.value, form_title=title, output=output, reprint=reprint)
     record(session, actor, EventType.FORM_PRINTED, uid, payload, occurred_at=now)
+
+
+def _printed_title(session: Session, uid: str, kind: PrintedForm) -> str:
+    """The title the history gives a printed copy: the one the dossier's own form set printed (form 04
+    is "Văn bản xin lỗi và đề nghị gia hạn…" under the 2025 set), in sentence case like the others."""
+    from app.domain.legal_basis import Form, basis_of, form_title
+
+    if kind.value not in Form._value2member_map_:
+        return kind.heading
+    row = session.execute(select(Dossier.legal_basis, Dossier.received_at).where(Dossier.uid == uid)).first()
+    if row is None:
+        return kind.heading
+    title = form_title(Form(kind.value), basis_of(row.legal_basis, row.received_at))
+    return title[:1] + title[1:].lower()
 
 
 def printed_before(session: Session, uid: str, kind: PrintedForm) -> bool:

@@ -259,6 +259,7 @@ _ROW = (
     Dossier.uid, Dossier.code, Dossier.applicant_name, Dossier.procedure_name, Dossier.status, Dossier.due_at,
     Dossier.department_code, Dossier.department_name, Dossier.received_at, Dossier.unit_code, Dossier.officer_name,
     Custody.place_kind, Custody.place_code, Custody.in_transit, Custody.place_name, Custody.origin_name,
+    Dossier.handling_unit, Dossier.data["procedure"]["handling_unit_name"].as_string().label("handling_unit_name"),
 )  # fmt: skip
 
 
@@ -325,7 +326,10 @@ def check_scan_for_batch(session: Session, batch: BatchDraft, code: str) -> Scan
         )
     if batch.destination.kind is PlaceKind.COUNTER and row.unit_code != batch.destination.code:
         return no(ScanReason.WRONG_DESTINATION, f"Hồ sơ {text} được tiếp nhận ở đơn vị khác ({row.unit_code}).")
-    return ScanVerdict(True, ScanReason.OK, f"Đã thêm hồ sơ {text} – {row.applicant_name}.", text, brief)
+    added = f"Đã thêm hồ sơ {text} – {row.applicant_name}."
+    if row.handling_unit and batch.destination.kind is PlaceKind.DEPARTMENT:  # received for another unit (issue 16)
+        added += f" Chuyển đến đơn vị giải quyết: {row.handling_unit_name or row.handling_unit}."
+    return ScanVerdict(True, ScanReason.OK, added, text, brief)
 
 
 def add_scan(session: Session, batch: BatchDraft, code: str) -> tuple[BatchDraft, ScanVerdict]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
-from app.domain.catalog import Catalog, DocumentForm, Procedure
+from app.domain.catalog import Catalog, Digitise, DocumentForm, Procedure
 from app.domain.codes import MAX_DAILY_SEQUENCE, format_dossier_code
 from app.domain.contracts import (
     DocumentPart,
@@ -20,11 +21,15 @@ from app.domain.contracts import (
 )
 from app.domain.durations import DurationUnit
 from app.domain.events import EventType, new_id
+from app.domain.legal_basis import basis_for
 from app.domain.status import DossierStatus
+from app.domain.units import UnitError, check_handling, code_unit
 from app.errors import UserFacingError, ValidationError
 from app.services.applicant import ApplicantDraft, validate_applicant
 from app.services.context import Actor
 from app.services.drafts import Changes, DocumentCheck, DossierSummary, ReceptionDraft
+from app.services.fees import FeeChoice, pay_at_reception, reception_fees
+from app.services.postal import reception_channel
 from app.services.recorder import building, record
 from app.store.models import CodeSequence, Dossier, RegisterSequence
 from app.sync.codes import take_number
@@ -39,9 +44,26 @@ def _procedure(catalog: Catalog, code: str) -> Procedure:
     return procedure
 
 
-def _procedure_payload(p: Procedure) -> ProcedurePart:
-    """The procedure as received (build inside ``recorder.building``: the catalog may break a bound)."""
+def _handling(catalog: Catalog, procedure: Procedure, office: str, chosen: str, errors: dict[str, str]) -> str:
+    """The unit that decides the dossier ("" = this office; app.domain.units), or the reason in ``errors``."""
+    try:
+        return check_handling(procedure.units, office, nfc(chosen).strip(), catalog.unit_by_code)
+    except UnitError as exc:
+        errors["handling_unit"] = exc.message
+        return ""
+
+
+def _procedure_payload(p: Procedure, handling_unit: str = "", catalog: Catalog | None = None) -> ProcedurePart:
+    """The procedure as received (build inside ``recorder.building``: the catalog may break a bound).
+
+    ``handling_unit``: the unit that decides it when not this office, recorded with its name.
+    """
+    extra: dict[str, str] = {}
+    if handling_unit:
+        unit = catalog.unit_by_code.get(handling_unit) if catalog is not None else None
+        extra = {"handling_unit": handling_unit, "handling_unit_name": unit.name if unit else ""}
     return ProcedurePart(
+        **extra,
         code=p.code,
         name=p.name,
         field=p.field,
@@ -97,6 +119,22 @@ def _with_authorisation(
             " hoặc lập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ.",
         )
     return documents
+
+
+class _Exempt(TypedDict, total=False):
+    digitise: Literal["shown", "classified"]
+
+
+_EXEMPT: dict[Digitise, _Exempt] = {
+    Digitise.SHOWN: {"digitise": "shown"},
+    Digitise.CLASSIFIED: {"digitise": "classified"},
+}
+
+
+def _exempt(document: DocumentCheck) -> _Exempt:
+    """``digitise`` of a paper exempt from scanning (only shown, classified); absent means it must be scanned,
+    so an event of a paper to scan reads as every older event does."""
+    return _EXEMPT.get(document.digitise, {})
 
 
 def _next_number(session: Session, unit_code: str, day: date) -> int:
@@ -156,6 +194,7 @@ def receive_dossier(
     calendar: WorkingCalendar,
     draft: ReceptionDraft,
     now: datetime,
+    fee_choice: FeeChoice | None = None,
 ) -> tuple[DossierSummary, Changes]:
     """Receive a complete dossier: legal code, due date and the event, in one transaction.
 
@@ -164,6 +203,7 @@ def receive_dossier(
     """
     procedure = _procedure(catalog, draft.procedure_code)
     applicant, errors = _validated(draft, procedure, now.date())
+    handling_unit = _handling(catalog, procedure, actor.unit_code, draft.handling_unit, errors)
     missing = [d.name for d in draft.documents if d.required and not d.submitted]
     if missing:
         errors["documents"] = (
@@ -173,37 +213,45 @@ def receive_dossier(
     if not any(d.submitted for d in draft.documents):
         errors.setdefault("documents", "Chưa đánh dấu giấy tờ nào đã nhận.")
     documents = _with_authorisation(applicant, draft.documents, errors)
+    fees = reception_fees(procedure.fees, fee_choice, errors)  # issue 16 (app/services/fees.py)
     if errors:
         raise ValidationError(errors)
-    due_at = calendar.due(now, procedure.processing)
-    number = _next_number(session, actor.unit_code, now.date())
-    code = format_dossier_code(actor.unit_code, now.date(), number)
-    register_book, register_no = _next_register_no(session, actor.unit_code, now.year)
+    # By post, the legal receipt time is the batch record's signing: due date, code day and register
+    # entry run from it (app.services.postal); ``now`` stays the moment the officer recorded it.
+    received, how = reception_channel(session, draft.channel, draft.postal_item, now)
+    due_at = calendar.due(received, procedure.processing)
+    number = _next_number(session, actor.unit_code, received.date())
+    code = format_dossier_code(code_unit(actor.unit_code, handling_unit), received.date(), number)
+    register_book, register_no = _next_register_no(session, actor.unit_code, received.year)
     uid = new_id()
     with building(EventType.RECEIVED):
         payload = ReceivedPayload(
             code=code,
             unit_code=actor.unit_code,
             counter_name=actor.counter_name,
-            procedure=_procedure_payload(procedure),
+            procedure=_procedure_payload(procedure, handling_unit, catalog),
             applicant=applicant.as_payload(),
             documents=[
-                DocumentPart(name=d.name, form_label=d.form_label, copies=d.copies, required=d.required)
+                DocumentPart(name=d.name, form_label=d.form_label, copies=d.copies, required=d.required, **_exempt(d))
                 for d in documents
                 if d.submitted
             ],
             sets=draft.sets,
             return_method=draft.return_method,
             note=nfc(draft.note),
-            received_at=now.isoformat(timespec="seconds"),
+            received_at=received.isoformat(timespec="seconds"),
+            legal_basis=basis_for(received).value,
             due_at=due_at.isoformat(timespec="minutes"),
+            **how,  # type: ignore[arg-type]  # channel and postal (app.services.postal.reception_channel)
             register_book=register_book,
             register_no=register_no,
             daily_seq=number,
+            **({"fees": fees} if fees is not None else {}),  # type: ignore[arg-type]
         )
     rec, _ = record(session, actor, EventType.RECEIVED, uid, payload, occurred_at=now)
+    pay_at_reception(session, actor, uid, fee_choice, now)  # the "before" lines paid there and then
     summary = DossierSummary(
-        uid, code, DossierStatus.RECEIVED, applicant.full_name, procedure.name, now, due_at, rec.event_id
+        uid, code, DossierStatus.RECEIVED, applicant.full_name, procedure.name, received, due_at, rec.event_id
     )
     return summary, Changes(frozenset({uid}))
 
@@ -224,27 +272,30 @@ def _not_received(
     applicant, errors = _validated(draft, procedure, now.date())
     if errors:
         raise ValidationError(errors)
+    received, how = reception_channel(session, draft.channel, draft.postal_item, now)  # by post: the signing
     uid = new_id()
     payload: SupplementRequestedPayload | RefusedPayload
     with building(kind):
         procedure_part, applicant_part = _procedure_payload(procedure), applicant.as_payload()
         documents = [
-            DocumentPart(name=d.name, form_label=d.form_label, copies=d.copies, submitted=d.submitted)
+            DocumentPart(name=d.name, form_label=d.form_label, copies=d.copies, submitted=d.submitted, **_exempt(d))
             for d in draft.documents
         ]
-        received_at = now.isoformat(timespec="seconds")
+        received_at = received.isoformat(timespec="seconds")
         if items is not None:
             payload = SupplementRequestedPayload(
                 code=None, unit_code=actor.unit_code, counter_name=actor.counter_name, procedure=procedure_part,
                 applicant=applicant_part, documents=documents, received_at=received_at, items=items, reason=reason,
+                legal_basis=basis_for(received).value, **how,  # type: ignore[arg-type]
             )  # fmt: skip
         else:
             payload = RefusedPayload(
                 code=None, unit_code=actor.unit_code, counter_name=actor.counter_name, procedure=procedure_part,
                 applicant=applicant_part, documents=documents, received_at=received_at, reason=reason,
+                legal_basis=basis_for(received).value, **how,  # type: ignore[arg-type]
             )  # fmt: skip
     rec, _ = record(session, actor, kind, uid, payload, occurred_at=now)
-    summary = DossierSummary(uid, None, status, applicant.full_name, procedure.name, now, None, rec.event_id)
+    summary = DossierSummary(uid, None, status, applicant.full_name, procedure.name, received, None, rec.event_id)
     return summary, Changes(frozenset({uid}))
 
 

@@ -1,4 +1,12 @@
-"""The register (Sổ theo dõi hồ sơ) of this office for a year or a date range, from the local store."""
+"""The register (Sổ theo dõi hồ sơ) of this office for a year or a date range, from the local store.
+
+Its number is that of the legal basis in force (app.domain.legal_basis): "Mẫu số 06" of Circular
+01/2018 for a period that ends before 1 July 2025, "Mẫu số 07" of Circular 03/2025 for any period
+that reaches 1 July 2025 or later, including one that starts before it (the 2025 book was kept under
+Circular 01/2018 until 30 June and continued, with the same numbering of its lines, under Circular
+03/2025: a listing made since then is the book as it is kept now). The lines themselves are the
+same under both circulars.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.events import EventType
+from app.domain.legal_basis import CUTOVER, Form, LegalBasis, form_spec
+from app.domain.legal_basis import form_number as basis_form_number
 from app.domain.status import DossierStatus
 from app.errors import UserFacingError
 from app.printing.data import OfficeHeader
@@ -140,11 +150,18 @@ def office_header(session: Session) -> tuple[OfficeHeader, str, bool]:
     return OfficeHeader(office.governing_body, unit_name.upper(), office.place_name), info.unit_code, office.demo
 
 
-def register_form_number(session: Session) -> str:
-    """The printed number of the register (office setting "form_numbers"["register"])."""
+def register_basis(end: date) -> LegalBasis:
+    """The basis whose number a register of a period ending on ``end`` prints (module docstring)."""
+    return LegalBasis.L2018 if end < CUTOVER.date() else LegalBasis.L2025
+
+
+def register_form_number(session: Session, end: date | None = None) -> str:
+    """The printed number of the register of a period ending on ``end`` (None: today's set), office
+    setting "form_numbers" over the set's number (app.domain.legal_basis)."""
     row = session.get(Setting, "form_numbers")
-    value = (row.value or {}).get("register") if row is not None and isinstance(row.value, dict) else None
-    return str(value) if value else DEFAULT_FORM_NUMBER
+    basis = LegalBasis.L2025 if end is None else register_basis(end)
+    number = basis_form_number(Form.REGISTER, basis, row.value if row is not None else None)
+    return number or form_spec(Form.REGISTER, basis).number  # an empty override: the set's number
 
 
 def _time(payload: dict[str, Any], key: str, fallback: datetime) -> datetime:
@@ -278,7 +295,7 @@ def build_register(session: Session, start: date, end: date, now: datetime) -> R
     return Register(
         header=header,
         unit_code=unit_code,
-        form_number=register_form_number(session),
+        form_number=register_form_number(session, end),
         start=start,
         end=end,
         period_text=period_text(start, end),

@@ -85,8 +85,9 @@ def check_period(start: date, end: date) -> Period:
 
 
 def channel_of(row: object) -> Channel:
-    """How the dossier reached the office. No channel is recorded yet (issue 16 adds it): all direct."""
-    return Channel.DIRECT
+    """How the dossier reached the office (``dossier.channel``, client migration 0013); direct when unknown."""
+    value = getattr(row, "channel", None)
+    return Channel(value) if value in (2, 3) else Channel.DIRECT
 
 
 def rating_of(row: object) -> str | None:
@@ -116,7 +117,8 @@ class CountedDossier:
     officer_name: str
     applicant_name: str
     rating: str | None
-    digitised: bool
+    digitised: bool  # a file attached (4.2's numerator among the dossiers to scan)
+    scan_required: bool = True  # a paper to scan (4.2's denominator; app.domain.digitisation)
 
     @property
     def end_in_period(self) -> datetime | None:
@@ -127,7 +129,8 @@ class CountedDossier:
 _FACTS_SQL = """
 WITH cand AS (
   SELECT id, uid, code, unit_code, status, received_at, updated_at, due_at, procedure_code, procedure_name, field,
-    department_code, department_name, officer_id, officer_name, applicant_name, {rating} AS rating
+    department_code, department_name, officer_id, officer_name, applicant_name, {rating} AS rating,
+    channel, scan_required
   FROM dossier
   WHERE code IS NOT NULL AND received_at < :closes
     AND (received_at >= :opens OR status NOT IN (9, 10, 3, 7, 8) OR updated_at >= :opens)
@@ -148,7 +151,7 @@ SELECT cand.uid, cand.code, cand.unit_code, cand.status, cand.received_at, cand.
   CASE WHEN cand.due_at IS NULL THEN (SELECT json_extract(data, '$.procedure.processing') FROM dossier
                                       WHERE id = cand.id) END AS processing,
   cand.procedure_code, cand.procedure_name, cand.field, cand.department_code, cand.department_name,
-  cand.officer_id, cand.officer_name, cand.applicant_name, cand.rating,
+  cand.officer_id, cand.officer_name, cand.applicant_name, cand.rating, cand.channel, cand.scan_required,
   steps.end_at, steps.ready_at, steps.supp,
   EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = cand.uid) AS digitised
 FROM cand LEFT JOIN steps ON steps.uid = cand.uid
@@ -219,6 +222,7 @@ def reference_counted_dossiers(session: Session, start: date, end: date) -> list
                 level=levels.get(r.department_code, ""), department_code=r.department_code or "",
                 department_name=r.department_name or "", officer_id=r.officer_id, officer_name=r.officer_name,
                 applicant_name=r.applicant_name, rating=rating_of(r), digitised=bool(r.digitised),
+                scan_required=bool(r.scan_required),
             )
         )  # fmt: skip
     out.sort(key=lambda c: (c.facts.received_at, c.facts.code))
@@ -351,7 +355,7 @@ def indicators_of(
     opens = Period(start, start).opens
     received = [c for c in items if c.facts.received_at >= opens]
     channels = {ch: _ratio(received, lambda c, ch=ch: c.facts.channel is ch) for ch in Channel}  # type: ignore[misc]
-    digitised = _ratio(items, lambda c: c.digitised)
+    digitised = _ratio([c for c in items if c.scan_required], lambda c: c.digitised)
     dissatisfied = _ratio(items, lambda c: c.rating == DISSATISFIED)
     sat = satisfaction(late, dissatisfied)
     return Indicators(
@@ -511,7 +515,7 @@ _SIMPLE = ("d.supplement_count <= 2 AND (d.received_due_at IS NOT NULL"
 _FACTS = """d.id, d.figure_group, d.uid, d.code, d.received_at, d.status, d.updated_at, d.ended_at,
   d.received_due_at AS due, d.supplement1_requested_at AS r1, d.supplement1_completed_at AS c1,
   d.supplement2_requested_at AS r2, d.supplement2_completed_at AS c2, d.processing_minutes, d.processing_us,
-  d.processing_calendar, d.rating, d.ended_class,
+  d.processing_calendar, d.rating, d.ended_class, d.channel, d.scan_required,
   coalesce(d.ended_at, CASE WHEN d.status IN (3, 7, 8) THEN d.updated_at END) AS e_at"""
 # The facts above are the columns of two covering indexes (migration 0011): counting a period reads no
 # dossier row. A figure's dossiers (names, applicant, supplement marks) read the rows.
@@ -550,8 +554,9 @@ _ROWS_SQL = "SELECT * FROM (\n{candidates}\n)"
 _KEY_SQL = f"""CASE
   WHEN NOT simple OR figure_group IS NULL
        OR (processing_calendar != :fp AND ended_at IS NOT NULL AND received_at >= :opens) THEN -id
-  ELSE ((((figure_group * 8 + {_STORED_OR_CLASS_SQL}) * 2 + (received_at >= :opens AND ended_at IS NOT NULL)) * 2
-    + (received_at < :opens)) * 2 + EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = b.uid)) * 2
+  ELSE ((((((figure_group * 8 + {_STORED_OR_CLASS_SQL}) * 2 + (received_at >= :opens AND ended_at IS NOT NULL)) * 2
+    + (received_at < :opens)) * 4 + channel) * 2 + scan_required) * 2
+    + (scan_required AND EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = b.uid))) * 2
     + coalesce(rating = :dissatisfied, 0) END"""
 _CELLS_SQL = f"""SELECT {_KEY_SQL} AS key, count(*) AS n, min(received_at || code) AS first_key,
   sum(processing_minutes) AS minutes, sum(max(processing_us, 0)) AS us
@@ -658,6 +663,7 @@ def _counted(
         level=levels.get(r.department_code, ""), department_code=r.department_code or "",
         department_name=r.department_name or "", officer_id=r.officer_id, officer_name=r.officer_name,
         applicant_name=r.applicant_name, rating=rating_of(r), digitised=bool(r.digitised),
+        scan_required=bool(r.scan_required),
     )  # fmt: skip
 
 
@@ -722,12 +728,12 @@ def _behind(figure: Figure, r: Any, cls: DossierClass, received_in_period: bool,
             return cls.on_time
         case Figure.LATE:
             return not cls.on_time
-        case Figure.RECEIVED | Figure.DIRECT:
-            return received_in_period  # every dossier is direct until issue 16 records the channel
-        case Figure.ONLINE | Figure.POSTAL:
-            return False
+        case Figure.RECEIVED:
+            return received_in_period
+        case Figure.DIRECT | Figure.ONLINE | Figure.POSTAL:
+            return received_in_period and _CHANNEL_FIGURE[channel_of(r)] is figure
         case Figure.DIGITISED:
-            return bool(r.digitised)
+            return bool(r.digitised and r.scan_required)
         case Figure.DISSATISFIED:
             return rating_of(r) == DISSATISFIED
         case Figure.PROCESSING:
@@ -811,7 +817,9 @@ class _Cell:
     us: int = 0
 
 
-_CellKey = tuple[str, str, str, str, str, str, str, str, DossierClass, bool, bool, bool, bool]
+_CellKey = tuple[str, str, str, str, str, str, str, str, DossierClass, bool, bool, bool, bool, int, bool]
+"""Eight names and codes, class, carried over, digitised (a file, among those to scan), dissatisfied, counted
+in 2.2, channel (app.domain.indicators.Channel), a paper to scan."""
 
 
 def _cells(session: Session, period: Period, calendar: WorkingCalendar) -> dict[_CellKey, _Cell]:
@@ -831,13 +839,16 @@ def _cells(session: Session, period: Period, calendar: WorkingCalendar) -> dict[
                 names = {g[0]: tuple(g[1:]) for g in session.execute(text(_GROUP_NAMES_SQL))}
             key, dissatisfied = divmod(key, 2)
             key, digitised = divmod(key, 2)
+            key, to_scan = divmod(key, 2)
+            key, channel = divmod(key, 4)
             key, carried = divmod(key, 2)
             key, received_ended = divmod(key, 2)
             group, code = divmod(key, 8)
             cls = _CLASS_CODES[code]
             p22 = bool(received_ended) and cls.resolved
-            cell_key = (*names[group], cls, bool(carried), bool(digitised), bool(dissatisfied), p22)
-            _add(cells, cell_key, n, first_key, n if p22 else 0, minutes or 0 if p22 else 0,  # type: ignore[arg-type]
+            cell_key = (*names[group], cls, bool(carried), bool(digitised), bool(dissatisfied), p22, channel,
+                        bool(to_scan))  # fmt: skip
+            _add(cells, cell_key, n, first_key, n if p22 else 0, minutes or 0 if p22 else 0,
                  us or 0 if p22 else 0)  # fmt: skip
     if ones:
         _add_ones(session, period, calendar, cells, ones)
@@ -866,8 +877,9 @@ def _add_ones(
 def _key_of(r: Any, cls: DossierClass, period: Period, p22: bool) -> _CellKey:
     received = _when(r.received_at) or period.opens
     return (r.unit_code, r.department_code or "", r.department_name or "", r.field or "", r.procedure_code,
-            r.procedure_name, r.officer_id, r.officer_name, cls, received < period.opens, bool(r.digitised),
-            rating_of(r) == DISSATISFIED, p22)  # fmt: skip
+            r.procedure_name, r.officer_id, r.officer_name, cls, received < period.opens,
+            bool(r.digitised and r.scan_required), rating_of(r) == DISSATISFIED, p22, int(channel_of(r)),
+            bool(r.scan_required))  # fmt: skip
 
 
 def _add(cells: dict[_CellKey, _Cell], key: _CellKey, n: int, first_key: str, n22: int, minutes: int, us: int) -> None:
@@ -941,9 +953,9 @@ def _indicators(
     received = sum(c.n for k, c in cells if not k[9])
     on_time = ratio(lambda k: k[8].on_time, Figure.ON_TIME, counted)
     late = ratio(lambda k: not k[8].on_time, Figure.LATE, counted)
-    channels = {ch: ratio(lambda k, ch=ch: not k[9] and ch is Channel.DIRECT, _CHANNEL_FIGURE[ch], received)  # type: ignore[misc]
+    channels = {ch: ratio(lambda k, ch=ch: not k[9] and k[13] == ch, _CHANNEL_FIGURE[ch], received)  # type: ignore[misc]
                 for ch in Channel}  # fmt: skip
-    digitised = ratio(lambda k: k[10], Figure.DIGITISED, counted)
+    digitised = ratio(lambda k: k[10], Figure.DIGITISED, sum(c.n for k, c in cells if k[14]))
     dissatisfied = ratio(lambda k: k[11], Figure.DISSATISFIED, counted)
     sat = satisfaction(late, dissatisfied)
     return Indicators(
@@ -1009,6 +1021,6 @@ def period_report(session: Session, start: date, end: date) -> PeriodReport:
 def _cell_row(level: str, field: str, cells: list[tuple[_CellKey, _Cell]]) -> ReportRow:
     n: dict[str, int] = defaultdict(int)
     for k, c in cells:
-        n["carried" if k[9] else "direct"] += c.n  # every dossier is direct until issue 16 records the channel
+        n["carried" if k[9] else "online" if k[13] == Channel.ONLINE else "direct"] += c.n  # direct: and by post
         n[k[8].value] += c.n
     return report_row(level, field, n)

@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 from app.domain.contracts import CollectorPart, ResultRecordedPayload, ReturnedPayload
 from app.domain.custody import PlaceKind
 from app.domain.events import EventType
+from app.domain.postal import item_number_problem, normalise_item_number
 from app.domain.status import DossierStatus, IllegalTransitionError, Step, check_step, check_transition
 from app.errors import UserFacingError, ValidationError
 from app.services.context import Actor
 from app.services.drafts import Changes
+from app.services.fees import check_fees_for_return
 from app.services.handover import custody_of
 from app.services.recorder import building, record
 from app.store.models import Dossier
@@ -48,6 +50,39 @@ class CollectorDraft:
     personal_id: str
     full_name: str = ""
     authorisation_ref: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PostalReturnDraft:
+    """The result and originals sent by post (issue 16): the item's tracking number (S10) and where to.
+
+    ``recipient`` defaults to the applicant.
+    """
+
+    tracking_no: str
+    address: str
+    recipient: str = ""
+
+
+ReturnDraft = CollectorDraft | PostalReturnDraft
+"""Handed over at the counter, or sent by post."""
+
+
+def _check_postal(d: Dossier, how: PostalReturnDraft) -> dict[str, str]:
+    """The payload fields of a return by post, or the errors (one per field)."""
+    errors: dict[str, str] = {}
+    problem = item_number_problem(how.tracking_no)
+    if problem:
+        errors["tracking_no"] = problem
+    address = nfc(how.address)
+    if not address:
+        errors["address"] = "Hãy nhập địa chỉ gửi kết quả (ghi trên phiếu gửi bưu chính)."
+    elif len(address) > 1000:
+        errors["address"] = "Địa chỉ dài quá 1.000 ký tự."
+    if errors:
+        raise ValidationError(errors)
+    return {"tracking_no": normalise_item_number(how.tracking_no), "address": address,
+            "recipient": (nfc(how.recipient) or d.applicant_name)[:200]}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +174,8 @@ def _check_collector(d: Dossier, who: CollectorDraft) -> CollectorPart:
 
 
 def _checked_return(
-    session: Session, actor: Actor, uid: str, who: CollectorDraft, now: datetime
-) -> tuple[Dossier, CollectorPart]:
+    session: Session, actor: Actor, uid: str, who: ReturnDraft, now: datetime
+) -> tuple[Dossier, CollectorPart | dict[str, str]]:
     """The dossier and the collector when the result may be handed over now; else the errors."""
     d = load_dossier(session, uid)
     check_step(Step.RETURN, d.status, d.code or "")
@@ -158,11 +193,17 @@ def _checked_return(
             f"Giờ trên máy ({now:%H:%M %d/%m/%Y}) sớm hơn lúc hồ sơ giấy về quầy ({custody.since:%H:%M %d/%m/%Y})."
             " Hãy kiểm tra đồng hồ của máy tính rồi thử lại."
         )
-    collector = _check_collector(d, who)
+    collector = _check_collector(d, who) if isinstance(who, CollectorDraft) else _check_postal(d, who)
+    _check_fees(session, d)
     return d, collector
 
 
-def check_return(session: Session, actor: Actor, uid: str, who: CollectorDraft, now: datetime) -> None:
+def _check_fees(session: Session, d: Dossier) -> None:
+    """No result handed over while a fee is owed (issue 16; exempt lines owe nothing)."""
+    check_fees_for_return(session, d)
+
+
+def check_return(session: Session, actor: Actor, uid: str, who: ReturnDraft, now: datetime) -> None:
     """Everything :func:`return_to_citizen` checks, without writing: run it before asking the
     officer to confirm the hand-over, which cannot be undone.
 
@@ -174,9 +215,10 @@ def check_return(session: Session, actor: Actor, uid: str, who: CollectorDraft, 
 
 
 def return_to_citizen(
-    session: Session, actor: Actor, uid: str, who: CollectorDraft, now: datetime
+    session: Session, actor: Actor, uid: str, who: ReturnDraft, now: datetime
 ) -> tuple[StepDone, Changes]:
-    """Hand the result to the applicant or an authorised representative (status 10).
+    """Hand the result to the applicant or an authorised representative (status 10), or send it by
+    post (a :class:`PostalReturnDraft`: the tracking number, checked as S10, and the address).
 
     The ID number is checked against the dossier's applicant; a representative needs name, ID
     number and the authorisation paper's reference. The paper must be at this counter (its
@@ -189,8 +231,16 @@ def return_to_citizen(
     d, collector = _checked_return(session, actor, uid, who, now)
     with building(EventType.RETURNED):
         returned_at = now.isoformat(timespec="seconds")
-        payload = ReturnedPayload(unit_code=d.unit_code, collector=collector, returned_at=returned_at,
-                                  counter_name=actor.counter_name, code=d.code)  # fmt: skip
+        if isinstance(collector, CollectorPart):
+            payload = ReturnedPayload(unit_code=d.unit_code, collector=collector, returned_at=returned_at,
+                                      counter_name=actor.counter_name, code=d.code)  # fmt: skip
+        else:  # by post
+            payload = ReturnedPayload(unit_code=d.unit_code, returned_at=returned_at, counter_name=actor.counter_name,
+                                      code=d.code, method="postal", tracking_no=collector["tracking_no"],
+                                      address=collector["address"], recipient=collector["recipient"])  # fmt: skip
     rec, _ = record(session, actor, EventType.RETURNED, uid, payload, occurred_at=now, base_version=d.version)
-    message = f"Đã trả kết quả hồ sơ {d.code} cho {collector.full_name}."
+    if isinstance(collector, CollectorPart):
+        message = f"Đã trả kết quả hồ sơ {d.code} cho {collector.full_name}."
+    else:
+        message = f"Đã gửi kết quả hồ sơ {d.code} qua bưu chính, số hiệu bưu gửi {collector['tracking_no']}."
     return StepDone(uid, d.code, DossierStatus.RETURNED, d.due_at, rec.event_id, message), Changes(frozenset({uid}))

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.domain.contracts import StoppedPayload, WithdrawnPayload
 from app.domain.events import EventType
+from app.domain.legal_basis import Form, LegalBasis, basis_of
+from app.domain.legal_basis import form_number as basis_form_number
 from app.domain.status import DossierStatus, Step, check_step
 from app.errors import UserFacingError, ValidationError
 from app.printing.data import OfficeHeader, StopNotice
@@ -141,11 +143,11 @@ def stop_event(session: Session, uid: str) -> Event | None:
     ).first()
 
 
-def stop_notice_number(session: Session) -> str:
-    """Form 05's printed number: the office's "form_numbers" override, else "Mẫu số 05"."""
+def stop_notice_number(session: Session, basis: LegalBasis = LegalBasis.L2025) -> str:
+    """Form 05's printed number on a dossier of ``basis``: the office's "form_numbers" override, else
+    "Mẫu số 05" (a 2018-basis dossier: app.domain.legal_basis.form_spec, app/printing/stop_notice.py)."""
     row = session.get(Setting, "form_numbers")
-    value = row.value.get(STOP_NOTICE_NUMBER_KEY) if row is not None and isinstance(row.value, dict) else None
-    return nfc(value) if isinstance(value, str) else DEFAULT_STOP_NOTICE_NUMBER
+    return basis_form_number(Form.STOP_NOTICE, basis, row.value if row is not None else None)
 
 
 def build_stop_notice(session: Session, uid: str) -> StopNotice:
@@ -170,7 +172,7 @@ def build_stop_notice(session: Session, uid: str) -> StopNotice:
     applicant = d.data.get("applicant") if isinstance(d.data, dict) else None
     return StopNotice(
         header=OfficeHeader(office.governing_body, unit_name.upper(), office.place_name),
-        form_number=stop_notice_number(session),
+        form_number=stop_notice_number(session, basis_of(d.legal_basis, d.received_at)),
         dossier_code=d.code or "",
         receiving_unit=unit_name,
         applicant=printed_applicant(applicant if isinstance(applicant, dict) else {"full_name": d.applicant_name}),

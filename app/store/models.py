@@ -530,3 +530,67 @@ class BlobUpload(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)  # UTC
 
     __table_args__ = (Index("ix_blob_upload_state", "state", "created_at"),)
+
+
+# --- fees (issue 16; client migration 0014) -----------------------------------------------------
+
+
+class FeeReceiptBlock(Base):
+    """A run of fee receipt numbers this PC may print for (unit, year): issued by the server, the
+    device's fallback partition, or (standalone PC) the unit's own book (app.domain.fee_receipt)."""
+
+    __tablename__ = "fee_receipt_block"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+    next: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))  # "server" | "fallback" | "local"
+    request_id: Mapped[str | None] = mapped_column(String(36), default=None)
+
+    __table_args__ = (UniqueConstraint("unit_code", "year", "first", name="uq_fee_receipt_block_start"),)
+
+
+class FeeReceiptRequest(Base):
+    """A receipt-number reservation, written before it is sent so a retry reuses its id."""
+
+    __tablename__ = "fee_receipt_request"
+
+    request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    done: Mapped[bool] = mapped_column(default=False)
+
+
+class FeePayment(Base):
+    """One ``fee.paid`` event (this PC's or pulled), folded by app.store.projection (idempotent)."""
+
+    __tablename__ = "fee_payment"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dossier_uid: Mapped[str] = mapped_column(String(36))
+    unit_code: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40), default="")
+    receipt_year: Mapped[int] = mapped_column(Integer)
+    receipt_series: Mapped[str] = mapped_column(String(40))
+    receipt_no: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(10))
+    payer_name: Mapped[str] = mapped_column(String(200))
+    payer_id: Mapped[str] = mapped_column(String(20), default="")
+    lines: Mapped[list[Any]] = mapped_column()  # [{id, name, amount}]
+    paid_at: Mapped[datetime] = mapped_column(DateTime)  # office local time
+    officer_id: Mapped[str] = mapped_column(String(36))
+    officer_name: Mapped[str] = mapped_column(String(200))
+    device_id: Mapped[str] = mapped_column(String(36))
+    counter_name: Mapped[str] = mapped_column(String(200), default="")
+
+    __table_args__ = (
+        Index("ix_fee_payment_dossier", "dossier_uid"),
+        Index("ix_fee_payment_paid_at", "paid_at"),
+        Index("ix_fee_payment_receipt", "unit_code", "receipt_year", "receipt_no"),
+    )

@@ -24,12 +24,14 @@ from app.domain.contracts import (
     Contract,
     DecisionPayload,
     DueExtendedPayload,
+    FeePaidPayload,
     HandoverDiscrepancyPayload,
     HandoverPayload,
     HandoverSentPayload,
     PlacePart,
     RatedPayload,
     ReceivedPayload,
+    ReturnedPayload,
     SupplementReceivedPayload,
     describe,
     parse_payload,
@@ -45,13 +47,26 @@ from app.domain.custody import (
     PlaceKind,
     fold_custody,
 )
+from app.domain.digitisation import scan_required
 from app.domain.events import EventType
-from app.domain.indicators import DossierFacts, calendar_fingerprint, ended_class, processing_parts, supplement_spans
+from app.domain.indicators import (
+    Channel,
+    DossierFacts,
+    calendar_fingerprint,
+    ended_class,
+    processing_parts,
+    supplement_spans,
+)
+from app.domain.legal_basis import basis_of
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
+from app.store.fee_fold import fold_fee_paid
 from app.store.models import Attachment, Custody, Dossier, Event, FigureGroup, HandoverBatch, HandoverItem
 from app.text import fold
 
 log = logging.getLogger(__name__)
+
+CHANNELS = {"direct": Channel.DIRECT, "online": Channel.ONLINE, "postal": Channel.POSTAL}
+"""``DecisionPayload.channel`` → the ``dossier.channel`` number (absent on older events: direct)."""
 
 UNAPPLIED = "unapplied"
 """``Event.sync_status`` of an event kept in the log but not folded (its payload breaks its contract)."""
@@ -117,8 +132,8 @@ def apply_event(
     if kind is EventType.FORM_PRINTED:
         return None
     p = payload if payload is not None else typed_payload(event)
-    if p is None:
-        return None
+    if p is None or kind is EventType.POSTAL_BATCH_SIGNED:
+        return None  # a postal batch record is read from the event log (app/services/postal.py)
     if kind is EventType.ATTACHMENT_ADDED:
         _fold_attachment(session, event, p)
         return None
@@ -126,6 +141,9 @@ def apply_event(
         existing = dossiers[event.dossier_uid]
     else:
         existing = session.scalars(select(Dossier).where(Dossier.uid == event.dossier_uid)).first()
+    if isinstance(p, FeePaidPayload):
+        fold_fee_paid(session, event, p, existing)
+        return existing
     if isinstance(p, RatedPayload):
         if existing is not None:
             _fold_rating(event, p, existing)
@@ -156,6 +174,7 @@ def apply_event(
         field=procedure.field,
         department_code=procedure.department_code,
         department_name=procedure.department_name,
+        handling_unit=procedure.handling_unit,
         applicant_name=applicant.full_name,
         personal_id=applicant.identifier,
         birth_date=date.fromisoformat(applicant.birth_date) if applicant.birth_date else None,
@@ -164,6 +183,7 @@ def apply_event(
         phone=applicant.phone,
         email=applicant.email,
         received_at=datetime.fromisoformat(p.received_at),
+        legal_basis=basis_of(p.legal_basis, datetime.fromisoformat(p.received_at)).value,
         due_at=_dt(p.due_at) if isinstance(p, ReceivedPayload) else None,
         received_due_at=_dt(p.due_at) if isinstance(p, ReceivedPayload) else None,
         register_no=p.register_no if isinstance(p, ReceivedPayload) else None,
@@ -173,10 +193,17 @@ def apply_event(
         version=1,
         data=event.payload,
         search_text=search_text(
-            p.code, applicant.full_name, applicant.identifier, applicant.phone, procedure.name, applicant.search_words
+            p.code,
+            applicant.full_name,
+            applicant.identifier,
+            applicant.phone,
+            procedure.name,
+            f"{applicant.search_words} {p.postal.item_no if p.postal else ''}",
         ),
         updated_at=event.occurred_at,
         figure_group=group,
+        channel=int(CHANNELS[p.channel]),
+        scan_required=int(scan_required(p)),
     )
     session.add(dossier)
     if dossiers is not None:
@@ -375,6 +402,8 @@ def _fold_step(session: Session, kind: EventType, event: Event, p: Contract, dos
     if isinstance(p, DueExtendedPayload) and not _extended_before(session, event):
         dossier.due_at = datetime.fromisoformat(p.new_due_at)
         changed = True
+    if isinstance(p, ReturnedPayload) and p.tracking_no and fold(p.tracking_no) not in dossier.search_text:
+        dossier.search_text = f"{dossier.search_text} {fold(p.tracking_no)}"  # found by its tracking number
     if changed:
         dossier.version += 1
         dossier.updated_at = max(dossier.updated_at, event.occurred_at)

@@ -40,7 +40,7 @@ from app.scanning.blobs import BlobStore
 from app.store import projection
 from app.store.models import CodeRequest, Device, Dossier, Event, Outbox, OutboxState, RegisterSequence
 from app.store.projection import apply_event, typed_payload
-from app.sync import codes, wire
+from app.sync import codes, fee_receipts, wire
 from app.sync.attachments import Uploader, default_blob_store
 from app.sync.conflicts import RESOLVED, note_pulled, note_push_result
 from app.sync.crashpoint import crash_point
@@ -324,6 +324,9 @@ class SyncEngine:
         try:
             self._reserve_ahead(tally)
             self._push_all(tally)
+            # After the push: receipts have the device's own partition to fall back on, so a lost
+            # connection here must not keep the events from being tried (the outbox counts attempts).
+            self._reserve_receipts(tally)
             self._upload_blobs(tally)
             self._pull_all(tally)
             self._refresh_reference(tally)
@@ -402,6 +405,20 @@ class SyncEngine:
             request = s.get(CodeRequest, request_id)
             if request is not None:
                 request.done = True
+
+    def _reserve_receipts(self, tally: _Tally) -> None:
+        """Fee receipt numbers topped up as codes are (app.sync.fee_receipts); a refusal (e.g. an older
+        server without the route) is noted and the device's fallback partition covers the gap."""
+        try:
+            with self._tx() as s:
+                unit = self._unit(s)
+            fee_receipts.top_up(self._tx, self._transport, unit, self._today(), self._clock)
+        except (OfflineError, AuthRequiredError, RateLimitedError):
+            raise
+        except UserFacingError as exc:
+            log.warning("fee receipt reservation refused: %s", exc.message)
+            fee_receipts.drop_pending(self._tx)
+            tally.notes.append(f"fee receipts: {exc.message}")
 
     def _unit(self, s: Session) -> str:
         device = s.get(Device, self.device_id)

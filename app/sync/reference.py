@@ -46,6 +46,9 @@ def catalog_document(ref: wire.Reference) -> dict[str, Any]:
     levels: dict[Any, Any] = {}
     for procedure in ref.catalog:
         levels.setdefault(procedure.get("department"), procedure.get("level"))
+        for handling in procedure.get("handling") or ():  # a handling unit's department (app.domain.units)
+            if isinstance(handling, dict) and handling.get("department"):
+                levels.setdefault(handling["department"], procedure.get("level"))
     departments = [
         {"code": d.code, "name": d.name, "level": d.level or levels[d.code]}
         for d in ref.departments
@@ -53,13 +56,18 @@ def catalog_document(ref: wire.Reference) -> dict[str, Any]:
     ]
     procedures = list(ref.catalog)
     canonical = json.dumps([departments, procedures], ensure_ascii=False, sort_keys=True, default=str)
+    if ref.units:  # the province's units (issue 16); absent from older servers, and then no key at all
+        canonical = json.dumps([departments, procedures, ref.units], ensure_ascii=False, sort_keys=True, default=str)
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:12]
-    return {
+    document = {
         "version": f"máy chủ {digest}",
         "legal_note": SERVER_CATALOG_NOTE,
         "departments": departments,
         "procedures": procedures,
     }
+    if ref.units:
+        document["units"] = list(ref.units)
+    return document
 
 
 def apply_catalog(session: Session, ref: wire.Reference) -> str:

@@ -24,6 +24,7 @@ import pydantic
 from app.errors import UserFacingError
 from app.sync import wire
 from app.sync.crashpoint import crash_point
+from app.sync.fee_wire import FeeReceiptReserveRequest, FeeReceiptReserveResponse
 from app.sync.secrets import SecretName, SecretStore
 
 log = logging.getLogger(__name__)
@@ -315,6 +316,12 @@ class Transport:
     def reserve(self, request_id: str, days: list[date], size: int) -> wire.ReserveResponse:
         body = wire.ReserveRequest(request_id=request_id, device_id=self.device_id, days=days, size=size)
         return _parse(wire.ReserveResponse, self._authed("POST", "/codes/reserve", json=body.model_dump(mode="json")))
+
+    def reserve_fee_receipts(self, request_id: str, year: int, size: int) -> FeeReceiptReserveResponse:
+        """Fee receipt numbers for this device's unit and ``year`` (``POST /fees/receipts/reserve``)."""
+        body = FeeReceiptReserveRequest(request_id=request_id, device_id=self.device_id, year=year, size=size)
+        answer = self._authed("POST", "/fees/receipts/reserve", json=body.model_dump(mode="json"))
+        return _parse(FeeReceiptReserveResponse, answer)
 
     def conflicts(self, state: wire.ConflictState = "open", limit: int = 200) -> wire.ConflictList:
         """The office's conflicts (``GET /conflicts``; supervisor or admin, else a 403 ServerError)."""

@@ -332,6 +332,7 @@ class Reference(Wire):
     departments: list[DepartmentInfo]
     officers: list[OfficerInfo]
     catalog: list[dict[str, Any]]  # procedures as in resources/catalog/procedures.json
+    units: list[dict[str, Any]] = []  # the province's units (app.domain.units); [] from servers before issue 16
     calendar_entries: list[CalendarEntryWire]
     office_hours: list[tuple[str, str]]  # [["07:00", "11:30"], ["13:30", "17:00"]]
 

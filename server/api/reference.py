@@ -60,6 +60,7 @@ def build_reference(session: Session, unit_code: str, version: int) -> Reference
         ],
         officers=[officer_info(o) for o in identity.officers_of(session, unit_code)],
         catalog=reference.catalog(session, unit_code),
+        units=reference.units(session, unit_code),
         calendar_entries=[
             CalendarEntryWire(day=e.day, kind=e.kind, name=e.name, legal_ref=e.legal_ref)  # type: ignore[arg-type]
             for e in reference.calendar(session, unit_code)

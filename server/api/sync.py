@@ -26,6 +26,7 @@ from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
+from app.sync.fee_wire import FeeReceiptReserveRequest, FeeReceiptReserveResponse
 from app.sync.wire import (
     MAX_PULL_PAGE,
     AttachmentComplete,
@@ -42,7 +43,7 @@ from server.deps import Principal, check_device, require_principal
 from server.errors import ApiError, forbidden, not_found
 from server.repositories import identity
 from server.storage import AttachmentStore, StoreUnavailableError, open_store
-from server.sync import attachments, codes, conflicts, feed
+from server.sync import attachments, codes, conflicts, fee_receipts, feed
 from server.sync.body import BodyError, read_json
 from server.sync.devices import record_pull
 from server.sync.push import BatchError, Pusher, PushOutcome, parse_batch, push
@@ -284,6 +285,24 @@ def reserve_codes(body: ReserveRequest, principal: Caller, ctx: Ctx) -> ReserveR
 
 def _code_limits(settings: Settings) -> codes.Limits:
     return codes.Limits(settings.codes_per_device_day, settings.codes_days_back, settings.codes_days_ahead)
+
+
+@router.post(
+    "/fees/receipts/reserve", response_model=FeeReceiptReserveResponse, responses=responses(401, 403, 409, 422)
+)
+def reserve_fee_receipts(body: FeeReceiptReserveRequest, principal: Caller, ctx: Ctx) -> FeeReceiptReserveResponse:
+    """A block of fee receipt numbers for the caller's device and year; idempotent by ``request_id``."""
+    check_device(principal, body.device_id)
+    try:
+        with ctx.factory() as session:
+            answer = fee_receipts.reserve(session, principal.unit_code, body, ctx.clock())
+            session.commit()
+        return answer
+    except fee_receipts.RequestReusedError:
+        message = "Mã yêu cầu cấp số biên lai đã được dùng cho máy trạm hoặc năm khác."
+        raise ApiError(409, "request_reused", message) from None
+    except fee_receipts.YearOutOfRangeError as exc:
+        raise ApiError(422, "year_out_of_range", exc.message) from None
 
 
 # --- conflicts ------------------------------------------------------------------------------

@@ -76,16 +76,41 @@ def catalog(session: Session, unit_code: str) -> list[dict[str, Any]]:
     ).all()
     merged: dict[str, tuple[int, int, dict[str, Any]]] = {}
     for row in rows:  # "" sorts first, so the office's rows override
+        if row.code == UNITS_ROW:
+            continue
         merged[row.code] = (0 if row.scope == GLOBAL_SCOPE else 1, row.position, row.data)
     return [data for _, _, data in sorted(merged.values(), key=lambda v: (v[0], v[1]))]
 
 
-def replace_catalog(session: Session, scope: str, procedures: Sequence[dict[str, Any]]) -> None:
-    """Replace every procedure of ``scope`` with ``procedures`` (in this order)."""
+UNITS_ROW = "#units"
+"""``catalog_procedures.code`` of the row that holds a scope's units (app.domain.units) as ``{"units": [...]}``:
+no procedure code starts with "#", and the units then come and go with the catalog they belong to."""
+
+
+def replace_catalog(
+    session: Session, scope: str, procedures: Sequence[dict[str, Any]], units: Sequence[dict[str, Any]] | None = None
+) -> None:
+    """Replace every procedure of ``scope`` with ``procedures`` (in this order), and its units (none: none)."""
     session.execute(delete(CatalogProcedure).where(CatalogProcedure.scope == scope))
     for position, data in enumerate(procedures):
         session.add(CatalogProcedure(scope=scope, code=str(data["code"]), position=position, data=data))
+    if units:
+        session.add(CatalogProcedure(scope=scope, code=UNITS_ROW, position=-1, data={"units": list(units)}))
     session.flush()
+
+
+def units(session: Session, unit_code: str) -> list[dict[str, Any]]:
+    """The province's units for the office: the office's own catalog's if it has any, else the global one's."""
+    rows = {
+        row.scope: row.data
+        for row in session.scalars(
+            select(CatalogProcedure).where(
+                CatalogProcedure.scope.in_((GLOBAL_SCOPE, unit_code)), CatalogProcedure.code == UNITS_ROW
+            )
+        )
+    }
+    found = rows.get(unit_code) or rows.get(GLOBAL_SCOPE) or {}
+    return list(found.get("units") or [])
 
 
 def calendar(session: Session, unit_code: str) -> Sequence[CalendarEntry]:

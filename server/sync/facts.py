@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.domain.calendar import WorkingCalendar
-from app.domain.contracts import Contract, ReceivedPayload
+from app.domain.contracts import Contract, DecisionPayload, ReceivedPayload
+from app.domain.digitisation import scan_required
 from app.domain.events import EventType
-from app.domain.indicators import DossierFacts, processing_parts, supplement_spans
+from app.domain.indicators import DossierFacts, channel_named, processing_parts, supplement_spans
 from app.domain.status import DossierStatus
 
 FACT_DEFAULTS: dict[str, Any] = {
@@ -46,6 +47,8 @@ FACT_DEFAULTS: dict[str, Any] = {
     "digitised": False,
     "report_key": None,
     "ended_class": None,
+    "channel": 1,
+    "scan_required": True,
 }
 """The fact columns of a dossier no event has touched yet."""
 
@@ -69,6 +72,14 @@ def fold_received(row: dict[str, Any], procedure: dict[str, Any], officer_name: 
     ok = isinstance(legal, dict) and isinstance(legal.get("value"), int | float) and legal.get("unit")
     row["legal_value"] = float(legal["value"]) if ok else None  # type: ignore[index]
     row["legal_unit"] = str(legal["unit"]) if ok else ""  # type: ignore[index]
+
+
+def fold_reception(row: dict[str, Any], payload: DecisionPayload) -> None:
+    """How the dossier came (``channel``, 1 direct, 2 online, 3 postal) and whether it has a paper to scan
+    (``scan_required``, app.domain.digitisation), from its first reception decision (server migration 0014;
+    the counters' projection keeps the same on their rows)."""
+    row["channel"] = int(channel_named(getattr(payload, "channel", None)))
+    row["scan_required"] = scan_required(payload)
 
 
 def fold_facts(

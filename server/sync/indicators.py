@@ -10,8 +10,9 @@ those cells; so is Biểu II.06a (server/sync/period_report.py).
 
 Where the SQL is narrower than ``classify``: a dossier without a due date is on time (the legal
 time would need each office's calendar), and with three or more supplement requests before the end
-of the period the second request stands for the last one. Everything is channel 1 (direct) until
-the contracts carry a channel.
+of the period the second request stands for the last one. 3.3 and II.06a's "Tiếp nhận" count the
+dossiers received in the period by ``channel``; 4.2 is digitised ÷ the dossiers with a paper to scan
+(``scan_required``, app.domain.digitisation; server migration 0014).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def _cells_sql(postgres: bool, units: bool, levels: str = "both") -> str:
         zero, day = "0", "({}) / :day"
     facts = f"""
   SELECT report_key, rating, end_status, ended_class, digitised, processing_minutes, processing_us,
-    processing_day_minutes, received_at, {moments}
+    processing_day_minutes, received_at, channel, scan_required, {moments}
   FROM dossiers
   WHERE coalesce(code, printed_code) IS NOT NULL AND received_at < :closes_at
     AND (ended_at IS NULL OR ended_at >= :opens_at) {"AND unit_code IN :units" if units else ""}"""
@@ -114,10 +115,13 @@ SELECT {", ".join(f"coalesce(k.{c}, '') AS {c}" if c != "legal_value" else "k.le
     - b.c34 / 1073741824 AS open_late,
   b.cd % 1073741824 AS carried, b.cd / 1073741824 AS dissatisfied, b.dn % 1073741824 AS digitised,
   b.dn / 1073741824 AS n22, coalesce(b.minutes, 0) AS minutes, CAST(coalesce(b.us, 0) AS BIGINT) AS us,
+  b.ch % 1073741824 AS online, b.ch / 1073741824 AS postal, b.to_scan,
   b.day_min, b.day_max, b.first_at FROM (SELECT
   count(*) AS counted, {classes.format(1, 2)} AS c12, {classes.format(3, 4)} AS c34,
   {pair.format("rec < :opens", "rating = :dissatisfied")} AS cd,
-  {pair.format("digitised", resolved)} AS dn,
+  {pair.format("digitised AND scan_required", resolved)} AS dn,
+  {pair.format("rec >= :opens AND channel = 2", "rec >= :opens AND channel = 3")} AS ch,
+  sum(CASE WHEN scan_required THEN 1 ELSE 0 END) AS to_scan,
   sum(processing_minutes) FILTER (WHERE {resolved}) AS minutes,
   sum(processing_us) FILTER (WHERE {resolved} AND processing_us > 0) AS us,
   min(processing_day_minutes) FILTER (WHERE {resolved}) AS day_min,
@@ -129,7 +133,7 @@ FROM x GROUP BY report_key) b LEFT JOIN report_keys k ON k.id = b.report_key
 
 
 _SUMMED = ("counted", "early", "on_time", "late", "open_on_time", "open_late", "carried", "dissatisfied", "digitised",
-           "n22", "minutes", "us")  # fmt: skip
+           "n22", "minutes", "us", "online", "postal", "to_scan")  # fmt: skip
 
 
 def _levels_sql(levels: str) -> str:
@@ -173,10 +177,13 @@ class Cell(NamedTuple):
     open_late: int
     carried: int
     dissatisfied: int
-    digitised: int
+    digitised: int  # with a file, among those to scan (4.2)
     n22: int  # 2.2: dossiers with a processing time, and its sums
     minutes: int
     us: int
+    online: int  # received in the period online (3.3, II.06a)
+    postal: int  # received in the period by post
+    to_scan: int  # with a paper to scan (4.2's denominator)
     day_min: int | None
     day_max: int | None
     first_at: datetime | None
@@ -279,25 +286,28 @@ def _cells(session: Session, period: Period, units: Sequence[str] | None, levels
     by_officer: list[Cell] = []
     summed: list[Cell] = []
     for r in session.execute(sql, params).all():
-        cell = Cell._make(r[:25]) if postgres else _sqlite_cell(r)
+        cell = Cell._make(r[:_WIDTH]) if postgres else _sqlite_cell(r)
         if cell.counted >= _PACKED:  # two counts share an integer (see _cells_sql)
             raise OverflowError("a report key counts 2^30 dossiers or more")
-        (by_officer if r[25] else summed).append(cell)
+        (by_officer if r[_WIDTH] else summed).append(cell)
     return by_officer, summed
+
+
+_WIDTH = len(Cell._fields)
 
 
 def _sqlite_cell(r: Any) -> Cell:
     """A row of SQLite, whose moments are text and whose REAL may come back as an integer."""
-    first = r[24]
+    first = r[_WIDTH - 1]
     if first is not None and not isinstance(first, datetime):
         first = datetime.fromisoformat(str(first))
     legal = None if r[8] is None else float(r[8])
-    return Cell._make((*r[:8], legal, *r[9:24], first))
+    return Cell._make((*r[:8], legal, *r[9 : _WIDTH - 1], first))
 
 
-def channel_shares(received: int, direct: int) -> dict[Channel, Ratio]:
-    """3.3: every channel's share of the dossiers received in the period (all direct for now)."""
-    counts = {Channel.DIRECT: direct, Channel.ONLINE: 0, Channel.POSTAL: 0}
+def channel_shares(received: int, online: int, postal: int) -> dict[Channel, Ratio]:
+    """3.3: every channel's share of the dossiers received in the period."""
+    counts = {Channel.DIRECT: received - online - postal, Channel.ONLINE: online, Channel.POSTAL: postal}
     return {ch: Ratio(n, received) for ch, n in counts.items()}
 
 
@@ -381,7 +391,7 @@ def figures(
 ) -> ProvinceIndicators:  # fmt: skip
     """2.1, 2.2 (with ``legal``), 3.3, 4.2 and 5.4 of the cells of one group."""
     items = group if isinstance(group, list) else list(group)
-    counted = in_time = n_late = n_digitised = n_unhappy = carried = 0
+    counted = in_time = n_late = n_digitised = n_unhappy = carried = online = postal = to_scan = 0
     for c in items:
         counted += c.counted
         in_time += c.early + c.on_time + c.open_on_time
@@ -389,15 +399,18 @@ def figures(
         n_digitised += c.digitised
         n_unhappy += c.dissatisfied
         carried += c.carried
+        online += c.online
+        postal += c.postal
+        to_scan += c.to_scan
     received = counted - carried
     on_time = Ratio(in_time, counted)
     late = Ratio(n_late, counted)
-    digitised = Ratio(n_digitised, counted)
+    digitised = Ratio(n_digitised, to_scan)
     unhappy = Ratio(n_unhappy, counted)
     sat = satisfaction(late, unhappy)
     return ProvinceIndicators(
         key=key, name=name, counted=counted, on_time=on_time, on_time_score=score(on_time.percent, rules.on_time),
-        channels=channel_shares(received, received), late=late, digitised=digitised,
+        channels=channel_shares(received, online, postal), late=late, digitised=digitised,
         digitised_score=score(digitised.percent, rules.digitised), dissatisfied=unhappy, satisfaction=sat,
         satisfaction_score=score(sat, rules.satisfaction),
         processing=processing(items, legal) if legal is not None else (),

@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,7 +38,7 @@ from server.models import UtcDateTime
 INDICATOR_COLUMNS = ("ended_at", "report_key", "end_status", "ended_class", "digitised", "processing_minutes",
                      "processing_us", "processing_day_minutes", "received_due_at", "supplement1_requested_at",
                      "supplement1_completed_at", "supplement2_requested_at", "supplement2_completed_at",
-                     "rating")  # fmt: skip
+                     "rating", "channel", "scan_required")  # fmt: skip
 """What the province's indicators read of a dossier besides ``received_at`` (server/sync/indicators.py)."""
 COUNTED = "coalesce(code, printed_code) IS NOT NULL"
 """The dossiers the indicators count (a code, given or printed)."""
@@ -182,6 +183,13 @@ class ServerDossier(Base):
     # The II.06a class of an ended dossier (1-3) when no period changes it (migration 0012,
     # server/sync/facts.ended_class): the indicators read it instead of working it out a row.
     ended_class: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    # How it came (1 direct, 2 online, 3 postal: app.domain.indicators.Channel) and whether a paper must be
+    # scanned (app.domain.digitisation), from its first reception decision (migration 0014, facts.fold_reception).
+    channel: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    scan_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The unit that decides it when not the receiving office ("" = the office itself; migration 0015,
+    # app.domain.units): its events go to that unit's feed too, and it may push steps on the dossier.
+    handling_unit: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     __table_args__ = (
         UniqueConstraint("unit_code", "code", name="uq_dossiers_unit_code"),
@@ -349,3 +357,37 @@ class ReportKey(Base):
     officer_name: Mapped[str] = mapped_column(String(200))
     legal_value: Mapped[float | None] = mapped_column(Float, default=None)
     legal_unit: Mapped[str] = mapped_column(String(20))
+
+
+# --- fee receipts (issue 16; migration 0013_fee_receipts) ---------------------------------------
+
+
+class FeeReceiptCounter(Base):
+    """Last server-issued fee receipt number per unit and year; locked while a block is cut."""
+
+    __tablename__ = "fee_receipt_counters"
+
+    unit_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class FeeReceiptBlockRow(Base):
+    """A block of fee receipt numbers issued to one device for one unit and year (app.domain.fee_receipt)."""
+
+    __tablename__ = "fee_receipt_blocks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    device_id: Mapped[str] = mapped_column(UuidStr)
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+    request_id: Mapped[str] = mapped_column(UuidStr)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("request_id", name="uq_fee_receipt_blocks_request"),
+        UniqueConstraint("unit_code", "year", "first", name="uq_fee_receipt_blocks_unit_year_first"),
+        Index("ix_fee_receipt_blocks_device_year", "device_id", "year"),
+    )

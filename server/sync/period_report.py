@@ -2,8 +2,8 @@
 
 The same rows as the counters' app.services.reports.period_report: one row per field grouped by the
 administrative level of the handling department (the office's own department of that code, else the
-catalog's), with received online / direct and postal (all direct until the contracts carry a
-channel) / carried over, resolved early / on time / late, in progress within / past the deadline.
+catalog's), with received online / direct and postal (the dossier's ``channel``) / carried over, resolved
+early / on time / late, in progress within / past the deadline.
 Every number is a sum of the cells of server/sync/indicators.py (one grouped statement).
 """
 
@@ -24,11 +24,11 @@ _PROVINCE_BODY = "UBND TỈNH "
 
 
 def row(level: str, field: str, items: Iterable[Cell]) -> ReportRow:
-    """The line of ``items`` (every dossier received directly until a channel is recorded)."""
+    """The line of ``items``."""
     n: Counter[str] = Counter()
     for c in items:
-        n.update(carried=c.carried, direct=c.received, early=c.early, on_time=c.on_time, late=c.late,
-                 in_progress_on_time=c.open_on_time, in_progress_late=c.open_late)  # fmt: skip
+        n.update(carried=c.carried, online=c.online, direct=c.received - c.online, early=c.early, on_time=c.on_time,
+                 late=c.late, in_progress_on_time=c.open_on_time, in_progress_late=c.open_late)  # fmt: skip
     return report_row(level, field, n)
 
 

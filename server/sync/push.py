@@ -24,22 +24,22 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
-from app.domain.codes import DossierCode
+from app.domain.codes import CodeFormat, DossierCode
 from app.domain.contracts import AttachmentAddedPayload, DecisionPayload, RatedPayload, describe, local_time
 from app.domain.events import EventType, new_id
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
 from app.sync.wire import MAX_PUSH_BATCH, DeviceSeq, PushResult, PushStatus, Uuid, fallback_range
-from server.models import Officer, RefreshToken
+from server.models import Office, Officer, RefreshToken
 from server.sync import dialect, report_keys
 from server.sync.body import excerpt
 from server.sync.calendars import office_calendar
 from server.sync.devices import record_push
-from server.sync.facts import FACT_DEFAULTS, fold_facts, fold_received
+from server.sync.facts import FACT_DEFAULTS, fold_facts, fold_received, fold_reception
 from server.sync.models import (
     Attachment,
     ChangeRow,
@@ -48,7 +48,7 @@ from server.sync.models import (
     ServerDossier,
     ServerEvent,
 )
-from server.sync.statements import statements
+from server.sync.statements import NOTIFY_CHANNEL, statements
 from server.sync.validate import CheckedEvent, Decision, Rejection, Step, check_event
 
 # A possible duplicate only concerns dossiers that took the paper folder.
@@ -424,6 +424,7 @@ class _Fold:
     conflict_rows: list[dict[str, Any]] = field(default_factory=list)
     skewed: dict[str, dict[str, Any]] = field(default_factory=dict)  # dossier uid → its clock_skew conflict row
     stored_files: set[str] = field(default_factory=set)  # hashes of the attachments named that the office stored
+    routed: list[tuple[str, str]] = field(default_factory=list)  # (other unit's feed, event id): issue 16
     calendar: WorkingCalendar | None = None  # the office's, read when a dossier first needs it
 
     def run(self) -> list[tuple[PushResult, Rejection | None]]:
@@ -502,8 +503,7 @@ class _Fold:
     def _one(self, ev: CheckedEvent) -> tuple[PushResult, Rejection | None]:
         w = ev.wire
         state = self.dossiers.get(w.dossier_uid)
-        if state is not None and state.row["unit_code"] != self.pusher.unit_code:
-            rejection = Rejection("other_unit", "Hồ sơ của sự kiện thuộc đơn vị khác; máy chủ không nhận.")
+        if rejection := self._other_unit(ev, state):
             return _rejected(w.id, rejection.message), rejection
         opened: list[tuple[str, str, str]] = []  # (conflict id, kind, reason)
         if ev.decision is not None:
@@ -552,7 +552,29 @@ class _Fold:
         result = PushResult(
             event_id=w.id, status=status, reason=reason, conflict_ids=[cid for cid, _, _ in opened], flags=flags
         )
+        if (routed := self.dossiers.get(w.dossier_uid)) is not None:
+            # The receiving office's feed and the handling unit's (issue 16): each sees the whole dossier.
+            for unit in {routed.row["unit_code"], routed.row.get("handling_unit") or ""} - {"", self.pusher.unit_code}:
+                self.routed.append((unit, w.id))
         return result, None
+
+    def _other_unit(self, ev: CheckedEvent, state: _State | None) -> Rejection | None:
+        """Why an event touching another office's dossier is refused, or None.
+
+        A unit may push the steps after reception (its department's receipt, the result, the handover
+        back) on a dossier it handles for the office that received it (``handling_unit``, issue 16);
+        everything else of another office is refused as before.
+        """
+        mine = state is None or state.row["unit_code"] == self.pusher.unit_code
+        handles = state is not None and ev.decision is None and state.row.get("handling_unit") == self.pusher.unit_code
+        if ev.other_unit and not (handles and state is not None and ev.other_unit == state.row["unit_code"]):
+            return Rejection(
+                "other_unit",
+                f"Sự kiện ghi đơn vị “{ev.other_unit}”, không phải đơn vị {self.pusher.unit_code} của máy trạm này.",
+            )
+        if not mine and not handles:
+            return Rejection("other_unit", "Hồ sơ của sự kiện thuộc đơn vị khác; máy chủ không nhận.")
+        return None
 
     def _conflict(
         self, kind: str, ev: CheckedEvent, other_events: list[str], details: dict[str, Any], reason: str
@@ -625,6 +647,15 @@ class _Fold:
         return [opened]
 
     def _issued(self, code: DossierCode) -> bool:
+        """Whether this server issued ``code``'s number to the pushing device (or it is the device's fallback).
+
+        A 2025-format code (Circular 04/2025) is issued by the central agency's system, never cut
+        from this server's blocks (which number the 2018 format only): it arrives with an imported
+        dossier, so there is nothing here to check it against and it is not flagged. A duplicate
+        is still caught by ``_check_code``.
+        """
+        if code.format is CodeFormat.CENTRAL_2025:
+            return True
         if code.unit_code != self.pusher.unit_code:
             return False
         if code.seq in fallback_range(self.pusher.slot):
@@ -724,6 +755,7 @@ class _Fold:
                 "custody_disputed": False,
                 "due_extended": False,
                 "custody_hlc": "",
+                "handling_unit": "",
                 "rating": None,
                 "rated_at": None,
                 "rating_hlc": "",
@@ -733,9 +765,11 @@ class _Fold:
             new=True,
         )
         if isinstance(ev.payload, DecisionPayload):
+            state.row["handling_unit"] = ev.payload.procedure.handling_unit  # issue 16: "" = the office itself
             fold_received(
                 state.row, ev.payload.procedure.model_dump(), self.authors.names.get(w.officer_id, w.officer_name)
             )
+            fold_reception(state.row, ev.payload)
         self._remember(state)
         return opened
 
@@ -886,8 +920,17 @@ class _Fold:
         if changed:
             session.execute(update(ServerDossier), changed)
         dialect.bulk_insert(session, ServerEvent, self.event_rows)
-        dialect.bulk_insert(
-            session,
-            ChangeRow,
-            [{"unit_code": self.pusher.unit_code, "event_id": r["id"], "kind": "event"} for r in self.event_rows],
-        )
+        feed = [{"unit_code": self.pusher.unit_code, "event_id": r["id"], "kind": "event"} for r in self.event_rows]
+        if self.routed:  # only to units that are offices of this server (a catalog names many more)
+            named = {unit for unit, _ in self.routed}
+            offices = set(session.scalars(select(Office.unit_code).where(Office.unit_code.in_(named))))
+            self.routed = [(unit, event_id) for unit, event_id in self.routed if unit in offices]
+        feed += [{"unit_code": unit, "event_id": event_id, "kind": "event"} for unit, event_id in self.routed]
+        # By unit (stable: each feed keeps the events' order): every push takes the feeds' ordering locks
+        # (server migration 0004) in one order, so an office and the unit handling its dossiers, pushing at
+        # once, never wait for each other in a cycle.
+        dialect.bulk_insert(session, ChangeRow, sorted(feed, key=lambda row: row["unit_code"]))
+        if self.routed and self.pusher.postgres:
+            # Wake the other units' pulls at commit, in every server process (the caller announces its own).
+            for unit in sorted({unit for unit, _ in self.routed}):
+                session.execute(select(func.pg_notify(NOTIFY_CHANNEL, unit)))

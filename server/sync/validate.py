@@ -100,6 +100,9 @@ class CheckedEvent:
     decision: Decision | None
     step: Step | None = None
     payload: Contract | None = None
+    # The unit the payload names when it is not the pushing device's: a step the handling unit records on
+    # a dossier of the office that received it (issue 16); the fold checks that it handles the dossier.
+    other_unit: str = ""
 
 
 def _malformed(detail: str) -> Rejection:
@@ -134,7 +137,9 @@ def _step(kind: EventType, p: Contract) -> Step:
             return Step(None, destination, p.discrepancy == "missing", p.parent_event_id, None)
         return Step(None, destination, kind is EventType.HANDOVER_SENT, p.parent_event_id, None)
     if isinstance(p, ReturnedPayload):
-        return Step(status, f"{PlaceKind.CITIZEN}:{p.collector.personal_id}", False, "", None)
+        # Returned by post: the folder went to the addressee under its tracking number (issue 16).
+        holder = p.collector.personal_id if p.collector is not None else p.tracking_no or ""
+        return Step(status, f"{PlaceKind.CITIZEN}:{holder}", False, "", None)
     if isinstance(p, (SupplementReceivedPayload, DueExtendedPayload)):
         return Step(status, "", False, "", local_time(p.new_due_at))
     return Step(status, "", False, "", None)  # result recorded, department supplement request
@@ -171,15 +176,16 @@ def check_event(raw: Any, unit_code: str, *, may_hold_nul: bool = True) -> Check
     except ValidationError as exc:
         raise _malformed(describe(exc, "payload")) from None
     event_unit = getattr(payload, "unit_code", unit_code)
-    if event_unit != unit_code:
+    if event_unit != unit_code and (kind in DECISION_EVENTS or not isinstance(event_unit, str)):
         raise Rejection(
             "other_unit",
             f"Sự kiện ghi đơn vị “{event_unit}”, không phải đơn vị {unit_code} của máy trạm này.",
         )
     wire = wire.model_copy(update={"payload": dump_payload(payload)})
-    if kind in (EventType.FORM_PRINTED, EventType.ATTACHMENT_ADDED):
-        return CheckedEvent(wire, kind, None, None, payload)  # stored and fed: no state change
+    other = "" if event_unit == unit_code else event_unit  # the fold checks the pusher handles the dossier
+    if kind in (EventType.FORM_PRINTED, EventType.ATTACHMENT_ADDED, EventType.POSTAL_BATCH_SIGNED):
+        return CheckedEvent(wire, kind, None, None, payload, other)  # stored and fed: no state change
     if kind in DECISION_EVENTS:
         assert isinstance(payload, DecisionPayload)
         return CheckedEvent(wire, kind, _decision(kind, payload), None, payload)
-    return CheckedEvent(wire, kind, None, _step(kind, payload), payload)
+    return CheckedEvent(wire, kind, None, _step(kind, payload), payload, other)

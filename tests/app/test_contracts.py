@@ -29,13 +29,17 @@ from sqlalchemy import func, select
 from app.domain import contracts as c
 from app.domain.codes import format_dossier_code
 from app.domain.events import EventType
+from app.domain.fees import PayMethod
+from app.domain.postal import PostalBatchDraft, PostalItem, s10_check_digit
 from app.errors import UserFacingError
 from app.scanning.blobs import BlobStore
 from app.services.attachments import attach_documents
 from app.services.custody_forms import record_label_print
+from app.services.fees import PaymentDraft, record_payment
 from app.services.forms import FormKind, record_print
 from app.services.handover import add_scan, confirm_batch, counter_place, department_place, open_batch, send_batch
 from app.services.office import load_calendar
+from app.services.postal import sign_batch
 from app.services.ratings import rate_dossier
 from app.services.reception import receive_dossier, refuse, request_supplement
 from app.services.recorder import record
@@ -80,6 +84,12 @@ _SPECIAL: dict[Any, st.SearchStrategy[Any]] = {
     c.BirthDate: st.one_of(st.just(""), st.dates(date(1900, 1, 1), date(2026, 1, 1)).map(date.isoformat)),
     c.ClockText: st.times().map(lambda t: t.strftime("%H:%M")),
     c.UnitCode: st.just(_UNIT),
+    # issue 16: a Vietnam Post item number, S10 with its check digit
+    c.PostalItemNo: st.builds(
+        lambda letters, serial: f"{letters}{serial}{s10_check_digit(serial)}VN",
+        st.from_regex(r"[A-Z]{2}", fullmatch=True),
+        st.from_regex(r"[0-9]{8}", fullmatch=True),
+    ),
 }
 
 
@@ -153,6 +163,12 @@ def payloads(model: type[c.Contract]) -> st.SearchStrategy[dict[str, Any]]:
         for name, info in model.model_fields.items():
             if info.is_required() or draw(st.booleans()):
                 out[info.alias or name] = draw(strategy(hints[name]))
+        if model is c.ReturnedPayload:  # issue 16: a return is at the counter (collector) or by post
+            if out.get("method") == "postal":
+                out["tracking_no"] = draw(_SPECIAL[c.PostalItemNo])
+                out["address"] = draw(st.text(_TEXT, min_size=1, max_size=30).filter(str.strip))
+            elif out.get("collector") is None:
+                out["collector"] = draw(payloads(c.CollectorPart))
         return out
 
     return build()
@@ -166,6 +182,8 @@ def _valid(model: type[c.Contract], payload: dict[str, Any]) -> c.Contract:
         kinds = {e["type"] for e in exc.errors()}
         cross_field = {"authorisation", "same_place", "blank_name"}
         cross_field |= {"foreigner_id", "organisation_id", "representative_id"}  # applicant kinds (issue 15)
+        cross_field |= {"postal_channel", "return_collector", "return_postal", "postal_duplicate"}  # post (issue 16)
+        cross_field |= {"fee_exemption", "fee_line_twice"}  # fees (issue 16)
         assume(not kinds <= cross_field)
         raise
 
@@ -298,6 +316,7 @@ def test_every_payload_the_services_write_keeps_its_contract(factory, actor, cat
         # other's folder missing, stray's unannounced: both discrepancies
         confirm_batch(s, actor, batch.id, [stray.code], t + timedelta(hours=6))
         who = CollectorDraft(Collector.REPRESENTATIVE, "001090123456", "Trần Thị Bình", "Giấy ủy quyền số 12/2026")
+        record_payment(s, actor, d.uid, PaymentDraft(("le_phi",), PayMethod.CASH, "Nguyễn Văn An"), t)  # issue 16
         return_to_citizen(s, actor, d.uid, who, t + timedelta(hours=7))
         rate_dossier(s, actor, d.uid, "satisfied", "citizen_screen", t + timedelta(hours=7, minutes=1))
     for n, kind in enumerate((StopKind.STOP, StopKind.WITHDRAW)):
@@ -306,6 +325,12 @@ def test_every_payload_the_services_write_keeps_its_contract(factory, actor, cat
         )
         with transaction(factory) as s:
             record_stop(s, actor, asked.uid, StopRequest(kind, "Nguyễn Văn An", "Không còn nhu cầu"), t)
+    with transaction(factory) as s:  # issue 16: a postal batch record, and an item received from it
+        item = "RR123456785VN"
+        batch, _ = sign_batch(s, actor, PostalBatchDraft("Bưu điện xã Hạ Long", "Trần Văn Bưu", t, (item,)), t)
+    by_post = replace(draft(catalog, applicant=replace(APPLICANT, personal_id="001090066666")), channel="postal",
+                      postal_item=PostalItem(batch.batch_id, item))  # fmt: skip
+    receive(factory, actor, catalog, by_post, now=t + timedelta(minutes=5))
     with factory() as s:
         events = s.scalars(select(Event).order_by(Event.device_seq)).all()
     assert {e.type for e in events} == set(EventType)

@@ -74,7 +74,7 @@ def test_small_run_gives_the_expected_mix(run):
     assert summary.waiting_pickup > 0 and summary.in_progress > 0
     # Every received dossier is somewhere, once.
     somewhere = (summary.returned + summary.waiting_pickup + summary.result_coming_back + summary.in_progress
-                 + summary.waiting_supplement)  # fmt: skip
+                 + summary.waiting_supplement + summary.stopped + summary.withdrawn)  # fmt: skip
     assert somewhere == summary.received
 
 
@@ -86,6 +86,7 @@ def test_the_summary_matches_the_register(run):
     assert statuses[DossierStatus.RESULT_READY] == summary.waiting_pickup + summary.result_coming_back
     assert statuses[DossierStatus.SUPPLEMENT_REQUESTED] == summary.supplement_at_reception + summary.waiting_supplement
     assert statuses[DossierStatus.RECEIVED] + statuses[DossierStatus.PROCESSING] == summary.in_progress
+    assert (statuses[DossierStatus.STOPPED], statuses[DossierStatus.WITHDRAWN]) == (summary.stopped, summary.withdrawn)
     events = _events(factory)
     kinds = Counter(e.type for e in events)
     assert kinds[EventType.RECEIVED] == summary.received
@@ -131,6 +132,7 @@ def test_the_mix_looks_like_a_real_office(run):
     assert 0.02 <= summary.results_late / results <= 0.10  # a few late …
     assert 0.01 <= summary.apologies / received <= 0.06  # … most with an apology
     assert summary.late_after_apology < summary.apologies
+    assert summary.stopped + summary.withdrawn <= 0.03 * received  # about 1 % asked, some too late (issue 16)
     assert summary.in_progress > 0 and summary.in_progress_overdue <= summary.in_progress / 5
     assert summary.rated == summary.very_satisfied + summary.satisfied + summary.dissatisfied
     assert summary.very_satisfied > summary.satisfied > summary.dissatisfied > 0

@@ -46,6 +46,7 @@ def big_pdf(size: int, seed: str = "") -> bytes:
     pdf.save(out, compress_streams=False)
     return out.getvalue()
 
+
 def server_file(live: Live, sha: str) -> Path:
     return live.app.state.ctx.settings.data_dir / "attachments" / f"u-{UNIT}" / sha[:2] / sha
 

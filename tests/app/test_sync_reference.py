@@ -47,6 +47,7 @@ def make_reference(procedures: list[dict[str, Any]], *, version: str = "7", cale
         catalog=procedures,
         calendar_entries=entries,
         office_hours=[("07:00", "11:30"), ("13:30", "17:00")],
+        units=bundled().get("units", []),  # the province's units, as the server sends them with the catalog
     )
 
 

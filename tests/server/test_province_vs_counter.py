@@ -2,24 +2,34 @@
 history made by ``motcua demo populate`` (app.services.demo_populate) on a counter, pushed to the server
 event by event as the sync would, then the server's ``province_kpi`` / ``province_period_report`` of that
 office compared with the counter's ``kpi()`` / ``period_report()`` of the same period — every figure,
-every department, field, procedure and officer, 2.2 per procedure, every line of Biểu II.06a."""
+every department, field, procedure and officer, 2.2 per procedure, every line of Biểu II.06a. The history
+ends with dossiers of the law of 2025: online, by post, and with only papers shown (nothing to scan), so
+3.3, 4.2's denominator and II.06a's "Trực tuyến" are compared on every channel."""
 
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.catalog import Catalog
+from app.domain.catalog import Catalog, Digitise
 from app.domain.indicators import Channel, Period
+from app.domain.postal import PostalBatchDraft, PostalItem
+from app.services.auth import login
 from app.services.demo_populate import populate
+from app.services.office import this_device
+from app.services.postal import sign_batch
 from app.services.reports import Dimension, Indicators, kpi, period_report
+from app.services.returns import record_result
+from app.services.seed import DEMO_ACCOUNTS
 from app.store.db import open_database, session_factory
+from app.store.db import transaction as local_transaction
 from app.store.models import Department as LocalDepartment
 from app.store.models import Event, Office
 from app.store.models import Officer as LocalOfficer
@@ -42,8 +52,38 @@ def history(tmp_path_factory: pytest.TempPathFactory, template_db: Path, catalog
     shutil.copy(template_db, path)
     engine = open_database(path)
     populate(session_factory(engine), catalog, dossiers=400, days=45, seed=7, until=UNTIL)
+    _law_of_2025(session_factory(engine), catalog)
     engine.dispose()
     return path
+
+
+def _law_of_2025(factory: sessionmaker[Session], catalog: Catalog) -> None:
+    """Online, postal and nothing-to-scan dossiers in both periods, some with a result."""
+    from tests.app.test_digitisation import ONLY_SHOWN, _catalog_only_shown, _item
+    from tests.app.test_reception import draft, receive
+
+    with local_transaction(factory) as s:
+        info = this_device(s)
+        assert info is not None
+        username, password, *_ = DEMO_ACCOUNTS[0]
+        actor = login(s, username, password, info.device_id, UNTIL)
+    shown_only = _catalog_only_shown()
+    licence = draft(shown_only, ONLY_SHOWN)
+    licence = replace(licence, documents=tuple(replace(d, submitted=d.digitise is Digitise.SHOWN)
+                                               for d in licence.documents))  # fmt: skip
+    for n, day in enumerate((date(2026, 10, 28), date(2026, 11, 10), date(2026, 11, 18))):
+        at = datetime.combine(day, time(9, 0))
+        online = receive(factory, actor, catalog, replace(draft(catalog, "1.004859"), channel="online"), at).uid
+        receive(factory, actor, shown_only, licence, at + timedelta(minutes=5))
+        with local_transaction(factory) as s:
+            batch, _ = sign_batch(s, actor, PostalBatchDraft("Bưu điện Hạ Long", "Trần Văn Bưu", at, (_item(2 * n),
+                                  _item(2 * n + 1))), at + timedelta(minutes=10))  # fmt: skip
+        for k in (2 * n, 2 * n + 1):
+            postal = replace(draft(catalog, "1.004859"), channel="postal",
+                             postal_item=PostalItem(batch.batch_id, _item(k)))  # fmt: skip
+            receive(factory, actor, catalog, postal, at + timedelta(minutes=15 + k))
+        with local_transaction(factory) as s:
+            record_result(s, actor, online, "Giấy xác nhận", at + timedelta(days=1))
 
 
 def _push_history(srv: Srv, local: Session) -> str:
@@ -106,6 +146,9 @@ def test_the_server_counts_an_office_as_its_counter(srv: Srv, history: Path, per
 
     assert mine.office.counted > 150 and mine.office.late.numerator > 0 and mine.office.processing
     assert mine.office.channels[Channel.DIRECT].denominator > 0
+    # the law of 2025 (_law_of_2025): dossiers online and by post in the period, and some with nothing to scan
+    assert mine.office.channels[Channel.ONLINE].numerator >= 1 and mine.office.channels[Channel.POSTAL].numerator >= 2
+    assert 0 < mine.office.digitised.denominator <= mine.office.counted - 2
     _same(theirs.whole, mine.office, "office")
     for dim, found in ((Dimension.FIELD, theirs.fields), (Dimension.PROCEDURE, theirs.procedures),
                        (Dimension.OFFICER, theirs.officers), (Dimension.DEPARTMENT, theirs.departments)):  # fmt: skip
@@ -116,7 +159,8 @@ def test_the_server_counts_an_office_as_its_counter(srv: Srv, history: Path, per
             _same(keys[key], group, f"{dim} {key}")
 
     def lines(levels: Any, total: Any) -> list[tuple[Any, ...]]:
-        out = [(g.level, g.level_label, r.field, r.received_total, r.received_direct_postal, r.carried_over,
+        out = [(g.level, g.level_label, r.field, r.received_total, r.received_online, r.received_direct_postal,
+                r.carried_over,
                 r.resolved_early, r.resolved_on_time, r.resolved_late, r.in_progress_on_time, r.in_progress_late)
                for g in levels for r in (*g.rows, g.subtotal)]  # fmt: skip
         return [*out, (total.received_total, total.carried_over, total.resolved_total, total.in_progress_total)]

@@ -45,7 +45,7 @@ def test_tab_walks_the_detail_as_it_is_laid_out(qtbot, busy_dossier):  # noqa: F
     enabled = [b.text() for b in (
         actions.result_button, actions.return_button, actions.supplement_button, actions.receive_supplement_button,
         actions.apology_button, actions.control_button, actions.label_button, actions.cover_button,
-        actions.scan_button, actions.stop_button, actions.rate_button,
+        actions.scan_button, actions.stop_button, actions.fee_button, actions.rate_button,
     ) if b.isVisible() and b.isEnabled()]  # fmt: skip
     assert "Ghi nhận kết quả" in enabled and "Quét / đính kèm (F9)" in enabled
     attachments = dialog.attachments

@@ -62,7 +62,7 @@ def test_dossier_model_cells() -> None:
     model = DossierTableModel(lambda: NOW)
     model.set_rows(_rows())
     assert model.rowCount() == 4
-    assert model.columnCount() == 8
+    assert model.columnCount() == 9  # with "Hình thức" (issue 16)
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(8)]
     assert headers == [
         "Mã hồ sơ", "Người nộp", "Số định danh", "Điện thoại",

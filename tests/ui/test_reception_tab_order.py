@@ -56,9 +56,11 @@ def expected_chain(window: MainWindow) -> list[tuple[str, QWidget]]:
         ("Địa chỉ", a.address),
         ("Điện thoại", a.phone),
         ("Thư điện tử", a.email),
+        ("Hình thức nộp", r.channel.combo),  # direct / online / postal (issue 16)
         ("Số lượng hồ sơ", r.sets),
         ("Nhận kết quả tại", r.return_method),
         ("Ghi chú", r.note),
+        ("Thu ngay phí, lệ phí", r.fees.pay_now),  # 2.000635: 8.000 đồng at reception, no exemption (issue 16)
         ("Tiếp nhận (F9)", r.receive_button),
         ("Yêu cầu bổ sung (F10)", r.supplement_button),
         ("Từ chối (F11)", r.refuse_button),

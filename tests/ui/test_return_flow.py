@@ -152,7 +152,7 @@ def test_form_04_only_once(qtbot: QtBot, ui_ctx: UiContext, received: DossierSum
     slip = child(qtbot, detail, DocumentPreviewDialog)
     assert isinstance(slip, DocumentPreviewDialog) and slip.doc.kind is DocKind.APOLOGY
     text = "\n".join(pdf_text(slip.doc.pdf))
-    assert "PHIẾU XIN LỖI" in text and "xác minh thêm" in text
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN" in text and "xác minh thêm" in text
     slip.grab().save("/tmp/form04_preview.png")
     slip.close()
     qtbot.waitUntil(lambda: not actions.apology_button.isEnabled(), timeout=5000)

@@ -21,6 +21,7 @@ COL_PROCEDURE = 4
 COL_STATUS = 5
 COL_RECEIVED = 6
 COL_DUE = 7
+COL_CHANNEL = 8  # direct / online / postal (issue 16)
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 1
 """The dossier's uid (str) on every cell of its row."""
@@ -40,6 +41,7 @@ _HEADERS = (
     "Trạng thái",
     "Ngày nhận",
     "Hẹn trả",
+    "Hình thức",
 )
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -76,6 +78,7 @@ class DossierTableModel(SortableRowsModel):
         COL_STATUS: lambda r: value_key(r.status),  # the order a dossier goes through them
         COL_RECEIVED: lambda r: value_key(r.received_at),
         COL_DUE: lambda r: value_key(r.due_at),
+        COL_CHANNEL: lambda r: value_key(r.channel),
     }
 
     def __init__(self, clock: Callable[[], datetime], parent: Any = None) -> None:
@@ -126,6 +129,9 @@ class DossierTableModel(SortableRowsModel):
         return _CELLS[col](row)
 
 
+_CHANNELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính"}
+"""How the dossier reached the office (app.domain.indicators.Channel)."""
+
 _CELLS: dict[int, Callable[[DossierRow], str]] = {
     COL_CODE: lambda r: r.code or NO_CODE,
     COL_APPLICANT: lambda r: r.applicant_name,
@@ -135,6 +141,7 @@ _CELLS: dict[int, Callable[[DossierRow], str]] = {
     COL_STATUS: lambda r: status_label(r.status),
     COL_RECEIVED: lambda r: format_datetime(r.received_at),
     COL_DUE: lambda r: format_datetime(r.due_at),
+    COL_CHANNEL: lambda r: _CHANNELS.get(r.channel, ""),
 }
 
 

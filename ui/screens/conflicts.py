@@ -37,7 +37,6 @@ from ui.sync_runner import SyncRunner, local_hhmm
 from ui.theme import Role, set_role
 
 if TYPE_CHECKING:
-
     from app.sync.transport import Transport
     from app.sync.wire import ConflictWire
 

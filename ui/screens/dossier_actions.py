@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from app.domain.rating import why_not_rateable
 from app.domain.status import DossierStatus, Step, allowed_steps, why_not
 from app.services.dossiers import DossierDetail
+from app.services.fees import FeeState
 from app.services.handover import CustodyInfo
 from app.services.ratings import RatingInfo
 from ui.context import UiContext
@@ -42,10 +43,12 @@ class CustodyState:
     extended_at: datetime | None  # when the apology moved the due date, if it did
     label_printed: bool
     rating: RatingInfo | None = None  # the citizen's satisfaction rating at return
+    fees: FeeState | None = None  # fee lines and payments (issue 16, app/services/fees.py)
 
 
 def load_state(session: Session, uid: str) -> CustodyState:
     """Worker side: custody, apology and label prints of dossier ``uid``."""
+    from app.services.fees import fee_state
     from app.services.forms import CustodyDocument, printed_before
     from app.services.handover import custody_of
     from app.services.ratings import rating_of
@@ -54,7 +57,7 @@ def load_state(session: Session, uid: str) -> CustodyState:
     extension = extension_of(session, uid)
     label = printed_before(session, uid, CustodyDocument.LABEL)
     return CustodyState(custody_of(session, uid), extension.occurred_at if extension else None, label,
-                        rating_of(session, uid))  # fmt: skip
+                        rating_of(session, uid), fee_state(session, uid))  # fmt: skip
 
 
 def where_text(info: CustodyInfo | None) -> str:
@@ -105,9 +108,15 @@ class DossierActions(QWidget):
         QShortcut(QKeySequence("Ctrl+G"), self.rate_button, self._on_rate_clicked,
                   context=Qt.ShortcutContext.WindowShortcut)  # fmt: skip
         self.stop_button = QPushButton("Dừng / rút hồ sơ")  # form 05 (ui/screens/stop_dialog.py)
+        self.fee_button = QPushButton("Thu phí, lệ phí (Ctrl+Shift+F)")  # issue 16 (ui/screens/fee_dialog.py)
+        QShortcut(QKeySequence("Ctrl+Shift+F"), self.fee_button, self._on_fee_clicked,
+                  context=Qt.ShortcutContext.WindowShortcut)  # fmt: skip
         self.rating = QLabel()
         self.rating.setAccessibleName("Đánh giá của công dân")
         self.rating.hide()
+        self.fees = QLabel()  # "Phí, lệ phí: Chưa nộp 150.000 đồng" (issue 16); hidden without fee lines
+        self.fees.setAccessibleName("Phí, lệ phí")
+        self.fees.hide()
         row = QGridLayout()  # rows of five: whole labels in the detail's narrower column at 1366×768
         row.setContentsMargins(0, 0, 0, 0)
         for n, (button, slot) in enumerate(
@@ -122,6 +131,7 @@ class DossierActions(QWidget):
                 (self.cover_button, self._on_cover_clicked),
                 (self.scan_button, self._on_scan_clicked),
                 (self.stop_button, self._on_stop_clicked),
+                (self.fee_button, self._on_fee_clicked),
                 (self.rate_button, self._on_rate_clicked),  # shown once returned, when "stop" no longer applies
             )
         ):
@@ -133,6 +143,7 @@ class DossierActions(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.location)
         column.addWidget(self.rating)
+        column.addWidget(self.fees)
         column.addLayout(row)
 
     def update_for(self, detail: DossierDetail) -> None:
@@ -201,6 +212,14 @@ class DossierActions(QWidget):
         enable(self.scan_button, True, "", "Quét hoặc nhập tệp bản điện tử của hồ sơ, xếp theo giấy tờ (F9)")
         enable(self.cover_button, True, "", "In tờ phân cách có mã hồ sơ: đặt trước các trang của hồ sơ khi quét lô"
                " nhiều hồ sơ một lần (Shift+F9)")  # fmt: skip
+        fees = state.fees
+        owed = bool(fees and fees.unpaid())
+        why_fee = fees.status_text if fees else "Không đọc được các khoản phí, lệ phí."
+        paid = bool(fees and fees.payments)
+        tip = "thu tiền và in biên lai" if owed else "xem, in lại biên lai"
+        enable(self.fee_button, owed or paid, why_fee, f"{why_fee}: {tip} (Ctrl+Shift+F)")
+        self.fees.setText(f"Phí, lệ phí: {why_fee}")
+        self.fees.setVisible(bool(fees and (fees.lines or fees.payments)))
         rated = state.rating
         enable(self.rate_button, not why_not_rateable(d.status, d.code, rated.rating if rated else None),
                why_not_rateable(d.status, d.code, rated.rating if rated else None),
@@ -261,6 +280,15 @@ class DossierActions(QWidget):
         except ValueError:
             label = f"Trạng thái {status}"
         StopDialog(self._ctx, self._uid, self._code(), name, label, self._parent()).open()
+
+    @Slot()
+    def _on_fee_clicked(self) -> None:
+        if not self.fee_button.isEnabled():
+            return  # nothing owed and no receipt to reprint
+        from ui.screens.fee_dialog import FeeDialog
+
+        name = self._detail.applicant_name if self._detail else ""
+        FeeDialog(self._ctx, self._uid, self._code(), name, self._parent()).open()
 
     @Slot()
     def _on_control_clicked(self) -> None:

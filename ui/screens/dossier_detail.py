@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.calendar import weekday_vi
+from app.domain.legal_basis import basis_of
+from app.domain.postal import channel_text
 from app.domain.status import DossierStatus
 from app.services.dossiers import DossierDetail, get_detail
 from app.services.drafts import Changes
@@ -144,7 +146,7 @@ class DossierDetailDialog(QDialog):
             actions.result_button, actions.return_button, actions.supplement_button,
             actions.receive_supplement_button, actions.apology_button,
             actions.control_button, actions.label_button, actions.cover_button, actions.scan_button,
-            actions.stop_button, actions.rate_button,
+            actions.stop_button, actions.fee_button, actions.rate_button,
             self.attachments.table, self.attachments.open_button, self.attachments.save_button,
             self._history_view,
             self._print_button,
@@ -222,7 +224,9 @@ class DossierDetailDialog(QDialog):
                     ("department", "Cơ quan giải quyết"),
                     ("received", "Ngày nhận"),
                     ("due", "Hẹn trả kết quả"),
+                    ("channel", "Hình thức nộp"),  # direct / online / postal with its item number (issue 16)
                     ("return", "Nhận kết quả"),
+                    ("basis", "Căn cứ"),  # the decree and circular of its forms (app.domain.legal_basis)
                 ],
             )
         )
@@ -417,7 +421,9 @@ class DossierDetailDialog(QDialog):
             "department": detail.department_name,
             "received": vn_datetime(detail.received_at),
             "due": vn_datetime(detail.due_at) or "Không có (hồ sơ chưa được tiếp nhận)",
+            "channel": channel_text(data),
             "return": str(data.get("return_method", "")),
+            "basis": basis_of(data.get("legal_basis"), detail.received_at).citation,
         }
         for key, text in values.items():
             self._fields[key].setText(text or "—")

@@ -25,6 +25,7 @@ from app.services.drafts import Changes
 from ui.context import UiContext
 from ui.models.dossier_table import (
     COL_APPLICANT,
+    COL_CHANNEL,
     COL_CODE,
     COL_DUE,
     COL_PERSONAL_ID,
@@ -195,6 +196,7 @@ class DossierListScreen(QWidget):
             COL_STATUS: fm.horizontalAdvance("Yêu cầu bổ sung giấy tờ") + pad,
             COL_RECEIVED: fm.horizontalAdvance("00/00/0000 00:00") + pad,
             COL_DUE: fm.horizontalAdvance("00/00/0000 00:00") + pad,
+            COL_CHANNEL: fm.horizontalAdvance("Trực tuyến") + pad,
         }
         for col, width in widths.items():
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.custody import Place
+from app.domain.custody import Place, PlaceKind
 from app.domain.scan import Scan, ScanKind
 from app.errors import UserFacingError
 from app.services.handover import BatchDraft, BatchInfo, ScanReason, ScanVerdict, counter_place
@@ -143,6 +143,7 @@ class HandoverScreen(QWidget):
         self._ctx = ctx
         self._counter = counter_place(ctx.actor)
         self._departments: list[Place] = []
+        self._other_counters: dict[str, Place] = {}  # route → the counter of a unit that received for us
         self._draft: HandoverDraft | None = None  # the batch being built, its lines and undo
         self._queue: deque[str] = deque()
         self._checking = False
@@ -151,6 +152,7 @@ class HandoverScreen(QWidget):
         self._draft_revision = 0  # the last revision saved, until a draft is open
         self.model = ScanListModel(self)
         self._build()
+        self._add_receiving_counters()
         self._load_departments()
 
     # --- layout -------------------------------------------------------------------------------------
@@ -321,6 +323,19 @@ class HandoverScreen(QWidget):
         self._ctx.runner.run(lambda s: save_draft(s, officer_id, revision, snapshot), lambda _r: None,
                              lambda exc: log.warning("handover draft not saved: %s", exc), write=True)  # fmt: skip
 
+    def _add_receiving_counters(self) -> None:
+        """One more route per unit that receives dossiers this office decides (issue 16): the folder and its
+        result go back to the counter where the dossier was received."""
+        from app.domain.units import receiving_units
+
+        catalog = self._ctx.catalog
+        office = self._ctx.actor.unit_code
+        for code in receiving_units(office, [p.units for p in catalog], catalog.units):
+            unit = catalog.unit_by_code[code]
+            place = Place(PlaceKind.COUNTER, code, unit.name.removesuffix(" (DEMO)"))
+            self._other_counters[f"{TO_COUNTER}:{code}"] = place
+            self.direction.addItem(f"Cơ quan giải quyết → Một cửa {place.name} (nơi tiếp nhận)", f"{TO_COUNTER}:{code}")
+
     def _places(self) -> tuple[Place, Place] | None:
         index = self.department.currentIndex()
         if not 0 <= index < len(self._departments):
@@ -328,6 +343,8 @@ class HandoverScreen(QWidget):
         department = self._departments[index]
         if self.direction.currentData() == TO_COUNTER:
             return department, self._counter
+        if (other := self._other_counters.get(str(self.direction.currentData()))) is not None:
+            return department, other  # a dossier received by another unit goes back there
         return self._counter, department
 
     def _open(self) -> None:
@@ -376,6 +393,8 @@ class HandoverScreen(QWidget):
         assert self._draft is not None
         source, destination = self._draft.batch.source, self._draft.batch.destination
         department, direction = (source, TO_COUNTER) if destination == self._counter else (destination, TO_DEPARTMENT)
+        if destination.kind is PlaceKind.COUNTER and destination != self._counter:
+            department, direction = source, f"{TO_COUNTER}:{destination.code}"
         for combo, value in ((self.direction, direction), (self.department, department.code)):
             blocked = combo.blockSignals(True)
             combo.setCurrentIndex(combo.findData(value))

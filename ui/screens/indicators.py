@@ -172,6 +172,9 @@ class IndicatorsView(QWidget):
             head = QLabel(f"<b>{name}</b>")
             value = QLabel("—")
             value.setAccessibleName(name)
+            if key == "digitised":
+                head.setToolTip(DIGITISED_TIP)
+                value.setToolTip(DIGITISED_TIP)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
             value.linkActivated.connect(self._on_figure_link_activated)
             self._figures[key] = value
@@ -336,10 +339,10 @@ class IndicatorsView(QWidget):
     def _show_office(self, report: KpiReport) -> None:
         o = report.office
 
-        def link(key: str, n: int, total: int) -> str:
+        def link(key: str, n: int, total: int, what: str = "hồ sơ") -> str:
             if not total:
                 return ""
-            return f"({n}/{total} hồ sơ)" if self.province else f'<a href="{key}">({n}/{total} hồ sơ)</a>'
+            return f"({n}/{total} {what})" if self.province else f'<a href="{key}">({n}/{total} {what})</a>'
 
         on_time = m.score_text(o.on_time_score, DEFAULT_RULES.on_time.max_points)
         self._figures["on_time"].setText(
@@ -354,9 +357,8 @@ class IndicatorsView(QWidget):
             parts.append(f"{ch.label} {r.text()} {link('channel' + str(int(ch)), r.numerator, r.denominator)}")
         self._figures["channels"].setText("<br>".join(parts))
         digitised = m.score_text(o.digitised_score, DEFAULT_RULES.digitised.max_points)
-        self._figures["digitised"].setText(
-            f"{o.digitised.text()} – {digitised} {link('digitised', o.digitised.numerator, o.digitised.denominator)}"
-        )
+        behind = link("digitised", o.digitised.numerator, o.digitised.denominator, DIGITISED_WHAT)
+        self._figures["digitised"].setText(f"{o.digitised.text()} – {digitised} {behind}")
         sat = m.score_text(o.satisfaction_score, DEFAULT_RULES.satisfaction.max_points)
         against = m.against_satisfaction(o)
         pct = m.satisfaction_cell(o).split(" (")[0]
@@ -451,6 +453,12 @@ class IndicatorsView(QWidget):
 
 
 VIEW_LABELS = ("Hàng đợi (Ctrl+1)", "Chỉ số (Ctrl+2)")
+DIGITISED_WHAT = "hồ sơ phải số hoá"
+"""4.2's denominator: the dossiers with a paper to scan (app.domain.digitisation)."""
+DIGITISED_TIP = (
+    "Tỷ lệ hồ sơ đã đính kèm bản điện tử trên số hồ sơ có giấy tờ phải số hoá. Không tính hồ sơ nộp trực"
+    " tuyến và hồ sơ chỉ có giấy tờ xuất trình hoặc tài liệu mật (Nghị định 118/2025/NĐ-CP)."
+)
 
 
 def workspace_views(ctx: UiContext, queues: QWidget, owner: QWidget) -> QTabWidget:

@@ -8,6 +8,7 @@ from datetime import datetime
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -18,10 +19,20 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.calendar import weekday_vi
-from app.domain.catalog import Procedure
+from app.domain.catalog import Digitise, Procedure
 from app.services.drafts import DocumentCheck, checklist
 from ui.context import UiContext
 from ui.theme import Role, set_role
+
+SCAN_MARKS = {Digitise.REQUIRED: "[số\u00a0hoá]", Digitise.SHOWN: "[xuất\u00a0trình, không\u00a0số\u00a0hoá]",
+              Digitise.CLASSIFIED: "[mật, không\u00a0số\u00a0hoá]"}  # fmt: skip
+"""The small mark after each paper of the checklist: whether it must be scanned at reception (no-break
+spaces: a wrapped line never splits "số hoá")."""
+SCAN_TIPS = {
+    Digitise.REQUIRED: "Giấy tờ này phải quét (số hoá) khi tiếp nhận hồ sơ giấy (trực tiếp hoặc qua bưu chính).",
+    Digitise.SHOWN: "Giấy tờ chỉ xuất trình để đối chiếu, trả lại ngay cho người nộp: không phải số hoá.",
+    Digitise.CLASSIFIED: "Tài liệu mật: không quét, không lưu bản điện tử.",
+}
 
 
 def due_text(due: datetime) -> str:
@@ -65,6 +76,14 @@ class ProcedurePicker(QWidget):
         self.facts.addRow("Thời hạn giải quyết:", self.time)
         self.facts.addRow("Phí, lệ phí:", self.fee)
         self.facts.addRow("Cơ quan giải quyết:", self.department)
+        # Who decides, when the catalog names units (issue 16): the officer picks among several (Ctrl+U).
+        self.handling = QComboBox()
+        self.handling.setToolTip("Đơn vị giải quyết hồ sơ (Ctrl+U). Hồ sơ được chuyển đến đơn vị này và trả kết quả"
+                                 " tại nơi tiếp nhận.")  # fmt: skip
+        self.handling_label = QLabel("Đơn vị giải quyết:")
+        self.handling_label.setBuddy(self.handling)
+        self.facts.addRow(self.handling_label, self.handling)
+        self._show_handling(None)
         self.facts.addRow("Hẹn trả nếu nhận ngay:", self.due)
         self.checklist = QListWidget()
         self.checklist.setWordWrap(True)
@@ -92,6 +111,7 @@ class ProcedurePicker(QWidget):
         self.search.installEventFilter(self)
         self.results.itemActivated.connect(self._on_results_item_activated)
         self.checklist.itemChanged.connect(lambda _item: self.checklist_error.hide())
+        self._received_at: datetime | None = None  # a postal batch's signing (set_received_at)
         self._due_timer = QTimer(self)
         self._due_timer.timeout.connect(self._refresh_due)
         self._due_timer.start(30_000)  # the promise moves as the clock does
@@ -140,6 +160,7 @@ class ProcedurePicker(QWidget):
             self.name.setText("Chưa chọn thủ tục.")
             for label in (self.code, self.time, self.fee, self.department, self.due):
                 label.setText("–")
+            self._show_handling(None)
         else:
             self.name.setText(procedure.name)
             unverified = "" if procedure.verified else " (chưa đối chiếu CSDL quốc gia)"
@@ -147,10 +168,12 @@ class ProcedurePicker(QWidget):
             self.time.setText(procedure.processing.text())
             self.fee.setText(procedure.fee_text or "Không")
             self.department.setText(procedure.department.name)
+            self._show_handling(procedure)
             for doc in checklist(procedure):
                 mark = "" if doc.required else "  (nếu có)"
-                text = f"{doc.name} — {doc.form_label} × {doc.copies:02d}{mark}"
+                text = f"{doc.name} — {doc.form_label} × {doc.copies:02d}{mark}  {SCAN_MARKS[doc.digitise]}"
                 item = QListWidgetItem(text)
+                item.setToolTip(SCAN_TIPS[doc.digitise])
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Unchecked)
                 item.setData(Qt.ItemDataRole.UserRole, doc)
@@ -158,10 +181,43 @@ class ProcedurePicker(QWidget):
             self._refresh_due()
         self.procedure_chosen.emit(procedure)
 
+    def _show_handling(self, procedure: Procedure | None) -> None:
+        """The handling units the officer may pick (this office first when it may decide); hidden when the
+        office decides everything itself (a catalog without units)."""
+        self.handling.clear()
+        office = self._ctx.actor.unit_code
+        units = procedure.units if procedure is not None else None
+        if units is None or (not units.handling and units.may_receive(office)):
+            self.handling.hide()
+            self.handling_label.hide()
+            return
+        if not units.may_receive(office):
+            known = self._ctx.catalog.unit_by_code
+            where = "; ".join(known[c].name if c in known else c for c in units.receive_at)
+            self.handling.addItem("Không được tiếp nhận tại đơn vị này", "")
+            self.handling.setItemData(0, f"Thủ tục này chỉ được tiếp nhận tại: {where}.", Qt.ItemDataRole.ToolTipRole)
+        for h in units.choices(office):
+            unit = self._ctx.catalog.unit_by_code.get(h.unit)
+            name = unit.label if unit is not None else h.unit
+            self.handling.addItem(f"{name} – đơn vị này" if h.unit == office else name, h.unit)
+        self.handling.setEnabled(self.handling.count() > 1)
+        self.handling.show()
+        self.handling_label.show()
+
+    def handling_unit(self) -> str:
+        """The unit picked to decide the dossier ("" = the catalog's default, or the office itself)."""
+        return str(self.handling.currentData() or "")  # cleared while no procedure names units
+
+    def set_received_at(self, moment: datetime | None) -> None:
+        """The legal receipt time when it is not now (a postal batch's signing, issue 16); None: now."""
+        self._received_at = moment
+        self._refresh_due()
+
     @Slot()
     def _refresh_due(self) -> None:
         if self.procedure is not None:
-            self.due.setText(due_text(self._ctx.calendar.due(self._ctx.clock(), self.procedure.processing)))
+            start = self._received_at or self._ctx.clock()
+            self.due.setText(due_text(self._ctx.calendar.due(start, self.procedure.processing)))
 
     def documents(self) -> tuple[DocumentCheck, ...]:
         """The checklist as ticked now."""

@@ -29,6 +29,8 @@ from app.services.applicant import validate_applicant
 from app.services.drafts import RETURN_AT_COUNTER, RETURN_BY_POST, Changes, DossierSummary, ReceptionDraft
 from ui.context import UiContext
 from ui.screens.applicant_form import ApplicantForm
+from ui.screens.channel_choice import ChannelChoice
+from ui.screens.fee_part import FeePart
 from ui.screens.procedure_picker import ProcedurePicker
 from ui.theme import Role, set_role, show_banner
 
@@ -66,8 +68,12 @@ class ReceptionScreen(QWidget):
         self.sets.setSuffix(" bộ")
         self.return_method = QComboBox()
         self.return_method.addItems([RETURN_AT_COUNTER, RETURN_BY_POST])
+        self.channel = ChannelChoice()  # direct / online / postal; postal mode (issue 16)
+        self.channel.postal_wanted.connect(self.open_postal_batches)
+        self.channel.postal_left.connect(lambda: self.picker.set_received_at(None))
         self.note = QLineEdit()
         self.note.setPlaceholderText("Ghi chú nội bộ (không in trên phiếu)")
+        self.fees = FeePart()  # fee lines, exemption, paid at reception (issue 16)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -87,10 +93,12 @@ class ReceptionScreen(QWidget):
         column.addWidget(title)
         column.addWidget(self.applicant)
         extra = QFormLayout()
+        extra.addRow("Hình thức nộp:", self.channel)
         extra.addRow("Số lượng hồ sơ:", self.sets)
         extra.addRow("Nhận kết quả tại:", self.return_method)
         extra.addRow("Ghi chú:", self.note)
         column.addLayout(extra)
+        column.addWidget(self.fees)  # below the form: its lines wrap (a form row would not grow with them)
         column.addStretch(1)
         column.addWidget(self.banner)
         decide = QHBoxLayout()
@@ -126,6 +134,7 @@ class ReceptionScreen(QWidget):
         self.applicant.watch_for_qr(self.picker.search)
         self._kind_by_procedure: dict[str, str] = {}  # the kind last chosen for each procedure
         self.picker.procedure_chosen.connect(self._on_picker_procedure_chosen)
+        self.picker.procedure_chosen.connect(self.fees.set_procedure)
         self.applicant.kind.activated.connect(self._on_applicant_kind_activated)
         self.applicant.watch_for_qr(self.note)
         for key, slot in (
@@ -136,6 +145,8 @@ class ReceptionScreen(QWidget):
             ("F11", self._on_refuse_clicked),
             ("Ctrl+N", self._on_clear_clicked),
             ("Ctrl+D", self.picker.tick_all),
+            ("Alt+T", self.fees.toggle_pay_now),  # take the fee at reception (issue 16)
+            ("Ctrl+U", self._focus_handling_unit),
         ):
             QShortcut(QKeySequence(key), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._set_tab_order()
@@ -149,9 +160,11 @@ class ReceptionScreen(QWidget):
             self.picker.results,
             self.picker.checklist,
             *self.applicant.tab_chain(),
+            self.channel.combo,
             self.sets,
             self.return_method,
             self.note,
+            *self.fees.tab_chain(),
             self.receive_button,
             self.supplement_button,
             self.refuse_button,
@@ -178,6 +191,11 @@ class ReceptionScreen(QWidget):
             self._kind_by_procedure[self.picker.procedure.code] = self.applicant.current_kind().value
 
     # --- helpers -----------------------------------------------------------------------
+    def _focus_handling_unit(self) -> None:
+        """Ctrl+U: pick the unit that decides the dossier (when the procedure names several)."""
+        if self.picker.handling.isEnabled() and not self.picker.handling.isHidden():
+            self.picker.handling.setFocus()  # arrows pick, F4 opens the list
+
     def focus_search(self) -> None:
         self.picker.search.setFocus()
         self.picker.search.selectAll()
@@ -214,6 +232,9 @@ class ReceptionScreen(QWidget):
             sets=self.sets.value(),
             return_method=self.return_method.currentText(),
             note=self.note.text(),
+            channel=self.channel.channel(),
+            postal_item=self.channel.postal_item(),
+            handling_unit=self.picker.handling_unit(),
         )
 
     def _run(self, decide: Decide, draft: ReceptionDraft, done_text: str) -> None:
@@ -245,6 +266,9 @@ class ReceptionScreen(QWidget):
 
         open_form_preview(self._ctx, self, summary.uid, reprint=False)
         if summary.code:
+            from ui.screens.fee_dialog import open_receipts_of  # the fee receipt when paid at reception
+
+            open_receipts_of(self._ctx, self, summary.uid)
             from ui.screens.label_settings import open_label_with_slip  # per-PC option, Cài đặt nhãn
 
             open_label_with_slip(self._ctx, self, summary.uid)
@@ -254,6 +278,7 @@ class ReceptionScreen(QWidget):
         self._set_enabled(True)
         if isinstance(exc, ValidationError):
             self.applicant.show_errors(exc.fields)
+            self.fees.show_errors(exc.fields)
             self.picker.show_error(exc.fields.get("documents"))
             self.show_banner(exc.message, ok=False)
         elif isinstance(exc, UserFacingError):
@@ -311,10 +336,12 @@ class ReceptionScreen(QWidget):
             self._run(work, draft, "Đã tiếp nhận hồ sơ {code} của {name}. Phiếu hẹn đang mở để in. Bấm F9 để quét"
                       " bản điện tử của hồ sơ này.")  # fmt: skip
 
+        fee_choice = self.fees.choice(draft.applicant.full_name)  # read on the GUI thread
+
         def work(session: Session, d: ReceptionDraft) -> tuple[DossierSummary, Changes]:
             from app.services.reception import receive_dossier
 
-            return receive_dossier(session, ctx.actor, ctx.catalog, ctx.calendar, d, ctx.clock())
+            return receive_dossier(session, ctx.actor, ctx.catalog, ctx.calendar, d, ctx.clock(), fee_choice)
 
         ctx.runner.run(check, checked, self._on_failed, write=False)
 
@@ -372,6 +399,13 @@ class ReceptionScreen(QWidget):
         dialog.open()
 
     @Slot()
+    def open_postal_batches(self) -> None:
+        """The postal batch records (Ctrl+Shift+B): sign one, or pick an item to receive in postal mode."""
+        from ui.screens.postal_batch import open_postal_batches
+
+        open_postal_batches(self._ctx, self, self)
+
+    @Slot()
     def _on_clear_clicked(self) -> None:
         if (self.applicant.has_input() or self.picker.procedure is not None) and not self._ctx.prompts.confirm(
             self, "Làm mới", "Xoá thông tin đang nhập để tiếp nhận hồ sơ mới?"
@@ -387,5 +421,7 @@ class ReceptionScreen(QWidget):
         self.picker.reset()
         self.sets.setValue(1)
         self.return_method.setCurrentIndex(0)
+        self.channel.reset()
         self.note.clear()
+        self.fees.reset()
         self.focus_search()

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLineEdit, QRadioButton, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QButtonGroup, QCheckBox, QHBoxLayout, QLineEdit, QRadioButton, QWidget
 
+from app.domain.postal import item_number_problem, normalise_item_number
 from app.domain.scan import Scan, ScanKind
-from app.services.returns import Collector, CollectorDraft
+from app.services.returns import Collector, CollectorDraft, PostalReturnDraft, ReturnDraft
 from ui.context import UiContext
 from ui.scanner.feedback import ScanFeedback
 from ui.screens.step_dialog import StepDialog, Work
@@ -52,10 +55,41 @@ class ReturnDialog(StepDialog):
         self.add_field("personal_id", "Số định danh:", self.personal_id)
         self.add_field("full_name", "Họ tên người nhận:", self.full_name)
         self.add_field("authorisation_ref", "Giấy ủy quyền:", self.authorisation_ref)
+        # By post (issue 16): the result and the originals go to an address under a tracking number.
+        self.by_post = QCheckBox("Gửi kết quả qua dịch vụ bưu chính công ích (Alt+B)")
+        self.by_post.setShortcut(QKeySequence("Alt+B"))
+        self.tracking_no = QLineEdit()
+        self.tracking_no.setPlaceholderText("Số hiệu bưu gửi trên phiếu gửi, ví dụ RR123456785VN (quét mã vạch)")
+        self.tracking_no.setMaxLength(40)
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("Địa chỉ nhận ghi trên phiếu gửi")
+        self.address.setMaxLength(1000)
+        self.form.insertRow(0, "Hình thức trả:", self.by_post)
+        self.add_field("tracking_no", "Số hiệu bưu gửi:", self.tracking_no)
+        self.add_field("address", "Gửi đến địa chỉ:", self.address)
         self.ok_button.setText("Trả kết quả và in biên nhận")
         self.representative.toggled.connect(self._on_kind_toggled)
+        self.by_post.toggled.connect(self._on_by_post_toggled)
         self._on_kind_toggled(False)
+        self._on_by_post_toggled(False)
         self.personal_id.setFocus()
+        ctx.runner.run(lambda s: _address_of(s, uid), self._on_address_read, lambda _e: None, write=False)
+
+    @Slot(object)
+    def _on_address_read(self, address: object) -> None:
+        if shiboken6.isValid(self) and not self.address.text():
+            self.address.setText(str(address or ""))
+
+    @Slot(bool)
+    def _on_by_post_toggled(self, by_post: bool) -> None:
+        for w in (self.applicant, self.representative, self.personal_id):
+            w.setEnabled(not by_post)
+        self.full_name.setEnabled(not by_post and self.representative.isChecked())
+        self.authorisation_ref.setEnabled(not by_post and self.representative.isChecked())
+        self.tracking_no.setEnabled(by_post)
+        self.address.setEnabled(by_post)
+        self.ok_button.setText("Ghi nhận đã gửi kết quả qua bưu chính" if by_post else "Trả kết quả và in biên nhận")
+        (self.tracking_no if by_post else self.personal_id).setFocus()
 
     @Slot(bool)
     def _on_kind_toggled(self, representative: bool) -> None:
@@ -68,7 +102,12 @@ class ReturnDialog(StepDialog):
             self.full_name.clear()
 
     def handle_scan(self, scan: Scan, feedback: ScanFeedback) -> bool:
-        """An ID card's QR fills the ID number (and the name of a representative)."""
+        """An ID card's QR fills the ID number (and the name of a representative); by post, the
+        barcode of the postal item fills its tracking number."""
+        if self.by_post.isChecked() and item_number_problem(scan.raw) is None:
+            self.tracking_no.setText(normalise_item_number(scan.raw))
+            feedback.show_ok(f"Đã đọc số hiệu bưu gửi {self.tracking_no.text()}")
+            return True
         if scan.kind is not ScanKind.ID_CARD or scan.id_card is None:
             return False
         self.personal_id.setText(scan.id_card.personal_id)
@@ -77,16 +116,25 @@ class ReturnDialog(StepDialog):
         feedback.show_ok(f"Đã đọc thẻ căn cước: {scan.id_card.full_name} – {scan.id_card.personal_id}")
         return True
 
-    def draft(self) -> CollectorDraft:
+    def draft(self) -> ReturnDraft:
+        if self.by_post.isChecked():
+            return PostalReturnDraft(self.tracking_no.text(), self.address.text(), self.applicant_name)
         kind = Collector.REPRESENTATIVE if self.representative.isChecked() else Collector.APPLICANT
         return CollectorDraft(kind, self.personal_id.text(), self.full_name.text(), self.authorisation_ref.text())
 
     def check(self) -> dict[str, str]:
+        if self.by_post.isChecked():
+            return {} if self.tracking_no.text().strip() else {"tracking_no": "Hãy quét hoặc nhập số hiệu bưu gửi."}
         if not self.personal_id.text().strip():
             return {"personal_id": "Hãy nhập hoặc quét số định danh của người đến nhận kết quả."}
         return {}
 
     def confirm_text(self) -> str:
+        if self.by_post.isChecked():
+            return (
+                f"Ghi nhận đã gửi kết quả hồ sơ {self.code} qua bưu chính (số hiệu {self.tracking_no.text().strip()})"
+                " là đã trả kết quả? Việc trả kết quả không hoàn tác được."
+            )
         who = self.full_name.text().strip() or self.applicant_name
         return f"Trả kết quả hồ sơ {self.code} cho {who}? Việc trả kết quả không hoàn tác được."
 
@@ -115,7 +163,17 @@ class ReturnDialog(StepDialog):
         from ui.screens.custody_print import render_return_receipt
 
         uid = self.uid
+        if isinstance(self.draft(), PostalReturnDraft):
+            return  # sent by post: no receipt to sign, no citizen at the counter to rate
         self.preview(lambda s: render_return_receipt(s, uid))
         parent = self.parentWidget()
         if parent is not None:
             ask_rating(self._ctx, uid, parent)  # the citizen's satisfaction (second screen, or keys 1/2/3)
+
+
+def _address_of(session: Session, uid: str) -> str:
+    """The applicant's address, offered as where to send the result by post."""
+    from app.services.dossiers import get_detail
+
+    detail = get_detail(session, uid)
+    return detail.address if detail is not None else ""

@@ -47,9 +47,7 @@ def upgrade() -> None:
         log.info("[nâng cấp dữ liệu 0013] căn cứ pháp lý của %s hồ sơ…", f"{total:,}".replace(",", "."))
     # Local wall-clock times, as every moment in this store (app.domain.legal_basis.CUTOVER).
     conn.execute(
-        sa.text(
-            "UPDATE dossier SET legal_basis = CASE WHEN received_at < :cut THEN '2018' ELSE '2025' END"
-        ),
+        sa.text("UPDATE dossier SET legal_basis = CASE WHEN received_at < :cut THEN '2018' ELSE '2025' END"),
         {"cut": "2025-07-01 00:00:00.000000"},
     )
     if total >= 50_000:
