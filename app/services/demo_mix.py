@@ -38,6 +38,11 @@ class DemoMix:
     two_copies: float = 0.05  # of receptions: two copies of the result
     stop_request: float = 0.01  # of received dossiers: the citizen asks to stop or withdraw before the decision
     withdraw: float = 0.4  # of those requests: a withdrawal (status 7); the rest stop processing (status 8)
+    online: float = 0.15  # of receptions: submitted online (channel 2; the papers come as files, none to scan)
+    postal: float = 0.05  # of receptions: by post, an item of the morning's postal batch record (channel 3)
+    postal_back_by_post: float = 0.6  # of dossiers come by post: the result goes back by post too
+    fee_exemption: float = 0.06  # of received dossiers of a procedure with exemptions: exempt, with its ground
+    fee_by_transfer: float = 0.25  # of fees paid at the counter: by bank transfer (the rest in cash)
 
 
 MIX = DemoMix()
@@ -62,6 +67,14 @@ APOLOGY_REASONS = (
     "Hệ thống phần mềm chuyên ngành gặp sự cố, không cập nhật được kết quả.",
     "Cần kiểm tra thực địa trước khi giải quyết.",
 )
+EXEMPTION_PROOFS = (
+    "Giấy chứng nhận số {n}/GCN-UBND do UBND xã cấp ngày {day:%d/%m/%Y}",
+    "Thẻ số {n} do Sở Lao động cấp, còn hiệu lực (bản chính đã xuất trình)",
+    "Quyết định số {n}/QĐ-UBND ngày {day:%d/%m/%Y} của UBND xã",
+)
+"""Grounds of a fee exemption, after the exemption's name (``{n}``: a number, ``{day}``: a date)."""
+POSTAL_UNITS = ("Bưu điện tỉnh Quảng Ninh – Bưu cục Hạ Long", "Bưu điện xã Hạ Long", "Bưu cục Bãi Cháy")
+POSTAL_WORKERS = (("Nguyễn Văn Bình", "0912345678"), ("Trần Thị Hạnh", "0987654321"), ("Lê Văn Cường", "0904112233"))
 STOP_REASONS = (
     "Công dân không còn nhu cầu giải quyết thủ tục.",
     "Công dân đã nộp hồ sơ tại cơ quan khác.",

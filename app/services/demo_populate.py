@@ -21,7 +21,12 @@ any decision (app.services.stops, form 05), so the supervisor's figures count st
 A window that reaches back before 1 July 2025 makes dossiers of the 2018 legal basis (their
 reception time decides it, app.domain.legal_basis); the dates are the window's, nothing else.
 
-Not simulated: the reception channel (every dossier is received at the counter).
+The law of 2025 (issue 16, app.services.demo_channels): about 15 % of the dossiers are submitted
+online (no paper to scan), about 5 % come by post as the items of a postal batch record signed each
+morning and received from it; each checklist line carries its digitise flag (a paper only shown is
+not one to scan); a procedure's "before" fees are paid at reception (cash, some by transfer, now and
+then exempt on a written ground), its "after" fees before the return; some results go back by post
+with a tracking number.
 """
 
 from __future__ import annotations
@@ -192,7 +197,7 @@ def populate(
             progress(done, dossiers)
     states = Counter(plan.state for plan in sim.plans.values())
     overdue = sum(1 for p in sim.plans.values() if p.state in ("counter", "department") and p.due < until)
-    c = sim.count
+    c, law = sim.count, sim.law.count
     return PopulateSummary(
         office_name=office.name, first_day=plan_days[0][0], last_day=plan_days[-1][0], working_days=len(plan_days),
         seed=seed, until=until, receipts=c["receipts"], received=c["received"], refused=c["refused"],
@@ -208,4 +213,8 @@ def populate(
         in_progress=states["counter"] + states["department"],
         in_progress_overdue=overdue, waiting_supplement=states["supplement"],
         seconds=clock.perf_counter() - started, stopped=c["stopped"], withdrawn=c["withdrawn"],
+        online=c["channel_online"], postal=c["channel_postal"], postal_batches=law["postal_batches"],
+        fees_at_reception=law["fee_paid_at_reception"], fees_by_transfer=law["fee_paid_transfer"],
+        fees_online=law["fee_paid_online"], fee_exemptions=law["fee_exempt"], fees_after=c["fee_paid_after"],
+        returned_by_post=law["returned_by_post"],
     )  # fmt: skip

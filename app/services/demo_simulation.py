@@ -4,7 +4,9 @@ forward with an injected clock through the services an officer's screen calls.
 What happens to each dossier is drawn from a ``random.Random(seed)`` with the shares of
 :data:`app.services.demo_mix.MIX`. Work that would happen after the end moment is not done, so
 the desk ends with dossiers received today, due soon, overdue, waiting for a supplement, and
-results waiting for pick-up. About one received dossier in a hundred is stopped or withdrawn at the
+results waiting for pick-up. The channels (online, by post through the morning's postal batch),
+fees at reception and results sent by post are drawn by :class:`app.services.demo_channels.Law2025`
+from a generator of their own. About one received dossier in a hundred is stopped or withdrawn at the
 citizen's request before any decision, through :func:`app.services.stops.record_stop`; whether and
 when is drawn from a second generator seeded from the same seed, so those draws leave every other
 turn of the history as the main generator makes it. The caller
@@ -31,6 +33,7 @@ from app.domain.fees import PayMethod, PayWhen
 from app.domain.rating import Rating, RatingSource
 from app.services import demo_people
 from app.services.context import Actor
+from app.services.demo_channels import POSTAL, Law2025
 from app.services.demo_mix import (
     APOLOGY_FORM_TITLE,
     APOLOGY_REASONS,
@@ -40,8 +43,8 @@ from app.services.demo_mix import (
     STOP_REASONS,
     SUPPLEMENT_REASONS,
 )
-from app.services.drafts import RETURN_AT_COUNTER, RETURN_BY_POST, DocumentCheck, ReceptionDraft
-from app.services.fees import PaymentDraft, fee_state, record_payment
+from app.services.drafts import RETURN_AT_COUNTER, RETURN_BY_POST, DocumentCheck, PaymentDraft, ReceptionDraft
+from app.services.fees import fee_state, record_payment
 from app.services.handover import (
     MAX_BATCH,
     add_scan,
@@ -55,7 +58,7 @@ from app.services.ratings import rate_dossier
 from app.services.reception import receive_dossier, refuse, request_supplement
 from app.services.recorder import building, record
 from app.services.results import extend_due_date, receive_supplement, request_supplement_after_reception
-from app.services.returns import Collector, CollectorDraft, record_result, return_to_citizen
+from app.services.returns import Collector, CollectorDraft, ReturnDraft, record_result, return_to_citizen
 from app.services.stops import StopKind, StopRequest, record_stop
 
 # Handover rounds of a working day: counter → departments, and departments → counter. A dossier
@@ -68,8 +71,9 @@ URGENT_MINUTES = 240  # a dossier due within this many working minutes goes to i
 class _Plan:
     """What is left to happen to one received dossier (mutable, simulation only)."""
 
-    __slots__ = ("apology", "applicant_name", "code", "department", "due", "due_before_apology", "gap", "outcome",
-                 "personal_id", "received_due", "requested", "requested_at", "state", "supplements", "uid")  # fmt: skip
+    __slots__ = ("address", "apology", "applicant_name", "by_post", "code", "department", "due", "due_before_apology",
+                 "gap", "outcome", "personal_id", "received_due", "requested", "requested_at", "state", "supplements",
+                 "uid")  # fmt: skip
 
     def __init__(self, uid: str, code: str, department: str, due: datetime, personal_id: str) -> None:
         self.uid, self.code, self.department, self.due, self.personal_id = uid, code, department, due, personal_id
@@ -83,6 +87,7 @@ class _Plan:
         self.requested = 0  # department supplement requests made
         self.state = "counter"  # counter, department, supplement, result, back, returned, stopped
         self.applicant_name = ""  # who asks to stop or withdraw it, if the citizen does
+        self.by_post, self.address = False, ""  # the result goes back by post, to this address
 
 
 class Simulation:
@@ -91,6 +96,7 @@ class Simulation:
     def __init__(self, catalog: Catalog, calendar: WorkingCalendar, actors: list[Actor], seed: int) -> None:
         self.rng = random.Random(seed)
         self.stop_rng = random.Random(f"stops-{seed}")  # stop and withdrawal requests only (module docstring)
+        self.law = Law2025(seed)  # channels, postal batches, fees, returns by post (its own generator)
         self.catalog, self.calendar, self.actors = catalog, calendar, actors
         self.counter = counter_place(actors[0])
         self.day_minutes = int(calendar.hours_per_day * 60)
@@ -134,8 +140,13 @@ class Simulation:
         """Receive ``receipts`` dossiers on ``day`` and do every step due by the day's end (or ``until``)."""
         opening = datetime.combine(day, self.calendar.hours.opening)
         minutes = working_minutes_between(self.calendar, opening, min(until, opening.replace(hour=23, minute=59)))
-        for offset in sorted(self.rng.randrange(minutes) for _ in range(receipts)):
-            self.at(self.later(opening, offset), "receive")
+        times = [self.later(opening, offset) for offset in sorted(self.rng.randrange(minutes) for _ in range(receipts))]
+        signing = self.later(opening, self.law.rng.randrange(5, 40))  # the postal batch record, in the morning
+        channels = self.law.channels(times, signing)
+        if POSTAL in channels:
+            self.at(signing, "sign_postal", channels.count(POSTAL))
+        for when, channel in zip(times, channels, strict=True):
+            self.at(when, "receive", channel)
         for action, slots in (("send", TO_DEPARTMENTS), ("send_back", BACK_TO_COUNTER)):
             for hour, minute in slots:
                 if (slot := datetime.combine(day, time(hour, minute))) <= until:
@@ -152,14 +163,21 @@ class Simulation:
     def _actor(self) -> Actor:
         return self.rng.choice(self.actors)
 
-    def _receive(self, session: Session, now: datetime, _arg: None) -> None:
+    def _sign_postal(self, session: Session, now: datetime, items: int) -> None:
+        self.law.sign(session, self._actor(), now, items)
+
+    def _receive(self, session: Session, now: datetime, channel: str) -> None:
         rng = self.rng
         procedure = rng.choice(rng.choices(self.fields, self.field_weights)[0])
         applicant = demo_people.person(rng, now.date()).as_applicant()
-        documents = tuple(DocumentCheck(d.name, d.form.label, d.copies, d.required, d.required or rng.random() < 0.5)
-                          for d in procedure.documents)  # fmt: skip
-        method = RETURN_BY_POST if rng.random() < MIX.by_post else RETURN_AT_COUNTER
-        draft = ReceptionDraft(procedure.code, applicant, documents, 1 + (rng.random() < MIX.two_copies), method)
+        documents = tuple(DocumentCheck(d.name, d.form.label, d.copies, d.required, d.required or rng.random() < 0.5,
+                                        digitise=d.digitise) for d in procedure.documents)  # fmt: skip
+        by_post = rng.random() < MIX.by_post or self.law.back_by_post(channel)
+        item = self.law.next_item() if channel == POSTAL else None
+        method = RETURN_BY_POST if by_post else RETURN_AT_COUNTER
+        draft = ReceptionDraft(procedure.code, applicant, documents, 1 + (rng.random() < MIX.two_copies), method,
+                               channel=channel, postal_item=item)  # fmt: skip
+        self.count[f"channel_{channel}"] += 1
         actor, catalog, r = self._actor(), self.catalog, rng.random()
         self.count["receipts"] += 1
         if r < MIX.refused:
@@ -172,10 +190,11 @@ class Simulation:
                                now)  # fmt: skip
             self.count["supplement_at_reception"] += 1
             return
-        summary, _ = receive_dossier(session, actor, catalog, self.calendar, draft, now)
+        fees = self.law.fee_choice(procedure, channel, applicant.full_name, now)
+        summary, _ = receive_dossier(session, actor, catalog, self.calendar, draft, now, fees)
         assert summary.code is not None and summary.due_at is not None
         plan = _Plan(summary.uid, summary.code, procedure.department.code, summary.due_at, applicant.personal_id)
-        plan.applicant_name = applicant.full_name
+        plan.applicant_name, plan.by_post, plan.address = applicant.full_name, by_post, applicant.address
         r = rng.random()
         plan.supplements = 2 if r < MIX.supplement_twice else 1 if r < MIX.supplement_twice + MIX.supplement_once else 0
         r = rng.random()
@@ -236,7 +255,7 @@ class Simulation:
         for plan in plans:
             if back:
                 plan.state = "back"
-                if self.rng.random() >= MIX.never_collected:
+                if plan.by_post or self.rng.random() >= MIX.never_collected:  # a result by post is sent
                     days = 0 if self.rng.random() < MIX.collected_same_day else self.rng.randrange(1, 8)
                     self.at(self.later(now, days * self.day_minutes + self.rng.randrange(10, 240)), "return", plan)
             else:
@@ -352,22 +371,29 @@ class Simulation:
     def _return(self, session: Session, now: datetime, plan: _Plan) -> None:
         rng = self.rng
         actor = self._actor()
-        if rng.random() < MIX.representative:
+        draft: ReturnDraft
+        if plan.by_post:
+            draft = self.law.postal_return(plan.address)
+        elif rng.random() < MIX.representative:
             who = demo_people.person(rng, now.date())
             ref = f"Giấy ủy quyền số {rng.randrange(1, 500)}/{now.year}/UQ ngày {now - timedelta(days=2):%d/%m/%Y}"
             draft = CollectorDraft(Collector.REPRESENTATIVE, who.personal_id, who.full_name, ref)
             self.count["returned_to_representative"] += 1
         else:
             draft = CollectorDraft(Collector.APPLICANT, plan.personal_id)
-        # Fees paid after the result are paid at the counter before it is handed over (app.services.fees).
+        # Fees paid after the result are paid before it is handed over or sent (app.services.fees): in
+        # cash at the counter, by transfer when it goes by post.
         owed = fee_state(session, plan.uid).unpaid(PayWhen.AFTER)
         if owed:
-            paid = PaymentDraft(tuple(x.id for x in owed), PayMethod.CASH, plan.applicant_name)
-            record_payment(session, actor, plan.uid, paid, now)
+            method = PayMethod.TRANSFER if plan.by_post else PayMethod.CASH
+            record_payment(session, actor, plan.uid, PaymentDraft(tuple(x.id for x in owed), method,
+                                                                  plan.applicant_name), now)  # fmt: skip
+            self.count["fee_paid_after"] += 1
         return_to_citizen(session, actor, plan.uid, draft, now)
         plan.state = "returned"
         self.count["returned"] += 1
-        self.rate(session, actor, plan, now)
+        if not plan.by_post:  # the citizen rates at the counter; a result sent by post is not rated there
+            self.rate(session, actor, plan, now)
         del self.plans[plan.uid]
 
     def rate(self, session: Session, actor: Actor, plan: _Plan, now: datetime) -> None:

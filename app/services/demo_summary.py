@@ -50,6 +50,15 @@ class PopulateSummary:
     seconds: float
     stopped: int = 0  # the citizen asked to stop processing (status 8) …
     withdrawn: int = 0  # … or withdrew the dossier (status 7), before any decision
+    online: int = 0  # applicants whose dossier came online (channel 2) …
+    postal: int = 0  # … or by post, an item of a postal batch record (channel 3); the rest at the counter
+    postal_batches: int = 0  # postal batch records signed (one a morning with items)
+    fees_at_reception: int = 0  # dossiers whose "before" fees were paid at reception …
+    fees_by_transfer: int = 0  # … of which by bank transfer
+    fees_online: int = 0  # … or online (online dossiers)
+    fee_exemptions: int = 0  # dossiers exempt from some fee lines, on a written ground
+    fees_after: int = 0  # "after" fees paid before the return
+    returned_by_post: int = 0  # results sent by post with a tracking number (in ``returned``)
 
     @property
     def results(self) -> int:
@@ -90,6 +99,14 @@ class PopulateSummary:
             f"  Đang chờ công dân bổ sung:      {vi_number(self.waiting_supplement)}",
             f"  Phiếu bàn giao hồ sơ giấy:      {vi_number(self.handovers)}",
             f"  Cán bộ tiếp nhận:               {vi_number(self.officers)} người tại {vi_number(self.counters)} quầy",
+            f"  Hình thức nộp:                  trực tiếp {vi_number(self.receipts - self.online - self.postal)},"
+            f" trực tuyến {vi_number(self.online)}, qua bưu chính {vi_number(self.postal)} (biên bản giao nhận"
+            f" {vi_number(self.postal_batches)})",
+            f"  Phí, lệ phí nộp khi tiếp nhận:  {vi_number(self.fees_at_reception)} hồ sơ (tiền mặt"
+            f" {vi_number(self.fees_at_reception - self.fees_by_transfer - self.fees_online)}, chuyển khoản"
+            f" {vi_number(self.fees_by_transfer)}, trực tuyến {vi_number(self.fees_online)}); miễn"
+            f" {vi_number(self.fee_exemptions)} hồ sơ; nộp khi nhận kết quả {vi_number(self.fees_after)}",
+            f"  Trả kết quả qua bưu chính:      {vi_number(self.returned_by_post)} hồ sơ (có số hiệu bưu gửi)",
             f"  Dừng xử lý, rút hồ sơ:          {vi_number(self.stopped + self.withdrawn)} (dừng giải quyết"
             f" {vi_number(self.stopped)}, công dân rút hồ sơ {vi_number(self.withdrawn)})",
             f"Thời gian: {self.seconds:.1f} giây ({self.dossiers_per_second:.1f} hồ sơ/giây).",

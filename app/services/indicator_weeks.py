@@ -32,6 +32,7 @@ from app.services.reports import (
     _facts_of,
     _rows_by_id_sql,
     check_period,
+    own_unit,
 )
 from app.store.projection import stored_moment
 
@@ -121,9 +122,14 @@ def on_time_by_week(session: Session, start: date, end: date) -> tuple[WeekFigur
 
     ones: list[int] = []
     sql = _weeks_sql(weeks)
+    # The office's own receptions only (app.services.reports, "Whose dossiers"): by the figure group, which
+    # names the receiving office and is in the covering indexes.
+    own = own_unit(session)
+    mine = " AND d.figure_group IN (SELECT id FROM figure_group WHERE unit_code = :own)" if own else ""
     for branch in _BRANCHES:
-        rows = session.execute(_datetime_params(sql.format(branch=branch)), {"opens": period.opens,
-                                                                             "closes": period.closes})  # fmt: skip
+        rows = session.execute(_datetime_params(sql.format(branch=branch + mine)), {"opens": period.opens,
+                                                                                    "closes": period.closes,
+                                                                                    "own": own})  # fmt: skip
         for key, count in rows:
             if key < 0:
                 ones.append(-key)

@@ -250,6 +250,26 @@ def find_item(session: Session, unit_code: str, text: str) -> PostalItem | None:
     return None
 
 
+def todays_item(
+    session: Session, unit_code: str, item_no: str, now: datetime
+) -> tuple[PostalBatch, PostalItemState] | None:
+    """The batch record of the unit signed today (``now``'s day) that lists ``item_no`` (normalised), with the
+    item's state; None when no batch of today lists it (a scan at the reception screen, issue 16)."""
+    start = datetime.combine(now.date(), datetime.min.time())
+    events = session.scalars(
+        select(Event).where(Event.type == _BATCH, Event.occurred_at >= start).order_by(Event.occurred_at.desc())
+    )
+    for event in events:
+        payload = PostalBatchPayload.model_validate(event.payload)
+        if payload.unit_code != unit_code or item_no not in payload.items:
+            continue
+        if local_time(payload.signed_at).date() != now.date():
+            continue
+        batch = load_batch(session, event.dossier_uid)
+        return batch, next(i for i in batch.items if i.item_no == item_no)
+    return None
+
+
 def reception_channel(
     session: Session, channel: str, item: PostalItem | None, now: datetime
 ) -> tuple[datetime, dict[str, object]]:

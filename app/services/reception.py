@@ -27,8 +27,8 @@ from app.domain.units import UnitError, check_handling, code_unit
 from app.errors import UserFacingError, ValidationError
 from app.services.applicant import ApplicantDraft, validate_applicant
 from app.services.context import Actor
-from app.services.drafts import Changes, DocumentCheck, DossierSummary, ReceptionDraft
-from app.services.fees import FeeChoice, pay_at_reception, reception_fees
+from app.services.drafts import Changes, DocumentCheck, DossierSummary, FeeChoice, ReceptionDraft
+from app.services.fees import pay_at_reception, reception_fees
 from app.services.postal import reception_channel
 from app.services.recorder import building, record
 from app.store.models import CodeSequence, Dossier, RegisterSequence

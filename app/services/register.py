@@ -245,6 +245,10 @@ def _address_phone(address: str, phone: str) -> str:
 def build_register(session: Session, start: date, end: date, now: datetime) -> Register:
     """The register of this PC's office: every dossier received from ``start`` to ``end`` (inclusive).
 
+    The book of the *receiving* one-stop shop: only the dossiers this office received
+    (``dossier.unit_code`` is this PC's office). A handling unit's store also holds the dossiers it
+    decides for other offices (receiving regardless of residence, issue 16: pulled from the
+    server's feed); they are entered in the book of the office that received them, not here.
     Only dossiers with a code (received; a supplement request or refusal at the counter is not
     entered in the book), in order of receipt; the lines are numbered from 1 across the listing.
 

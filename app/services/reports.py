@@ -9,6 +9,16 @@ requests, no due date, a processing time computed on another calendar — throug
 (:func:`dossiers_behind`, or a figure's ``uids``). The reference implementation, reading each
 dossier's events, stays as ``reference_counted_dossiers`` / ``reference_kpi`` /
 ``reference_period_report`` (tests check both give the same answers).
+
+**Whose dossiers.** The figures are this office's as a one-stop shop: the dossiers it *received*
+(``dossier.unit_code`` is this PC's office). A handling unit's store also holds the dossiers it
+decides for other offices (receiving regardless of residence, issue 16; pulled from the server's
+feed): those are the receiving office's receptions, with its channel, its digitisation, its return
+and its citizen's rating, and they count in that office's figures — as the server's province report
+counts every dossier once, under the office that received it (server/sync/indicators.py). Counting
+them here too would make the handling unit's "Tiếp nhận" include receptions it did not make and the
+province's offices add up to more than the province. The handling unit follows that work in its
+department queues (app.services.queues). A store without a configured device counts every dossier.
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ from app.domain.indicators import (
 from app.domain.period_report import LevelGroup, PeriodReport, ReportRow, level_label, level_order, report_row
 from app.domain.status import DossierStatus
 from app.errors import UserFacingError
-from app.services.office import load_calendar
+from app.services.office import load_calendar, this_device
 from app.store.models import Department, Dossier, Office
 
 MAX_PERIOD_DAYS = 3 * 366
@@ -66,6 +76,12 @@ DISSATISFIED = "dissatisfied"
 
 class PeriodError(UserFacingError):
     """The period asked for cannot be reported."""
+
+
+def own_unit(session: Session) -> str:
+    """The office whose receptions the figures count (see the module docstring); "" = every dossier."""
+    info = this_device(session)
+    return info.unit_code if info is not None else ""
 
 
 def check_period(start: date, end: date) -> Period:
@@ -200,7 +216,10 @@ def reference_counted_dossiers(session: Session, start: date, end: date) -> list
     )
     params = {"opens": period.opens, "closes": period.closes} | {f"t{i}": str(t) for i, t in enumerate(_STEP_TYPES)}
     out: list[CountedDossier] = []
+    own = own_unit(session)
     for r in session.execute(sql, params):
+        if own and r.unit_code != own:
+            continue  # received by another office, decided here: that office's figure
         status = DossierStatus(r.status)
         end_at, end_status = _when(r.end_at), None
         if end_at is not None:
@@ -608,7 +627,10 @@ def _classified(
     the class from SQL for the common case, from ``classify`` for the rest (their facts built)."""
     sql = _datetime_params(_ROWS_SQL.format(candidates=_candidates(f"AND {where}" if where else "", _COLUMNS)))
     out: list[tuple[Any, DossierFacts | None, DossierClass]] = []
+    own = own_unit(session)
     for r in session.execute(sql, {"opens": period.opens, "closes": period.closes} | (params or {})):
+        if own and r.unit_code != own:
+            continue  # received by another office (module docstring)
         if r.cls is not None:
             out.append((r, None, _CLASS_CODES[r.cls]))
             continue
@@ -829,6 +851,7 @@ def _cells(session: Session, period: Period, calendar: WorkingCalendar) -> dict[
     cells: dict[_CellKey, _Cell] = {}
     names: dict[int, tuple[str, ...]] = {}
     ones: dict[int, str] = {}
+    own = own_unit(session)
     for branch in _BRANCHES:
         for key, n, first_key, minutes, us in session.execute(_datetime_params(_CELLS_SQL.format(branch=branch)),
                                                               params):  # fmt: skip
@@ -844,6 +867,8 @@ def _cells(session: Session, period: Period, calendar: WorkingCalendar) -> dict[
             key, carried = divmod(key, 2)
             key, received_ended = divmod(key, 2)
             group, code = divmod(key, 8)
+            if own and names[group][0] != own:
+                continue  # received by another office (module docstring): its figure group names that office
             cls = _CLASS_CODES[code]
             p22 = bool(received_ended) and cls.resolved
             cell_key = (*names[group], cls, bool(carried), bool(digitised), bool(dissatisfied), p22, channel,
@@ -851,19 +876,22 @@ def _cells(session: Session, period: Period, calendar: WorkingCalendar) -> dict[
             _add(cells, cell_key, n, first_key, n if p22 else 0, minutes or 0 if p22 else 0,
                  us or 0 if p22 else 0)  # fmt: skip
     if ones:
-        _add_ones(session, period, calendar, cells, ones)
+        _add_ones(session, period, calendar, cells, ones, own)
     return cells
 
 
 def _add_ones(
-    session: Session, period: Period, calendar: WorkingCalendar, cells: dict[_CellKey, _Cell], ones: dict[int, str]
-) -> None:
+    session: Session, period: Period, calendar: WorkingCalendar, cells: dict[_CellKey, _Cell], ones: dict[int, str],
+    own: str = "",
+) -> None:  # fmt: skip
     """The dossiers :data:`_CELLS_SQL` leaves to Python (a negative key), read again by id and added to
     ``cells``: the class from SQL when ``simple``, else ``classify``; 2.2's time worked out again."""
     import json
 
     params = {"opens": period.opens, "closes": period.closes, "ids": json.dumps(list(ones))}
     for r in session.execute(_rows_by_id_sql(), params):
+        if own and r.unit_code != own:
+            continue  # received by another office (module docstring)
         facts = _facts_of(session, r, period.opens)
         cls = _CLASS_CODES[r.cls] if r.cls is not None else classify(facts, period.start, period.end, calendar)
         if cls is DossierClass.NOT_COUNTED:

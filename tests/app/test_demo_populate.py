@@ -26,6 +26,7 @@ from app.services.demo_populate import (
     working_days,
 )
 from app.services.demo_summary import PopulateSummary
+from app.services.drafts import RETURN_BY_POST
 from app.services.office import load_calendar
 from app.store.db import open_database, session_factory, transaction
 from app.store.models import Dossier, Event, Office, SyncState
@@ -283,3 +284,88 @@ def test_a_folder_enrolled_with_the_server_is_refused(factory, catalog):
         populate(factory, catalog, dossiers=10, days=2, seed=1, until=UNTIL)
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Event)) == 0
+
+
+def test_channels_of_2025_online_and_by_post_through_the_morning_batch(run):
+    """About 15 % online (no paper to scan), about 5 % by post: items of a batch record signed that
+    morning and received from it, the signing being their legal receipt time (issue 16)."""
+    factory, summary, _ = run
+    events = _events(factory)
+    decisions = [e for e in events if e.type in (EventType.RECEIVED, EventType.REFUSED, EventType.SUPPLEMENT_REQUESTED)]
+    channels = Counter(e.payload.get("channel", "direct") for e in decisions)
+    assert (channels["online"], channels["postal"]) == (summary.online, summary.postal)
+    assert 0.10 <= summary.online / summary.receipts <= 0.20
+    assert 0.02 <= summary.postal / summary.receipts <= 0.09
+    batches = {e.dossier_uid: e for e in events if e.type == EventType.POSTAL_BATCH_SIGNED}
+    assert len(batches) == summary.postal_batches > 0
+    assert len({b.occurred_at.date() for b in batches.values()}) == len(batches)  # one record a morning
+    listed = {item for b in batches.values() for item in b.payload["items"]}
+    received_items = []
+    for e in decisions:
+        if e.payload.get("channel") != "postal":
+            continue
+        batch = batches[e.payload["postal"]["batch_id"]]
+        assert e.payload["received_at"] == batch.payload["signed_at"] and batch.occurred_at < e.occurred_at
+        assert e.occurred_at.date() == batch.occurred_at.date()
+        received_items.append(e.payload["postal"]["item_no"])
+    assert sorted(received_items) == sorted(listed)  # every item received from its batch, once
+    with factory() as s:
+        rows = {d.uid: d for d in s.scalars(select(Dossier))}
+    online = [rows[e.dossier_uid] for e in decisions if e.payload.get("channel") == "online"]
+    assert online and all(d.scan_required == 0 and d.channel == 2 for d in online)
+
+
+def test_papers_only_shown_are_not_papers_to_scan(run, catalog):
+    factory, _, _ = run
+    shown = {(p.code, d.name) for p in catalog.procedures for d in p.documents if d.digitise.exempt}
+    assert shown
+    received = [e for e in _events(factory) if e.type == EventType.RECEIVED]
+    flagged = [
+        (e, d) for e in received for d in e.payload["documents"] if (e.payload["procedure"]["code"], d["name"]) in shown
+    ]
+    assert flagged and all(d.get("digitise") == "shown" for _, d in flagged)  # the checklist's flag reached the draft
+    with factory() as s:
+        scan = {uid: value for uid, value in s.execute(select(Dossier.uid, Dossier.scan_required))}
+    only_shown = [e for e in received if e.payload.get("channel", "direct") != "online"
+                  and all(d.get("digitise") == "shown" for d in e.payload["documents"])]  # fmt: skip
+    assert all(scan[e.dossier_uid] == 0 for e in only_shown)
+
+
+def test_fees_paid_at_reception_exempt_now_and_then_and_after_before_the_return(run):
+    factory, summary, _ = run
+    events = _events(factory)
+    received = {e.dossier_uid: e for e in events if e.type == EventType.RECEIVED}
+    paid = [e for e in events if e.type == EventType.FEE_PAID]
+    at_reception = [e for e in paid if e.occurred_at == received[e.dossier_uid].occurred_at]
+    assert len(at_reception) == summary.fees_at_reception > 0
+    methods = Counter(e.payload["method"] for e in at_reception)
+    assert methods["cash"] > methods["transfer"] > 0
+    assert methods["online"] == summary.fees_online
+    assert all(
+        received[e.dossier_uid].payload.get("channel") == "online"
+        for e in at_reception
+        if e.payload["method"] == "online"
+    )
+    for e in at_reception:  # only the "before" lines, none of them exempt
+        lines = {x["id"]: x for x in received[e.dossier_uid].payload["fees"]["lines"]}
+        assert all(lines[x["id"]]["when"] == "before" and not lines[x["id"]]["exempt"] for x in e.payload["lines"])
+    exempt = [e for e in received.values() if (e.payload.get("fees") or {}).get("exemption_id")]
+    assert len(exempt) == summary.fee_exemptions > 0
+    assert all(len(e.payload["fees"]["exemption_ground"]) > 20 for e in exempt)
+    returned = {e.dossier_uid: e.occurred_at for e in events if e.type == EventType.RETURNED}
+    after = [e for e in paid if e not in at_reception]
+    assert len(after) == summary.fees_after
+    assert all(returned[e.dossier_uid] == e.occurred_at for e in after)  # paid as the result is handed over
+
+
+def test_some_results_go_back_by_post_with_a_tracking_number(run):
+    factory, summary, _ = run
+    events = _events(factory)
+    by_post = [e for e in events if e.type == EventType.RETURNED and e.payload.get("method") == "postal"]
+    assert len(by_post) == summary.returned_by_post > 0
+    assert len({e.payload["tracking_no"] for e in by_post}) == len(by_post)
+    received = {e.dossier_uid: e for e in events if e.type == EventType.RECEIVED}
+    assert all(received[e.dossier_uid].payload["return_method"] == RETURN_BY_POST for e in by_post)
+    rated = {e.dossier_uid for e in events if e.type == EventType.RATED}
+    assert not rated & {e.dossier_uid for e in by_post}  # not at the counter to rate
+    assert "trực tuyến" in summary.text() and "qua bưu chính" in summary.text()

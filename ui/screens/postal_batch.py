@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
 from app.domain.postal import PostalBatchDraft, PostalItem, item_number_problem, normalise_item_number
 from app.domain.scan import Scan
 from app.errors import UserFacingError, ValidationError
-from app.services.drafts import RETURN_BY_POST
 from ui.context import UiContext
 from ui.scanner.feedback import ScanFeedback
+from ui.screens.postal_scan import enter_postal_mode, postal_caption
 from ui.screens.print_preview import PREVIEW_DPI, PdfPreviewDialog
 from ui.theme import Role, set_role, show_banner
 
@@ -414,10 +414,7 @@ class PostalBatchDialog(QDialog):
             what = f"hồ sơ {item.code}" if item.code else item.state_text.lower()
             self.show_message(f"Bưu gửi {item.item_no} đã được xử lý ({what}). Chọn bưu gửi khác.", ok=False)
             return
-        caption = (
-            f"Tiếp nhận qua bưu chính: bưu gửi {item.item_no}, biên bản {batch.number} ký lúc"
-            f" {batch.signed_at:%H:%M %d/%m/%Y} (thời điểm tiếp nhận). Ctrl+N để thôi."
-        )
+        caption = postal_caption(item.item_no, batch.number, batch.signed_at)
         self.item_chosen.emit(PostalItem(batch.batch_id, item.item_no), caption, batch.signed_at)
         self.accept()
 
@@ -482,13 +479,6 @@ def open_postal_batches(ctx: UiContext, parent: QWidget, reception: ReceptionScr
     dialog = PostalBatchDialog(ctx, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-    def chosen(item: PostalItem, caption: str, signed_at: datetime) -> None:
-        reception.channel.set_postal(item, caption)
-        reception.picker.set_received_at(signed_at)  # the due date shown runs from the signing
-        reception.return_method.setCurrentText(RETURN_BY_POST)
-        reception.show_banner(caption, ok=True)
-        reception.focus_search()
-
-    dialog.item_chosen.connect(chosen)
+    dialog.item_chosen.connect(lambda item, caption, signed_at: enter_postal_mode(reception, item, caption, signed_at))
     dialog.open()
     return dialog

@@ -39,7 +39,9 @@ INVALID_APPLICANT = "Thông tin người nộp chưa hợp lệ – xem các ô 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from app.domain.scan import Scan
     from app.services.duplicates_check import IdentifierClash
+    from ui.scanner.feedback import ScanFeedback
 
 # The decisions' work runs on a worker thread and imports app.services.reception there: the
 # screen itself is built without SQLAlchemy (start-up time, bench/bench_startup.py).
@@ -397,6 +399,13 @@ class ReceptionScreen(QWidget):
 
         dialog.finished.connect(finished)
         dialog.open()
+
+    def handle_scan(self, scan: Scan, feedback: ScanFeedback) -> bool:
+        """A postal item's barcode (S10) receives that item of today's batch record in postal mode
+        (ui/screens/postal_scan.py); any other scan is left to the defaults (ui/scanner/router.py)."""
+        from ui.screens.postal_scan import take_postal_scan
+
+        return take_postal_scan(self._ctx, self, scan, feedback)
 
     @Slot()
     def open_postal_batches(self) -> None:

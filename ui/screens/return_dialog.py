@@ -27,10 +27,15 @@ class ReturnDialog(StepDialog):
     def __init__(self, ctx: UiContext, uid: str, code: str, applicant_name: str, parent: QWidget | None = None):
         super().__init__(ctx, uid, code, "Trả kết quả cho công dân", parent)
         self.applicant_name = applicant_name
-        self.intro.setText(
+        self._intro_at_counter = (
             f"Hồ sơ {code} của {applicant_name}. Đối chiếu thẻ căn cước của người nhận (quét mã QR trên thẻ hoặc"
             " nhập số); người được ủy quyền cần giấy ủy quyền."
         )
+        self._intro_by_post = (
+            f"Hồ sơ {code} của {applicant_name}. Gửi kết quả và bản chính giấy tờ qua dịch vụ bưu chính công ích:"
+            " quét mã vạch trên phiếu gửi (hoặc nhập số hiệu bưu gửi) và kiểm tra địa chỉ nhận."
+        )
+        self.intro.setText(self._intro_at_counter)
         self.applicant = QRadioButton("Người nộp hồ sơ")
         self.representative = QRadioButton("Người được ủy quyền")
         self.applicant.setChecked(True)
@@ -82,6 +87,9 @@ class ReturnDialog(StepDialog):
 
     @Slot(bool)
     def _on_by_post_toggled(self, by_post: bool) -> None:
+        self.intro.setText(self._intro_by_post if by_post else self._intro_at_counter)
+        for key in ("tracking_no", "address") if not by_post else ("personal_id", "full_name", "authorisation_ref"):
+            self.clear_field_message(key)  # a message of the way not taken says nothing any more
         for w in (self.applicant, self.representative, self.personal_id):
             w.setEnabled(not by_post)
         self.full_name.setEnabled(not by_post and self.representative.isChecked())
@@ -90,6 +98,26 @@ class ReturnDialog(StepDialog):
         self.address.setEnabled(by_post)
         self.ok_button.setText("Ghi nhận đã gửi kết quả qua bưu chính" if by_post else "Trả kết quả và in biên nhận")
         (self.tracking_no if by_post else self.personal_id).setFocus()
+        self._fit()
+
+    def clear_field_message(self, key: str) -> None:
+        """The message goes, and the room it took with it (no blank gap under the corrected field)."""
+        shown = bool(self.field_message(key))
+        super().clear_field_message(key)
+        if shown:
+            self._fit()
+
+    def show_errors(self, fields: dict[str, str], general: str = "") -> None:
+        super().show_errors(fields, general)
+        self._fit()  # messages gone since the last time: shrink back too
+
+    def _fit(self) -> None:
+        """Height to what is shown now (the layout is brought up to date first, or the hidden message
+        would still be counted)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        self.adjustSize()
 
     @Slot(bool)
     def _on_kind_toggled(self, representative: bool) -> None:
