@@ -149,7 +149,17 @@ def _admin_parser() -> _Parser:
 
     p = sub.add_parser("check-feed", help="kiểm tra mọi sự kiện đã lưu của luồng đồng bộ theo hợp đồng sự kiện")
     p.add_argument("--fix", action="store_true", help="giữ lại (không gửi cho máy trạm) các sự kiện không hợp lệ")
+
+    p = sub.add_parser("fee-audit", help="kiểm tra số biên lai thu phí, lệ phí: trùng số, ngoài dải số được cấp")
+    p.add_argument("--unit", default="", help="chỉ một đơn vị (mã định danh, ví dụ 000.01.00.H49)")
+    p.add_argument("--year", type=_year, help="chỉ một năm (ví dụ 2026)")
     return parser
+
+
+def _year(value: str) -> int:
+    if not value.strip().isdigit() or not 2000 <= int(value) <= 2100:
+        raise argparse.ArgumentTypeError(f"năm “{value}” không hợp lệ: ghi bốn chữ số, từ 2000 đến 2100")
+    return int(value)
 
 
 def _read_password(args: argparse.Namespace, stdin: TextIO) -> str:
@@ -174,7 +184,8 @@ def _load_json(path: Path) -> object:
         raise UserFacingError(f"Tệp {path} không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno}).") from None
 
 
-def _run_admin(session: Session, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> None:
+def _run_admin(session: Session, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    """Run one admin command; its exit code (0, or 1 when ``fee-audit`` found something)."""
     now = utc_now()
     match args.command:
         case "create-office":
@@ -234,8 +245,25 @@ def _run_admin(session: Session, args: argparse.Namespace, out: TextIO, stdin: T
         case "check-feed":
             report = admin.check_feed(session.get_bind().engine, utc_now, fix=args.fix)
             print_check(report, args.fix, out)
+        case "fee-audit":
+            return fee_audit(session, args.unit, args.year, out)
         case _:  # pragma: no cover  (argparse allows only the commands above)
             raise UserFacingError(f"Lệnh không hỗ trợ: {args.command}")
+    return 0
+
+
+def fee_audit(session: Session, unit: str, year: int | None, out: TextIO) -> int:
+    """``admin fee-audit``: print the audit of fee receipt numbers; 1 when something is found."""
+    from server.models import Office
+    from server.sync.fee_receipts import audit_report
+
+    unit = unit.strip().upper()
+    if unit and session.get(Office, unit) is None:
+        raise UserFacingError(f"Máy chủ không có đơn vị “{unit}”. Hãy ghi đúng mã định danh (ví dụ 000.01.00.H49).")
+    report = audit_report(session, unit or None, year)
+    for line in report.lines:
+        print(line, file=out)
+    return 1 if report.found else 0
 
 
 def print_code(issued: admin.IssuedCode, out: TextIO) -> None:
@@ -287,7 +315,7 @@ def admin_main(argv: Sequence[str], *, out: TextIO = sys.stdout, err: TextIO = s
 
         migrate_once(engine)
         with transaction(session_factory(engine)) as session:
-            _run_admin(session, args, out, stdin)
+            code = _run_admin(session, args, out, stdin)
     except ApiError as exc:
         print(exc.message, file=err)
         return USAGE_ERROR if exc.status == 422 else REFUSED
@@ -301,7 +329,7 @@ def admin_main(argv: Sequence[str], *, out: TextIO = sys.stdout, err: TextIO = s
         return REFUSED
     finally:
         engine.dispose()
-    return 0
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,11 +17,23 @@ The rule (issue 16; DOMAIN.md §9 "a fee receipt numbered from 1 each year"):
   by the server at enrolment and unique in the unit) owns
   ``FALLBACK_BASE + s·FALLBACK_SIZE + 1 … FALLBACK_BASE + (s+1)·FALLBACK_SIZE − 1``
   (slot 0: 9000001 … 9009999). Unique by construction, with no network.
+* **Numbers printed outside the server's blocks** (a standalone PC's own book, carried on after
+  it is enrolled later the same year; an older client): the server never issues a number already
+  printed on a pushed payment of the unit and year — each block starts above the highest such
+  number in 1 … :data:`SERVER_MAX` (``fee_receipts_printed``, server migration 0016) — and a sync
+  pass pushes the outbox *before* it asks for receipt numbers (app/sync/engine.py: codes, push,
+  receipts), so the first pass after enrolment tells the server what the standalone book printed
+  before any block is cut. The enrolled PC itself never goes on with its standalone book: it takes
+  server blocks, then its fallback partition, skipping any number already on one of its stored
+  payments. Its printed receipts keep their numbers.
 * A number is taken in the same transaction as the payment event that prints it, so a crash
   keeps both or neither; a number once taken is never handed out again, and a printed receipt's
-  number never changes. The server keeps every pushed payment (the event) as printed;
-  ``server.sync.fee_receipts.audit`` lists a number printed twice (a PC restored from an old
-  backup) or outside what the device was issued, for a supervisor — never a reason to renumber.
+  number never changes. The server keeps every pushed payment (the event) as printed. A pushed
+  payment whose (unit, year, number) is already on another payment (two books numbered apart, a
+  PC restored from an old backup) is stored and flagged at push time as conflict
+  ``duplicate_receipt``, shown on the counter and to the supervisor;
+  ``server.sync.fee_receipts.audit`` (``motcua-server admin fee-audit``) lists every number
+  printed twice or outside what the device was issued — never a reason to renumber.
 """
 
 from __future__ import annotations

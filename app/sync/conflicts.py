@@ -24,6 +24,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.domain import fee_receipt
 from app.domain.events import EventType
 from app.domain.status import DossierStatus
 from app.errors import UserFacingError, ValidationError
@@ -51,6 +52,7 @@ KIND_LABELS = {
     "double_rating": "Hồ sơ được đánh giá hai lần",
     "clock_skew": "Giờ máy trạm sai lệch",
     "unverified_author": "Người thực hiện chưa từng đăng nhập trên máy trạm",
+    "duplicate_receipt": "Trùng số biên lai thu phí, lệ phí",
 }
 UNKNOWN_KIND = "Xung đột khi đồng bộ"
 
@@ -393,6 +395,8 @@ def _event(event: Event | None, event_id: str, own: tuple[str, str]) -> Conflict
     destination = event.payload.get("to")
     if isinstance(destination, dict) and destination.get("name"):
         what = f"{what} → {destination['name']}"
+    if event.type == EventType.FEE_PAID and (receipt := _receipt_of(event.payload)):
+        what = f"{what}, biên lai {receipt}"
     counter = str(event.payload.get("counter_name", "")) or (own[1] if event.device_id == own[0] else "")
     return ConflictEvent(event.id, what, event.officer_name, counter or f"Máy trạm {event.device_id[:8]}",
                          event.occurred_at)  # fmt: skip
@@ -431,6 +435,14 @@ def describe(kind: str, details: dict[str, Any], code: str) -> str:
                 f"Giờ trên máy trạm đi trước giờ máy chủ khoảng {hours:.1f} giờ khi ghi sự kiện: thời điểm ghi trên"
                 " hồ sơ có thể sai. Cần kiểm tra lại và chỉnh đồng hồ máy tính đó."
             )
+        case "duplicate_receipt":
+            receipt = _receipt_of(details)
+            return (
+                f"Biên lai thu phí, lệ phí{' ' + receipt if receipt else ''} trùng số với một biên lai khác của đơn vị"
+                " (hai quầy cùng in một số, hoặc máy trạm được khôi phục từ bản sao lưu cũ). Biên lai đã in được giữ"
+                " nguyên, không đánh lại số; cần đối chiếu hai biên lai với sổ thu phí, lệ phí và ghi nhận theo quy"
+                " định."
+            )
         case "unverified_author":
             return (
                 f"Sự kiện ghi người thực hiện là {details.get('officer_name', '')}, nhưng cán bộ này chưa từng đăng"
@@ -438,6 +450,14 @@ def describe(kind: str, details: dict[str, Any], code: str) -> str:
             )
         case _:
             return f"{kind_label(kind)}: cần lãnh đạo xem xét."
+
+
+def _receipt_of(values: dict[str, Any]) -> str:
+    """ "BL26-0000001" from a payment's (or a conflict's) receipt year and number; "" when absent."""
+    year, number = values.get("receipt_year"), values.get("receipt_no")
+    if not isinstance(year, int) or not isinstance(number, int) or not 1 <= number <= fee_receipt.NUMBER_MAX:
+        return ""
+    return fee_receipt.receipt_label(year, number)
 
 
 def _number(value: Any) -> float:

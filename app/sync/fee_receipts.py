@@ -2,7 +2,9 @@
 
 The rule is app.domain.fee_receipt's: a standalone PC numbers its unit's book itself; an enrolled
 PC takes server-issued blocks (lowest first), then its own fallback partition (unique by its
-device slot), so two counters never print the same number, online or not. A number is taken
+device slot), so two counters never print the same number, online or not; once enrolled it never
+goes on with the book it kept while standalone (the sync pass pushes before it asks for receipt
+numbers, so the server cuts its blocks above what that book printed). A number is taken
 inside the payment's transaction (the event and the spent number commit together), and a number
 once taken is never handed out again by this PC.
 """
@@ -44,13 +46,17 @@ def _taken(session: Session, unit_code: str, year: int, number: int) -> bool:
     return found is not None
 
 
-def _next_block(session: Session, unit_code: str, year: int) -> FeeReceiptBlock | None:
+def _next_block(session: Session, unit_code: str, year: int, enrolled: bool) -> FeeReceiptBlock | None:
+    # An enrolled PC never goes on with the book it kept while standalone: the server may have handed
+    # those numbers to other counters. A standalone PC has only its own book.
+    sources = (SERVER, FALLBACK) if enrolled else (LOCAL,)
     return session.scalars(
         select(FeeReceiptBlock)
         .where(
             FeeReceiptBlock.unit_code == unit_code,
             FeeReceiptBlock.year == year,
             FeeReceiptBlock.next <= FeeReceiptBlock.last,
+            FeeReceiptBlock.source.in_(sources),
         )
         .order_by(case((FeeReceiptBlock.source == FALLBACK, 1), else_=0), FeeReceiptBlock.first)
         .limit(1)
@@ -70,14 +76,16 @@ def take_receipt_number(session: Session, unit_code: str, year: int, slot: int |
     """The next receipt number of (unit, year), taken in the caller's transaction.
 
     ``slot`` None: a standalone PC, numbering the unit's book from 1. Else server blocks first,
-    then the device's fallback partition (opened on first use). A number already on a stored
-    payment (a restored backup, a server that issued a run twice) is skipped.
+    then the device's fallback partition (opened on first use), and never the book this PC kept
+    while standalone (its printed receipts keep their numbers; the server learns them from the
+    push and cuts its blocks above them). A number already on a stored payment (the standalone
+    book's, a restored backup, a server that issued a run twice) is skipped.
 
     Raises:
         ReceiptNumbersExhaustedError: an enrolled PC has nothing left for the year.
     """
     while True:
-        block = _next_block(session, unit_code, year)
+        block = _next_block(session, unit_code, year, enrolled=slot is not None)
         if block is None:
             source = LOCAL if slot is None else FALLBACK
             opened = session.scalar(

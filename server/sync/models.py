@@ -391,3 +391,19 @@ class FeeReceiptBlockRow(Base):
         UniqueConstraint("unit_code", "year", "first", name="uq_fee_receipt_blocks_unit_year_first"),
         Index("ix_fee_receipt_blocks_device_year", "device_id", "year"),
     )
+
+
+class FeeReceiptPrinted(Base):
+    """One receipt number a pushed ``fee.paid`` printed (unit, year, number), kept beside the event so
+    that a number printed twice is seen at push time and the next block is cut above every number
+    printed (server/sync/fee_receipts.py; server migration 0016)."""
+
+    __tablename__ = "fee_receipts_printed"
+
+    event_id: Mapped[str] = mapped_column(UuidStr, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    device_id: Mapped[str] = mapped_column(UuidStr)
+
+    __table_args__ = (Index("ix_fee_receipts_printed_number", "unit_code", "year", "number"),)

@@ -30,12 +30,19 @@ from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
 from app.domain.codes import CodeFormat, DossierCode
-from app.domain.contracts import AttachmentAddedPayload, DecisionPayload, RatedPayload, describe, local_time
+from app.domain.contracts import (
+    AttachmentAddedPayload,
+    DecisionPayload,
+    FeePaidPayload,
+    RatedPayload,
+    describe,
+    local_time,
+)
 from app.domain.events import EventType, new_id
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
 from app.sync.wire import MAX_PUSH_BATCH, DeviceSeq, PushResult, PushStatus, Uuid, fallback_range
 from server.models import Office, Officer, RefreshToken
-from server.sync import dialect, report_keys
+from server.sync import dialect, fee_receipts, report_keys
 from server.sync.body import excerpt
 from server.sync.calendars import office_calendar
 from server.sync.devices import record_push
@@ -44,6 +51,7 @@ from server.sync.models import (
     Attachment,
     ChangeRow,
     Conflict,
+    FeeReceiptPrinted,
     RejectedEvent,
     ServerDossier,
     ServerEvent,
@@ -426,6 +434,8 @@ class _Fold:
     stored_files: set[str] = field(default_factory=set)  # hashes of the attachments named that the office stored
     routed: list[tuple[str, str]] = field(default_factory=list)  # (other unit's feed, event id): issue 16
     calendar: WorkingCalendar | None = None  # the office's, read when a dossier first needs it
+    receipts: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)  # fee receipt → (event, device)
+    printed_rows: list[dict[str, Any]] = field(default_factory=list)  # fee_receipts_printed
 
     def run(self) -> list[tuple[PushResult, Rejection | None]]:
         self._load()
@@ -441,6 +451,7 @@ class _Fold:
         codes = {d.code_text for d in decisions if d.code_text}
         probes = {(d.personal_id, d.procedure_code, d.received_at.date()) for d in decisions if d.personal_id}
         named = sorted({ev.payload.sha256 for ev in self.events if isinstance(ev.payload, AttachmentAddedPayload)})
+        paid = {(p.receipt_year, p.receipt_no) for ev in self.events if isinstance(p := ev.payload, FeePaidPayload)}
         if self.pusher.postgres:
             # A file's lock (server/sync/attachments.py) before any dossier row: an upload completing at
             # the same time marks the dossiers of the events it sees, this push those of the files it sees.
@@ -448,8 +459,11 @@ class _Fold:
                 self.session,
                 [f"code:{unit}:{c}" for c in codes]
                 + [f"probe:{unit}:{p}:{c}:{d}" for p, c, d in probes]
-                + [f"attachment:{unit}:{sha}" for sha in named],
+                + [f"attachment:{unit}:{sha}" for sha in named]
+                + [fee_receipts.lock_key(unit, key) for key in sorted(paid)],
             )
+        if paid:
+            self.receipts = fee_receipts.holders(self.session, unit, paid)
         pg = self.pusher.postgres
         conn = self.session.connection()
         stmts = statements(pg)
@@ -523,7 +537,7 @@ class _Fold:
             and ev.payload.sha256 in self.stored_files
         ):
             named.row["digitised"] = named.dirty = True
-        opened += self._author(ev) + self._clock(ev)
+        opened += self._receipt(ev) + self._author(ev) + self._clock(ev)
         flags = [kind for _, kind, _ in opened]
         reason = " ".join(r for _, _, r in opened)
         status: PushStatus = "flagged" if opened else "accepted"
@@ -592,6 +606,31 @@ class _Fold:
             }
         )
         return cid, kind, reason
+
+    def _receipt(self, ev: CheckedEvent) -> list[tuple[str, str, str]]:
+        """A fee receipt number already printed on another payment of the unit and year: stored as printed
+        (never renumbered), flagged ``duplicate_receipt`` for a supervisor (server/sync/fee_receipts.py)."""
+        p, w = ev.payload, ev.wire
+        if not isinstance(p, FeePaidPayload):
+            return []
+        key = (p.receipt_year, p.receipt_no)
+        row = {"event_id": w.id, "unit_code": self.pusher.unit_code, "year": key[0], "number": key[1],
+               "device_id": self.pusher.device_id}  # fmt: skip
+        self.printed_rows.append(row)
+        other = self.receipts.setdefault(key, (w.id, self.pusher.device_id))
+        if other[0] == w.id:
+            return []
+        details = {
+            "receipt_year": key[0],
+            "receipt_no": key[1],
+            "receipt_series": p.receipt_series,
+            "code": p.code or "",
+            "other_event_id": other[0],
+            "other_device_id": other[1],
+            "device_id": self.pusher.device_id,
+        }
+        reason = fee_receipts.duplicate_reason(*key)
+        return [self._conflict("duplicate_receipt", ev, [other[0]], details, reason)]
 
     def _author(self, ev: CheckedEvent) -> list[tuple[str, str, str]]:
         """An officer of the office who never logged in on this PC: stored, flagged for a supervisor."""
@@ -920,6 +959,7 @@ class _Fold:
         if changed:
             session.execute(update(ServerDossier), changed)
         dialect.bulk_insert(session, ServerEvent, self.event_rows)
+        dialect.bulk_insert(session, FeeReceiptPrinted, self.printed_rows)
         feed = [{"unit_code": self.pusher.unit_code, "event_id": r["id"], "kind": "event"} for r in self.event_rows]
         if self.routed:  # only to units that are offices of this server (a catalog names many more)
             named = {unit for unit, _ in self.routed}

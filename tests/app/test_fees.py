@@ -290,6 +290,36 @@ def test_enrolled_numbers_come_from_server_blocks_then_the_slot_partition(factor
     assert set(fallback_range(7)).isdisjoint(fallback_range(8))
 
 
+def test_once_enrolled_a_pc_never_goes_on_with_the_book_it_kept_standalone(factory, actor, catalog) -> None:
+    """Receipts 1 and 2 printed standalone keep their numbers; once enrolled the PC takes its server block
+    (skipping a number it printed), else its slot partition, never 3, 4 … of its old book."""
+    pay = PaymentDraft(("le_phi",), PayMethod.CASH, "Nguyễn Văn An")
+    standalone = [_receive(factory, actor, catalog, COPY, FeeChoice(pay_now=pay)) for _ in range(2)]
+    later = [_receive(factory, actor, catalog, COPY) for _ in range(4)]
+    with transaction(factory) as s:  # enrolled (slot 7); the server's first block happens to hold 2
+        s.add(SyncState(id=1, server_url="https://motcua.test", enrolled=True, device_slot=7))
+        blocks = [FeeReceiptBlock(unit_code=UNIT, year=2026, first=2, last=3)]
+        add_server_blocks(s, UNIT, FeeReceiptReserveResponse(blocks=blocks), "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
+    for d in later:
+        with transaction(factory) as s:
+            record_payment(s, actor, d.uid, pay, NOW)
+    with factory() as s:
+        numbers = {r.dossier_uid: r.receipt_no for r in s.scalars(select(FeePayment))}
+    assert [numbers[d.uid] for d in standalone] == [1, 2]
+    assert [numbers[d.uid] for d in later] == [3, 9_070_001, 9_070_002, 9_070_003]
+
+
+def test_a_receipt_printed_twice_is_named_in_vietnamese_on_the_counter() -> None:
+    from app.sync.conflicts import describe, kind_label
+
+    assert kind_label("duplicate_receipt") == "Trùng số biên lai thu phí, lệ phí"
+    told = describe("duplicate_receipt", {"receipt_year": 2026, "receipt_no": 42}, "")
+    assert told.startswith("Biên lai thu phí, lệ phí BL26-0000042 trùng số với một biên lai khác của đơn vị")
+    assert "không đánh lại số" in told and "cần đối chiếu hai biên lai" in told
+    pulled = describe("duplicate_receipt", {}, "")  # another counter's flag: no details yet
+    assert pulled.startswith("Biên lai thu phí, lệ phí trùng số") and "  " not in pulled
+
+
 def test_the_fallback_partition_runs_out_with_a_clear_message(factory) -> None:
     with transaction(factory) as s:
         s.add(SyncState(id=1, server_url="https://motcua.test", enrolled=True, device_slot=0))
