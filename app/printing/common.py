@@ -176,6 +176,30 @@ def title_block(title: str, *, copy_label: bool = False) -> list[Flowable]:
     return out
 
 
+def ruled_style(
+    *, top: float, bottom: float, side: float | None = None, extra: Sequence[tuple[Any, ...]] = ()
+) -> TableStyle:
+    """The style of a fully ruled table: 0.5 pt grid, serif, cells centred vertically.
+
+    Args:
+        top, bottom: Cell padding above and below the text, in points.
+        side: Padding left and right (None keeps reportlab's 6 points).
+        extra: More commands (spans, shading), applied after these.
+    """
+    sides = [] if side is None else [("LEFTPADDING", (0, 0), (-1, -1), side), ("RIGHTPADDING", (0, 0), (-1, -1), side)]
+    return TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("FONTNAME", (0, 0), (-1, -1), SERIF),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            *sides,
+            ("TOPPADDING", (0, 0), (-1, -1), top),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), bottom),
+            *extra,
+        ]
+    )
+
+
 def signature_block(
     left: tuple[str, str] | None, right: tuple[str, str], *, space: float = 40, width: float = CONTENT_WIDTH
 ) -> Table:

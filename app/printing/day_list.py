@@ -7,13 +7,11 @@ who received the dossiers.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from reportlab.platypus import Flowable, Spacer, Table
 
-from app.printing.common import Output, esc, header_block, signature_block
-from app.printing.data import vn_place_date
-from app.printing.landscape import WIDTH, build, grid_style, lpara
+from app.printing.common import Output, esc, signature_block
+from app.printing.landscape import WIDTH, build, list_table, lpara, opening
 from app.services.day_list import TITLE, DayList
 
 COLUMNS = ("STT", "Mã hồ sơ", "Người nộp hồ sơ", "Tên thủ tục hành chính", "Giờ nhận", "Hẹn trả kết quả", "Cán bộ nhận")
@@ -26,26 +24,19 @@ def _when(value: datetime | None) -> str:
 
 
 def _table(data: DayList) -> Table:
-    rows: list[list[Any]] = [[lpara(esc(c), "th") for c in COLUMNS]]
-    for r in data.rows:
-        rows.append(
-            [
-                lpara(str(r.number), "cell_c"),
-                lpara(esc(r.code)),
-                lpara(esc(r.applicant_name)),
-                lpara(esc(r.procedure_name)),
-                lpara(f"{r.received_at:%H:%M}", "cell_c"),
-                lpara(esc(_when(r.due_at)), "cell_c"),
-                lpara(esc(r.officer_name)),
-            ]
-        )
-    spans: list[tuple[Any, ...]] = []
-    if not data.rows:
-        rows.append([lpara("Không có hồ sơ nào được tiếp nhận trong ngày.", "cell")] + [""] * (len(COLUMNS) - 1))
-        spans.append(("SPAN", (0, 1), (-1, 1)))
-    table = Table(rows, colWidths=_WIDTHS, repeatRows=1)
-    table.setStyle(grid_style(1, spans))
-    return table
+    body = [
+        [
+            lpara(str(r.number), "cell_c"),
+            lpara(esc(r.code)),
+            lpara(esc(r.applicant_name)),
+            lpara(esc(r.procedure_name)),
+            lpara(f"{r.received_at:%H:%M}", "cell_c"),
+            lpara(esc(_when(r.due_at)), "cell_c"),
+            lpara(esc(r.officer_name)),
+        ]
+        for r in data.rows
+    ]
+    return list_table(COLUMNS, _WIDTHS, body, "Không có hồ sơ nào được tiếp nhận trong ngày.")
 
 
 def running_line(data: DayList) -> str:
@@ -62,10 +53,7 @@ def render(data: DayList, out: Output) -> None:
     """
     signer = data.officer_name or ""
     story: list[Flowable] = [
-        header_block(data.header, vn_place_date(data.header.place_name, data.made_at.date()), width=WIDTH),
-        Spacer(1, 8),
-        lpara(esc(TITLE), "title"),
-        lpara(esc(f"Ngày {data.day:%d/%m/%Y} · {data.scope_text}"), "subtitle"),
+        *opening(data.header, data.made_at.date(), TITLE, esc(f"Ngày {data.day:%d/%m/%Y} · {data.scope_text}")),
         Spacer(1, 6),
         _table(data),
         Spacer(1, 6),

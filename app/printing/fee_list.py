@@ -12,9 +12,8 @@ from typing import Any
 from reportlab.platypus import Flowable, Spacer, Table
 
 from app.domain.fees import PayMethod, format_vnd
-from app.printing.common import Output, esc, header_block, signature_block
-from app.printing.data import vn_place_date
-from app.printing.landscape import WIDTH, build, grid_style, lpara
+from app.printing.common import Output, esc, signature_block
+from app.printing.landscape import WIDTH, build, grid_style, list_table, lpara, opening
 from app.services.fee_documents import LIST_TITLE, FeeList
 
 COLUMNS = (
@@ -34,29 +33,22 @@ _WIDTHS[6] = WIDTH - sum(_WIDTHS)
 
 
 def _table(data: FeeList) -> Table:
-    rows: list[list[Any]] = [[lpara(esc(c), "th") for c in COLUMNS]]
-    for n, p in enumerate(data.payments, start=1):
-        rows.append(
-            [
-                lpara(str(n), "cell_c"),
-                lpara(esc(p.series), "cell_c"),
-                lpara(p.number_text, "cell_c"),
-                lpara(f"{p.paid_at:%H:%M}", "cell_c"),
-                lpara(esc(p.code)),
-                lpara(esc(p.payer_name)),
-                lpara(esc("; ".join(name for _, name, _ in p.lines))),
-                lpara(esc(p.method.label)),
-                lpara(format_vnd(p.amount), "cell_r"),
-                lpara(esc(p.officer_name)),
-            ]
-        )
-    spans: list[tuple[Any, ...]] = []
-    if not data.payments:
-        rows.append([lpara("Không có biên lai thu phí, lệ phí nào trong ngày.", "cell")] + [""] * (len(COLUMNS) - 1))
-        spans.append(("SPAN", (0, 1), (-1, 1)))
-    table = Table(rows, colWidths=_WIDTHS, repeatRows=1)
-    table.setStyle(grid_style(1, spans))
-    return table
+    body = [
+        [
+            lpara(str(n), "cell_c"),
+            lpara(esc(p.series), "cell_c"),
+            lpara(p.number_text, "cell_c"),
+            lpara(f"{p.paid_at:%H:%M}", "cell_c"),
+            lpara(esc(p.code)),
+            lpara(esc(p.payer_name)),
+            lpara(esc("; ".join(name for _, name, _ in p.lines))),
+            lpara(esc(p.method.label)),
+            lpara(format_vnd(p.amount), "cell_r"),
+            lpara(esc(p.officer_name)),
+        ]
+        for n, p in enumerate(data.payments, start=1)
+    ]
+    return list_table(COLUMNS, _WIDTHS, body, "Không có biên lai thu phí, lệ phí nào trong ngày.")
 
 
 def _totals(data: FeeList) -> Table:
@@ -97,10 +89,7 @@ def render(data: FeeList, out: Output) -> None:
         out: A file path or a binary file object to write the PDF to.
     """
     story: list[Flowable] = [
-        header_block(data.header, vn_place_date(data.header.place_name, data.made_at.date()), width=WIDTH),
-        Spacer(1, 8),
-        lpara(esc(LIST_TITLE), "title"),
-        lpara(esc(f"Ngày {data.day:%d/%m/%Y} · {data.scope_text}"), "subtitle"),
+        *opening(data.header, data.made_at.date(), LIST_TITLE, esc(f"Ngày {data.day:%d/%m/%Y} · {data.scope_text}")),
         Spacer(1, 6),
         _table(data),
         Spacer(1, 8),

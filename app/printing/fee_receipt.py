@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from app.domain.fees import format_vnd
 from app.printing.common import (
@@ -21,11 +21,11 @@ from app.printing.common import (
     field,
     header_block,
     para,
+    ruled_style,
     signature_block,
     title_block,
 )
 from app.printing.data import vn_datetime_words, vn_place_date
-from app.printing.fonts import SERIF
 from app.services.fee_documents import RECEIPT_TITLE, ReceiptDocument
 
 COPIES = ("Liên 1: Lưu", "Liên 2: Giao người nộp tiền")
@@ -38,17 +38,7 @@ def _lines(data: ReceiptDocument) -> Table:
         rows.append([para(str(n), "cell_c"), para(esc(name), "cell"), para(format_vnd(amount), "cell_c")])
     rows.append(["", para("<b>Tổng cộng</b>", "cell"), para(f"<b>{format_vnd(data.amount)}</b>", "cell_c")])
     table = Table(rows, colWidths=[32, CONTENT_WIDTH - 32 - 86, 86], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, "black"),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("FONTNAME", (0, 0), (-1, -1), SERIF),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
+    table.setStyle(ruled_style(top=2, bottom=3))
     return table
 
 

@@ -4,35 +4,27 @@ The batch number (``BG-`` and 13 digits, :func:`app.domain.batch_number.batch_nu
 as on screen) is printed as Code128 and QR, so the receiving side can scan the record and then
 each folder. The table
 runs over as many pages as needed with its header repeated; every page carries the batch number and
-"Trang x/y".
+"Trang x/y" (the layout shared with the postal batch record: app/printing/a4_record.py).
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from reportlab.graphics.barcode.code128 import Code128
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Spacer, Table
 
 from app.domain.batch_number import batch_number
-from app.printing.common import Output, esc, header_block, para, signature_block, title_block
+from app.printing import a4_record
+from app.printing.a4_record import WIDTH, RecordText, Side
+from app.printing.common import Output, esc, para
 from app.printing.custody_forms_config import CustodyForm
-from app.printing.data import HandoverRecord, vn_datetime_words, vn_place_date
-from app.printing.fonts import SERIF, SERIF_BOLD, register_fonts
+from app.printing.data import HandoverRecord
+from app.printing.fonts import SERIF, SERIF_BOLD
 from app.printing.labels import draw_qr
-from app.printing.paged import PagedCanvas, PageFurniture
 from app.text import nfc
 
 TITLE = CustodyForm.HANDOVER.heading
-PAGE_W, PAGE_H = A4
-MARGIN_X = 20 * mm
-MARGIN_TOP = 15 * mm
-MARGIN_BOTTOM = 15 * mm
-WIDTH = PAGE_W - 2 * MARGIN_X
 HEADINGS = ("STT", "Mã hồ sơ", "Tổ chức, cá nhân", "Thủ tục hành chính", "Hạn trả kết quả", "Ghi chú")
 COL_WIDTHS = (24.0, 128.0, 100.0, 0.0, 56.0, 54.0)
 
@@ -84,68 +76,37 @@ def _due(row_due: Any) -> str:
 
 
 def _rows_table(data: HandoverRecord) -> Table:
-    widths = list(COL_WIDTHS)
-    widths[3] = WIDTH - sum(widths)
-    rows: list[list[Any]] = [[para(h, "th") for h in HEADINGS]]
-    for n, row in enumerate(data.rows, start=1):
-        rows.append(
-            [
-                para(str(n), "cell_c"),
-                para(esc(row.dossier_code), "cell"),
-                para(esc(row.applicant_name), "cell"),
-                para(esc(row.procedure_name), "cell"),
-                para(esc(_due(row.due_at)).replace("\n", "<br/>"), "cell_c"),
-                para(esc(row.note), "cell"),
-            ]
-        )
+    rows: list[list[Any]] = [
+        [
+            para(str(n), "cell_c"),
+            para(esc(row.dossier_code), "cell"),
+            para(esc(row.applicant_name), "cell"),
+            para(esc(row.procedure_name), "cell"),
+            para(esc(_due(row.due_at)).replace("\n", "<br/>"), "cell_c"),
+            para(esc(row.note), "cell"),
+        ]
+        for n, row in enumerate(data.rows, start=1)
+    ]
     if not data.rows:
         rows.append([""] * len(HEADINGS))
-    table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                ("FONTNAME", (0, 0), (-1, -1), SERIF),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
+    return a4_record.rows_table(HEADINGS, COL_WIDTHS, rows, top=2, bottom=3)
+
+
+def _text(data: HandoverRecord, code_text: str) -> RecordText:
+    return RecordText(
+        header=data.header,
+        title=TITLE,
+        at=data.handed_at,
+        number=[Spacer(1, 4), BatchCodes(code_text, WIDTH)],
+        giver=Side("BÊN GIAO", data.from_unit, esc(data.giver_name)),
+        receiver=Side("BÊN NHẬN", data.to_unit, esc(data.receiver_name) or "." * 50),
+        intro="Đã tiến hành bàn giao các hồ sơ (kèm bản giấy) sau đây:",
+        total=f"Tổng số hồ sơ bàn giao: <b>{len(data.rows):02d}</b> hồ sơ.",
+        note=data.note,
+        closing="Bên nhận đã kiểm tra, nhận đủ các hồ sơ nêu trên."
+        " Biên bản được lập thành 02 bản, mỗi bên giữ 01 bản./.",
+        signers=(("BÊN GIAO", data.giver_name), ("BÊN NHẬN", data.receiver_name)),
     )
-    return table
-
-
-def _story(data: HandoverRecord, code_text: str) -> list[Flowable]:
-    count = len(data.rows)
-    receiver = esc(data.receiver_name) or "." * 50
-    story: list[Flowable] = [
-        header_block(data.header, vn_place_date(data.header.place_name, data.handed_at), width=WIDTH),
-        *title_block(TITLE),
-        Spacer(1, 4),
-        BatchCodes(code_text, WIDTH),
-        Spacer(1, 6),
-        para(f"Hôm nay, vào lúc {esc(vn_datetime_words(data.handed_at))}, chúng tôi gồm:"),
-        para(f"<b>BÊN GIAO:</b> {esc(data.from_unit)}"),
-        para(f"Ông/Bà: <b>{esc(data.giver_name)}</b>", "hang"),
-        para(f"<b>BÊN NHẬN:</b> {esc(data.to_unit)}"),
-        para(f"Ông/Bà: <b>{receiver}</b>", "hang"),
-        para("Đã tiến hành bàn giao các hồ sơ (kèm bản giấy) sau đây:"),
-        Spacer(1, 3),
-        _rows_table(data),
-        Spacer(1, 4),
-    ]
-    closing: list[Flowable] = [para(f"Tổng số hồ sơ bàn giao: <b>{count:02d}</b> hồ sơ.")]
-    if nfc(data.note):
-        closing.append(para(f"Ghi chú: {esc(data.note)}"))
-    closing += [
-        para("Bên nhận đã kiểm tra, nhận đủ các hồ sơ nêu trên. Biên bản được lập thành 02 bản, mỗi bên giữ 01 bản./."),
-        Spacer(1, 8),
-        signature_block(("BÊN GIAO", data.giver_name), ("BÊN NHẬN", data.receiver_name), space=48, width=WIDTH),
-    ]
-    story.append(KeepTogether(closing))  # never a signature page without the total above it
-    return story
 
 
 def render(data: HandoverRecord, out: Output) -> None:
@@ -155,31 +116,9 @@ def render(data: HandoverRecord, out: Output) -> None:
         data: The batch.
         out: A file path or a binary file object to write the PDF to.
     """
-    register_fonts()
     code_text = batch_number(data.batch_id)
-    footer = f"Biên bản bàn giao {code_text}: {nfc(data.from_unit)} → {nfc(data.to_unit)}"
-    target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
-    doc = BaseDocTemplate(
-        target,
-        pagesize=A4,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=TITLE,
-        subject=code_text,
-        author="MotCua Desk",
-        creator="MotCua Desk",
-        initialFontName=SERIF,
-    )
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, WIDTH, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, 0, 0, 0, 0, id="body")
-    doc.addPageTemplates([PageTemplate(id="a4", frames=[frame])])
-
-    furniture = PageFurniture(
-        PAGE_W, PAGE_H, MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM, footer, footer_drop=18, demo=data.demo
-    )
-
-    def make_canvas(*args: Any, **kwargs: Any) -> PagedCanvas:
-        return PagedCanvas(*args, furniture=furniture, **kwargs)
-
-    doc.build(_story(data, code_text), canvasmaker=make_canvas)
+    a4_record.build(
+        _text(data, code_text), _rows_table(data), out,
+        footer=f"Biên bản bàn giao {code_text}: {nfc(data.from_unit)} → {nfc(data.to_unit)}",
+        subject=code_text, demo=data.demo,
+    )  # fmt: skip

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from reportlab.lib import colors
@@ -11,11 +11,13 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, LongTable, PageTemplate, TableStyle
+from reportlab.platypus import Flowable, LongTable, Spacer, Table, TableStyle
 
-from app.printing.common import Output
+from app.printing import paged
+from app.printing.common import Output, esc, header_block, ruled_style
+from app.printing.data import OfficeHeader, vn_place_date
 from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts
-from app.printing.paged import PagedCanvas, PageFurniture
+from app.printing.paged import PageFurniture
 from app.printing.textline import TextLine
 from app.text import nfc
 
@@ -58,19 +60,37 @@ def lpara(markup: str, style: str = "cell") -> Flowable:
 
 def grid_style(header_rows: int, extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
     """The ruled table of the books: full grid, tight padding, headings shaded."""
-    return TableStyle(
-        [
-            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-            ("FONTNAME", (0, 0), (-1, -1), SERIF),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-            ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.Color(0.93, 0.93, 0.93)),
-            *extra,
-        ]
-    )
+    shade = ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.Color(0.93, 0.93, 0.93))
+    return ruled_style(top=1.5, bottom=2.5, side=2, extra=[shade, *extra])
+
+
+def opening(header: OfficeHeader, made_on: date, title: str, *subtitles: str) -> list[Flowable]:
+    """The top of the first page: the national header dated ``made_on``, the title, the subtitles.
+
+    Args:
+        header: The office.
+        made_on: The day the document is made (the header's date line).
+        title: The title (plain text).
+        subtitles: Lines under the title (escaped markup).
+    """
+    return [
+        header_block(header, vn_place_date(header.place_name, made_on), width=WIDTH),
+        Spacer(1, 8),
+        lpara(esc(title), "title"),
+        *(lpara(line, "subtitle") for line in subtitles),
+    ]
+
+
+def list_table(columns: Sequence[str], widths: Sequence[float], body: list[list[Any]], empty: str) -> Table:
+    """A list's ruled table: one heading row, repeated on every page; no lines, one line saying ``empty``."""
+    rows: list[list[Any]] = [[lpara(esc(c), "th") for c in columns], *body]
+    spans: list[tuple[Any, ...]] = []
+    if not body:
+        rows.append([lpara(esc(empty), "cell")] + [""] * (len(columns) - 1))
+        spans.append(("SPAN", (0, 1), (-1, 1)))
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(grid_style(1, spans))
+    return table
 
 
 class WindowedTable(Flowable):  # type: ignore[misc]  # reportlab is untyped
@@ -145,27 +165,6 @@ def build(story: Sequence[Flowable], out: Output, *, title: str, running: str, f
         form_number: Printed top right of every page ("" for none).
         demo: Print the demo mark on every page.
     """
-    register_fonts()
-    target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
-    doc = BaseDocTemplate(
-        target,
-        pagesize=(PAGE_W, PAGE_H),
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=nfc(title),
-        author="MotCua Desk",
-        creator="MotCua Desk",
-        initialFontName=SERIF,
-    )
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, WIDTH, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, 0, 0, 0, 0, id="body")
-    doc.addPageTemplates([PageTemplate(id="a4l", frames=[frame])])
-
     furniture = PageFurniture(PAGE_W, PAGE_H, MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM, nfc(running),
                               header=nfc(running), form_number=nfc(form_number), demo=demo)  # fmt: skip
-
-    def make_canvas(*args: Any, **kwargs: Any) -> PagedCanvas:
-        return PagedCanvas(*args, furniture=furniture, **kwargs)
-
-    doc.build(list(story), canvasmaker=make_canvas)
+    paged.build(story, out, furniture, title=nfc(title))

@@ -1,17 +1,21 @@
 """Multi-page documents whose every page carries "Trang x/y": the canvas that holds pages back until
-the total is known, with a running footer (and optionally a running header and a form number)."""
+the total is known, with a running footer (and optionally a running header and a form number), and
+:func:`build`, which lays a story out on such pages (the A4 records and the landscape books)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
-from app.printing.common import DEMO_TEXT
-from app.printing.fonts import SERIF_BOLD, SERIF_ITALIC, use_fixed_subsets
+from app.printing.common import DEMO_TEXT, Output
+from app.printing.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, register_fonts, use_fixed_subsets
 
 FOOTER_SIZE = 9.0
 SMALLEST_FOOTER_SIZE = 7.0
@@ -105,3 +109,41 @@ class PagedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
             self.setFillColor(colors.Color(0.75, 0.05, 0.05))
             self.setFont(SERIF_BOLD, 9)
             self.drawCentredString(f.page_w / 2, top + (11 if f.header or f.form_number else 10), DEMO_TEXT)
+
+
+def build(
+    story: Sequence[Flowable], out: Output, furniture: PageFurniture, *, title: str, subject: str | None = None
+) -> None:
+    """Lay ``story`` out in one frame within the furniture's margins, every page furnished with "Trang x/y".
+
+    Args:
+        story: The flowables.
+        out: A file path or a binary file object.
+        furniture: Page size, margins and what every page carries besides its body.
+        title: PDF title metadata.
+        subject: PDF subject metadata (None for none).
+    """
+    register_fonts()
+    f = furniture
+    target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
+    doc = BaseDocTemplate(
+        target,
+        pagesize=(f.page_w, f.page_h),
+        leftMargin=f.margin_x,
+        rightMargin=f.margin_x,
+        topMargin=f.margin_top,
+        bottomMargin=f.margin_bottom,
+        title=title,
+        subject=subject,
+        author="MotCua Desk",
+        creator="MotCua Desk",
+        initialFontName=SERIF,
+    )
+    width, height = f.page_w - 2 * f.margin_x, f.page_h - f.margin_top - f.margin_bottom
+    frame = Frame(f.margin_x, f.margin_bottom, width, height, 0, 0, 0, 0, id="body")
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+
+    def make_canvas(*args: Any, **kwargs: Any) -> PagedCanvas:
+        return PagedCanvas(*args, furniture=f, **kwargs)
+
+    doc.build(list(story), canvasmaker=make_canvas)

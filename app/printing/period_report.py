@@ -14,9 +14,8 @@ from typing import Any
 from reportlab.platypus import Flowable, LongTable, PageBreak, Spacer, Table
 
 from app.domain.period_report import ReportRow
-from app.printing.common import Output, esc, header_block
-from app.printing.data import vn_place_date
-from app.printing.landscape import WIDTH, WindowedTable, build, grid_style, lpara
+from app.printing.common import Output, esc
+from app.printing.landscape import WIDTH, WindowedTable, build, grid_style, lpara, opening
 from app.services.report_documents import PeriodDocument
 from app.services.reports import LateDossier
 
@@ -164,12 +163,8 @@ def render(data: PeriodDocument, out: Output) -> None:
         data: The period document (app.services.report_documents.build_period_document).
         out: A file path or a binary file object to write the PDF to.
     """
-    place_date = vn_place_date(data.header.place_name, data.made_at.date())
     story: list[Flowable] = [
-        header_block(data.header, place_date, width=WIDTH),
-        Spacer(1, 8),
-        lpara(esc(unit_title(data)), "title"),
-        lpara(f"Kỳ báo cáo: {esc(data.period_text.lower())}", "subtitle"),
+        *opening(data.header, data.made_at.date(), unit_title(data), f"Kỳ báo cáo: {esc(data.period_text.lower())}"),
         lpara("Đơn vị tính: hồ sơ", "cell_r"),
         Spacer(1, 3),
         _report_table(data),

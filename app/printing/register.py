@@ -13,9 +13,8 @@ from typing import Any, overload
 
 from reportlab.platypus import Flowable, LongTable, Spacer
 
-from app.printing.common import Output, esc, header_block
-from app.printing.data import vn_place_date
-from app.printing.landscape import WIDTH, WindowedTable, build, grid_style, lpara
+from app.printing.common import Output, esc
+from app.printing.landscape import WIDTH, WindowedTable, build, grid_style, lpara, opening
 from app.services.register import TITLE, Register, RegisterRow
 
 DATE_GROUP = "Thời gian (ngày, tháng, năm)"
@@ -165,11 +164,7 @@ def render(data: Register, out: Output) -> None:
         out: A file path or a binary file object to write the PDF to.
     """
     story: list[Flowable] = [
-        header_block(data.header, vn_place_date(data.header.place_name, data.made_at.date()), width=WIDTH),
-        Spacer(1, 8),
-        lpara(esc(TITLE), "title"),
-        lpara(esc(data.period_text), "subtitle"),
-        lpara(f"Tổng số: {len(data.rows)} hồ sơ", "subtitle"),
+        *opening(data.header, data.made_at.date(), TITLE, esc(data.period_text), f"Tổng số: {len(data.rows)} hồ sơ"),
         Spacer(1, 6),
         _table(data),
     ]

@@ -10,37 +10,24 @@ it has (never above their own size), and again whenever the page area is resized
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
 
-from app.printing.raster import PageImage, rasterise
 from ui.context import UiContext
-from ui.screens.print_preview import PREVIEW_DPI, PdfPreviewDialog, to_qimage
+from ui.screens.print_preview import MadePdf, UnloggedPreviewDialog, open_pdf_preview, to_qimage
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedDayList:
-    """The PDF, its page images and how many dossiers it lists."""
-
-    pdf: bytes
-    pages: tuple[PageImage, ...]
-    count: int
-    day_text: str
 
 
 WINDOW_MARGIN = 40
 """How much of the parent window stays visible around the preview (px, each dimension)."""
 
 
-class DayListPreviewDialog(PdfPreviewDialog):
+class DayListPreviewDialog(UnloggedPreviewDialog):
     """The day's list as it will print, zoomed to the width of the window (module doc); it is not a
     step of any dossier: nothing logged."""
 
@@ -88,36 +75,20 @@ class DayListPreviewDialog(PdfPreviewDialog):
             if label.pixmap().width() != width:
                 label.setPixmap(full.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation))
 
-    def _log(self, output: str) -> None:
-        return None
-
 
 def open_day_list(ctx: UiContext, parent: QWidget) -> None:
     """Build, render and preview today's list; errors go to the officer as a message."""
     actor, now = ctx.actor, ctx.clock()
 
-    def work(session: Session) -> RenderedDayList:
+    def make(session: Session) -> MadePdf:
         from app.printing import day_list as day_list_pdf
         from app.services.day_list import build_day_list
 
         data = build_day_list(session, actor, now.date(), now, every_officer=True)
         out = io.BytesIO()
         day_list_pdf.render(data, out)
-        pdf = out.getvalue()
-        return RenderedDayList(pdf, tuple(rasterise(pdf, PREVIEW_DPI)), len(data.rows), f"{data.day:%d-%m-%Y}")
+        return MadePdf(out.getvalue(), f"{data.day:%d-%m-%Y}", f" · {len(data.rows)} hồ sơ")
 
-    def show(done: RenderedDayList) -> None:
-        if not shiboken6.isValid(parent):
-            return
-        dialog = DayListPreviewDialog(
-            ctx, done.pdf, done.pages, heading="Danh sách hồ sơ tiếp nhận trong ngày", code=done.day_text,
-            file_stem="danh-sach-tiep-nhan", note=f" · {done.count} hồ sơ", reprint=False, parent=parent,
-        )  # fmt: skip
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-
-    def failed(exc: BaseException) -> None:
-        message = getattr(exc, "message", None) or "Chưa lập được danh sách; hãy thử lại hoặc báo bộ phận CNTT."
-        ctx.prompts.error(parent, "Không lập được danh sách", message)
-
-    ctx.runner.run(work, show, failed, write=False)
+    open_pdf_preview(ctx, parent, make, DayListPreviewDialog, heading="Danh sách hồ sơ tiếp nhận trong ngày",
+                     file_stem="danh-sach-tiep-nhan", failure="Không lập được danh sách",
+                     fallback="Chưa lập được danh sách; hãy thử lại hoặc báo bộ phận CNTT.")  # fmt: skip

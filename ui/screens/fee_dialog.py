@@ -11,7 +11,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,49 +28,36 @@ from PySide6.QtWidgets import (
 
 from app.domain.fees import PayMethod, format_vnd
 from app.errors import UserFacingError, ValidationError
-from app.printing.raster import rasterise
 from app.services.fees import FeeState, Payment, PaymentDraft
 from ui.context import UiContext
-from ui.screens.print_preview import PREVIEW_DPI, PdfPreviewDialog
+from ui.screens.print_preview import MadePdf, UnloggedPreviewDialog, open_pdf_preview
+from ui.screens.step_dialog import field_with_message
 from ui.theme import Role, set_role
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
-class ReceiptPreviewDialog(PdfPreviewDialog):
+class ReceiptPreviewDialog(UnloggedPreviewDialog):
     """A fee receipt as it will print (its number was taken when the payment was recorded)."""
 
-    def _log(self, output: str) -> None:
-        return None
 
-
-def render_receipt(session: Session, event_id: str) -> tuple[bytes, list[Any], str]:
-    """Worker side: the receipt's PDF, its page images and "BL26-0000001"."""
+def render_receipt(session: Session, event_id: str) -> MadePdf:
+    """Worker side: the receipt's PDF, numbered "BL26-0000001"."""
     from app.printing import fee_receipt
     from app.services.fee_documents import build_receipt
 
     data = build_receipt(session, event_id)
     out = io.BytesIO()
     fee_receipt.render(data, out)
-    pdf = out.getvalue()
-    return pdf, rasterise(pdf, PREVIEW_DPI), f"{data.series}-{data.number}"
+    return MadePdf(out.getvalue(), f"{data.series}-{data.number}")
 
 
 def open_receipt_preview(ctx: UiContext, parent: QWidget, event_id: str) -> None:
     """Render the receipt of one payment off the GUI thread and preview it."""
-
-    def show(done: tuple[bytes, list[Any], str]) -> None:
-        if not shiboken6.isValid(parent):
-            return
-        pdf, pages, label = done
-        dialog = ReceiptPreviewDialog(ctx, pdf, pages, heading="Biên lai thu phí, lệ phí", code=label,
-                                      file_stem="bien-lai-thu-phi", reprint=False, parent=parent)  # fmt: skip
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-
-    ctx.runner.run(lambda s: render_receipt(s, event_id), show,
-                   lambda e: ctx.prompts.error(parent, "Không in được biên lai", str(e)), write=False)  # fmt: skip
+    open_pdf_preview(ctx, parent, lambda s: render_receipt(s, event_id), ReceiptPreviewDialog,
+                     heading="Biên lai thu phí, lệ phí", file_stem="bien-lai-thu-phi",
+                     failure="Không in được biên lai")  # fmt: skip
 
 
 def open_receipts_of(ctx: UiContext, parent: QWidget, uid: str) -> None:
@@ -118,13 +105,7 @@ class FeeDialog(QDialog):
         form.addRow("Hình thức thanh toán:", self.method)
         for key, label, edit in (("payer_name", "Người nộp tiền:", self.payer_name),
                                  ("payer_id", "Số định danh:", self.payer_id)):  # fmt: skip
-            error = QLabel()
-            set_role(error, Role.ERROR)
-            error.hide()
-            self.errors[key] = error
-            column = QVBoxLayout()
-            column.addWidget(edit)
-            column.addWidget(error)
+            column, self.errors[key] = field_with_message(edit)
             form.addRow(label, column)
             edit.textEdited.connect(lambda _t, k=key: self._clear(k))
         set_role(self.lines_error, Role.ERROR)

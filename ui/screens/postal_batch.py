@@ -40,7 +40,7 @@ from app.errors import UserFacingError, ValidationError
 from ui.context import UiContext
 from ui.scanner.feedback import ScanFeedback
 from ui.screens.postal_scan import enter_postal_mode, postal_caption
-from ui.screens.print_preview import PREVIEW_DPI, PdfPreviewDialog
+from ui.screens.print_preview import MadePdf, UnloggedPreviewDialog, open_pdf_preview
 from ui.theme import Role, set_role, show_banner
 
 if TYPE_CHECKING:
@@ -103,11 +103,8 @@ class ItemsView(QTableView):
             super().keyPressEvent(event)
 
 
-class BatchPreviewDialog(PdfPreviewDialog):
+class BatchPreviewDialog(UnloggedPreviewDialog):
     """The batch record's preview (it is no dossier's print: nothing goes into a history)."""
-
-    def _log(self, output: str) -> None:
-        del output
 
 
 class PostalBatchDialog(QDialog):
@@ -448,30 +445,19 @@ def open_batch_preview(
 ) -> None:
     """Render the batch record off the GUI thread and open its print preview."""
 
-    def work(session: Session) -> tuple[bytes, tuple[Any, ...], str]:
+    def make(session: Session) -> MadePdf:
         import io
 
         from app.printing import postal_batch
-        from app.printing.raster import rasterise
         from app.services.postal import batch_record
 
         data = batch_record(session, batch_id)
         out = io.BytesIO()
         postal_batch.render(data, out)
-        return out.getvalue(), tuple(rasterise(out.getvalue(), PREVIEW_DPI)), data.number
+        return MadePdf(out.getvalue(), data.number)
 
-    def show(result: tuple[bytes, tuple[Any, ...], str]) -> None:
-        if not shiboken6.isValid(parent):
-            return  # its window went away (logged out) while the record was drawn
-        pdf, pages, number = result
-        dialog = BatchPreviewDialog(ctx, pdf, pages, heading="Biên bản giao nhận bưu chính", code=number,
-                                    file_stem="bien_ban_buu_chinh", reprint=False, parent=parent)  # fmt: skip
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        if on_open is not None:
-            on_open(dialog)
-
-    ctx.runner.run(work, show, lambda e: ctx.prompts.error(parent, "Không in được", str(e)), write=False)
+    open_pdf_preview(ctx, parent, make, BatchPreviewDialog, heading="Biên bản giao nhận bưu chính",
+                     file_stem="bien_ban_buu_chinh", on_open=on_open)  # fmt: skip
 
 
 def open_postal_batches(ctx: UiContext, parent: QWidget, reception: ReceptionScreen) -> PostalBatchDialog:

@@ -1,12 +1,16 @@
-"""Print preview of a rendered form (QtPdf) with Print and Save as PDF; every copy is logged."""
+"""Print preview of a rendered form (QtPdf) with Print and Save as PDF; every copy of a dossier's form is
+logged. Documents that are no dossier's step (batch records, fee receipts, the day's lists) open through
+:func:`open_pdf_preview` in an :class:`UnloggedPreviewDialog`."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
+import shiboken6
 from PySide6.QtCore import QRectF, QSizeF, Qt, Slot
 from PySide6.QtGui import QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QPrinter
@@ -239,3 +243,73 @@ def open_form_preview(ctx: UiContext, parent: QWidget, uid: str, *, reprint: boo
         lambda e: ctx.prompts.error(parent, "Không in được phiếu", str(e)),
         write=False,
     )
+
+
+class UnloggedPreviewDialog(PdfPreviewDialog):
+    """A document that is no step of a dossier (a batch record, a fee receipt, a day's list): a copy
+    printed or saved goes into no history."""
+
+    def _log(self, output: str) -> None:
+        del output
+
+
+Preview = TypeVar("Preview", bound=PdfPreviewDialog)
+
+
+@dataclass(frozen=True, slots=True)
+class MadePdf:
+    """A document made on the worker: its PDF, its number or day (window title, file name) and what
+    the preview adds after the page count."""
+
+    pdf: bytes
+    code: str
+    note: str = ""
+
+
+def open_pdf_preview(
+    ctx: UiContext,
+    parent: QWidget,
+    make: Callable[[Session], MadePdf],
+    dialog: type[Preview],
+    *,
+    heading: str,
+    file_stem: str,
+    failure: str = "Không in được",
+    fallback: str = "",
+    on_open: Callable[[Preview], None] | None = None,
+) -> None:
+    """Make a document off the GUI thread, then preview it over ``parent``.
+
+    Args:
+        ctx: The logged-in session's services.
+        parent: The window the preview opens over (nothing opens when it went away meanwhile).
+        make: Worker side: the document.
+        dialog: The preview's class (what a copy means).
+        heading, file_stem: As :class:`PdfPreviewDialog` takes them.
+        failure: The title of the message when the document cannot be made.
+        fallback: With a fallback the message is the error's own Vietnamese message, or the fallback
+            for an unexpected error; without, the error's text.
+        on_open: Called with the preview once it is open.
+    """
+
+    def work(session: Session) -> tuple[MadePdf, tuple[PageImage, ...]]:
+        made = make(session)
+        return made, tuple(rasterise(made.pdf, PREVIEW_DPI))
+
+    def show(result: tuple[MadePdf, tuple[PageImage, ...]]) -> None:
+        if not shiboken6.isValid(parent):
+            return  # its window went away (logged out) while the document was drawn
+        made, pages = result
+        preview = dialog(ctx, made.pdf, pages, heading=heading, code=made.code, file_stem=file_stem, note=made.note,
+                         reprint=False, parent=parent)  # fmt: skip
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        preview.open()
+        if on_open is not None:
+            on_open(preview)
+
+    def failed(exc: BaseException) -> None:
+        if shiboken6.isValid(parent):
+            message = (getattr(exc, "message", None) or fallback) if fallback else str(exc)
+            ctx.prompts.error(parent, failure, message)
+
+    ctx.runner.run(work, show, failed, write=False)

@@ -35,6 +35,20 @@ if TYPE_CHECKING:
 Work = Callable[["Session"], Any]
 
 
+def field_with_message(widget: QWidget) -> tuple[QVBoxLayout, QLabel]:
+    """``widget`` over its own message line (red, wrapped, hidden until a message is set): the column
+    to put in a form row, and the message label."""
+    message = QLabel()
+    set_role(message, Role.ERROR)
+    message.setWordWrap(True)
+    message.hide()
+    column = QVBoxLayout()
+    column.setSpacing(2)
+    column.addWidget(widget)
+    column.addWidget(message)
+    return column, message
+
+
 class StepDialog(QDialog):
     """Subclasses add fields with :meth:`add_field` and implement :meth:`work` (and :meth:`confirm_text`).
 
@@ -89,14 +103,7 @@ class StepDialog(QDialog):
 
     def add_field(self, key: str, label: str, widget: QWidget) -> QWidget:
         """A row with its own message line (shown when the service names ``key``)."""
-        message = QLabel()
-        set_role(message, Role.ERROR)
-        message.setWordWrap(True)
-        message.hide()
-        column = QVBoxLayout()
-        column.setSpacing(2)
-        column.addWidget(widget)
-        column.addWidget(message)
+        column, message = field_with_message(widget)
         self.form.addRow(label, column)
         self._fields[key] = (widget, message)
         self._clear_on_edit(key, widget)
