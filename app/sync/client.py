@@ -21,7 +21,7 @@ from app.sync import wire
 from app.sync.boot import STATE_ID, Enrolment
 from app.sync.engine import SyncEngine
 from app.sync.offline import offline_login, remember_login
-from app.sync.secrets import KeyringUnavailableError, SecretName, SecretStore, check_backend
+from app.sync.secrets import KeyringUnavailableError, SecretName, SecretStore, check_writable
 from app.sync.state import utc_now
 from app.sync.transport import OfflineError, Transport, enrol, make_client
 
@@ -106,7 +106,7 @@ def enrol_this_pc(
         raise UserFacingError("Hãy nhập tên quầy (ví dụ: Quầy số 03).")
     if len(code.strip()) < 6:
         raise UserFacingError("Mã đăng ký gồm ít nhất 6 ký tự, do quản trị hệ thống cấp.")
-    check_backend()  # before the one-time code is spent
+    check_writable(data_dir)  # a real write, before the one-time code is spent
     with factory() as session:
         check_enrollable(session)
     with make_client(url, http) as client:

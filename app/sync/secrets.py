@@ -10,6 +10,7 @@ it never writes a file instead (keyrings.alt's file backend is plaintext).
 from __future__ import annotations
 
 import hashlib
+import secrets
 from enum import StrEnum
 from pathlib import Path
 
@@ -64,6 +65,30 @@ def check_backend() -> KeyringBackend:
     if not _usable(backend):
         raise KeyringUnavailableError(NO_KEYRING_MESSAGE)
     return backend
+
+
+def check_writable(data_dir: Path) -> None:
+    """Write, read back and delete a throwaway value, so that a keyring that will refuse the device
+    secret is found *before* the one-time enrolment code is spent.
+
+    A Secret Service without an unlocked collection (no "login" keyring, and no desktop to show the
+    prompt that would create one) passes :func:`check_backend` but refuses the first real write; found
+    only after the server redeemed the code, the code was lost and IT had to issue another.
+
+    Raises:
+        KeyringUnavailableError: the keyring cannot keep a value (message for IT).
+    """
+    backend = check_backend()
+    user = f"{scope_for(data_dir, 'probe')}/{secrets.token_hex(6)}"
+    value = secrets.token_hex(16)
+    try:
+        backend.set_password(SERVICE, user, value)
+        kept = backend.get_password(SERVICE, user)
+        backend.delete_password(SERVICE, user)
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailableError(f"Không ghi được khoá vào kho keyring: {exc}. {NO_KEYRING_MESSAGE}") from exc
+    if kept != value:
+        raise KeyringUnavailableError(f"Kho keyring không giữ được khoá vừa ghi. {NO_KEYRING_MESSAGE}")
 
 
 def scope_for(data_dir: Path, device_id: str) -> str:

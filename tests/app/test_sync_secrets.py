@@ -9,7 +9,7 @@ import pytest
 from keyring.backends import chainer, fail
 
 from app.errors import UserFacingError
-from app.sync.secrets import SERVICE, KeyringUnavailableError, SecretName, SecretStore, check_backend
+from app.sync.secrets import SERVICE, KeyringUnavailableError, SecretName, SecretStore, check_backend, scope_for
 from tests.sync_support import MemoryKeyring, keyring_backend
 
 DEVICE = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
@@ -76,3 +76,28 @@ def test_a_backend_error_becomes_a_user_facing_error(tmp_path: Path) -> None:
 def test_oversized_values_are_refused(tmp_path: Path) -> None:
     with keyring_backend(MemoryKeyring()), pytest.raises(ValueError):
         SecretStore(tmp_path, DEVICE).set(SecretName.REFRESH_TOKEN, "x" * 3000)
+
+
+def test_a_keyring_that_refuses_writes_stops_enrolment_before_the_code_is_spent(tmp_path: Path) -> None:
+    """Seen on a Debian server session: GNOME Keyring answers on D-Bus but has no "login" collection and
+    no desktop to prompt for one, so the first real write fails. The one-time code must still be unspent."""
+    from app.store.db import open_database, session_factory
+    from app.sync.client import enrol_this_pc
+    from tests.sync_support import FakeServer
+
+    class NoCollectionKeyring(MemoryKeyring):
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise keyring.errors.PasswordSetError("Failed to create the collection: Prompt dismissed..")
+
+    server = FakeServer()
+    code = server.new_enrol_code()
+    factory = session_factory(open_database(tmp_path / "motcua.db"))
+    with keyring_backend(NoCollectionKeyring()), pytest.raises(KeyringUnavailableError) as caught:
+        enrol_this_pc(tmp_path, factory, "http://motcua.test", code, "Quầy số 02", http=server.transport())
+    assert "Prompt dismissed" in caught.value.message and "gnome-keyring" in caught.value.message
+    assert server.requests == [] and code in server.enrol_codes  # nothing asked, the code still good
+    with keyring_backend(MemoryKeyring()) as backend:
+        office = enrol_this_pc(tmp_path, factory, "http://motcua.test", code, "Quầy số 02", http=server.transport())
+        assert office.device_id in server.devices
+        users = [user for _, user in backend.values]  # type: ignore[attr-defined]
+        assert users == [f"{scope_for(tmp_path, office.device_id)}/device_secret"]  # the probe left nothing behind
