@@ -153,7 +153,20 @@ def _admin_parser() -> _Parser:
     p = sub.add_parser("fee-audit", help="kiểm tra số biên lai thu phí, lệ phí: trùng số, ngoài dải số được cấp")
     p.add_argument("--unit", default="", help="chỉ một đơn vị (mã định danh, ví dụ 000.01.00.H49)")
     p.add_argument("--year", type=_year, help="chỉ một năm (ví dụ 2026)")
+    p = sub.add_parser(
+        "fee-book-start",
+        help="số biên lai thu phí, lệ phí đã dùng trước khi đồng bộ (sổ giấy, máy độc lập): máy chủ cấp tiếp từ số sau",
+    )
+    p.add_argument("--unit", required=True, help="mã định danh đơn vị, ví dụ 000.01.00.H49")
+    p.add_argument("--year", type=_year, required=True, help="năm của quyển biên lai (ví dụ 2026)")
+    p.add_argument("--printed-up-to", type=_receipt_no, required=True, help="số biên lai cuối cùng đã dùng")
     return parser
+
+
+def _receipt_no(value: str) -> int:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 8_999_999:
+        raise argparse.ArgumentTypeError(f"số biên lai “{value}” không hợp lệ: một số từ 1 đến 8999999")
+    return int(value)
 
 
 def _year(value: str) -> int:
@@ -247,6 +260,11 @@ def _run_admin(session: Session, args: argparse.Namespace, out: TextIO, stdin: T
             print_check(report, args.fix, out)
         case "fee-audit":
             return fee_audit(session, args.unit, args.year, out)
+        case "fee-book-start":
+            from server.sync.fee_receipts import continue_book
+
+            unit, last = continue_book(session, args.unit, args.year, args.printed_up_to)
+            print(f"Quyển biên lai năm {args.year} của đơn vị {unit}: máy chủ cấp tiếp từ số {last + 1:07d}.", file=out)
         case _:  # pragma: no cover  (argparse allows only the commands above)
             raise UserFacingError(f"Lệnh không hỗ trợ: {args.command}")
     return 0

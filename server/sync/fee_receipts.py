@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.domain.fee_receipt import SERVER_MAX, fallback_range, receipt_label, series_symbol
+from app.errors import UserFacingError
 from app.sync.fee_wire import FeeReceiptBlock, FeeReceiptReserveRequest, FeeReceiptReserveResponse
 from server.sync import dialect
 from server.sync.conflicts import OFFICE_TZ
@@ -129,6 +130,27 @@ def _cut(
     session.add(row)
     session.flush()
     return [row]
+
+
+def continue_book(session: Session, unit_code: str, year: int, printed_up_to: int) -> tuple[str, int]:
+    """A book whose first numbers were used before this server knew of them (a paper book, a standalone
+    PC: a PC with local work cannot be enrolled, so those payments never reach the server): the next
+    block is cut after ``printed_up_to``. Never lowers what was issued. Returns (unit, the new floor).
+
+    Raises:
+        UserFacingError: the unit is not an office of this server.
+    """
+    from server.models import Office
+
+    unit = unit_code.strip().upper()
+    if session.get(Office, unit) is None:
+        raise UserFacingError(f"Máy chủ không có đơn vị “{unit}”. Hãy ghi đúng mã định danh (ví dụ 000.01.00.H49).")
+    counter = session.get(FeeReceiptCounter, (unit, year), with_for_update=True)
+    if counter is None:
+        counter = FeeReceiptCounter(unit_code=unit, year=year, last=0)
+        session.add(counter)
+    counter.last = max(counter.last, printed_up_to)
+    return unit, counter.last
 
 
 def highest_printed(session: Session, unit_code: str, year: int) -> int:

@@ -168,6 +168,32 @@ def test_fee_audit_prints_duplicates_and_numbers_never_issued_and_exits_1(world:
     assert bad_year.value.code == 2
 
 
+def test_a_book_begun_on_paper_continues_after_the_last_number_used(world: World) -> None:
+    """An office that numbered receipts on paper (or on a standalone PC: a PC with local work cannot be
+    enrolled) tells the server where the book got to; blocks are cut after it, never lower."""
+    a = Counter(world.srv, world.device_a, "canbo.a")
+
+    def start(*args: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = admin_main(["fee-book-start", *args], out=out, err=err, settings_factory=lambda: world.srv.ctx.settings)
+        return code, out.getvalue(), err.getvalue()
+
+    code, out, _ = start("--unit", UNIT_A.lower(), "--year", "2026", "--printed-up-to", "350")
+    assert code == 0 and f"đơn vị {UNIT_A}: máy chủ cấp tiếp từ số 0000351" in out
+    assert _reserve(a, 2026, 10).json()["blocks"][0]["first"] == 351
+    assert start("--unit", UNIT_A, "--year", "2026", "--printed-up-to", "20")[:2] == (
+        0,
+        f"Quyển biên lai năm 2026 của đơn vị {UNIT_A}: máy chủ cấp tiếp từ số 0000361.\n",
+    )  # fmt: skip  (never lowered below what was issued)
+    assert _reserve(a, 2027, 5).json()["blocks"][0]["first"] == 1  # another year's book is untouched
+    code, _, err = start("--unit", "000.99.00.H49", "--year", "2026", "--printed-up-to", "5")
+    assert code == 1 and "Máy chủ không có đơn vị “000.99.00.H49”" in err
+    for bad in ("0", "9000001", "mười"):
+        with pytest.raises(SystemExit) as usage:
+            start("--unit", UNIT_A, "--year", "2026", "--printed-up-to", bad)
+        assert usage.value.code == 2
+
+
 def test_migration_0016_back_fills_the_numbers_of_payments_stored_before_it(fresh: Engine) -> None:  # noqa: F811
     """Payments pushed to a server before 0016 count: their numbers are in ``fee_receipts_printed``."""
     _upgrade(fresh, "0015")
