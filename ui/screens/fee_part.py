@@ -1,15 +1,26 @@
 """The fee part of the reception form (issue 16): the chosen procedure's fee lines with amounts and total,
 an exemption with its legal ground, and whether the lines paid at reception are taken there and then.
 
-Hidden for a procedure without fee lines. What it gathers is a :class:`app.services.fees.FeeChoice`;
-the rules (which lines an exemption frees, the ground required) are app/domain/fees.py's and
-app/services/fees.py's, whose messages are shown under the field they concern.
+Hidden for a procedure without fee lines; the exemption row only for a procedure with exemptions, the
+ground only once one is chosen (the form must fit 1366×768). What it gathers is a
+:class:`app.services.fees.FeeChoice`; the rules (which lines an exemption frees, the ground required)
+are app/domain/fees.py's and app/services/fees.py's, whose messages are shown under the field they concern.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.catalog import Procedure
 from app.domain.fees import EMPTY_SCHEDULE, FeeSchedule, PayMethod, PayWhen, assess, format_vnd, total_due
@@ -47,13 +58,17 @@ class FeePart(QWidget):
         self.method.setAccessibleName("Hình thức thanh toán")
         grid = QGridLayout(self)  # one row each: the exemption names and the ground are long
         grid.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("Phí, lệ phí")
-        set_role(title, Role.SECTION)
-        grid.addWidget(title, 0, 0, 1, 2)
+        grid.setVerticalSpacing(4)
+        self.title = QLabel("Phí, lệ phí")
+        set_role(self.title, Role.SECTION)
+        heading = QHBoxLayout()  # the heading and the total on one line: the form must fit 1366×768
+        heading.addWidget(self.title)
+        heading.addSpacing(12)
+        heading.addWidget(self.total, 1)
+        grid.addLayout(heading, 0, 0, 1, 2)
         grid.addLayout(self.rows, 1, 0, 1, 2)
-        grid.addWidget(self.total, 2, 0, 1, 2)
-        grid.addWidget(self.exemption, 3, 0, 1, 2)
-        grid.addWidget(self.ground, 4, 0, 1, 2)
+        grid.addWidget(self.exemption, 3, 0, 1, 2)  # only for a procedure with exemptions
+        grid.addWidget(self.ground, 4, 0, 1, 2)  # only once an exemption is chosen
         grid.addWidget(self.ground_error, 5, 0, 1, 2)
         grid.addWidget(self.pay_now, 6, 0)
         grid.addWidget(self.method, 6, 1)
@@ -76,6 +91,7 @@ class FeePart(QWidget):
             self.exemption.addItem(f"Miễn: {e.name}", e.id)
         self.exemption.blockSignals(False)
         self.exemption.setEnabled(bool(self._schedule.exemptions))
+        self.exemption.setVisible(bool(self._schedule.exemptions))  # no row for what cannot be chosen
         self.ground.clear()
         self.ground_error.hide()
         self.setVisible(bool(self._schedule.lines))
@@ -103,8 +119,10 @@ class FeePart(QWidget):
     def _refresh(self) -> None:
         exempting = bool(self._exemption_id())
         self.ground.setEnabled(exempting)
+        self.ground.setVisible(exempting)
         if not exempting:
             self.ground.clear()
+            self.ground_error.hide()
         lines = assess(self._schedule, self._exemption_id()) if self._schedule.lines else ()
         rows = []
         for x in lines:
@@ -125,6 +143,7 @@ class FeePart(QWidget):
             self.rows.addWidget(label)
         self.total.setText(f"Tổng: {format_vnd(before + after)} đồng (khi tiếp nhận {format_vnd(before)},"
                            f" khi nhận kết quả {format_vnd(after)})")  # fmt: skip
+        self.total.setToolTip(self.total.text())
         self.pay_now.setEnabled(before > 0)
         if before == 0:
             self.pay_now.setChecked(False)  # ticked by the officer who takes the money (Alt+T), never by default
@@ -148,4 +167,4 @@ class FeePart(QWidget):
         if message:
             self.ground_error.setText(message)
             self.ground_error.show()
-            self.ground.setFocus()
+            (self.ground if self.ground.isVisibleTo(self) else self.exemption).setFocus()

@@ -31,6 +31,7 @@ from ui.context import UiContext
 from ui.screens.applicant_form import ApplicantForm
 from ui.screens.channel_choice import ChannelChoice
 from ui.screens.fee_part import FeePart
+from ui.screens.form_scroll import FormScrollArea
 from ui.screens.procedure_picker import ProcedurePicker
 from ui.theme import Role, set_role, show_banner
 
@@ -93,15 +94,27 @@ class ReceptionScreen(QWidget):
         title = QLabel("3. Người nộp hồ sơ")
         set_role(title, Role.TITLE)
         column.addWidget(title)
-        column.addWidget(self.applicant)
+        self.form_area = FormScrollArea()  # the fields scroll when they do not fit; never squeezed (1366×768)
+        self.form_area.rows.addWidget(self.applicant)
         extra = QFormLayout()
-        extra.addRow("Hình thức nộp:", self.channel)
-        extra.addRow("Số lượng hồ sơ:", self.sets)
+        how = QHBoxLayout()  # two short rows share a line; Tab still goes channel → sets
+        how.addWidget(self.channel, 1, Qt.AlignmentFlag.AlignTop)
+        sets_label = QLabel("Số lượng hồ sơ:")
+        sets_label.setBuddy(self.sets)
+        sets_label.setMinimumHeight(self.sets.sizeHint().height())  # level with the box, the bar below
+        sets_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        how.addSpacing(12)
+        how.addWidget(sets_label, 0, Qt.AlignmentFlag.AlignTop)
+        how.addWidget(self.sets, 0, Qt.AlignmentFlag.AlignTop)
+        channel_label = QLabel("Hình thức nộp:")
+        channel_label.setBuddy(self.channel.combo)
+        extra.addRow(channel_label, how)
         extra.addRow("Nhận kết quả tại:", self.return_method)
         extra.addRow("Ghi chú:", self.note)
-        column.addLayout(extra)
-        column.addWidget(self.fees)  # below the form: its lines wrap (a form row would not grow with them)
-        column.addStretch(1)
+        self.form_area.rows.addLayout(extra)
+        self.form_area.rows.addWidget(self.fees)  # below the form: its lines wrap (a form row would not grow)
+        self.form_area.finish()
+        column.addWidget(self.form_area, 1)
         column.addWidget(self.banner)
         decide = QHBoxLayout()
         decide.addWidget(self.receive_button, 2)
