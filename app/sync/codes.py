@@ -9,8 +9,10 @@ and a number once taken is never handed out again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -91,27 +93,25 @@ def take_number(session: Session, unit_code: str, day: date, slot: int) -> int:
 def add_server_blocks(session: Session, unit_code: str, blocks: list[wire.CodeBlock], request_id: str) -> int:
     """Store blocks the server issued (again after a retried request: stored once). Returns how
     many were new; blocks of another unit or overlapping the fallback range are ignored."""
+    kept = [(b.day, b.first, b.last) for b in blocks
+            if b.unit_code == unit_code and b.first <= b.last <= wire.SERVER_BLOCK_MAX]  # fmt: skip
+    return store_server_blocks(session, CodeBlock, unit_code, "day", kept, request_id)
+
+
+def store_server_blocks(
+    session: Session, model: Any, unit_code: str, key: str, blocks: Iterable[tuple[object, int, int]], request_id: str
+) -> int:
+    """Store checked server blocks, each (``key`` value, first, last) of ``unit_code``, in ``model``
+    (:class:`CodeBlock` by day, app.store.models.FeeReceiptBlock by year): a block already stored (a
+    retried request answered again) is stored once. Returns how many were new."""
     added = 0
-    for b in blocks:
-        if b.unit_code != unit_code or b.first > b.last or b.last > wire.SERVER_BLOCK_MAX:
-            continue
+    for value, first, last in blocks:
         exists = session.scalar(
-            select(CodeBlock.id).where(
-                CodeBlock.unit_code == b.unit_code, CodeBlock.day == b.day, CodeBlock.first == b.first
-            )
+            select(model.id).where(model.unit_code == unit_code, getattr(model, key) == value, model.first == first)
         )
         if exists is None:
-            session.add(
-                CodeBlock(
-                    unit_code=b.unit_code,
-                    day=b.day,
-                    first=b.first,
-                    last=b.last,
-                    next=b.first,
-                    source=SERVER,
-                    request_id=request_id,
-                )
-            )
+            session.add(model(unit_code=unit_code, **{key: value}, first=first, last=last, next=first, source=SERVER,
+                              request_id=request_id))  # fmt: skip
             added += 1
     session.flush()
     return added

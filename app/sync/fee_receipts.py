@@ -24,12 +24,11 @@ from app.domain import fee_receipt
 from app.domain.events import new_id
 from app.errors import UserFacingError
 from app.store.models import FeePayment, FeeReceiptBlock, FeeReceiptRequest
+from app.sync.codes import FALLBACK, SERVER, store_server_blocks  # one meaning of a block's source
 from app.sync.fee_wire import FeeReceiptReserveResponse
 
 log = logging.getLogger(__name__)
 
-SERVER = "server"
-FALLBACK = "fallback"
 LOCAL = "local"
 
 
@@ -110,32 +109,9 @@ def take_receipt_number(session: Session, unit_code: str, year: int, slot: int |
 
 def add_server_blocks(session: Session, unit_code: str, answer: FeeReceiptReserveResponse, request_id: str) -> int:
     """Store the blocks the server issued (once, even when a retried request answers them again)."""
-    added = 0
-    for b in answer.blocks:
-        if b.unit_code != unit_code or b.first > b.last or b.last > fee_receipt.SERVER_MAX:
-            continue
-        exists = session.scalar(
-            select(FeeReceiptBlock.id).where(
-                FeeReceiptBlock.unit_code == b.unit_code,
-                FeeReceiptBlock.year == b.year,
-                FeeReceiptBlock.first == b.first,
-            )
-        )
-        if exists is None:
-            session.add(
-                FeeReceiptBlock(
-                    unit_code=b.unit_code,
-                    year=b.year,
-                    first=b.first,
-                    last=b.last,
-                    next=b.first,
-                    source=SERVER,
-                    request_id=request_id,
-                )
-            )
-            added += 1
-    session.flush()
-    return added
+    kept = [(b.year, b.first, b.last) for b in answer.blocks
+            if b.unit_code == unit_code and b.first <= b.last <= fee_receipt.SERVER_MAX]  # fmt: skip
+    return store_server_blocks(session, FeeReceiptBlock, unit_code, "year", kept, request_id)
 
 
 def server_numbers_left(session: Session, unit_code: str, year: int) -> int:
