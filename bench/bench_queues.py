@@ -123,7 +123,7 @@ def opener(v: Variant, now: datetime, flt: QueueFilter) -> Callable[[], tuple[Qu
             filter_choices(session)
         with factory() as session:
             counts = queue_counts(session, calendar, now, flt)
-            rows = queue_rows(session, calendar, now, QueueId.OVERDUE, flt)
+            rows = queue_rows(session, calendar, now, QueueId.OVERDUE, flt, total=counts.of(QueueId.OVERDUE))
         return counts, rows
 
     return open_desk
@@ -143,7 +143,8 @@ def parts(v: Variant, now: datetime) -> list[tuple[str, Callable[[], Any]]]:
         with factory() as session:
             return queue_rows(session, calendar, now, QueueId.OVERDUE, QueueFilter())
 
-    return [("  of which queue_counts (no filter)", counts), ("  of which queue_rows(Quá hạn) (no filter)", rows)]
+    return [("  of which queue_counts (no filter)", counts),
+            ("  of which queue_rows(Quá hạn) (no filter, counted again)", rows)]  # fmt: skip
 
 
 def indexes_of(db: Path) -> set[str]:

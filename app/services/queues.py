@@ -9,15 +9,16 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.calendar import WorkingCalendar
 from app.domain.custody import working_minutes_between
-from app.domain.indicators import Channel  # one list of channels (issue 16 fills it in)
+from app.domain.indicators import Channel
 from app.domain.status import DEADLINE_RUNNING_STATUSES, DossierStatus
 from app.services.custody import transit_alert_hours
-from app.store.models import Custody, Department, Dossier, Officer, Setting
+from app.services.reports import channel_of
+from app.store.models import Custody, Department, Dossier, Officer, QueueTally, Setting
 
 _Stmt = TypeVar("_Stmt", bound=Select[*tuple[Any, ...]])
 
@@ -32,6 +33,9 @@ ROW_LIMIT = 1000
 _RUNNING = tuple(sorted(int(s) for s in DEADLINE_RUNNING_STATUSES))
 _SUPPLEMENT = int(DossierStatus.SUPPLEMENT_REQUESTED)
 _READY = int(DossierStatus.RESULT_READY)
+# Asked for a supplement after reception (a code); without a code it is a counter's guidance. Counted in
+# queue_tally, listed from the partial index ix_dossier_supplement_queue (client migration 0015).
+_SUPPLEMENT_QUEUE = (Dossier.status == _SUPPLEMENT, Dossier.code.is_not(None))
 
 
 class QueueId(StrEnum):
@@ -60,9 +64,8 @@ _QUEUE_LABELS = {
 
 
 def channel_sql() -> ColumnElement[int]:
-    """A dossier's channel in SQL. Every dossier is received at the counter until issue 16 adds
-    online and postal receipt; then this reads the dossier's channel column."""
-    return literal(int(Channel.DIRECT))
+    """A dossier's channel in SQL: the channel it was received by (``dossier.channel``, client migration 0013)."""
+    return Dossier.channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,15 +241,48 @@ def _count(session: Session, flt: QueueFilter, *conds: ColumnElement[bool]) -> i
     return int(session.scalar(_filtered(select(func.count()).select_from(Dossier).where(*conds), flt)) or 0)
 
 
+def _tallied(flt: QueueFilter) -> bool:
+    """Whether ``queue_tally`` answers the filter's counts by status (it knows status and department only)."""
+    return not (flt.officer_id or flt.field or flt.procedure_code or flt.channel is not None)
+
+
+def _per_department(session: Session, flt: QueueFilter) -> dict[str, int]:
+    """The dossiers whose clock runs, per department: from ``queue_tally`` (client migration 0015) when the
+    filter allows, else one GROUP BY per status, each walking ``ix_dossier_status_department`` in its order
+    (one GROUP BY over ``status IN (…)`` sorts every entry in a temporary B-tree first)."""
+    out: dict[str, int] = {}
+    if _tallied(flt):
+        stmt = select(QueueTally.department_code, QueueTally.n).where(
+            QueueTally.status.in_(_RUNNING), QueueTally.n != 0
+        )
+        if flt.department_code:
+            stmt = stmt.where(QueueTally.department_code == flt.department_code)
+        rows: list[Any] = list(session.execute(stmt))
+    else:
+        rows = []
+        for status in _RUNNING:
+            stmt = select(Dossier.department_code, func.count()).where(Dossier.status == status)
+            rows += session.execute(_filtered(stmt.group_by(Dossier.department_code), flt)).all()
+    for code, n in rows:
+        out[code or ""] = out.get(code or "", 0) + int(n)
+    return out
+
+
+def _tally_count(session: Session, flt: QueueFilter, *conds: ColumnElement[bool]) -> int:
+    """How many dossiers ``queue_tally`` holds under ``conds`` (its own columns) and the filter's department."""
+    stmt = select(func.coalesce(func.sum(QueueTally.n), 0)).where(*conds)
+    if flt.department_code:
+        stmt = stmt.where(QueueTally.department_code == flt.department_code)
+    return int(session.scalar(stmt) or 0)
+
+
 def queue_counts(session: Session, calendar: WorkingCalendar, now: datetime, flt: QueueFilter) -> QueueCounts:
-    """Every queue's count: one small COUNT per queue (each an index range with the (status, due_at)
-    and (status, department_code) indexes), the processing ones grouped by department."""
+    """Every queue's count: one small COUNT per queue (each an index range with the queue indexes of
+    client migrations 0008 and 0015), the processing ones grouped by department."""
     soon = _due_soon_limit(session, calendar, now)
     running = Dossier.status.in_(_RUNNING)
-    per_department: dict[str, int] = {}
-    stmt = select(Dossier.department_code, func.count()).where(running).group_by(Dossier.department_code)
-    for code, n in session.execute(_filtered(stmt, flt)):
-        per_department[code or ""] = int(n)
+    per_department = _per_department(session, flt)
+    tallied = _tallied(flt)
     names = {str(c): str(n) for c, n in session.execute(select(Department.code, Department.name))}
     departments = sorted(
         (
@@ -259,10 +295,20 @@ def queue_counts(session: Session, calendar: WorkingCalendar, now: datetime, flt
     counts = (
         (QueueId.OVERDUE, _count(session, flt, running, Dossier.due_at < now)),
         (QueueId.DUE_SOON, _count(session, flt, running, Dossier.due_at >= now, Dossier.due_at <= soon)),
-        (QueueId.SUPPLEMENT, _count(session, flt, Dossier.status == _SUPPLEMENT, Dossier.code.is_not(None))),
+        (
+            QueueId.SUPPLEMENT,
+            _tally_count(session, flt, QueueTally.status == _SUPPLEMENT, QueueTally.coded == 1)
+            if tallied
+            else _count(session, flt, *_SUPPLEMENT_QUEUE),
+        ),
         (QueueId.PROCESSING, sum(per_department.values())),
         (QueueId.IN_TRANSIT, len(_in_transit(session, calendar, now, flt))),
-        (QueueId.PICKUP, _count(session, flt, Dossier.status == _READY)),
+        (
+            QueueId.PICKUP,
+            _tally_count(session, flt, QueueTally.status == _READY)
+            if tallied
+            else _count(session, flt, Dossier.status == _READY),
+        ),
         (
             QueueId.TODAY,
             _count(session, flt, Dossier.received_at >= start, Dossier.received_at < end, Dossier.code.is_not(None)),
@@ -281,7 +327,7 @@ def _queue_query(
         soon = _due_soon_limit(session, calendar, now)
         return _RUNNING, (Dossier.due_at >= now, Dossier.due_at <= soon), Dossier.due_at, False
     if queue is QueueId.SUPPLEMENT:
-        return (_SUPPLEMENT,), (Dossier.code.is_not(None),), Dossier.updated_at, False
+        return (), _SUPPLEMENT_QUEUE, Dossier.updated_at, False
     if queue is QueueId.PROCESSING:
         return _RUNNING, (), Dossier.due_at, False
     if queue is QueueId.PICKUP:
@@ -295,22 +341,33 @@ def _queue_query(
     )
 
 
-def _top(session: Session, flt: QueueFilter, query: tuple[Any, ...], limit: int) -> tuple[list[Dossier], int]:
-    """The first ``limit`` dossiers of a queue and its size. Each status is read on its own, in index
-    order, and the short lists merged here: one ORDER BY over ``status IN (…)`` would sort them all."""
+_ROW_COLUMNS = (
+    Dossier.uid, Dossier.code, Dossier.applicant_name, Dossier.procedure_name, Dossier.field, Dossier.department_name,
+    Dossier.officer_name, Dossier.status, Dossier.channel, Dossier.received_at, Dossier.due_at, Dossier.updated_at,
+)  # fmt: skip
+"""What a queue's row shows: read from the dossier row alone (its ``data`` is not needed)."""
+
+
+def _top(
+    session: Session, flt: QueueFilter, query: tuple[Any, ...], limit: int, total: int | None
+) -> tuple[list[Any], int]:
+    """The first ``limit`` dossiers of a queue and its size (counted unless ``total`` is given). Each
+    status is read on its own, in index order, and the short lists merged here: one ORDER BY over
+    ``status IN (…)`` would sort them all."""
     statuses, conds, order, descending = query
-    keyed: list[tuple[Any, int]] = []
-    total = 0
+    keyed: list[Any] = []
+    counted = 0
     for status_cond in [Dossier.status == st for st in statuses] or [None]:
         where = (*conds, status_cond) if status_cond is not None else conds
-        stmt = select(Dossier.id, order).where(*where).order_by(order.desc() if descending else order).limit(limit)
-        keyed += [(key, int(i)) for i, key in session.execute(_filtered(stmt, flt))]
-        total += _count(session, flt, *where)
-    present = sorted((k for k in keyed if k[0] is not None), reverse=descending)
-    keyed = (present + [k for k in keyed if k[0] is None])[:limit]
-    ids = [i for _, i in keyed]
-    found = {d.id: d for d in session.scalars(select(Dossier).where(Dossier.id.in_(ids)))} if ids else {}
-    return [found[i] for i in ids], total
+        stmt = select(order.label("sort_key"), Dossier.id.label("row_id"), *_ROW_COLUMNS).where(*where)
+        stmt = stmt.order_by(order.desc() if descending else order).limit(limit)
+        keyed += session.execute(_filtered(stmt, flt)).all()
+        if total is None:
+            counted += _count(session, flt, *where)
+    present = sorted((r for r in keyed if r.sort_key is not None), key=lambda r: (r.sort_key, r.row_id),
+                     reverse=descending)  # fmt: skip
+    ordered = (present + [r for r in keyed if r.sort_key is None])[:limit]
+    return ordered, counted if total is None else total
 
 
 def queue_rows(
@@ -320,8 +377,13 @@ def queue_rows(
     queue: QueueId,
     flt: QueueFilter = QueueFilter(),
     limit: int = ROW_LIMIT,
+    total: int | None = None,
 ) -> QueueRows:
-    """The dossiers of one queue (at most ``limit``, most urgent first) and how many there are."""
+    """The dossiers of one queue (at most ``limit``, most urgent first) and how many there are.
+
+    ``total``: the queue's size when the caller has just counted it with the same filter
+    (:func:`queue_counts`): it is not counted again.
+    """
     clock = _Clock(calendar)
     if queue is QueueId.IN_TRANSIT:
         found = _in_transit(session, calendar, now, flt)
@@ -331,11 +393,11 @@ def queue_rows(
             note = f"{r.origin_name} → {r.place_name}"
             rows.append(_row(r.Dossier, -waited, f"Đang chuyển {duration_text(waited, calendar)}", True, note))
         return QueueRows(tuple(rows), len(found))
-    dossiers, total = _top(session, flt, _queue_query(session, calendar, now, queue), limit)
-    return QueueRows(tuple(_queue_row(clock, now, queue, d) for d in dossiers), total)
+    dossiers, size = _top(session, flt, _queue_query(session, calendar, now, queue), limit, total)
+    return QueueRows(tuple(_queue_row(clock, now, queue, d) for d in dossiers), size)
 
 
-def _queue_row(clock: _Clock, now: datetime, queue: QueueId, d: Dossier) -> QueueRow:
+def _queue_row(clock: _Clock, now: datetime, queue: QueueId, d: Any) -> QueueRow:
     cal = clock.calendar
     if queue is QueueId.SUPPLEMENT:
         waited = clock.between(d.updated_at, now)
@@ -354,7 +416,8 @@ def _queue_row(clock: _Clock, now: datetime, queue: QueueId, d: Dossier) -> Queu
     return _row(d, minutes, f"Quá hạn {duration_text(minutes, cal)}", True)
 
 
-def _row(d: Dossier, minutes: int, text: str, late: bool, note: str = "") -> QueueRow:
+def _row(d: Any, minutes: int, text: str, late: bool, note: str = "") -> QueueRow:
+    """``d``: a Dossier or a row of :data:`_ROW_COLUMNS`."""
     return QueueRow(
         d.uid,
         d.code or "",
@@ -364,7 +427,7 @@ def _row(d: Dossier, minutes: int, text: str, late: bool, note: str = "") -> Que
         d.department_name,
         d.officer_name,
         d.status,
-        Channel.DIRECT,  # channel_sql(): every dossier is direct until issue 16
+        channel_of(d),
         d.received_at,
         d.due_at,
         minutes,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -162,11 +162,36 @@ class Dossier(Base):
         # date, processing per department.
         Index("ix_dossier_status_due", "status", "due_at"),
         Index("ix_dossier_status_department", "status", "department_code", "due_at"),
+        # …and the supplement queue (migration 0015): asked for a supplement after reception, oldest first.
+        Index(
+            "ix_dossier_supplement_queue",
+            "status",
+            "department_code",
+            "updated_at",
+            sqlite_where=text("status = 5 AND code IS NOT NULL"),
+        ),
         # A period's carried-over dossiers (app/services/reports.py): ended in or after it, or not ended.
         # …and, counting a period (migration 0011), the facts the figures need, so that no row is read.
         Index("ix_dossier_received_facts", "received_at", "ended_at", *FACT_INDEX_COLUMNS),
         Index("ix_dossier_ended_facts", "ended_at", "received_at", *FACT_INDEX_COLUMNS),
     )
+
+
+class QueueTally(Base):
+    """How many dossiers each (status, department, with a code or not) holds (migration 0015).
+
+    Kept by triggers on ``dossier`` (app/store/migrations/versions/0015_supplement_queue_index.TALLY_TRIGGERS),
+    never written by the app: the supervisor's queue counts without walking every open dossier.
+    """
+
+    __tablename__ = "queue_tally"
+
+    status: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(30), primary_key=True)  # "" when none
+    coded: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1: the dossier has a code
+    n: Mapped[int] = mapped_column(Integer)
+
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
 
 
 class FigureGroup(Base):

@@ -156,3 +156,19 @@ def test_working_time_skips_the_weekend_and_a_holiday():
     for start, end in spans:
         assert clock.between(start, end) == working_minutes_between(cal, start, end)
     assert duration_text(45, cal) == "45 phút làm việc"
+
+
+def test_channel_filter_and_rows_follow_the_dossiers_recorded_channel(factory, actor, catalog):
+    """Issue 16 records each dossier's channel: the queues filter and show it (they read 'direct' for all)."""
+    from dataclasses import replace
+
+    counter = receive(factory, actor, catalog, draft(catalog, THREE_DAYS))
+    online = receive(factory, actor, catalog, replace(draft(catalog, THREE_DAYS), channel="online"))
+    with factory() as s:
+        cal = load_calendar(s)
+        by_channel = {ch: queue_counts(s, cal, T, QueueFilter(channel=ch)).of(QueueId.PROCESSING) for ch in Channel}
+        rows = {r.uid: r.channel for r in queue_rows(s, cal, T, QueueId.PROCESSING).rows}
+        online_rows = _uids(queue_rows(s, cal, T, QueueId.PROCESSING, QueueFilter(channel=Channel.ONLINE)))
+    assert by_channel == {Channel.DIRECT: 1, Channel.ONLINE: 1, Channel.POSTAL: 0}
+    assert rows == {counter.uid: Channel.DIRECT, online.uid: Channel.ONLINE}
+    assert online_rows == {online.uid}

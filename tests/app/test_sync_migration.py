@@ -45,7 +45,7 @@ def test_upgrade_keeps_dossiers_rowids_and_search(tmp_path: Path) -> None:
     _database_at_0001(path)
     assert current_revision(path) == "0001"
     factory = session_factory(open_database(path))
-    assert current_revision(path) == HEAD_REVISION == "0014"
+    assert current_revision(path) == HEAD_REVISION == "0015"
     with factory() as session:
         assert session.scalars(select(Dossier.id)).all() == [7]
         assert [r.code for r in search(session, "nguyen van an")] == [CODE]

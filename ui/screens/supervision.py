@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.domain.indicators import Channel
 from app.services.drafts import Changes
 from app.services.queues import (
-    Channel,
     FilterChoices,
     QueueCounts,
     QueueFilter,
@@ -255,7 +255,9 @@ class SupervisionScreen(QWidget):
 
         def work(session: Session) -> _Snapshot:
             counts = queue_counts(session, calendar, now, flt)
-            return _Snapshot(counts, queue_rows(session, calendar, now, queue, rows_filter), queue, dept, now)
+            total = counts.of(queue) if rows_filter == flt else None  # counted just now: not again
+            return _Snapshot(counts, queue_rows(session, calendar, now, queue, rows_filter, total=total), queue, dept,
+                             now)  # fmt: skip
 
         def done(snap: _Snapshot) -> None:
             if shiboken6.isValid(self) and seq == self._seq:
