@@ -43,6 +43,7 @@ class DemoMix:
     postal_back_by_post: float = 0.6  # of dossiers come by post: the result goes back by post too
     fee_exemption: float = 0.06  # of received dossiers of a procedure with exemptions: exempt, with its ground
     fee_by_transfer: float = 0.25  # of fees paid at the counter: by bank transfer (the rest in cash)
+    scanned: float = 0.8  # of dossiers received on paper (at the counter or by post): scanned at reception (4.2)
 
 
 MIX = DemoMix()

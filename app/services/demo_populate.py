@@ -53,6 +53,7 @@ from app.services.demo_summary import PopulateSummary, vi_number
 from app.services.office import load_calendar, this_device
 from app.store.db import transaction
 from app.store.models import Office, Officer
+from app.sync.attachments import default_blob_store
 from app.sync.state import sync_state
 
 MAX_DOSSIERS = 2_000_000
@@ -178,7 +179,7 @@ def populate(
         office = check_demo_folder(session)
         calendar = load_calendar(session)
         actors = demo_actors(session)
-    sim = Simulation(catalog, calendar, actors, seed)
+    sim = Simulation(catalog, calendar, actors, seed, default_blob_store(factory))
     plan_days = working_days(calendar, until, days)
     counts = daily_counts(sim.rng, plan_days, dossiers)
     if max(counts) > MAX_DAILY_SEQUENCE * 0.9:
@@ -216,5 +217,5 @@ def populate(
         online=c["channel_online"], postal=c["channel_postal"], postal_batches=law["postal_batches"],
         fees_at_reception=law["fee_paid_at_reception"], fees_by_transfer=law["fee_paid_transfer"],
         fees_online=law["fee_paid_online"], fee_exemptions=law["fee_exempt"], fees_after=c["fee_paid_after"],
-        returned_by_post=law["returned_by_post"],
+        returned_by_post=law["returned_by_post"], scanned=c["scanned"],
     )  # fmt: skip

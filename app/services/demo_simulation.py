@@ -9,7 +9,10 @@ fees at reception and results sent by post are drawn by :class:`app.services.dem
 from a generator of their own. About one received dossier in a hundred is stopped or withdrawn at the
 citizen's request before any decision, through :func:`app.services.stops.record_stop`; whether and
 when is drawn from a second generator seeded from the same seed, so those draws leave every other
-turn of the history as the main generator makes it. The caller
+turn of the history as the main generator makes it. About :attr:`DemoMix.scanned` of the dossiers
+received on paper are scanned at reception (one demo PDF attached through
+:func:`app.services.attachments.attach_documents`, so indicator 4.2 has something to count), drawn
+from a third generator of their own; in a store without a folder (in memory) nothing is attached. The caller
 (:func:`app.services.demo_populate.populate`) runs one working day per transaction.
 """
 
@@ -20,7 +23,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -31,9 +34,11 @@ from app.domain.custody import Place, working_minutes_between
 from app.domain.events import EventType
 from app.domain.fees import PayMethod, PayWhen
 from app.domain.rating import Rating, RatingSource
+from app.scanning.blobs import BlobStore
 from app.services import demo_people
+from app.services.attachments import attach_documents
 from app.services.context import Actor
-from app.services.demo_channels import POSTAL, Law2025
+from app.services.demo_channels import ONLINE, POSTAL, Law2025
 from app.services.demo_mix import (
     APOLOGY_FORM_TITLE,
     APOLOGY_REASONS,
@@ -90,12 +95,50 @@ class _Plan:
         self.by_post, self.address = False, ""  # the result goes back by post, to this address
 
 
+class DemoScan:
+    """A demo "scan": a small PDF of ``pages`` pages saying it stands for the dossier's papers (one file for
+    every page count, made once: the blob store keeps each once)."""
+
+    _pdfs: ClassVar[dict[int, bytes]] = {}
+
+    def __init__(self, name: str, pages: int) -> None:
+        self.name, self.pages, self.requirement_index = name, pages, None
+
+    @property
+    def pdf(self) -> bytes:
+        made = self._pdfs.get(self.pages)
+        if made is None:
+            import io
+
+            from reportlab.lib.pagesizes import A4
+            from reportlab.pdfgen.canvas import Canvas
+
+            out = io.BytesIO()
+            canvas = Canvas(out, pagesize=A4, invariant=True)
+            for page in range(1, self.pages + 1):
+                canvas.setFont("Helvetica", 14)
+                canvas.drawString(72, 770, f"MotCua Desk - demo scan, page {page}/{self.pages}")
+                canvas.showPage()
+            canvas.save()
+            made = self._pdfs[self.pages] = out.getvalue()
+        return made
+
+
 class Simulation:
     """The demo office's history, played forward with an injected clock (see the module docstring)."""
 
-    def __init__(self, catalog: Catalog, calendar: WorkingCalendar, actors: list[Actor], seed: int) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        calendar: WorkingCalendar,
+        actors: list[Actor],
+        seed: int,
+        blobs: BlobStore | None = None,
+    ) -> None:
         self.rng = random.Random(seed)
         self.stop_rng = random.Random(f"stops-{seed}")  # stop and withdrawal requests only (module docstring)
+        self.scan_rng = random.Random(f"scans-{seed}")  # scans at reception only (module docstring)
+        self.blobs = blobs
         self.law = Law2025(seed)  # channels, postal batches, fees, returns by post (its own generator)
         self.catalog, self.calendar, self.actors = catalog, calendar, actors
         self.counter = counter_place(actors[0])
@@ -205,6 +248,11 @@ class Simulation:
         self.plans[plan.uid] = plan
         self.at_counter.append(plan)
         self.count["received"] += 1
+        if self.blobs is not None and channel != ONLINE and self.scan_rng.random() < MIX.scanned:
+            pages = self.scan_rng.randint(1, 6)
+            attach_documents(session, actor, self.blobs, plan.uid, [DemoScan("Hồ sơ giấy (bản quét)", pages)],
+                             occurred_at=now)  # fmt: skip
+            self.count["scanned"] += 1
         if working_minutes_between(self.calendar, now, plan.due) < URGENT_MINUTES:
             self.at(self.later(now, rng.randrange(10, 30)), "send_urgent", plan)
         if self.stop_rng.random() < MIX.stop_request:

@@ -59,6 +59,7 @@ class PopulateSummary:
     fee_exemptions: int = 0  # dossiers exempt from some fee lines, on a written ground
     fees_after: int = 0  # "after" fees paid before the return
     returned_by_post: int = 0  # results sent by post with a tracking number (in ``returned``)
+    scanned: int = 0  # dossiers received on paper and scanned at reception (a file attached: 4.2)
 
     @property
     def results(self) -> int:
@@ -107,6 +108,7 @@ class PopulateSummary:
             f" {vi_number(self.fees_by_transfer)}, trực tuyến {vi_number(self.fees_online)}); miễn"
             f" {vi_number(self.fee_exemptions)} hồ sơ; nộp khi nhận kết quả {vi_number(self.fees_after)}",
             f"  Trả kết quả qua bưu chính:      {vi_number(self.returned_by_post)} hồ sơ (có số hiệu bưu gửi)",
+            f"  Số hoá khi tiếp nhận:           {vi_number(self.scanned)} hồ sơ có tệp bản quét",
             f"  Dừng xử lý, rút hồ sơ:          {vi_number(self.stopped + self.withdrawn)} (dừng giải quyết"
             f" {vi_number(self.stopped)}, công dân rút hồ sơ {vi_number(self.withdrawn)})",
             f"Thời gian: {self.seconds:.1f} giây ({self.dossiers_per_second:.1f} hồ sơ/giây).",

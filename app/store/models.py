@@ -191,7 +191,7 @@ class QueueTally(Base):
     coded: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1: the dossier has a code
     n: Mapped[int] = mapped_column(Integer)
 
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class FigureGroup(Base):

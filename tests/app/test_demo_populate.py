@@ -73,6 +73,9 @@ def test_small_run_gives_the_expected_mix(run):
     assert summary.one_supplement > 0 and summary.two_supplements > 0
     assert summary.returned > 0 and summary.returned_to_representative > 0 and summary.rated > 0
     assert summary.waiting_pickup > 0 and summary.in_progress > 0
+    # About 80 % of the paper receptions are scanned at reception (4.2 has something to count).
+    paper = summary.received - round(summary.online * summary.received / summary.receipts)
+    assert 0.6 * paper < summary.scanned < paper
     # Every received dossier is somewhere, once.
     somewhere = (summary.returned + summary.waiting_pickup + summary.result_coming_back + summary.in_progress
                  + summary.waiting_supplement + summary.stopped + summary.withdrawn)  # fmt: skip
