@@ -65,7 +65,7 @@ _QUEUE_LABELS = {
 
 def channel_sql() -> ColumnElement[int]:
     """A dossier's channel in SQL: the channel it was received by (``dossier.channel``, client migration 0013)."""
-    return Dossier.channel
+    return Dossier.__table__.c.channel
 
 
 @dataclass(frozen=True, slots=True)
