@@ -1,16 +1,23 @@
 """Excel (.xlsx) export of the register, Biểu II.06a and the late-dossier list.
 
-The register (a year: 50,000 rows) is written with XlsxWriter, the small reports with openpyxl.
+The register (a year: 50,000 rows) is written with XlsxWriter, its lines added as XML made here
+(:func:`save_register`); the small reports with openpyxl.
 Headings are merged as on paper, dates are real Excel dates ("dd/mm/yyyy hh:mm"), the sheets print
 A4 landscape with the headings repeated.
 """
 
 from __future__ import annotations
 
+import io
+import itertools
 import os
-from collections.abc import Sequence
-from datetime import datetime
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
 from typing import Any, BinaryIO
+from xml.etree import ElementTree
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -20,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from app.errors import UserFacingError
 from app.printing import period_report as period_pdf
 from app.printing import register as register_pdf
-from app.services.register import TITLE, Register
+from app.services.register import TITLE, Register, RegisterRow
 from app.services.report_documents import PeriodDocument
 
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
@@ -45,13 +52,17 @@ def _set_print(ws: Any, title_rows: str) -> None:
 
 
 def save_register(data: Register, out: str | os.PathLike[str] | BinaryIO) -> None:
-    """Write the register as a one-sheet workbook to a path or a binary file (XlsxWriter).
+    """Write the register as a one-sheet workbook to a path or a binary file.
 
     Rows 1–3: unit, title, period; rows 5–7: the two-level headings and the column numbers (the
     date columns under one merged "Thời gian" cell, the others merged over two rows); one row
-    per dossier from row 8, numbered as in the PDF. XlsxWriter rather than openpyxl for this one
-    sheet: a year of 50,000 dossiers is 700,000 cells, which openpyxl's write-only mode writes
-    one lxml element at a time (bench/bench_register.py).
+    per dossier from row 8, numbered as in the PDF.
+
+    XlsxWriter writes the workbook with the headings and the first line; the other lines are then
+    added to its sheet and shared strings as XML made here, cell for cell as XlsxWriter writes
+    them (:func:`_add_lines`). A year is 50,000 lines, 450,000 cells: XlsxWriter's own per-cell
+    work, even through its private writers or in constant-memory mode, took 3.6–4.0 s of a 5.3 s
+    export; openpyxl's write-only mode is slower still (bench/bench_register.py, bench/RESULTS.md).
 
     Raises:
         UserFacingError: The file cannot be written (folder missing, file open in Excel…).
@@ -61,9 +72,11 @@ def save_register(data: Register, out: str | os.PathLike[str] | BinaryIO) -> Non
 
     target = os.fspath(out) if isinstance(out, str | os.PathLike) else out
     try:
-        wb = xlsxwriter.Workbook(target, {"in_memory": True, "strings_to_numbers": False})
+        head = io.BytesIO()
+        wb = xlsxwriter.Workbook(head, {"in_memory": True, "strings_to_numbers": False})
         _register_sheet(wb, data)
         wb.close()
+        _add_lines(head.getvalue(), data.rows[1:], target)
     except (OSError, XlsxWriterException) as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise UserFacingError(
@@ -71,7 +84,12 @@ def save_register(data: Register, out: str | os.PathLike[str] | BinaryIO) -> Non
         ) from exc
 
 
-def _register_sheet(wb: Any, data: Register) -> None:
+def _register_sheet(wb: Any, data: Register, lines: int = 1) -> None:
+    """The sheet with its headings and its first ``lines`` lines, each cell by XlsxWriter's own writer.
+
+    The export writes one line this way: its date cells give the date style its number in the
+    workbook, which :func:`_add_lines` then reads from the sheet (tests write them all, to compare).
+    """
     ws = wb.add_worksheet("Sổ theo dõi hồ sơ")
     font = {"font_name": "Times New Roman", "font_size": 11}
     centre = {"align": "center", "valign": "vcenter", "text_wrap": True}
@@ -101,19 +119,184 @@ def _register_sheet(wb: Any, data: Register) -> None:
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(4, 6)
     ws.set_footer("&RTrang &P/&N")
-    # Each cell by its own writer: write_row() would check every text for a number, URL or formula
-    # (900,000 regular-expression searches a year) and dispatch the empty cells too.
-    write_string, write_number, write_datetime = ws.write_string, ws.write_number, ws.write_datetime
-    for r, row in enumerate(data.rows, start=7):
+    for r, row in enumerate(data.rows[:lines], start=FIRST_LINE):
         for c, value in enumerate(register_pdf.row_values(row)):
             if value is None or value == "":
                 continue
             if isinstance(value, str):
-                write_string(r, c, value)
+                ws.write_string(r, c, value)
             elif isinstance(value, datetime):
-                write_datetime(r, c, value, when)
+                ws.write_datetime(r, c, value, when)
             else:
-                write_number(r, c, value)
+                ws.write_number(r, c, value)
+
+
+# The register's lines as XlsxWriter writes them (xlsxwriter/worksheet.py, sharedstrings.py, xmlwriter.py).
+FIRST_LINE = 7  # 0-based row of the first line (Excel row 8)
+_SHEET, _STRINGS = "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_EXCEL_EPOCH = date(1899, 12, 31).toordinal()
+_STR_MAX = 32767  # Excel's longest text in a cell, in UTF-16 units
+_CHUNK_ROWS = 2048  # rows (or shared strings) of XML handed to the compressing thread at a time
+_SI_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_UNDERSCORE_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_LEADING_SPACE, _TRAILING_SPACE = re.compile(r"^\s"), re.compile(r"\s$")
+
+
+def _add_lines(head: bytes, rows: Sequence[RegisterRow], out: str | BinaryIO) -> None:
+    """Write the workbook ``head`` (XlsxWriter's, up to the first line) to ``out`` with ``rows`` added.
+
+    The cells are XlsxWriter's: strings in the shared-string table (in order of first use, so
+    ``count`` and ``uniqueCount`` as it counts them), numbers and dates as ``%.16G`` numbers, the
+    dates with the style XlsxWriter gave the first line's date cells, the ``spans`` of each block
+    of 16 rows, the sheet's ``dimension``. The other parts of the file are copied as they are.
+    """
+    with zipfile.ZipFile(io.BytesIO(head)) as src:
+        parts = {info.filename: src.read(info) for info in src.infolist()}
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        if not rows:
+            for name, content in parts.items():
+                zf.writestr(_entry(name), content)
+            return
+        sheet, strings = parts[_SHEET].decode("utf-8"), parts[_STRINGS].decode("utf-8")
+        style = re.search(rf'<c r="H{FIRST_LINE + 1}" s="(\d+)"><v>', sheet)
+        sst = re.search(r'<sst [^>]*count="(\d+)" uniqueCount="\d+">', strings)
+        order = list(parts)  # the sheet before the shared strings: its lines add to them
+        if style is None or sst is None or order.index(_SHEET) > order.index(_STRINGS):
+            raise RuntimeError("XlsxWriter's sheet or shared strings changed form: see tests/app/test_register_xlsx.py")
+        shared = _SharedStrings(("".join(si.itertext()) for si in ElementTree.fromstring(parts[_STRINGS])), int(sst[1]))
+        known = len(shared.index)
+        last = f"{_LETTERS[len(register_pdf.COLUMNS) - 1]}{FIRST_LINE + len(rows) + 1}"
+        before, after = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', sheet, count=1).split(
+            "</sheetData>"
+        )
+        for name, content in parts.items():
+            if name == _SHEET:
+                lines = _line_chunks(rows, shared, style[1])
+                _write_part(zf, name, itertools.chain([before.encode()], lines, [f"</sheetData>{after}".encode()]))
+            elif name == _STRINGS:
+                start = f'{strings[: sst.start(1)]}{shared.uses}" uniqueCount="{len(shared.index)}">'
+                given, end = strings[sst.end() :].split("</sst>")
+                added = _si_chunks(itertools.islice(shared.index, known, None))
+                _write_part(zf, name, itertools.chain([f"{start}{given}".encode()], added, [f"</sst>{end}".encode()]))
+            else:
+                zf.writestr(_entry(name), content)
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    """A part of the file, dated and compressed as XlsxWriter does."""
+    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _write_part(zf: zipfile.ZipFile, name: str, pieces: Iterable[bytes]) -> None:
+    """Write one part of ``zf`` from ``pieces``, each compressed on a second thread while the next is made.
+
+    zlib lets go of the GIL: on two cores the 18 MB sheet of a year is compressed (0.5 s) while
+    its XML is still being made, not after.
+    """
+    with zf.open(_entry(name), "w") as part, ThreadPoolExecutor(1) as compressor:
+        for done in [compressor.submit(part.write, piece) for piece in pieces]:
+            done.result()
+
+
+class _SharedStrings:
+    """XlsxWriter's shared-string table: each text's index, in order of first use, and how many cells use them."""
+
+    def __init__(self, texts: Iterable[str], uses: int) -> None:
+        self.index = {text: i for i, text in enumerate(texts)}
+        self.uses = uses
+
+
+def _line_chunks(rows: Sequence[RegisterRow], shared: _SharedStrings, date_style: str) -> Iterator[bytes]:
+    """The ``<row>`` elements of ``rows``, the lines after the first, a few thousand at a time.
+
+    ``shared`` gets the new texts and counts the string cells. The rows go by XlsxWriter's blocks
+    of 16 (0-based sheet rows 0–15, 16–31…): a row's ``spans`` are the columns its block uses;
+    the first block also holds the headings, which span every column.
+    """
+    serials: dict[datetime, str] = {}
+    index = shared.index
+    get = index.get
+
+    def cells(row: RegisterRow, r: int) -> tuple[str, int]:
+        """A line's cells and the 0-based column of its last one."""
+        xml: list[str] = []
+        last = 0
+        for c, value in enumerate(register_pdf.row_values(row)):
+            if value is None or value == "":
+                continue
+            last = c
+            if isinstance(value, str):
+                if len(value) > _STR_MAX // 2:
+                    value = _truncate(value)
+                i = get(value)
+                if i is None:
+                    i = index[value] = len(index)
+                shared.uses += 1
+                xml.append(f'<c r="{_LETTERS[c]}{r}" t="s"><v>{i}</v></c>')
+            elif isinstance(value, datetime):
+                serial = serials.get(value)
+                if serial is None:
+                    serial = serials[value] = f"{_excel_serial(value):.16G}"
+                xml.append(f'<c r="{_LETTERS[c]}{r}" s="{date_style}"><v>{serial}</v></c>')
+            else:
+                xml.append(f'<c r="{_LETTERS[c]}{r}"><v>{value:.16G}</v></c>')
+        return "".join(xml), last
+
+    head_last = len(register_pdf.COLUMNS) - 1
+    row0 = FIRST_LINE + 1  # 0-based sheet row of rows[0]
+    out: list[str] = []
+    k = 0
+    while k < len(rows):
+        r = row0 + k
+        block = [cells(row, r + j + 1) for j, row in enumerate(rows[k : k + 16 - r % 16])]
+        span = max(last for _, last in block) if r >= 16 else head_last
+        out += [f'<row r="{r + j + 1}" spans="1:{span + 1}">{xml}</row>' for j, (xml, _) in enumerate(block)]
+        k += len(block)
+        if len(out) >= _CHUNK_ROWS:
+            yield "".join(out).encode()
+            out = []
+    if out:
+        yield "".join(out).encode()
+
+
+def _si_chunks(texts: Iterable[str]) -> Iterator[bytes]:
+    """The ``<si>`` elements of ``texts``, a few thousand at a time."""
+    rest = iter(texts)
+    while chunk := list(itertools.islice(rest, _CHUNK_ROWS)):
+        yield "".join(map(_si, chunk)).encode()
+
+
+def _excel_serial(value: datetime) -> float:
+    """Excel's number for a date and time, computed as XlsxWriter does (1900 epoch, its leap-year day)."""
+    days = value.toordinal() - _EXCEL_EPOCH
+    serial = days + (float(value.hour * 3600 + value.minute * 60 + value.second) + value.microsecond / 1e6) / 86400
+    return serial + 1 if serial > 59 else serial
+
+
+def _truncate(text: str) -> str:
+    """``text`` cut to Excel's 32,767 UTF-16 units, as XlsxWriter cuts it."""
+    length = 0
+    for index, char in enumerate(text):
+        length += 2 if ord(char) > 0xFFFF else 1
+        if length > _STR_MAX:
+            return text[:index]
+    return text
+
+
+def _si(text: str) -> str:
+    """One shared string as XlsxWriter writes it: control characters as _xHHHH_, &<> escaped."""
+    if "_x" not in text and not _SI_SPECIAL.search(text) and not text[0].isspace() and not text[-1].isspace():
+        return f"<si><t>{text}</t></si>"  # most texts: nothing to escape (one regex, not four)
+    text = _UNDERSCORE_ESCAPE.sub(r"_x005F\1", text)
+    text = _CONTROL.sub(lambda m: f"_x{ord(m[1]):04X}_", text)
+    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    space = ' xml:space="preserve"' if _LEADING_SPACE.search(text) or _TRAILING_SPACE.search(text) else ""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<si><t{space}>{text}</t></si>"
 
 
 def save(workbook: Workbook, out: str | os.PathLike[str] | BinaryIO) -> None:

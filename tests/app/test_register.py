@@ -9,14 +9,20 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from app.domain.events import EventType
 from app.errors import UserFacingError
 from app.printing import register as register_pdf
 from app.printing.register import DATE_COLUMNS
 from app.printing.xlsx import save_register
+from app.services import register as register_service
+from app.services.office import load_calendar
 from app.services.reception import refuse, request_supplement
 from app.services.register import build_register, build_year_register, period_text
+from app.services.results import extend_due_date, receive_supplement, request_supplement_after_reception
 from app.services.returns import Collector, CollectorDraft, record_result, return_to_citizen
 from app.store.db import transaction
+from app.store.models import Event
+from app.text import nfc
 from tests.app.test_reception import APPLICANT, draft, receive
 from tests.app.test_returns import THREE_DAYS, _at_department, _back_at_counter
 from tests.conftest import NOW
@@ -142,3 +148,59 @@ def test_xlsx_has_the_two_level_headings_merged_and_one_row_per_dossier(factory,
     assert ws.cell(row=first, column=8).number_format == "dd/mm/yyyy hh:mm"
     assert ws.freeze_panes == f"A{first}"
     assert ws.print_title_rows == "$5:$7" and ws.page_setup.orientation == "landscape"  # headings on every page
+
+
+def test_steps_and_notes_come_from_the_events_of_each_dossier(factory, actor, catalog):
+    """One query reads every dossier's steps: the department's supplement request, the new appointment
+    (with the old one), the result and the return; a dossier with no step has none."""
+    d = _at_department(factory, actor, catalog)  # received at NOW, sent at NOW + 30 min
+    plain = receive(factory, actor, catalog, draft(catalog, THREE_DAYS), NOW + timedelta(minutes=5))
+    t = NOW + timedelta(days=1)
+    with transaction(factory) as s:
+        cal = load_calendar(s)
+        request_supplement_after_reception(s, actor, cal, d.uid, ["Bản sao CCCD"], "Thiếu giấy tờ", t)
+        receive_supplement(s, actor, cal, d.uid, t + timedelta(hours=1), note="Đã đủ")
+        extend_due_date(s, actor, cal, d.uid, datetime(2026, 12, 10, 16, 0), "Chờ xác minh", t + timedelta(hours=2))
+        record_result(s, actor, d.uid, "Giấy chứng nhận", t + timedelta(hours=3))
+    _back_at_counter(factory, actor, d.uid, d.code, t + timedelta(hours=4))
+    with transaction(factory) as s:
+        who = CollectorDraft(Collector.APPLICANT, APPLICANT.personal_id, APPLICANT.full_name, "")
+        return_to_citizen(s, actor, d.uid, who, t + timedelta(hours=5))
+    first, second = _register(factory, date(2026, 11, 23), date(2026, 11, 23)).rows
+    assert (first.code, second.code) == (d.code, plain.code)
+    assert first.sent_at == NOW + timedelta(minutes=30)  # to the department; the way back is not a "sent"
+    assert (first.result_at, first.returned_at) == (t + timedelta(hours=3), t + timedelta(hours=5))
+    assert first.due_at == datetime(2026, 12, 10, 16, 0)
+    assert first.note == f"Yêu cầu bổ sung 1 lần; Đã hẹn lại ngày trả (hẹn cũ {d.due_at:%d/%m/%Y})"
+    assert (second.sent_at, second.result_at, second.returned_at, second.note) == (None, None, None, "")
+
+
+def test_texts_are_cleaned_as_nfc_cleans_them():
+    """The register's quick path of nfc gives nfc's result, whatever the whitespace or control character."""
+    for char in [chr(c) for c in range(0x3100)] + ["\u3000", "\ufeff", "\U0001f600"]:
+        for text in (f"a{char}b", f" {char} ", f"{char}{char}", f"x {char}  y", f"e\u0301{char}"):
+            assert register_service._text(text) == nfc(text), repr(text)
+
+
+def test_a_step_without_its_own_time_is_dated_when_it_was_recorded(factory, actor, catalog):
+    """An older event whose payload has no time (or an unreadable one) is dated by ``occurred_at``."""
+    d = _at_department(factory, actor, catalog)
+    recorded = NOW + timedelta(days=2, hours=3, minutes=7, microseconds=120_000)
+    with transaction(factory) as s:
+        for seq, (kind, payload) in enumerate(
+            [
+                (EventType.RESULT_RECORDED, {"unit_code": "000.01.00.H49", "result": "Giấy chứng nhận"}),
+                (EventType.RETURNED, {"returned_at": "hôm qua", "collector": {"kind": "applicant"}}),
+            ],
+            start=1,
+        ):
+            s.add(
+                Event(
+                    id=f"test-{seq}", device_id="test-device", device_seq=seq, type=str(kind), dossier_uid=d.uid,
+                    officer_id="test", officer_name="Kiểm thử", occurred_at=recorded + timedelta(hours=seq),
+                    hlc=f"9999999999999:0000{seq}:test", payload=payload,
+                )
+            )  # fmt: skip
+    (row,) = _register(factory, date(2026, 11, 23), date(2026, 11, 23)).rows
+    assert row.result_at == recorded + timedelta(hours=1)
+    assert row.returned_at == recorded + timedelta(hours=2)
