@@ -199,3 +199,34 @@ def test_ctrl_2_opens_the_indicators_and_ctrl_1_the_queues(qtbot: QtBot, supervi
     content.period_combo.setFocus()
     qtbot.keyClick(content.period_combo, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert screen.views.currentIndex() == 0
+
+
+def test_figures_show_before_the_weekly_trend(
+    qtbot: QtBot,
+    supervisor_ctx: UiContext,
+    office_data,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    """Over a year the weeks take about as long again as the figures: the figures are on screen first,
+    the trend says it is being worked out, then is drawn (the view counts as loaded only then)."""
+    import threading
+
+    import ui.screens.indicators as screen
+
+    release = threading.Event()
+    real = screen.compute_weeks
+
+    def slow_weeks(session, start, end):  # type: ignore[no-untyped-def]
+        assert release.wait(WAIT_MS / 1000)
+        return real(session, start, end)
+
+    monkeypatch.setattr(screen, "compute_weeks", slow_weeks)
+    v = IndicatorsView(supervisor_ctx)
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitUntil(lambda: v.snapshot is not None, timeout=WAIT_MS)
+    assert "hồ sơ tính trong kỳ" in v.title_label.text() and v.snapshot.weeks == ()
+    assert "đang tính" in v.trend_chart.chart().title() and not v.loaded
+    release.set()
+    qtbot.waitUntil(lambda: v.loaded, timeout=WAIT_MS)
+    assert v.snapshot.weeks and "đang tính" not in v.trend_chart.chart().title()

@@ -27,12 +27,12 @@ from app.domain.indicators import DEFAULT_RULES, Channel
 from app.errors import UserFacingError
 from app.services.drafts import Changes
 from app.services.province import ProvinceKpi, Scope, fetch_kpi, office_as_of, server_time_text
-from app.services.reports import Dimension, KpiReport, check_period
+from app.services.reports import Dimension, KpiReport, check_period, kpi
 from ui.context import UiContext
 from ui.models import indicator_table as m
 from ui.ops import Latest
-from ui.screens.indicator_charts import ChartPanel, show_departments, show_trend
-from ui.screens.indicator_data import IndicatorSnapshot, PeriodChoice, compute, preset_period
+from ui.screens.indicator_charts import ChartPanel, WeekPoint, show_departments, show_trend
+from ui.screens.indicator_data import IndicatorSnapshot, PeriodChoice, compute_weeks, preset_period
 from ui.screens.scope_switch import NO_CLICK_STATUS, NO_CLICK_THROUGH, PROVINCE_TEXT, ScopeStore, ScopeSwitch
 from ui.tables import open_on_activate, read_only_table
 from ui.theme import Role, set_role
@@ -68,6 +68,7 @@ class IndicatorsView(QWidget):
         self._ctx = ctx
         self._scopes = scopes
         self._reads = Latest(self)
+        self._trend_reads = Latest(self)  # the weeks, asked for once the figures are shown
         self._snapshot: IndicatorSnapshot | None = None
         self._pending = 0
         self._stale = False
@@ -266,6 +267,7 @@ class IndicatorsView(QWidget):
             check_period(start, end)
         except UserFacingError as exc:
             self._reads.guard(lambda _r: None, lambda _e: None)  # a running computation is no longer wanted
+            self._trend_reads.guard(lambda _r: None, lambda _e: None)
             self._pending = 0
             self._busy.hide()
             self._error.setText(str(exc))
@@ -274,6 +276,7 @@ class IndicatorsView(QWidget):
         self._error.hide()
         self._busy.show()
         self._pending = 1
+        self._trend_reads.guard(lambda _r: None, lambda _e: None)  # the weeks of an earlier period: not wanted
         if self.province:
             self._status.setText("Đang lấy số liệu toàn tỉnh từ máy chủ…")
             transport = self._ctx.blob_transport
@@ -282,19 +285,37 @@ class IndicatorsView(QWidget):
             return
         self._status.setText("Đang tính…")
         ok, bad = self._reads.guard(self._on_computed, self._on_failed)
-        self._ctx.runner.run(lambda s: (compute(s, start, end), office_as_of(s)), ok, bad, write=False)
+        self._ctx.runner.run(lambda s: (IndicatorSnapshot(kpi(s, start, end), ()), office_as_of(s)), ok, bad,
+                             write=False)  # fmt: skip
 
     def _settle(self) -> None:
         self._pending = 0
         self._busy.hide()
 
     def _on_computed(self, answer: tuple[IndicatorSnapshot, str]) -> None:
+        """The figures, at once; the weekly trend follows (about as long again over a year)."""
         snap, as_of = answer
         self._switch.set_as_of(as_of)
         self._show(snap, f"Cập nhật lúc {self._ctx.clock():%H:%M:%S %d/%m/%Y}", "")
-        show_trend(self._trend, snap.weeks)
+        show_trend(self._trend, ())
+        self._trend.chart().setTitle("Tỷ lệ giải quyết đúng hạn theo tuần (đang tính…)")
         depts = snap.report.groups.get(Dimension.DEPARTMENT, ())
         show_departments(self._departments, [(d.name, d.on_time) for d in depts])
+        self._pending = 1  # loaded once the trend is drawn too
+        start, end = snap.report.start, snap.report.end
+        ok, bad = self._trend_reads.guard(self._on_weeks, self._on_weeks_failed)
+        self._ctx.runner.run(lambda s: compute_weeks(s, start, end), ok, bad, write=False)
+
+    def _on_weeks(self, weeks: tuple[WeekPoint, ...]) -> None:
+        self._pending = 0
+        if self._snapshot is not None:
+            self._snapshot = IndicatorSnapshot(self._snapshot.report, weeks)
+        show_trend(self._trend, weeks)
+
+    def _on_weeks_failed(self, exc: BaseException) -> None:
+        self._pending = 0
+        text = str(exc) if isinstance(exc, UserFacingError) else "lỗi chương trình, hãy báo bộ phận CNTT"
+        self._trend.chart().setTitle(f"Tỷ lệ giải quyết đúng hạn theo tuần: không tính được ({text})")
 
     def _on_fetched(self, answer: ProvinceKpi) -> None:
         self._show(IndicatorSnapshot(answer.report, ()), f"Máy chủ tính lúc {server_time_text(answer.computed_at)}",
