@@ -204,8 +204,8 @@ def test_ctrl_2_opens_the_indicators_and_ctrl_1_the_queues(qtbot: QtBot, supervi
 def test_figures_show_before_the_weekly_trend(
     qtbot: QtBot,
     supervisor_ctx: UiContext,
-    office_data,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    office_data,  # noqa: F811 - the fixture
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Over a year the weeks take about as long again as the figures: the figures are on screen first,
     the trend says it is being worked out, then is drawn (the view counts as loaded only then)."""
