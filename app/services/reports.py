@@ -613,10 +613,29 @@ FROM dossier d WHERE substr(d.ended_at, 1, 7) IN (SELECT value FROM json_each(:m
 # office calendar changed since, or the holidays package): their working minutes worked out again in Python
 # (_WorkingClock), the rest of their cell from SQL; and the exact first key of some as-if cells (see
 # _exact_first_keys).
-_STALE_SQL = f"""SELECT {_ASIF_KEY_SQL} AS key, d.received_at || d.code, d.received_at, d.ended_at,
-  CASE WHEN d.supplement_count > 0 THEN d.supplement_marks END, max(coalesce(d.processing_us, 0), 0)
-FROM dossier d WHERE d.ended_at >= :opens AND d.ended_at < :closes AND +d.received_at >= :opens
-  AND d.code IS NOT NULL AND d.processing_calendar != :fp"""
+_STALE_WHERE = """d.ended_at >= :opens AND d.ended_at < :closes AND +d.received_at >= :opens AND d.code IS NOT NULL
+  AND d.processing_calendar != :fp"""
+# The attachments' index instead of ``digitised`` (equal, migration 0015's triggers): ix_dossier_ended_facts
+# then covers the whole statement (no dossier row read), and a key > 0 has at most two supplement spans, both
+# in its columns.
+_ASIF_KEY_COVERED_SQL = _ASIF_KEY_SQL.replace(
+    "d.digitised", "EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = d.uid)"
+)
+_STALE_SQL = f"""SELECT key, first_key, received_at, ended_at, r1, c1, r2, c2, us FROM (
+  SELECT {_ASIF_KEY_COVERED_SQL} AS key, d.received_at || d.code AS first_key, d.received_at, d.ended_at,
+    d.supplement1_requested_at AS r1, d.supplement1_completed_at AS c1, d.supplement2_requested_at AS r2,
+    d.supplement2_completed_at AS c2, max(coalesce(d.processing_us, 0), 0) AS us
+  FROM dossier d WHERE {_STALE_WHERE} AND d.supplement_count > 0) WHERE key > 0"""
+# Without a supplement span, in SQL: the working microseconds since the period's opening at each end of the
+# span (a day's total before it, from temp.report_day, and the office hours of the day up to the moment).
+_MOMENT_US = ("(CAST(substr({0}, 12, 2) AS INTEGER) * 3600000000 + CAST(substr({0}, 15, 2) AS INTEGER) * 60000000"
+              " + CAST(substr({0}, 18, 2) AS INTEGER) * 1000000 + CAST(substr({0}, 21, 6) AS INTEGER))")  # fmt: skip
+_WORKED_US = ("(SELECT r.before + CASE WHEN r.working THEN {within} ELSE 0 END FROM temp.report_day r"
+              " WHERE r.day = substr({0}, 1, 10))")  # fmt: skip
+_STALE_PLAIN_SQL = """SELECT key, count(*), min(first_key), sum(max(0, (worked_end - worked_received) / 60000000)),
+  sum(us) FROM (SELECT {key} AS key, d.received_at || d.code AS first_key, {end} AS worked_end,
+  {received} AS worked_received, max(coalesce(d.processing_us, 0), 0) AS us
+  FROM dossier d WHERE {where} AND d.supplement_count = 0) WHERE key > 0 GROUP BY key"""
 _FIRST_KEYS_SQL = f"""SELECT {_ASIF_KEY_SQL} AS key, min(d.received_at || d.code) FROM dossier d
 WHERE d.ended_at >= :opens AND d.ended_at < :closes AND +d.received_at >= :opens AND d.code IS NOT NULL
   AND d.processing_calendar = :fp AND d.figure_group IN (SELECT value FROM json_each(:groups)) GROUP BY 1"""
@@ -941,14 +960,27 @@ def _add_stale(
     """The as-if cells of the ended dossiers received in the period with a processing time worked out on
     another calendar: 2.2's working minutes again on ``calendar`` (as app.domain.indicators.processing_parts)."""
     clock = _WorkingClock(calendar, period)
-    for key, first_key, received_at, ended_at, marks, us in session.execute(_datetime_params(_STALE_SQL), params):
-        if key < 0:
-            continue  # in ``ones`` already (the summary's own row)
-        received, end = datetime.fromisoformat(received_at), datetime.fromisoformat(ended_at)
-        minutes = clock.minutes(received, end)
-        for span in supplement_spans(marks) if marks else ():
-            if span.requested_at < end:
-                minutes -= clock.minutes(span.requested_at, min(span.completed_at or end, end))
+    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS report_day (day TEXT PRIMARY KEY, before INTEGER NOT NULL,"
+                         " working INTEGER NOT NULL) WITHOUT ROWID"))  # fmt: skip
+    session.execute(text("DELETE FROM temp.report_day"))
+    days = [{"day": d.isoformat(), "before": b, "working": w} for d, (b, w) in clock.days.items()]
+    session.execute(text("INSERT INTO temp.report_day VALUES (:day, :before, :working)"), days)
+    within = " + ".join(f"max(0, min({{0}}, {b}) - {a})" for a, b in clock.periods)
+    at_end, at_receipt = (_WORKED_US.format(at, within=within.format(_MOMENT_US.format(at)))
+                          for at in ("d.ended_at", "d.received_at"))  # fmt: skip
+    plain = _STALE_PLAIN_SQL.format(key=_ASIF_KEY_COVERED_SQL, end=at_end, received=at_receipt, where=_STALE_WHERE)
+    for key, n, first_key, minutes, us in session.execute(_datetime_params(plain), params):
+        _sum(ended, key, n, first_key, minutes, us)
+    session.execute(text("DELETE FROM temp.report_day"))
+    for key, first_key, received_at, ended_at, r1, c1, r2, c2, us in session.execute(
+        _datetime_params(_STALE_SQL), params
+    ):
+        end = _when(ended_at)
+        assert end is not None
+        minutes = clock.minutes(_when(received_at) or end, end)
+        for requested, completed in ((_when(r1), _when(c1)), (_when(r2), _when(c2))):
+            if requested is not None and requested < end:
+                minutes -= clock.minutes(requested, min(completed or end, end))
         _sum(ended, key, 1, first_key, max(0, minutes), us)
 
 
@@ -959,25 +991,25 @@ class _WorkingClock:
 
     def __init__(self, calendar: WorkingCalendar, period: Period) -> None:
         self._calendar = calendar
-        self._periods = [(_time_us(a), _time_us(b)) for a, b in calendar.hours.periods]
-        day_us = sum(b - a for a, b in self._periods)
-        self._days: dict[date, tuple[int, bool]] = {}  # working microseconds before the day, a working day
+        self.periods = [(_time_us(a), _time_us(b)) for a, b in calendar.hours.periods]
+        day_us = sum(b - a for a, b in self.periods)
+        self.days: dict[date, tuple[int, bool]] = {}  # working microseconds before the day, a working day
         total, day = 0, period.start
         while day <= period.end:
             working = calendar.is_working_day(day)
-            self._days[day] = (total, working)
+            self.days[day] = (total, working)
             total += day_us if working else 0
             day += timedelta(days=1)
 
     def _at(self, moment: datetime) -> int | None:
-        known = self._days.get(moment.date())
+        known = self.days.get(moment.date())
         if known is None:
             return None
         before, working = known
         if not working:
             return before
         t = _time_us(moment.time())
-        return before + sum(max(0, min(t, b) - a) for a, b in self._periods)
+        return before + sum(max(0, min(t, b) - a) for a, b in self.periods)
 
     def minutes(self, start: datetime, end: datetime) -> int:
         if end <= start:
