@@ -1,12 +1,14 @@
 """Facts, indicators and the Biểu II.06a period report of this office, read from the local store.
 
 The projection keeps each dossier's end, reception due date, supplement spans and processing time
-on its row (migration 0009); :func:`kpi` and :func:`period_report` classify and count in SQL (one
-grouped query: a CASE expression that is app.domain.indicators.classify for the dossiers with at
-most one supplement request and a due date, the common case), the rest — two or more supplement
-requests, no due date, a processing time computed on another calendar — through ``classify`` and
-``processing_parts`` in Python. The dossiers behind a figure are read only when asked for
-(:func:`dossiers_behind`, or a figure's ``uids``). The reference implementation, reading each
+on its row (migration 0009); :func:`kpi` and :func:`period_report` classify and count in SQL (grouped
+queries: a CASE expression that is app.domain.indicators.classify for the dossiers with at most two
+supplement requests and a due date, the common case), the rest — more supplement requests, no due
+date — through ``classify`` and ``processing_parts`` in Python. The dossiers ended in the period are
+read from the per-day summary ``ended_cell`` (migration 0015, kept by SQLite triggers) and corrected
+for the ones received before the period (:func:`_cells`); a processing time computed on a calendar
+changed since is worked out again in bulk for the period's days. The dossiers behind a figure are
+read only when asked for (:func:`dossiers_behind`, or a figure's ``uids``). The reference implementation, reading each
 dossier's events, stays as ``reference_counted_dossiers`` / ``reference_kpi`` /
 ``reference_period_report`` (tests check both give the same answers).
 

@@ -226,3 +226,42 @@ def test_the_working_clock_counts_the_minutes_of_the_calendar(start, length, off
     clock = _WorkingClock(calendar, Period(START.date(), START.date() + timedelta(days=50)))
     assert clock.minutes(a, b) == working_minutes_between(calendar, a, b)
     assert clock.minutes(b, a) == working_minutes_between(calendar, b, a)
+
+
+def test_migration_0015_fills_the_summary_and_downgrade_removes_it(template_db, catalog, tmp_path) -> None:
+    """On a demo store with results, returns, supplements and files: down to 0014 (no summary, no column, no
+    triggers), up again (the back-fill equals the definition; the figures equal the reference), and the
+    triggers keep it from then on."""
+    import sqlite3
+
+    from alembic import command
+    from alembic.config import Config
+
+    from app.services.demo_populate import populate
+    from app.store.db import MIGRATIONS_DIR, current_revision
+
+    path = tmp_path / "motcua.db"
+    shutil.copy(template_db, path)
+    engine = open_database(path)
+    populate(session_factory(engine), catalog, dossiers=60, days=20, seed=5, until=datetime(2026, 11, 23, 15))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0014")
+    engine.dispose()
+    with sqlite3.connect(path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(dossier)")}
+    assert current_revision(path) == "0014"
+    assert not {"ended_cell", "ix_dossier_carried", "ended_cell_au", "attachment_digitised_ai"} & names
+    assert "digitised" not in columns
+    engine = open_database(path)
+    factory = session_factory(engine)
+    try:
+        with factory() as s:
+            assert s.execute(text("SELECT count(*) FROM ended_cell")).scalar()
+            _consistent(s)
+            _check(s, date(2026, 11, 1), date(2026, 11, 23))
+    finally:
+        engine.dispose()
