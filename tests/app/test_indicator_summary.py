@@ -23,7 +23,7 @@ from app.errors import UserFacingError
 from app.services.auth import login
 from app.services.office import load_calendar, set_calendar_entry, this_device
 from app.services.reception import refuse
-from app.services.reports import _ASIF_KEY_SQL, kpi, reference_kpi
+from app.services.reports import _ASIF_KEY_SQL, kpi, period_report, reference_kpi
 from app.services.results import extend_due_date, receive_supplement, request_supplement_after_reception
 from app.services.returns import record_result
 from app.services.seed import DEMO_ACCOUNTS
@@ -265,3 +265,36 @@ def test_migration_0015_fills_the_summary_and_downgrade_removes_it(template_db, 
             _check(s, date(2026, 11, 1), date(2026, 11, 23))
     finally:
         engine.dispose()
+
+
+def test_carried_over_dossiers_edited_after_their_end(factory, actor, catalog) -> None:
+    """Received in October, ended in November: November counts them carried over (the summary holds them as
+    if received in November). Edits after the end move them between cells — a dissatisfied rating, a file,
+    an earlier end pulled from another counter (into October: no longer counted in November), a later one
+    (ignored: the first end stands)."""
+    unit = actor.unit_code
+    uids = [receive(factory, actor, catalog, draft(catalog, code), datetime(2026, 10, 26 + i, 9)).uid
+            for i, code in enumerate(PROCEDURES * 2)]  # fmt: skip
+    fresh = receive(factory, actor, catalog, draft(catalog, PROCEDURES[2]), datetime(2026, 11, 2, 9)).uid
+    with transaction(factory) as s:
+        for i, uid in enumerate([*uids, fresh]):
+            record_result(s, actor, uid, "Giấy chứng nhận", datetime(2026, 11, 3 + i, 10))
+    periods = [(date(2026, 11, 1), date(2026, 11, 30)), (date(2026, 10, 1), date(2026, 11, 30)),
+               (date(2026, 11, 4), date(2026, 11, 6)), (date(2026, 10, 27), date(2026, 11, 3))]  # fmt: skip
+
+    def check() -> None:
+        with factory() as s:
+            _consistent(s)
+            for start, end in periods:
+                _check(s, start, end)
+
+    check()
+    _step(factory, actor, uids[0], unit, "rate", datetime(2026, 11, 20, 9))
+    _step(factory, actor, uids[1], unit, "attach", datetime(2026, 11, 20, 9))
+    check()
+    _fold(factory, _pulled(uids[2], unit, "dossier.result_recorded", datetime(2026, 10, 30, 15), {"result": "Có"}))
+    _fold(factory, _pulled(uids[3], unit, "dossier.result_recorded", datetime(2026, 11, 25, 15), {"result": "Có"}))
+    check()
+    with factory() as s:
+        report = period_report(s, date(2026, 11, 1), date(2026, 11, 30))
+    assert (report.total.carried_over, report.total.resolved_total) == (5, 6)
