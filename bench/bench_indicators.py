@@ -194,6 +194,14 @@ def _backfill_after_0009(db: Path, revision: str) -> None:
     engine.dispose()
 
 
+def _has_ended_classes(db: Path) -> bool:
+    conn = sqlite3.connect(db)
+    try:
+        return bool(conn.execute("SELECT 1 FROM dossier WHERE ended_class IS NOT NULL LIMIT 1").fetchone())
+    finally:
+        conn.close()
+
+
 def prepare(source: Path, db: Path) -> None:
     """Copy, add the steps, migrate (timed) — once; a ready ``db`` is reused (and migrated to the head)."""
     if db.exists():
@@ -202,6 +210,9 @@ def prepare(source: Path, db: Path) -> None:
         conn.close()
         if ready and _revision(db) >= "0009":
             t0 = time.perf_counter()
+            if _revision(db) >= "0012" and not _has_ended_classes(db):  # prepared before the fix below
+                _backfill_after_0009(db, _revision(db))
+                print(f"{db.name}: 0011/0012's back-fills run again in {time.perf_counter() - t0:.0f} s")
             open_database(db).dispose()  # later client migrations, if any (their back-fills print progress)
             print(f"{db.name} ready (revision {_revision(db)}; opened in {time.perf_counter() - t0:.1f} s)")
             return
