@@ -46,7 +46,7 @@ def progress(message: str) -> None:
 
 def asif_key(p: str) -> str:
     """The packed figure key of the dossier whose columns are prefixed ``p`` (``NEW.``, ``OLD.``, ``d.``) as if
-    it were received and ended in the period, or ``-id`` (app.services.reports._KEY_SQL)."""
+    it were received and ended in the period, or ``-id`` (app.services.reports._ASIF_KEY_SQL)."""
     return (
         f"CASE WHEN {p}supplement_count > 2 OR {p}received_due_at IS NULL OR {p}figure_group IS NULL"
         f" OR {p}ended_class IS NULL OR substr({p}received_at, 1, 10) > substr({p}ended_at, 1, 10) THEN -{p}id"
