@@ -177,6 +177,31 @@ def _backfill_0009(db: Path) -> None:
     engine.dispose()
 
 
+def _backfill_after_0009(db: Path, revision: str) -> None:
+    """The later back-fills that read the columns 0009 fills, run again as well when the source had their
+    revision already: 0011's second supplement completions and 0012's ended class (without them every
+    ended dossier of the copy would have no stored class, unlike a counter whose projection keeps it)."""
+    import importlib
+
+    from app.store.db import make_engine
+
+    engine = make_engine(db)
+    with engine.begin() as conn:
+        if revision >= "0011":
+            importlib.import_module("app.store.migrations.versions.0011_figure_groups")._second_completions(conn)
+        if revision >= "0012":
+            importlib.import_module("app.store.migrations.versions.0012_ended_class").backfill(conn)
+    engine.dispose()
+
+
+def _has_ended_classes(db: Path) -> bool:
+    conn = sqlite3.connect(db)
+    try:
+        return bool(conn.execute("SELECT 1 FROM dossier WHERE ended_class IS NOT NULL LIMIT 1").fetchone())
+    finally:
+        conn.close()
+
+
 def prepare(source: Path, db: Path) -> None:
     """Copy, add the steps, migrate (timed) — once; a ready ``db`` is reused (and migrated to the head)."""
     if db.exists():
@@ -185,6 +210,9 @@ def prepare(source: Path, db: Path) -> None:
         conn.close()
         if ready and _revision(db) >= "0009":
             t0 = time.perf_counter()
+            if _revision(db) >= "0012" and not _has_ended_classes(db):  # prepared before the fix below
+                _backfill_after_0009(db, _revision(db))
+                print(f"{db.name}: 0011/0012's back-fills run again in {time.perf_counter() - t0:.0f} s")
             open_database(db).dispose()  # later client migrations, if any (their back-fills print progress)
             print(f"{db.name} ready (revision {_revision(db)}; opened in {time.perf_counter() - t0:.1f} s)")
             return
@@ -199,6 +227,7 @@ def prepare(source: Path, db: Path) -> None:
     t2 = time.perf_counter()
     if revision >= "0009":
         _backfill_0009(db)
+        _backfill_after_0009(db, revision)
     open_database(db).dispose()  # migrations after the source's revision (0009's back-fill from the event log)
     t3 = time.perf_counter()
     print(f"prepared {db.name} from revision {revision}: copy {t1 - t0:.0f} s; {events:,} step events for "

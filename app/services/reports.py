@@ -1,12 +1,14 @@
 """Facts, indicators and the Biểu II.06a period report of this office, read from the local store.
 
 The projection keeps each dossier's end, reception due date, supplement spans and processing time
-on its row (migration 0009); :func:`kpi` and :func:`period_report` classify and count in SQL (one
-grouped query: a CASE expression that is app.domain.indicators.classify for the dossiers with at
-most one supplement request and a due date, the common case), the rest — two or more supplement
-requests, no due date, a processing time computed on another calendar — through ``classify`` and
-``processing_parts`` in Python. The dossiers behind a figure are read only when asked for
-(:func:`dossiers_behind`, or a figure's ``uids``). The reference implementation, reading each
+on its row (migration 0009); :func:`kpi` and :func:`period_report` classify and count in SQL (grouped
+queries: a CASE expression that is app.domain.indicators.classify for the dossiers with at most two
+supplement requests and a due date, the common case), the rest — more supplement requests, no due
+date — through ``classify`` and ``processing_parts`` in Python. The dossiers ended in the period are
+read from the per-day summary ``ended_cell`` (migration 0016, kept by SQLite triggers) and corrected
+for the ones received before the period (:func:`_cells`); a processing time computed on a calendar
+changed since is worked out again in bulk for the period's days. The dossiers behind a figure are
+read only when asked for (:func:`dossiers_behind`, or a figure's ``uids``). The reference implementation, reading each
 dossier's events, stays as ``reference_counted_dossiers`` / ``reference_kpi`` /
 ``reference_period_report`` (tests check both give the same answers).
 
@@ -541,7 +543,8 @@ _FACTS = """d.id, d.figure_group, d.uid, d.code, d.received_at, d.status, d.upda
 _COLUMNS = (
     _FACTS
     + """, d.unit_code, d.department_code, d.department_name, d.field, d.procedure_code,
-  d.procedure_name, d.officer_id, d.officer_name, d.applicant_name, d.end_status, d.supplement_marks"""
+  d.procedure_name, d.officer_id, d.officer_name, d.applicant_name, d.end_status, d.supplement_marks,
+  d.digitised AS file_attached"""
 )
 # The period's candidates as index ranges (migration 0011's covering indexes), one UNION ALL branch per
 # index: received in the period (ix_dossier_received_facts); received before it and ended in or after it,
@@ -551,12 +554,12 @@ _BRANCHES = ("d.received_at >= :opens AND d.received_at < :closes",
              "d.ended_at IS NULL AND d.received_at < :opens")  # fmt: skip
 
 
-def _candidates(where: str = "", columns: str = _FACTS) -> str:
-    """The dossiers a period counts (``where`` on the dossier's columns) with ``columns``, their class (NULL
-    when not ``simple``), ``ended`` and ``digitised``: computed once per dossier in each branch."""
+def _candidates(where: str = "", columns: str = _COLUMNS) -> str:
+    """The dossiers a period counts (``where`` on the dossier's columns) with ``columns`` (:data:`_COLUMNS`),
+    their class (NULL when not ``simple``), ``ended`` and ``digitised``: computed once per dossier in each
+    branch."""
     return "\n  UNION ALL\n".join(
-        f"""  SELECT *, CASE WHEN simple THEN {_STORED_OR_CLASS_SQL} END AS cls,
-    EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = b.uid) AS digitised
+        f"""  SELECT *, CASE WHEN simple THEN {_STORED_OR_CLASS_SQL} END AS cls, file_attached AS digitised
   FROM (SELECT *, (e_at IS NOT NULL AND e_at < :closes) AS ended FROM (
     SELECT {columns}, {_SIMPLE} AS simple FROM dossier d WHERE d.code IS NOT NULL AND {branch} {where}
   ) WHERE e_at IS NULL OR e_at >= :opens) AS b"""
@@ -565,23 +568,79 @@ def _candidates(where: str = "", columns: str = _FACTS) -> str:
 
 
 _ROWS_SQL = "SELECT * FROM (\n{candidates}\n)"
-# The common dossiers summed per combination of figure group (migration 0011: one small integer for the
+# Counting a period (:func:`_cells`) in three parts:
+# (a) the ended dossiers, from the per-day summary ``ended_cell`` (client migration 0016, kept by triggers):
+#     each ended dossier under the key it has when received in the period (see _ASIF_KEY_SQL);
+# (b) the dossiers ended in the period but received before it (carried over), read again: their "as if"
+#     key subtracted, their own (carried over, not received in the period: the as-if key - 32) added;
+# (c) every dossier not ended by the period's close (no end yet, or ended after it; a refusal, withdrawal
+#     or stop ends without ``ended_at``, at ``updated_at``), classified and keyed per row as before.
+# The common dossiers are summed per combination of figure group (migration 0011: one small integer for the
 # eight names and codes), class and flags, packed into one integer ``key`` (sorting one integer is what
 # makes the grouping cheap); a negative key is one dossier's id: not ``simple`` (classify() in Python),
 # without a figure group, or with a processing time computed on another calendar (worked out again).
-# One statement per index range (no UNION ALL: its co-routine costs more than the three statements).
-_KEY_SQL = f"""CASE
-  WHEN NOT simple OR figure_group IS NULL
-       OR (processing_calendar != :fp AND ended_at IS NOT NULL AND received_at >= :opens) THEN -id
+_OPEN_KEY_SQL = f"""CASE
+  WHEN NOT simple OR figure_group IS NULL THEN -id
   ELSE ((((((figure_group * 8 + {_STORED_OR_CLASS_SQL}) * 2 + (received_at >= :opens AND ended_at IS NOT NULL)) * 2
     + (received_at < :opens)) * 4 + channel) * 2 + scan_required) * 2
     + (scan_required AND EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = b.uid))) * 2
     + coalesce(rating = :dissatisfied, 0) END"""
-_CELLS_SQL = f"""SELECT {_KEY_SQL} AS key, count(*) AS n, min(received_at || code) AS first_key,
+# (c)'s index ranges (ix_dossier_ended_facts): not ended, and ended after the period; no stale-calendar case
+# here: a dossier not ended in the period has no processing time in it.
+_OPEN_BRANCHES = ("d.ended_at IS NULL AND d.received_at < :closes", "d.ended_at >= :closes AND d.received_at < :closes")
+_OPEN_CELLS_SQL = f"""SELECT {_OPEN_KEY_SQL} AS key, count(*) AS n, min(received_at || code) AS first_key,
   sum(processing_minutes) AS minutes, sum(max(processing_us, 0)) AS us
 FROM (SELECT *, (e_at IS NOT NULL AND e_at < :closes) AS ended FROM (
     SELECT {_FACTS}, {_SIMPLE} AS simple FROM dossier d WHERE d.code IS NOT NULL AND {{branch}}
   ) WHERE e_at IS NULL OR e_at >= :opens) AS b GROUP BY 1"""
+# The key of an ended dossier as if received in the period (received and ended in it, not carried over),
+# or -id when the reports work it out in Python: migration 0016's, which fills ``ended_cell`` with it. Received
+# on a later day than its end (clocks apart), a period may hold its end and not its receipt: -id, the
+# period's own rules applied in Python; on the same day, both or neither (a period is whole days).
+_ASIF_KEY_SQL = """CASE WHEN d.supplement_count > 2 OR d.received_due_at IS NULL OR d.figure_group IS NULL
+    OR d.ended_class IS NULL OR substr(d.received_at, 1, 10) > substr(d.ended_at, 1, 10) THEN -d.id
+  ELSE ((((((d.figure_group * 8 + d.ended_class) * 2 + 1) * 2 + 0) * 4 + d.channel) * 2 + d.scan_required) * 2
+    + (d.scan_required AND d.digitised)) * 2 + coalesce(d.rating = 'dissatisfied', 0) END"""
+_CARRIED_WEIGHT = 32  # the as-if key's "received and ended in the period" bit (64) off, "carried over" (32) on
+_GROUP_WEIGHT = 1024  # key // 1024 = the figure group
+_SUMMARY_SQL = """SELECT key, calendar, sum(n), min(first_key), sum(minutes), sum(us) FROM ended_cell
+WHERE day >= :first_day AND day < :after_day GROUP BY key, calendar"""
+# (b): one range of ix_dossier_carried (migration 0016: month of the end, receipt) per month of the period,
+# the receipts before it (a walk of the period's ended range would read every dossier ended in it).
+_CARRIED_SQL = f"""SELECT {_ASIF_KEY_SQL} AS key, d.processing_calendar, count(*), min(d.received_at || d.code),
+  sum(coalesce(d.processing_minutes, 0)), sum(max(coalesce(d.processing_us, 0), 0))
+FROM dossier d WHERE substr(d.ended_at, 1, 7) IN (SELECT value FROM json_each(:months)) AND d.received_at < :opens
+  AND d.ended_at IS NOT NULL AND d.code IS NOT NULL AND d.ended_at >= :opens AND d.ended_at < :closes GROUP BY 1, 2"""
+# The ended dossiers received in the period whose processing time was worked out on another calendar (an
+# office calendar changed since, or the holidays package): their working minutes worked out again in Python
+# (_WorkingClock), the rest of their cell from SQL; and the exact first key of some as-if cells (see
+# _exact_first_keys).
+_STALE_WHERE = """d.ended_at >= :opens AND d.ended_at < :closes AND +d.received_at >= :opens AND d.code IS NOT NULL
+  AND d.processing_calendar != :fp"""
+# The attachments' index instead of ``digitised`` (equal, migration 0016's triggers): ix_dossier_ended_facts
+# then covers the whole statement (no dossier row read), and a key > 0 has at most two supplement spans, both
+# in its columns.
+_ASIF_KEY_COVERED_SQL = _ASIF_KEY_SQL.replace(
+    "d.digitised", "EXISTS (SELECT 1 FROM attachment a WHERE a.dossier_uid = d.uid)"
+)
+_STALE_SQL = f"""SELECT key, first_key, received_at, ended_at, r1, c1, r2, c2, us FROM (
+  SELECT {_ASIF_KEY_COVERED_SQL} AS key, d.received_at || d.code AS first_key, d.received_at, d.ended_at,
+    d.supplement1_requested_at AS r1, d.supplement1_completed_at AS c1, d.supplement2_requested_at AS r2,
+    d.supplement2_completed_at AS c2, max(coalesce(d.processing_us, 0), 0) AS us
+  FROM dossier d WHERE {_STALE_WHERE} AND d.supplement_count > 0) WHERE key > 0"""
+# Without a supplement span, in SQL: the working microseconds since the period's opening at each end of the
+# span (a day's total before it, from temp.report_day, and the office hours of the day up to the moment).
+_MOMENT_US = ("(CAST(substr({0}, 12, 2) AS INTEGER) * 3600000000 + CAST(substr({0}, 15, 2) AS INTEGER) * 60000000"
+              " + CAST(substr({0}, 18, 2) AS INTEGER) * 1000000 + CAST(substr({0}, 21, 6) AS INTEGER))")  # fmt: skip
+_WORKED_US = ("(SELECT r.before + CASE WHEN r.working THEN {within} ELSE 0 END FROM temp.report_day r"
+              " WHERE r.day = substr({0}, 1, 10))")  # fmt: skip
+_STALE_PLAIN_SQL = """SELECT key, count(*), min(first_key), sum(max(0, (worked_end - worked_received) / 60000000)),
+  sum(us) FROM (SELECT {key} AS key, d.received_at || d.code AS first_key, {end} AS worked_end,
+  {received} AS worked_received, max(coalesce(d.processing_us, 0), 0) AS us
+  FROM dossier d WHERE {where} AND d.supplement_count = 0) WHERE key > 0 GROUP BY key"""
+_FIRST_KEYS_SQL = f"""SELECT {_ASIF_KEY_SQL} AS key, min(d.received_at || d.code) FROM dossier d
+WHERE d.ended_at >= :opens AND d.ended_at < :closes AND +d.received_at >= :opens AND d.code IS NOT NULL
+  AND d.processing_calendar = :fp AND d.figure_group IN (SELECT value FROM json_each(:groups)) GROUP BY 1"""
 _GROUP_NAMES_SQL = """SELECT id, unit_code, department_code, department_name, field, procedure_code, procedure_name,
   officer_id, officer_name FROM figure_group"""
 _CLASS_CODES = {1: DossierClass.EARLY, 2: DossierClass.ON_TIME, 3: DossierClass.LATE,
@@ -845,46 +904,195 @@ in 2.2, channel (app.domain.indicators.Channel), a paper to scan."""
 
 
 def _cells(session: Session, period: Period, calendar: WorkingCalendar) -> dict[_CellKey, _Cell]:
-    """The period's counted dossiers summed per combination of what the figures group by."""
+    """The period's counted dossiers summed per combination of what the figures group by (see _OPEN_KEY_SQL)."""
+    import json
+
     fp = calendar_fingerprint(calendar)
-    params = {"opens": period.opens, "closes": period.closes, "fp": fp, "dissatisfied": DISSATISFIED}
-    cells: dict[_CellKey, _Cell] = {}
-    names: dict[int, tuple[str, ...]] = {}
+    after = period.end + timedelta(days=1)
+    months = [f"{y:04d}-{m:02d}" for y in range(period.start.year, period.end.year + 1) for m in range(1, 13)
+              if f"{period.start:%Y-%m}" <= f"{y:04d}-{m:02d}" <= f"{period.end:%Y-%m}"]  # fmt: skip
+    params = {"opens": period.opens, "closes": period.closes, "fp": fp, "dissatisfied": DISSATISFIED,
+              "first_day": period.start.isoformat(), "after_day": after.isoformat(),
+              "months": json.dumps(months)}  # fmt: skip
     ones: dict[int, str] = {}
+    # (a) the period's days of the summary, and (b) the carried-over ones moved to their own key.
+    ended: dict[int, _Cell] = {}
+    stale = False
+    for key, cal, n, first_key, minutes, us in session.execute(text(_SUMMARY_SQL), params):
+        if key < 0:
+            ones[-key] = first_key
+        elif cal != fp:
+            stale = True  # read again below, those received in the period (carried-over ones in (b))
+        else:
+            _sum(ended, key, n, first_key, minutes, us)
+    subtracted: set[int] = set()
+    for key, cal, n, first_key, minutes, us in session.execute(_datetime_params(_CARRIED_SQL), params):
+        if key < 0:
+            continue  # in ``ones`` already, the period's own rules applied there
+        if cal == fp:
+            _sum(ended, key, -n, "", -minutes, -us)
+            subtracted.add(key)
+        _sum(ended, key - _CARRIED_WEIGHT, n, first_key, minutes, us)
+    if stale:
+        _add_stale(session, period, calendar, ended, params)
+    names = {g[0]: tuple(g[1:]) for g in session.execute(text(_GROUP_NAMES_SQL))}
+    _exact_first_keys(session, ended, subtracted, names, params)
+    cells: dict[_CellKey, _Cell] = {}
     own = own_unit(session)
-    for branch in _BRANCHES:
-        for key, n, first_key, minutes, us in session.execute(_datetime_params(_CELLS_SQL.format(branch=branch)),
-                                                              params):  # fmt: skip
+    for key, c in ended.items():
+        if c.n:
+            _add_key(cells, names, own, key, c.n, c.first_key, c.minutes, c.us)
+    # (c) the dossiers not ended by the period's close, per row.
+    for branch in _OPEN_BRANCHES:
+        for key, n, first_key, minutes, us in session.execute(
+            _datetime_params(_OPEN_CELLS_SQL.format(branch=branch)), params
+        ):
             if key < 0:
                 ones[-key] = first_key
-                continue
-            if not names:
-                names = {g[0]: tuple(g[1:]) for g in session.execute(text(_GROUP_NAMES_SQL))}
-            key, dissatisfied = divmod(key, 2)
-            key, digitised = divmod(key, 2)
-            key, to_scan = divmod(key, 2)
-            key, channel = divmod(key, 4)
-            key, carried = divmod(key, 2)
-            key, received_ended = divmod(key, 2)
-            group, code = divmod(key, 8)
-            if own and names[group][0] != own:
-                continue  # received by another office (module docstring): its figure group names that office
-            cls = _CLASS_CODES[code]
-            p22 = bool(received_ended) and cls.resolved
-            cell_key = (*names[group], cls, bool(carried), bool(digitised), bool(dissatisfied), p22, channel,
-                        bool(to_scan))  # fmt: skip
-            _add(cells, cell_key, n, first_key, n if p22 else 0, minutes or 0 if p22 else 0,
-                 us or 0 if p22 else 0)  # fmt: skip
+            else:
+                _add_key(cells, names, own, key, n, first_key, minutes or 0, us or 0)
     if ones:
         _add_ones(session, period, calendar, cells, ones, own)
     return cells
+
+
+def _add_stale(
+    session: Session, period: Period, calendar: WorkingCalendar, ended: dict[int, _Cell], params: dict[str, Any]
+) -> None:  # fmt: skip
+    """The as-if cells of the ended dossiers received in the period with a processing time worked out on
+    another calendar: 2.2's working minutes again on ``calendar`` (as app.domain.indicators.processing_parts)."""
+    clock = _WorkingClock(calendar, period)
+    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS report_day (day TEXT PRIMARY KEY, before INTEGER NOT NULL,"
+                         " working INTEGER NOT NULL) WITHOUT ROWID"))  # fmt: skip
+    session.execute(text("DELETE FROM temp.report_day"))
+    days = [{"day": d.isoformat(), "before": b, "working": w} for d, (b, w) in clock.days.items()]
+    session.execute(text("INSERT INTO temp.report_day VALUES (:day, :before, :working)"), days)
+    within = " + ".join(f"max(0, min({{0}}, {b}) - {a})" for a, b in clock.periods)
+    at_end, at_receipt = (_WORKED_US.format(at, within=within.format(_MOMENT_US.format(at)))
+                          for at in ("d.ended_at", "d.received_at"))  # fmt: skip
+    plain = _STALE_PLAIN_SQL.format(key=_ASIF_KEY_COVERED_SQL, end=at_end, received=at_receipt, where=_STALE_WHERE)
+    for key, n, first_key, minutes, us in session.execute(_datetime_params(plain), params):
+        _sum(ended, key, n, first_key, minutes, us)
+    session.execute(text("DELETE FROM temp.report_day"))
+    for key, first_key, received_at, ended_at, r1, c1, r2, c2, us in session.execute(
+        _datetime_params(_STALE_SQL), params
+    ):
+        end = _when(ended_at)
+        assert end is not None
+        minutes = clock.minutes(_when(received_at) or end, end)
+        for requested, completed in ((_when(r1), _when(c1)), (_when(r2), _when(c2))):
+            if requested is not None and requested < end:
+                minutes -= clock.minutes(requested, min(completed or end, end))
+        _sum(ended, key, 1, first_key, max(0, minutes), us)
+
+
+class _WorkingClock:
+    """app.domain.custody.working_minutes_between for many moments of one period: working microseconds since
+    the period's opening, a running total per day and the day's office hours up to the moment (the same
+    half-open periods as ``WorkingCalendar.normalise``); moments outside the period take the slow way."""
+
+    def __init__(self, calendar: WorkingCalendar, period: Period) -> None:
+        self._calendar = calendar
+        self.periods = [(_time_us(a), _time_us(b)) for a, b in calendar.hours.periods]
+        day_us = sum(b - a for a, b in self.periods)
+        self.days: dict[date, tuple[int, bool]] = {}  # working microseconds before the day, a working day
+        total, day = 0, period.start
+        while day <= period.end:
+            working = calendar.is_working_day(day)
+            self.days[day] = (total, working)
+            total += day_us if working else 0
+            day += timedelta(days=1)
+
+    def _at(self, moment: datetime) -> int | None:
+        known = self.days.get(moment.date())
+        if known is None:
+            return None
+        before, working = known
+        if not working:
+            return before
+        t = _time_us(moment.time())
+        return before + sum(max(0, min(t, b) - a) for a, b in self.periods)
+
+    def minutes(self, start: datetime, end: datetime) -> int:
+        if end <= start:
+            return 0
+        a, b = self._at(start), self._at(end)
+        if a is None or b is None:
+            return working_minutes_between(self._calendar, start, end)
+        return int(timedelta(microseconds=b - a).total_seconds() // 60)
+
+
+def _time_us(t: time) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+
+def _sum(cells: dict[int, _Cell], key: int, n: int, first_key: str, minutes: int, us: int) -> None:
+    cell = cells.get(key)
+    if cell is None:
+        cell = cells[key] = _Cell()
+    if n > 0 and (not cell.first_key or first_key < cell.first_key):
+        cell.first_key = first_key
+    cell.n += n
+    cell.minutes += minutes
+    cell.us += us
+
+
+def _exact_first_keys(
+    session: Session, ended: dict[int, _Cell], subtracted: set[int], names: dict[int, tuple[str, ...]],
+    params: dict[str, Any],
+) -> None:  # fmt: skip
+    """The first key of the as-if cells the carried-over dossiers left, worked out again where it can matter.
+
+    Taking a carried-over dossier out of an as-if cell leaves that cell's ``first_key`` possibly its key
+    (a minimum is not undone). That dossier is counted in its own cell of the same figure group, so the
+    groups' order and the procedure's legal time (the smallest key of a group or a procedure) do not
+    change; only 2.2's procedure name (the name of the smallest key among the 2.2 cells, the as-if
+    ones) can, when a procedure code has had two names. Those cells' keys are read again.
+    """
+    import json
+
+    by_code: dict[str, set[str]] = defaultdict(set)
+    for g in names.values():
+        by_code[g[4]].add(g[5])
+    renamed = {code for code, n in by_code.items() if len(n) > 1}
+    if not renamed:
+        return
+    groups = {k // _GROUP_WEIGHT for k in subtracted if ended[k].n and names[k // _GROUP_WEIGHT][4] in renamed}
+    if not groups:
+        return
+    for k in subtracted:
+        if k // _GROUP_WEIGHT in groups:
+            ended[k].first_key = ""
+    query = _datetime_params(_FIRST_KEYS_SQL)
+    for key, first_key in session.execute(query, params | {"groups": json.dumps(sorted(groups))}):
+        if key in subtracted and key in ended:
+            ended[key].first_key = first_key
+
+
+def _add_key(cells: dict[_CellKey, _Cell], names: dict[int, tuple[Any, ...]], own: str, key: int, n: int,
+             first_key: str, minutes: int, us: int) -> None:  # fmt: skip
+    """Add ``n`` dossiers of the packed ``key`` to ``cells`` (unpacked: names, class and flags)."""
+    key, dissatisfied = divmod(key, 2)
+    key, digitised = divmod(key, 2)
+    key, to_scan = divmod(key, 2)
+    key, channel = divmod(key, 4)
+    key, carried = divmod(key, 2)
+    key, received_ended = divmod(key, 2)
+    group, code = divmod(key, 8)
+    if own and names[group][0] != own:
+        return  # received by another office (module docstring): its figure group names that office
+    cls = _CLASS_CODES[code]
+    p22 = bool(received_ended) and cls.resolved
+    cell_key = (*names[group], cls, bool(carried), bool(digitised), bool(dissatisfied), p22, channel,
+                bool(to_scan))  # fmt: skip
+    _add(cells, cell_key, n, first_key, n if p22 else 0, minutes if p22 else 0, us if p22 else 0)
 
 
 def _add_ones(
     session: Session, period: Period, calendar: WorkingCalendar, cells: dict[_CellKey, _Cell], ones: dict[int, str],
     own: str = "",
 ) -> None:  # fmt: skip
-    """The dossiers :data:`_CELLS_SQL` leaves to Python (a negative key), read again by id and added to
+    """The dossiers :func:`_cells` leaves to Python (a negative key), read again by id and added to
     ``cells``: the class from SQL when ``simple``, else ``classify``; 2.2's time worked out again."""
     import json
 

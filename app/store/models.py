@@ -152,6 +152,8 @@ class Dossier(Base):
     channel: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     handling_unit: Mapped[str] = mapped_column(String(20), default="", server_default="")
     scan_required: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Migration 0016: a file attached (4.2), kept by SQLite triggers on ``attachment``; the ORM never sets it.
+    digitised: Mapped[int] = mapped_column(Integer, server_default="0")
 
     __table_args__ = (
         Index("ix_dossier_status_received", "status", "received_at"),
@@ -174,6 +176,13 @@ class Dossier(Base):
         # …and, counting a period (migration 0011), the facts the figures need, so that no row is read.
         Index("ix_dossier_received_facts", "received_at", "ended_at", *FACT_INDEX_COLUMNS),
         Index("ix_dossier_ended_facts", "ended_at", "received_at", *FACT_INDEX_COLUMNS),
+        # A period's carried-over ended dossiers, one range per month of the period (migration 0016).
+        Index(
+            "ix_dossier_carried",
+            text("substr(ended_at, 1, 7)"),
+            "received_at",
+            sqlite_where=text("ended_at IS NOT NULL AND code IS NOT NULL"),
+        ),
     )
 
 
@@ -190,6 +199,25 @@ class QueueTally(Base):
     department_code: Mapped[str] = mapped_column(String(30), primary_key=True)  # "" when none
     coded: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1: the dossier has a code
     n: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class EndedCell(Base):
+    """The ended dossiers summed per day of their end, processing-time calendar and packed figure key (migration
+    0016, kept by SQLite triggers on ``dossier``): app.services.reports reads a period's days here instead of
+    classifying each dossier ended in it. The key is the one a dossier received in the period gets (see the
+    migration); ``-id`` for a dossier the reports work out in Python."""
+
+    __tablename__ = "ended_cell"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    calendar: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    first_key: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[int] = mapped_column(Integer)
+    us: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = ({"sqlite_with_rowid": False},)
 

@@ -45,7 +45,7 @@ def test_upgrade_keeps_dossiers_rowids_and_search(tmp_path: Path) -> None:
     _database_at_0001(path)
     assert current_revision(path) == "0001"
     factory = session_factory(open_database(path))
-    assert current_revision(path) == HEAD_REVISION == "0015"
+    assert current_revision(path) == HEAD_REVISION == "0016"
     with factory() as session:
         assert session.scalars(select(Dossier.id)).all() == [7]
         assert [r.code for r in search(session, "nguyen van an")] == [CODE]
@@ -69,27 +69,40 @@ def test_a_code_may_arrive_twice_from_two_counters(factory: sessionmaker[Session
 
 
 def test_a_periods_indicators_read_index_ranges_not_every_dossier(factory: sessionmaker[Session]) -> None:
-    # Migrations 0010 and 0011: the period's receipts are a range of ix_dossier_received_facts, the dossiers
-    # carried over (ended in or after the period, or not ended) two ranges of ix_dossier_ended_facts; both
-    # indexes cover what the figures read (no dossier row is read), for the figures and the weekly trend.
+    # Migrations 0010 and 0011: the weekly trend reads the period's receipts as a range of
+    # ix_dossier_received_facts, the dossiers carried over (ended in or after the period, or not ended) as
+    # two ranges of ix_dossier_ended_facts; both indexes cover what it reads (no dossier row is read).
+    # Migration 0016: the figures read the dossiers ended in the period from the per-day summary (a range
+    # of its primary key), the carried-over ones among them through ix_dossier_carried (one range per
+    # month), and the ones not ended by the close as two covering ranges of ix_dossier_ended_facts.
+    import json
     from datetime import date
 
     from sqlalchemy import text
 
     from app.domain.indicators import week_spans
     from app.services.indicator_weeks import _weeks_sql
-    from app.services.reports import _BRANCHES, _CELLS_SQL
+    from app.services.reports import _BRANCHES, _CARRIED_SQL, _OPEN_BRANCHES, _OPEN_CELLS_SQL, _SUMMARY_SQL
 
+    months = json.dumps([f"2026-{m:02d}" for m in range(1, 13)])
     params = {"opens": "2026-01-01 00:00:00.000000", "closes": "2027-01-01 00:00:00.000000", "fp": "",
-              "dissatisfied": "dissatisfied"}  # fmt: skip
-    weeks = _weeks_sql(week_spans(date(2026, 1, 1), date(2026, 12, 31)))
-    for sql in (_CELLS_SQL, weeks):
+              "dissatisfied": "dissatisfied", "first_day": "2026-01-01", "after_day": "2027-01-01",
+              "months": months}  # fmt: skip
+
+    def reads(statements: list[str]) -> list[str]:
         with factory() as session:
-            explained = [session.execute(text(f"EXPLAIN QUERY PLAN {sql.format(branch=b)}"), params) for b in _BRANCHES]
-            plan = [row[-1] for rows in explained for row in rows]
-        reads = [step for step in plan if step.startswith(("SEARCH d ", "SCAN d"))]
-        assert reads == [
-            "SEARCH d USING COVERING INDEX ix_dossier_received_facts (received_at>? AND received_at<?)",
-            "SEARCH d USING COVERING INDEX ix_dossier_ended_facts (ended_at>?)",
-            "SEARCH d USING COVERING INDEX ix_dossier_ended_facts (ended_at=? AND received_at<?)",
-        ]
+            plan = [row[-1] for sql in statements for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}"), params)]
+        return [step for step in plan if step.startswith(("SEARCH d ", "SCAN d", "SEARCH ended_cell", "SCAN ended"))]
+
+    weeks = _weeks_sql(week_spans(date(2026, 1, 1), date(2026, 12, 31)))
+    assert reads([weeks.format(branch=b) for b in _BRANCHES]) == [
+        "SEARCH d USING COVERING INDEX ix_dossier_received_facts (received_at>? AND received_at<?)",
+        "SEARCH d USING COVERING INDEX ix_dossier_ended_facts (ended_at>?)",
+        "SEARCH d USING COVERING INDEX ix_dossier_ended_facts (ended_at=? AND received_at<?)",
+    ]
+    assert reads([_SUMMARY_SQL, _CARRIED_SQL, *(_OPEN_CELLS_SQL.format(branch=b) for b in _OPEN_BRANCHES)]) == [
+        "SEARCH ended_cell USING PRIMARY KEY (day>? AND day<?)",
+        "SEARCH d USING INDEX ix_dossier_carried (<expr>=? AND received_at<?)",
+        "SEARCH d USING COVERING INDEX ix_dossier_ended_facts (ended_at=? AND received_at<?)",
+        "SEARCH d USING COVERING INDEX ix_dossier_ended_facts (ended_at>?)",
+    ]
