@@ -147,7 +147,7 @@ def on_time_by_week(session: Session, start: date, end: date) -> tuple[WeekFigur
             add(on_time, a, min(wr1, wdue, e, wr2) - 1, count)  # before the request, the due date, the end
             add(on_time, max(a, wr1), min(wc1, e, wr2) - 1, count)  # the request pending
             add(on_time, max(a, wc1), min(wmoved, e, wr2) - 1, count)  # brought back: the due date moved
-            if e_on_time and e < n:
+            if e_on_time and a <= e < n:  # counted in its end week (not when it ended before its receipt's week)
                 add(on_time, e, e, count)
     counted, on_time = _running(counted), _running(on_time)
     if ones:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
@@ -167,6 +167,9 @@ def test_the_summary_equals_its_definition_after_every_write(template_db, catalo
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])  # fmt: skip
 @given(st.lists(dossier, min_size=1, max_size=8), periods, holidays)
+# An earlier result pulled after the end (its moment before the receipt, weeks later): the weekly trend counted it
+# on time in its end week without counting it there (1/0); found by this test, kept as an example.
+@example([(9660, "1.004859", False, False, [("result", 0), ("earlier_end", 0)])], [(0, 49)], [0])
 def test_figures_through_the_summary_equal_the_reference(template_db, catalog, dossiers, spans, days) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine, factory, actor = _store(template_db, tmp)
