@@ -6,9 +6,13 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli_vi import ViArgumentParser
 from app.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 CALENDAR_ADMIN = """\
   motcua calendar add --date YYYY-MM-DD --kind holiday|workday --name "…" --ref "số văn bản"
@@ -58,6 +62,7 @@ def calendar_command(argv: list[str], data_dir: Path) -> int:
         except UserFacingError as exc:
             print(exc.message, file=sys.stderr)
             return 2
+        _refresh_processing(factory)
         return 0
     with factory() as session:
         calendar = load_calendar(session)
@@ -65,6 +70,25 @@ def calendar_command(argv: list[str], data_dir: Path) -> int:
         print(USAGE + "\n" + CALENDAR_ADMIN)
         return 0
     return run(argv, calendar)
+
+
+def _refresh_processing(factory: sessionmaker[Session]) -> None:
+    """The stored processing times worked out again on the new calendar (the reports then stay fast)."""
+    from app.services.office import load_calendar
+    from app.store.processing_refresh import refresh_stale_processing
+
+    def progress(done: int, total: int) -> None:
+        print(f"Đang tính lại thời gian giải quyết theo lịch mới: {_count(done)}/{_count(total)} hồ sơ", flush=True)
+
+    with factory() as session:
+        calendar = load_calendar(session)
+    done = refresh_stale_processing(factory, calendar, progress=progress)
+    if done:
+        print(f"Đã tính lại thời gian giải quyết của {_count(done)} hồ sơ theo lịch mới.")
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
 
 
 def enrol_command(argv: list[str], data_dir: Path) -> int:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
     from sqlalchemy.orm import Session, sessionmaker
 
+    from app.store.processing_refresh import BatchDone
     from app.sync.client import SyncClient
     from ui.main_window import MainWindow
     from ui.ops import OpRunner
@@ -166,6 +167,37 @@ class StoreLoader:
         return self.factory()()
 
 
+REFRESH_BATCH = 2_000  # dossiers per write job: a few tenths of a second, the officer's writes go between
+
+
+def refresh_processing_in_background(runner: OpRunner, batch: int = REFRESH_BATCH) -> None:
+    """After a calendar change (``motcua calendar``, a sync pull, a newer ``holidays`` package): the stored
+    processing times worked out again on the current calendar (app.store.processing_refresh), so that the
+    reports stop working them out on every run. A read job checks first (nothing written when nothing is
+    stale); then a write job per batch, the next queued when one ends. A failure is logged and the rest
+    waits for the next start: the reports are right meanwhile, only slower."""
+
+    def failed(exc: BaseException) -> None:
+        log.warning("processing times not refreshed: %r", exc)
+
+    def stale(session: Session) -> bool:
+        from app.services.office import load_calendar
+        from app.store.processing_refresh import has_stale_processing
+
+        return has_stale_processing(session, load_calendar(session))
+
+    def step(after: str) -> None:
+        def work(session: Session) -> BatchDone:
+            from app.services.office import load_calendar
+            from app.store.processing_refresh import refresh_batch
+
+            return refresh_batch(session, load_calendar(session), batch=batch, after=after)
+
+        runner.run(work, lambda done: None if done.finished else step(done.after), failed, write=True)
+
+    runner.run(stale, lambda found: step("") if found else None, failed, write=False)
+
+
 LOG_MAX_BYTES = 2_000_000
 LOG_BACKUPS = 5
 
@@ -255,6 +287,7 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
     windows: list[MainWindow] = []
     syncs: dict[MainWindow, SyncRunner] = {}
     clients: list[SyncClient] = []  # the one network client of an enrolled PC, made at first login
+    refreshing: list[bool] = []  # the stored processing times' refresh, started at the first log-in dialog
     scanner_inputs: list[ScannerInputs] = []  # the PC's barcode scanners, made with the first window
 
     def scanners() -> ScannerInputs:
@@ -334,6 +367,9 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
             )
         dialog = LoginDialog(office, authenticate, note=note)
         QTimer.singleShot(0, loader.start)  # after the dialog's first paint
+        if not refreshing:  # once per start, after the store has begun to open
+            refreshing.append(True)
+            QTimer.singleShot(0, lambda: refresh_processing_in_background(runner))
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.actor is not None:
             start(dialog.actor)
         else:

@@ -35,10 +35,13 @@ from sqlalchemy.orm import Session
 
 from app.domain.contracts import Contract
 from app.domain.events import EventType, new_id
+from app.domain.indicators import calendar_fingerprint
 from app.errors import UserFacingError
 from app.scanning.blobs import BlobStore
+from app.services.office import load_calendar
 from app.store import projection
 from app.store.models import CodeRequest, Device, Dossier, Event, Outbox, OutboxState, RegisterSequence
+from app.store.processing_refresh import refresh_stale_processing
 from app.store.projection import apply_event, typed_payload
 from app.sync import codes, fee_receipts, wire
 from app.sync.attachments import Uploader, default_blob_store
@@ -741,7 +744,15 @@ class SyncEngine:
         if ref is None:
             return
         with self._tx() as s:
+            before = calendar_fingerprint(load_calendar(s))
             problems = apply_reference(s, ref)
             require_state(s).reference_etag = new_etag or ref.version
         tally.notes.append("reference")
         tally.notes.extend(problems)
+        with self._tx() as s:
+            calendar = load_calendar(s)
+        if calendar_fingerprint(calendar) != before:
+            # The office calendar changed: the stored processing times follow it, in batches of their own
+            # (app.store.processing_refresh; the reports are right meanwhile, only slower).
+            done = refresh_stale_processing(self._factory, calendar)
+            tally.notes.append(f"processing times: {done}")

@@ -168,3 +168,38 @@ def test_a_calendar_edit_reaches_a_long_polling_counter_within_seconds(
     with a.factory() as s:
         entry = s.get(CalendarEntryRow, date(2026, 12, 31))
         assert entry is not None and entry.legal_ref == "Thông báo 12/TB-UBND"
+
+
+def test_a_calendar_pulled_from_the_server_brings_the_stored_processing_times_up_to_date(
+    live: Live, counter: Callable[[str], Counter], catalog: Catalog
+) -> None:
+    """A holiday added on the server changes the counter's calendar: the processing times stored on the old
+    one are worked out again after the pull (app.store.processing_refresh), so the reports stay on their fast
+    path instead of redoing them on every run."""
+    from datetime import timedelta
+
+    from app.domain.indicators import calendar_fingerprint
+    from app.services.office import load_calendar
+    from app.services.returns import record_result
+    from app.store.db import transaction
+    from server import admin
+
+    a = counter("Quầy số 01")
+    engine = a.engine()
+    assert engine.run_once().ok
+    received = a.receive(catalog)
+    with transaction(a.factory) as s:
+        record_result(s, a.actor, received.uid, "Bản sao trích lục", received.received_at + timedelta(hours=2))
+        old = calendar_fingerprint(load_calendar(s))
+    with a.factory() as s:
+        assert s.scalars(select(Dossier.processing_calendar).where(Dossier.uid == received.uid)).one() == old
+    with live.tx() as s:
+        admin.add_calendar_entry(s, datetime.now(UTC), UNIT, day=date(2026, 12, 30), kind="holiday",
+                                 name="Nghỉ bù", legal_ref="Thông báo 13/TB-UBND")  # fmt: skip
+    engine.reference_changed = True  # as the feed's "reference" change sets it (the test above)
+    report = engine.run_once()
+    assert report.ok and "processing times: 1" in report.notes, report.notes
+    with a.factory() as s:
+        new = calendar_fingerprint(load_calendar(s))
+        assert new != old
+        assert s.scalars(select(Dossier.processing_calendar).where(Dossier.uid == received.uid)).one() == new
