@@ -25,7 +25,7 @@ from app.store.models import Dossier
 from app.store.processing_refresh import count_stale_processing, has_stale_processing, refresh_stale_processing
 from app.store.projection import set_processing_columns
 from tests.app.test_indicator_summary import START, _consistent, _history, _store, dossier
-from tests.app.test_indicators_sql import _indicators_equal
+from tests.app.test_indicators_sql import _check
 from tests.app.test_reception import draft, receive
 
 STALE_SQL = "SELECT count(*) FROM dossier WHERE processing_calendar != '' AND processing_calendar != :fp"
@@ -49,20 +49,6 @@ def _as_projection_computes(session) -> None:
         set_processing_columns(d, calendar)
         assert stored == (d.processing_minutes, d.processing_us, d.processing_calendar), d.uid
     session.rollback()
-
-
-def _check(session, start: date, end: date) -> None:
-    """kpi and Biểu II.06a equal the reference (each dossier's events): tests.app.test_indicators_sql._check
-    but for the weekly 2.1 (app.services.indicator_weeks), which the refresh does not touch and which
-    counts a dossier ended before its receipt (an earlier result pulled late) in a week of no dossier."""
-    new, ref = reports.kpi(session, start, end), reports.reference_kpi(session, start, end)
-    _indicators_equal(new.office, ref.office)
-    assert set(new.groups) == set(ref.groups)
-    for dim in ref.groups:
-        assert [(g.key, g.name) for g in new.groups[dim]] == [(g.key, g.name) for g in ref.groups[dim]]
-        for a, b in zip(new.groups[dim], ref.groups[dim], strict=True):
-            _indicators_equal(a, b)
-    assert reports.period_report(session, start, end) == reports.reference_period_report(session, start, end)
 
 
 def _no_stale_work():
