@@ -19,18 +19,16 @@ from sqlalchemy import text
 from app.domain.calendar import EntryKind
 from app.domain.catalog import Catalog
 from app.domain.events import new_id
-from app.errors import UserFacingError
 from app.services.auth import login
 from app.services.office import load_calendar, set_calendar_entry, this_device
 from app.services.reception import refuse
 from app.services.reports import _ASIF_KEY_SQL, kpi, period_report, reference_kpi
-from app.services.results import extend_due_date, receive_supplement, request_supplement_after_reception
 from app.services.returns import record_result
 from app.services.seed import DEMO_ACCOUNTS
 from app.store.db import open_database, session_factory, transaction
 from app.store.models import Event
 from app.store.projection import apply_event
-from tests.app.test_indicators_sql import _check
+from tests.app.test_indicators_sql import _check, check_spans, service_step
 from tests.app.test_reception import draft, receive
 
 START = datetime(2026, 10, 5, 7)  # a Monday
@@ -103,18 +101,7 @@ def _step(factory, actor, uid: str, unit: str, kind: str, now: datetime) -> None
             s.execute(text("DELETE FROM dossier WHERE uid = :u"), {"u": uid})
     else:
         with transaction(factory) as s:
-            calendar = load_calendar(s)
-            try:
-                if kind == "result":
-                    record_result(s, actor, uid, "Giấy chứng nhận", now)
-                elif kind == "supplement":
-                    request_supplement_after_reception(s, actor, calendar, uid, ["Bản sao CCCD"], "Thiếu", now)
-                elif kind == "back":
-                    receive_supplement(s, actor, calendar, uid, now)
-                else:
-                    extend_due_date(s, actor, calendar, uid, now + timedelta(days=3), "Chậm xác minh", now)
-            except UserFacingError:
-                s.rollback()
+            service_step(s, actor, load_calendar(s), uid, kind, now)
 
 
 def _history(factory, actor, catalog, dossiers, check_each: bool) -> None:
@@ -180,9 +167,7 @@ def test_figures_through_the_summary_equal_the_reference(template_db, catalog, d
                     set_calendar_entry(s, START.date() + timedelta(days=offset), EntryKind.HOLIDAY, "Nghỉ bù",
                                        "QĐ 1/2026")  # fmt: skip
             with factory() as s:
-                for offset, length in spans:
-                    start = START.date() + timedelta(days=offset)
-                    _check(s, start, start + timedelta(days=length))
+                check_spans(s, spans)
         finally:
             engine.dispose()
 
@@ -237,21 +222,15 @@ def test_migration_0016_fills_the_summary_and_downgrade_removes_it(template_db, 
     triggers keep it from then on."""
     import sqlite3
 
-    from alembic import command
-    from alembic.config import Config
-
     from app.services.demo_populate import populate
-    from app.store.db import MIGRATIONS_DIR, current_revision
+    from app.store.db import current_revision
+    from tests.app.test_legal_basis_migration import migrate
 
     path = tmp_path / "motcua.db"
     shutil.copy(template_db, path)
     engine = open_database(path)
     populate(session_factory(engine), catalog, dossiers=60, days=20, seed=5, until=datetime(2026, 11, 23, 15))
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0015")
+    migrate(engine, "0015", down=True)
     engine.dispose()
     with sqlite3.connect(path) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}

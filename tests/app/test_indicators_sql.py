@@ -77,6 +77,13 @@ def _check(session, start: date, end: date) -> None:
             _indicators_equal(a, b)
 
 
+def check_spans(session, spans) -> None:
+    """:func:`_check` for each (days after START, length in days) of ``spans``."""
+    for offset, length in spans:
+        start = START.date() + timedelta(days=offset)
+        _check(session, start, start + timedelta(days=length))
+
+
 def _check_weeks(session, start: date, end: date, ref_items) -> None:
     """2.1 week by week (the trend chart) equals classify() over the period's dossiers, week by week."""
     calendar = load_calendar(session)
@@ -101,17 +108,23 @@ def _history(factory, actor, catalog, dossiers) -> None:
             now += timedelta(minutes=after)
             with transaction(factory) as s:
                 calendar = calendar or load_calendar(s)
-                try:
-                    if kind == "result":
-                        record_result(s, actor, uid, "Giấy chứng nhận", now)
-                    elif kind == "supplement":
-                        request_supplement_after_reception(s, actor, calendar, uid, ["Bản sao CCCD"], "Thiếu", now)
-                    elif kind == "back":
-                        receive_supplement(s, actor, calendar, uid, now)
-                    else:
-                        extend_due_date(s, actor, calendar, uid, now + timedelta(days=3), "Chậm xác minh", now)
-                except UserFacingError:
-                    s.rollback()
+                service_step(s, actor, calendar, uid, kind, now)
+
+
+def service_step(s, actor, calendar, uid: str, kind: str, now: datetime) -> None:
+    """One step of a random history through the services (result, supplement, back, else a due-date extension);
+    a step the dossier's state refuses is rolled back and skipped."""
+    try:
+        if kind == "result":
+            record_result(s, actor, uid, "Giấy chứng nhận", now)
+        elif kind == "supplement":
+            request_supplement_after_reception(s, actor, calendar, uid, ["Bản sao CCCD"], "Thiếu", now)
+        elif kind == "back":
+            receive_supplement(s, actor, calendar, uid, now)
+        else:
+            extend_due_date(s, actor, calendar, uid, now + timedelta(days=3), "Chậm xác minh", now)
+    except UserFacingError:
+        s.rollback()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -131,9 +144,7 @@ def test_sql_figures_equal_the_reference(template_db, catalog, dossiers, spans) 
                 actor = login(s, username, password, info.device_id, START)
             _history(factory, actor, catalog, dossiers)
             with factory() as s:
-                for offset, length in spans:
-                    start = START.date() + timedelta(days=offset)
-                    _check(s, start, start + timedelta(days=length))
+                check_spans(s, spans)
         finally:
             engine.dispose()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from app.domain.legal_basis import basis_of
 from app.store.boot import HEAD_REVISION
@@ -24,14 +24,25 @@ MOMENTS = {
 }
 
 
-def _database_at_0012(path: Path) -> None:
-    engine = make_engine(path)
+def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    """The client store of ``engine`` upgraded (or ``down``graded) to ``revision`` with Alembic (tests of one
+    migration: the rows a revision had, then the migration over them)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0012")
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
+def database_at(path: Path, revision: str) -> None:
+    """A new store file at ``path`` migrated up to ``revision`` only."""
+    engine = make_engine(path)
+    migrate(engine, revision)
     engine.dispose()
+
+
+def _database_at_0012(path: Path) -> None:
+    database_at(path, "0012")
 
 
 def _insert(conn: sqlite3.Connection, n: int, uid: str, received_at: datetime) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from app.services.office import load_calendar
 from app.services.queues import QueueFilter, QueueId, queue_counts
-from app.store.db import MIGRATIONS_DIR, make_engine, open_database
-from tests.app.test_legal_basis_migration import _insert
+from app.store.db import open_database
+from tests.app.test_legal_basis_migration import _insert, database_at
 from tests.app.test_queues import KT_THREE_DAYS, T, _office
 
 _TRUTH = "SELECT status, coalesce(department_code, ''), code IS NOT NULL, count(*) FROM dossier GROUP BY 1, 2, 3"
@@ -64,13 +62,7 @@ def test_the_tally_follows_raw_writes_and_deletes(factory, actor, catalog):
 
 def test_0015_back_fills_the_tally_and_uses_the_supplement_index(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    engine = make_engine(path)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0014")
-    engine.dispose()
+    database_at(path, "0014")
     conn = sqlite3.connect(path)
     from datetime import datetime
 
