@@ -14,11 +14,15 @@ directly in SQL (``INSERT … SELECT`` over
 procedures, with the indicator columns the push's fold keeps (server/sync/facts.py) filled the way it
 would — ends (results early, on time, late; refusals; open dossiers), supplement spans (≈ 8 %, a few
 asked twice), processing minutes, ratings (≈ 2 % dissatisfied), digitised (≈ 60 %), the class of an
-ended dossier (migration 0012: a sample is checked against server/sync/facts.ended_class). Then, for the
+ended dossier (migration 0012: a sample is checked against server/sync/facts.ended_class); the summary of the
+ended dossiers (migration 0017) is kept by its triggers as the rows are written. Then, for the
 year 2026, the median of ``--runs`` runs of: the bare aggregate (count of the period's dossiers per
 office, no classification), ``province_kpi`` (every figure, per office, department, field, procedure
 and officer) and ``province_period_report`` — the functions ``GET /reports/kpi|period?scope=province``
-call.
+call; with ``--compare``, province_kpi also reading every row as before migration 0017, taking turns with
+the summary's, the same figures asserted. Last (``--writes N``, default 500), the cost of the summary's
+triggers on the push's writes: N ended dossiers updated one statement each, with the triggers and without,
+taking turns.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from sqlalchemy.orm import Session
 from app.domain.catalog import load_catalog
 from app.domain.indicators import Period
 from server.db import make_engine, migrate
+from server.sync import indicators
 from server.sync.facts import ended_class
 from server.sync.indicators import province_kpi
 from server.sync.period_report import province_period_report
@@ -186,6 +191,65 @@ def _dossiers(conn: psycopg.Connection[Any], total: int, offices: int) -> None:
         cur.execute(f"UPDATE dossiers SET ended_class = {_ROW_CLASS} WHERE supplement_count = 2")
 
 
+_WRITES = {
+    # a change the summary sees (a rating given at return moves 5.4's count of the dossier's cells)
+    "rating": "UPDATE dossiers SET rating = CASE WHEN rating = 'dissatisfied' THEN NULL ELSE 'dissatisfied' END"
+    " WHERE uid = %s",
+    # one it does not (a handover, a version): the triggers find nothing to do
+    "version": "UPDATE dossiers SET version = version + 1 WHERE uid = %s",
+}
+
+
+def _writes(url: str, n: int, runs: int) -> None:
+    """The cost of the summary's triggers (server migration 0017) on the push's writes: ``n`` ended dossiers
+    updated one statement each (as the push's executemany does), in one transaction rolled back, with the
+    triggers and with them disabled, taking turns; medians of ``runs`` turns."""
+    with psycopg.connect(url) as conn:
+        uids = [r[0] for r in conn.execute("SELECT uid FROM dossiers WHERE ended_class IS NOT NULL"
+                                           " ORDER BY md5(uid::text) LIMIT %s", (n,))]  # fmt: skip
+        conn.rollback()
+        for name, sql in _WRITES.items():
+            times: dict[bool, list[float]] = {True: [], False: []}
+            for _ in range(runs):
+                for triggers in (True, False):
+                    if not triggers:
+                        conn.execute("ALTER TABLE dossiers DISABLE TRIGGER USER")
+                    t0 = time.perf_counter()
+                    with conn.cursor() as cur:
+                        cur.executemany(sql, [(u,) for u in uids])
+                    times[triggers].append(time.perf_counter() - t0)
+                    conn.rollback()
+            on, off = statistics.median(times[True]), statistics.median(times[False])
+            print(
+                f"{n} updates ({name}), one statement each: with the summary's triggers {on * 1000:.0f} ms,"
+                f" without {off * 1000:.0f} ms ({on / off:.2f}×; {(on - off) / n * 1e6:.0f} µs a dossier)"
+            )
+
+
+def _compare(s: Session, runs: int) -> None:
+    """province_kpi through the summary and reading every row (the code before migration 0017), taking turns
+    in this process, with the same figures."""
+    times: dict[bool, list[float]] = {True: [], False: []}
+    found: dict[bool, Any] = {}
+    defaults = indicators._cells.__defaults__
+    try:
+        for _ in range(runs):
+            for summary in (True, False):
+                indicators._cells.__defaults__ = (summary,)  # the bench's switch: every caller takes the default
+                t0 = time.perf_counter()
+                found[summary] = province_kpi(s, YEAR)
+                times[summary].append(time.perf_counter() - t0)
+                s.rollback()
+    finally:
+        indicators._cells.__defaults__ = defaults
+    assert found[True] == found[False], "the summary's figures differ from those of every row"
+    on, off = statistics.median(times[True]), statistics.median(times[False])
+    print(
+        f"same run, taking turns: province_kpi reading every row {off * 1000:.0f} ms, through the summary"
+        f" {on * 1000:.0f} ms ({off / on:.1f}× faster), the same figures"
+    )
+
+
 def _median(fn: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
     times, out = [], None
     for _ in range(runs):
@@ -204,6 +268,10 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the database (default: dropped at the end)")
     ap.add_argument("--reuse", action="store_true", help="measure the database a --keep run left")
+    ap.add_argument("--compare", action="store_true",
+                    help="also time province_kpi reading every row (no summary) and through it")  # fmt: skip
+    ap.add_argument("--writes", type=int, default=500,
+                    help="time N updates of ended dossiers with and without the summary's triggers")  # fmt: skip
     args = ap.parse_args()
     admin = psycopg.connect(args.admin_url, autocommit=True)
     if not args.reuse:
@@ -234,6 +302,8 @@ def main() -> int:
             base, base_min, per_office = _median(lambda: s.execute(bare, params).all(), args.runs)
             k, k_min, figures = _median(lambda: province_kpi(s, YEAR), args.runs)
             p, p_min, report = _median(lambda: province_period_report(s, YEAR), args.runs)
+            if args.compare:
+                _compare(s, args.runs)
         assert sum(n for _, n in per_office) == figures.whole.counted == report.total.received_total
         print(
             f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; after: "
@@ -247,6 +317,8 @@ def main() -> int:
                                     ("province_kpi", k, k_min), ("province_period_report", p, p_min)):  # fmt: skip
             target = "" if name.startswith("bare") else ("≤ 1 s PASS" if median <= 1 else "≤ 1 s MISS")
             print(f"{name:<34}{median * 1000:>7.0f}ms{least * 1000:>7.0f}ms{median / base:>8.1f}  {target}")
+        if args.writes:
+            _writes(url, args.writes, args.runs)
         w = figures.whole
         print(
             f"2.1 {w.on_time.percent}%  5.4 {w.satisfaction}  4.2 {w.digitised.percent}%  2.2 procedures"

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base
 from server.models import UtcDateTime
+from server.sync.ended_summary import EXPRESSION_INDEXES, ROW_INDEXES, SUMMARISED
 
 INDICATOR_COLUMNS = ("ended_at", "report_key", "end_status", "ended_class", "digitised", "processing_minutes",
                      "processing_us", "processing_day_minutes", "received_due_at", "supplement1_requested_at",
@@ -42,6 +43,12 @@ INDICATOR_COLUMNS = ("ended_at", "report_key", "end_status", "ended_class", "dig
 """What the province's indicators read of a dossier besides ``received_at`` (server/sync/indicators.py)."""
 COUNTED = "coalesce(code, printed_code) IS NOT NULL"
 """The dossiers the indicators count (a code, given or printed)."""
+
+
+def covering_columns(key: str) -> list[str]:
+    """What an index on ``key`` includes to serve the indicators alone (an index-only scan on PostgreSQL)."""
+    return [c for c in ("received_at", *INDICATOR_COLUMNS) if c != key]
+
 
 # JSONB on PostgreSQL (smaller, indexable), JSON text elsewhere.
 JsonType = JSON().with_variant(postgresql.JSONB(), "postgresql")
@@ -203,6 +210,23 @@ class ServerDossier(Base):
             postgresql_where=text(COUNTED),
             sqlite_where=text(COUNTED),
         ),
+        # What a period reads row by row beside ``ended_summary`` (migration 0017, server/sync/ended_summary.py).
+        *(
+            Index(
+                name,
+                column,
+                postgresql_where=text(where),
+                sqlite_where=text(where),
+                postgresql_include=covering_columns(column) if covering else [],
+            )
+            for name, (column, where, covering) in ROW_INDEXES.items()
+        ),
+        *(
+            Index(
+                name, *(text(p) if "(" in p else p for p in parts), postgresql_where=text(SUMMARISED.format(p=""))
+            ).ddl_if(dialect="postgresql")
+            for name, parts in EXPRESSION_INDEXES.items()
+        ),
     )
 
 
@@ -357,6 +381,32 @@ class ReportKey(Base):
     officer_name: Mapped[str] = mapped_column(String(200))
     legal_value: Mapped[float | None] = mapped_column(Float, default=None)
     legal_unit: Mapped[str] = mapped_column(String(20))
+
+
+class EndedSummary(Base):
+    """The ended dossiers' sums per month (and per year) of the end, report key and 2.2's minutes per working
+    day (migration 0017, server/sync/ended_summary.py): kept by PostgreSQL triggers on ``dossiers``, read by the
+    province's indicators for a period's whole months. Empty on SQLite."""
+
+    __tablename__ = "ended_summary"
+
+    span: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)  # 1 a month, 12 a year
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    report_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    pdm: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer)
+    early: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)
+    late: Mapped[int] = mapped_column(Integer)
+    dissatisfied: Mapped[int] = mapped_column(Integer)
+    digitised: Mapped[int] = mapped_column(Integer)
+    to_scan: Mapped[int] = mapped_column(Integer)
+    online: Mapped[int] = mapped_column(Integer)
+    postal: Mapped[int] = mapped_column(Integer)
+    n22: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(BigInteger)
+    us: Mapped[int] = mapped_column(BigInteger)
+    first_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
 # --- fee receipts (issue 16; migration 0013_fee_receipts) ---------------------------------------

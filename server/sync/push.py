@@ -42,7 +42,7 @@ from app.domain.events import EventType, new_id
 from app.domain.status import DossierStatus, IllegalTransitionError, check_transition
 from app.sync.wire import MAX_PUSH_BATCH, DeviceSeq, PushResult, PushStatus, Uuid, fallback_range
 from server.models import Office, Officer, RefreshToken
-from server.sync import dialect, fee_receipts, report_keys
+from server.sync import dialect, ended_summary, fee_receipts, report_keys
 from server.sync.body import excerpt
 from server.sync.calendars import office_calendar
 from server.sync.devices import record_push
@@ -954,6 +954,9 @@ class _Fold:
         session = self.session
         dialect.bulk_insert(session, Conflict, self.conflict_rows)
         report_keys.assign(session.connection(), [s.row for s in self.dossiers.values() if s.new or s.dirty])
+        if self.pusher.postgres:  # before the first write that touches the offices' summary rows
+            ended = [s.row["unit_code"] for s in self.dossiers.values() if (s.new or s.dirty) and s.row.get("ended_at")]
+            ended_summary.lock_offices(session, ended)
         dialect.bulk_insert(session, ServerDossier, [s.row for s in self.dossiers.values() if s.new])
         changed = [s.row for s in self.dossiers.values() if s.dirty and not s.new]
         if changed:
