@@ -172,6 +172,27 @@ def test_the_triggers_keep_the_summary_equal_to_its_definition(
     assert all(r[4] > 0 for r in kept)  # no emptied cell left behind
 
 
+def test_rebuild_after_writes_with_the_update_trigger_off(pg: Engine) -> None:
+    """What a migration rewriting many rows does (ended_summary.rebuild): the summary is right again."""
+    _reset(pg)
+    base = {"length": 3, "hour": 9, "key": 1, "cls": 2, "coded": "code", "rating": None, "digitised": False,
+            "scan": True, "channel": 1, "end_status": 9, "minutes": 300, "day_minutes": 480,
+            "supplements": 0}  # fmt: skip
+    _write(pg, [_row(i, base | {"received": 20 * i}) for i in range(12)], [], bulk=False)
+    with Session(pg) as s, s.begin():
+        s.execute(text("ALTER TABLE dossiers DISABLE TRIGGER ended_summary_upd"))
+        s.execute(text("UPDATE dossiers SET ended_class = 3, rating = 'dissatisfied'"))
+        s.execute(text("ALTER TABLE dossiers ENABLE TRIGGER ended_summary_upd"))
+        assert _summary(s.connection()) != _defined(s.connection())
+        ended_summary.rebuild(s)
+    with pg.connect() as conn:
+        assert _summary(conn) == _defined(conn)
+        assert conn.execute(text("SELECT sum(late), sum(dissatisfied) FROM ended_summary WHERE span = 1")).one() == (
+            12,
+            12,
+        )
+
+
 def test_a_cell_s_first_receipt_follows_the_dossier_that_held_it(pg: Engine) -> None:
     """Three dossiers of one cell: the earliest received leaves it (another month, then deleted), and the
     cell's ``first_at`` is the next one's receipt each time (the procedure's legal time and name follow it)."""
