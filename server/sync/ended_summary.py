@@ -110,14 +110,14 @@ the dossier that held it leaves (server/sync/models.py names them too)."""
 COUNTED = "coalesce(code, printed_code) IS NOT NULL"
 ROW_INDEXES = {
     "ix_dossiers_open": ("received_at", f"ended_at IS NULL AND {COUNTED}", True),
-    "ix_dossiers_ended_at": ("ended_at", f"ended_at IS NOT NULL AND {COUNTED}", False),
+    "ix_dossiers_ended_at": ("ended_at", f"ended_at IS NOT NULL AND {COUNTED}", True),
     "ix_dossiers_unsummarised": ("ended_at", f"ended_at IS NOT NULL AND {COUNTED} AND (ended_class IS NULL"
                                              " OR report_key IS NULL OR received_at > ended_at)", True),
 }  # fmt: skip
 """What a period reads row by row beside the summary, as index ranges: the dossiers open now (by receipt),
 those ended in a partial month or after the close (by end), and those the summary does not hold (by end).
-Plain partial indexes, on every database (server/sync/models.py names them too); the first and the last
-include, on PostgreSQL, every column the indicators read (models.covering_columns: index-only scans)."""
+Plain partial indexes, on every database (server/sync/models.py names them too), that include, on PostgreSQL,
+every column the indicators read (models.covering_columns: index-only scans)."""
 
 # What the summary reads of a dossier: an update changing none of it leaves the summary alone.
 _WATCHED = ("ended_at", "ended_class", "report_key", "received_at", "code", "printed_code", "processing_minutes",

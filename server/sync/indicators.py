@@ -73,7 +73,9 @@ _MOMENTS = {"rec": "received_at", "e": "ended_at", "due": "received_due_at", "r1
 # Beside the summary's whole months (``:full_opens`` to ``:full_closes``), the period's dossiers read row by row,
 # each part an index range (server/sync/ended_summary.ROW_INDEXES): open now; ended after the whole months;
 # ended in the period before them; ended in them but not summarised (ended_summary.SUMMARISED, given an end
-# and a code). The parts are disjoint; the first and the last are index-only scans.
+# and a code). The parts are disjoint, each an index-only scan. A period without a whole month reads every
+# dossier as rows this way (``:full_opens`` = ``:full_closes`` = the close): for a recent week those ended since
+# it opened and those open now, not every receipt before its close.
 _BESIDE_SUMMARY = (
     "received_at < :closes_at AND ended_at IS NULL",
     "received_at < :closes_at AND ended_at >= :full_closes",
@@ -191,7 +193,9 @@ def _with_summary(by_row: str, units: bool) -> str:
     }
   UNION ALL
   SELECT x.report_key, {DAY_MINUTES.format(p="x.")}, {carried}, NULL, 1 FROM dossiers x
-  WHERE {SUMMARISED.format(p="x.")} AND {MONTH.format(p="x.")} = ANY(:months) AND x.received_at < :opens_at{
+  WHERE {SUMMARISED.format(p="x.")} AND {
+        MONTH.format(p="x.")
+    } = ANY(CAST(:months AS timestamp[])) AND x.received_at < :opens_at{
         " AND x.unit_code IN :units" if units else ""
     }"""
     per_length = f"""SELECT report_key, pdm, {", ".join(f"sum({c}) AS {c}" for c in (*SUMS, "carried"))},
@@ -356,8 +360,9 @@ def _cells(
     if units is not None and not units:
         return [], []
     postgres = session.get_bind().dialect.name == "postgresql"
-    months = whole_months(period) if postgres and summary else []
-    sql = text(_cells_sql(postgres, units is not None, levels, bool(months))).bindparams(
+    summary = summary and postgres
+    months = whole_months(period) if summary else []
+    sql = text(_cells_sql(postgres, units is not None, levels, summary)).bindparams(
         bindparam("opens_at", type_=DateTime()), bindparam("closes_at", type_=DateTime())
     )
     if units is not None:
@@ -370,13 +375,13 @@ def _cells(
         # One statement of a few seconds: compiling it (JIT) costs more than it saves; its grouping fits in memory.
         session.execute(text("SET LOCAL jit = off"))
         session.execute(text("SET LOCAL work_mem = '64MB'"))
-        if months:
-            after = _next_month(months[-1])
+        if summary:  # without a whole month, no summary row: the whole period is read as rows, by the end
+            after = _next_month(months[-1]) if months else period.end
             years = sorted({m.replace(month=1) for m in months if m.month == 1 and m.replace(month=12) in months})
             params |= {"years": years, "loose": [m for m in months if m.replace(month=1) not in years],
                        "months": [datetime.combine(m, time()) for m in months],
-                       "full_opens": datetime.combine(months[0], time()),
-                       "full_closes": datetime.combine(after, time())}  # fmt: skip
+                       "full_opens": datetime.combine(months[0], time()) if months else period.closes,
+                       "full_closes": datetime.combine(after, time()) if months else period.closes}  # fmt: skip
     else:
         params |= {"opens": (period.start - epoch).days * _DAY_US, "closes": ((period.end - epoch).days + 1) * _DAY_US,
                    "day": _DAY_US}  # fmt: skip
