@@ -226,28 +226,40 @@ def _writes(url: str, n: int, runs: int) -> None:
             )
 
 
+COMPARED = {
+    "year 2026": YEAR,
+    "Q3 2026": Period(date(2026, 7, 1), date(2026, 9, 30)),
+    "November 2026": Period(date(2026, 11, 1), date(2026, 11, 30)),
+    "week 16-22 Nov 2026": Period(date(2026, 11, 16), date(2026, 11, 22)),
+    "15 Oct 2025-10 Mar 2026": Period(date(2025, 10, 15), date(2026, 3, 10)),
+    "2-27 June 2026": Period(date(2026, 6, 2), date(2026, 6, 27)),
+    "week 12-18 Jan 2026": Period(date(2026, 1, 12), date(2026, 1, 18)),
+}
+"""The periods ``--compare`` times: whole years, months, a quarter, weeks recent and past, odd dates."""
+
+
 def _compare(s: Session, runs: int) -> None:
     """province_kpi through the summary and reading every row (the code before migration 0017), taking turns
-    in this process, with the same figures."""
-    times: dict[bool, list[float]] = {True: [], False: []}
-    found: dict[bool, Any] = {}
+    in this process, for each of :data:`COMPARED`, with the same figures."""
     defaults = indicators._cells.__defaults__
+    print(f"same run, taking turns, province_kpi, medians of {runs}:")
+    print(f"  {'period':<25}{'every row':>10}{'summary':>10}")
     try:
-        for _ in range(runs):
-            for summary in (True, False):
-                indicators._cells.__defaults__ = (summary,)  # the bench's switch: every caller takes the default
-                t0 = time.perf_counter()
-                found[summary] = province_kpi(s, YEAR)
-                times[summary].append(time.perf_counter() - t0)
-                s.rollback()
+        for name, period in COMPARED.items():
+            times: dict[bool, list[float]] = {True: [], False: []}
+            found: dict[bool, Any] = {}
+            for _ in range(runs):
+                for summary in (True, False):
+                    indicators._cells.__defaults__ = (summary,)  # the bench's switch: every caller takes the default
+                    t0 = time.perf_counter()
+                    found[summary] = province_kpi(s, period)
+                    times[summary].append(time.perf_counter() - t0)
+                    s.rollback()
+            assert found[True] == found[False], f"{name}: the summary's figures differ from those of every row"
+            on, off = statistics.median(times[True]), statistics.median(times[False])
+            print(f"  {name:<25}{off * 1000:>8.0f}ms{on * 1000:>8.0f}ms  ({off / on:.2f}× faster, same figures)")
     finally:
         indicators._cells.__defaults__ = defaults
-    assert found[True] == found[False], "the summary's figures differ from those of every row"
-    on, off = statistics.median(times[True]), statistics.median(times[False])
-    print(
-        f"same run, taking turns: province_kpi reading every row {off * 1000:.0f} ms, through the summary"
-        f" {on * 1000:.0f} ms ({off / on:.1f}× faster), the same figures"
-    )
 
 
 def _median(fn: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
