@@ -198,6 +198,28 @@ def refresh_processing_in_background(runner: OpRunner, batch: int = REFRESH_BATC
     runner.run(stale, lambda found: step("") if found else None, failed, write=False)
 
 
+def refresh_statistics_in_background(runner: OpRunner) -> None:
+    """The dossier table's planner statistics made (again) when missing or outgrown (app.store.statistics): a
+    read job checks, a write job analyses (1–2 s on a million dossiers; the officer's writes queue behind it
+    once). A failure is logged: the queries are right without statistics, only some slower."""
+
+    def failed(exc: BaseException) -> None:
+        log.warning("planner statistics not made: %r", exc)
+
+    def stale(session: Session) -> bool:
+        from app.store.statistics import statistics_stale
+
+        return statistics_stale(session)
+
+    def analyse(session: Session) -> None:
+        from app.store.statistics import analyse as run
+
+        run(session)
+
+    runner.run(stale, lambda found: runner.run(analyse, lambda _: None, failed, write=True) if found else None,
+               failed, write=False)  # fmt: skip
+
+
 LOG_MAX_BYTES = 2_000_000
 LOG_BACKUPS = 5
 
@@ -370,6 +392,7 @@ def run(data_dir: Path, *, smoke_test: bool = False) -> int:
         if not refreshing:  # once per start, after the store has begun to open
             refreshing.append(True)
             QTimer.singleShot(0, lambda: refresh_processing_in_background(runner))
+            QTimer.singleShot(0, lambda: refresh_statistics_in_background(runner))
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.actor is not None:
             start(dialog.actor)
         else:

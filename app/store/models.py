@@ -152,8 +152,8 @@ class Dossier(Base):
     channel: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     handling_unit: Mapped[str] = mapped_column(String(20), default="", server_default="")
     scan_required: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    # Migration 0016: a file attached (4.2), kept by SQLite triggers on ``attachment``; the ORM never sets it.
-    digitised: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Migration 0016: a file attached (4.2), kept by SQLite triggers on ``attachment``; the ORM only inserts 0.
+    digitised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_dossier_status_received", "status", "received_at"),
