@@ -7,6 +7,7 @@ from datetime import date
 
 from app.domain.status import DossierStatus
 from app.services.dossiers import fts_query, get_by_code, get_detail, search
+from app.store.db import transaction
 from tests.app.test_reception import APPLICANT, draft, receive
 
 PEOPLE = [
@@ -52,3 +53,26 @@ def test_fts_query_never_passes_syntax_through():
     assert fts_query('a" OR b* NEAR(') == '"a"* "or"* "b"* "near"*'
     assert fts_query("  ") == ""
     assert fts_query("nguyễn văn", phrase=True) == '"nguyen van"*'
+
+
+def test_a_status_search_on_the_newest_hits_gives_what_all_the_hits_give(factory, actor, catalog, monkeypatch):
+    """A word with more hits than the window is first looked up among its newest hits (app.services.dossiers
+    ``_WINDOW``); the answer is the same as collecting every hit, whether the window holds ``limit`` dossiers
+    of the status, fewer (all the hits are collected then), or the word has fewer hits than the window."""
+    from app.services import dossiers
+    from tests.app.test_statistics import copies
+
+    fill(factory, actor, catalog)
+    with transaction(factory) as s:
+        copies(s, 40, every=7, status=int(DossierStatus.PROCESSING))  # "Nguyễn Văn An" 41 times, 5 processing
+    cases = [(q, st, limit) for q in ("nguyen", "nguyen van an", "duong", "0912000001")
+             for st in (DossierStatus.RECEIVED, DossierStatus.PROCESSING, DossierStatus.RETURNED)
+             for limit in (1, 3, 5, 200)]  # fmt: skip
+    with factory() as s:
+        reference = {c: [r.code for r in search(s, c[0], status=int(c[1]), limit=c[2])] for c in cases}
+    assert reference[("nguyen", DossierStatus.PROCESSING, 200)].__len__() == 5
+    for window in (1, 4, 6, 30):
+        monkeypatch.setattr(dossiers, "_WINDOW", window)
+        with factory() as s:
+            for c, expected in reference.items():
+                assert [r.code for r in search(s, c[0], status=int(c[1]), limit=c[2])] == expected, (window, c)
