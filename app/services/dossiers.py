@@ -120,11 +120,12 @@ def _search(session: Session, match: str, query: str, status: int | None, limit:
     the FTS index in rowid order, so SQLite stops after ``limit`` hits instead of collecting every match of
     a common word ("nguyen": 40% of rows). With a status filter, the hits are collected first and joined to
     the status index, because walking them in order for a rare status visits almost every match before
-    finding ``limit`` rows; but a word with more than :data:`_WINDOW` hits (counting stops there) is first
+    finding ``limit`` rows; but one word with more than :data:`_WINDOW` hits (counting stops there) is first
     tried on its newest :data:`_WINDOW` hits, which are the answer when they hold ``limit`` dossiers of the
     status (a common word with a common status: 30 ms instead of 80–120).
     """
-    if match and status is not None and parse_dossier_code(query) is None:
+    one_word = len(_TOKEN.findall(fold(query))) == 1  # several words (a name) rarely have that many hits
+    if match and status is not None and one_word and parse_dossier_code(query) is None:
         hits = select(_fts.c.rowid).where(_fts.c.dossier_fts.op("MATCH")(match))
         many = select(func.count()).select_from(hits.limit(_WINDOW + 1).subquery())
         if session.execute(many).scalar_one() > _WINDOW:
