@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sqlite3
+import stat
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -75,8 +76,14 @@ def secure_sqlite_file(path: Path) -> None:
 
 
 def secure_data_folder(folder: Path) -> None:
-    """Create ``folder`` (mode 0700) or tighten it to 0700: it holds the database, logs and scans."""
+    """Create ``folder`` (mode 0700) or tighten it to 0700: it holds the database, logs and scans.
+
+    A shared folder with the sticky bit (``/tmp``: a database put there by hand, a benchmark's copy) is left
+    as it is, with a warning: tightening it would lock every other account out of it."""
     folder.mkdir(mode=OWNER_ONLY_FOLDER, parents=True, exist_ok=True)
+    if os.name == "posix" and folder.stat().st_mode & stat.S_ISVTX:
+        log.warning("%s is a shared folder (sticky bit): not restricted to its owner", folder)
+        return
     restrict_to_owner(folder, OWNER_ONLY_FOLDER)
 
 

@@ -61,3 +61,14 @@ def test_restrict_to_owner_only_removes_rights(tmp_path: Path) -> None:
     restrict_to_owner(path)
     assert mode(path) == 0o400  # never adds a right the owner took away
     restrict_to_owner(tmp_path / "missing")  # nothing to do, no error
+
+
+def test_a_shared_sticky_folder_is_left_open(tmp_path: Path) -> None:
+    """A database opened in a folder like /tmp (sticky, open to all) does not close that folder to the others
+    (a benchmark's copy in /tmp once made /tmp 0700 and apt's sandbox could no longer write there)."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    files = _open_and_write(shared / "motcua.db")
+    assert shared.stat().st_mode & 0o7777 == 0o1777
+    assert files["motcua.db"] == 0o600  # the file itself is still the owner's only
