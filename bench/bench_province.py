@@ -301,6 +301,7 @@ def main() -> int:
                 conn.commit()
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE dossiers")
+            conn.execute("VACUUM ANALYZE ended_summary")  # its rows were updated by every statement of the build
             _check(conn)
             rows = conn.execute("SELECT count(*), count(ended_at), sum(supplement_count), count(*) FILTER (WHERE"
                                 " received_at >= '2026-01-01') FROM dossiers").fetchone()  # fmt: skip

@@ -99,6 +99,15 @@ def definition() -> str:
     return _GROUPED.format(rows=f"SELECT {contributions('x.')} FROM dossiers x WHERE {SUMMARISED.format(p='x.')}")
 
 
+OPEN_SPAN = "tsrange(received_at, ended_at, '(]')"
+"""From the receipt (excluded) to the end (included): it holds a period's close exactly when the dossier was
+open at that close and ended later (received before it, ended at or after it)."""
+OPEN_SPAN_WHERE = "ended_at IS NOT NULL AND received_at <= ended_at AND coalesce(code, printed_code) IS NOT NULL"
+"""The ended dossiers whose span is a range (an end before the receipt is none: it is open at no close)."""
+OPEN_SPAN_INDEX = "ix_dossiers_open_span"
+"""PostgreSQL only, GiST: the dossiers open at a past period's close and ended later, found directly (a
+btree on the end or the receipt reads every dossier ended after that close, or received before it)."""
+
 EXPRESSION_INDEXES = {
     "ix_dossiers_ended_month": (MONTH.format(p=""), "received_at"),
     "ix_dossiers_summary_key": ("report_key", MONTH.format(p=""), "received_at"),
@@ -253,6 +262,7 @@ def create_statements() -> list[str]:
             f"CREATE INDEX {name} ON dossiers ({', '.join(parts)}) WHERE {SUMMARISED.format(p='')}"
             for name, parts in EXPRESSION_INDEXES.items()
         ),
+        f"CREATE INDEX {OPEN_SPAN_INDEX} ON dossiers USING gist ({OPEN_SPAN}) WHERE {OPEN_SPAN_WHERE}",
         *(_function(name, body) for name, body in FUNCTIONS.items()),
         *(f"CREATE TRIGGER {name} {spec}" for name, spec in TRIGGERS.items()),
     ]
@@ -264,4 +274,5 @@ def drop_statements() -> list[str]:
         *(f"DROP TRIGGER IF EXISTS {name} ON dossiers" for name in TRIGGERS),
         *(f"DROP FUNCTION IF EXISTS {name}()" for name in FUNCTIONS),
         *(f"DROP INDEX IF EXISTS {name}" for name in EXPRESSION_INDEXES),
+        f"DROP INDEX IF EXISTS {OPEN_SPAN_INDEX}",
     ]

@@ -48,7 +48,7 @@ from app.domain.indicators import (
     satisfaction,
     score,
 )
-from server.sync.ended_summary import DAY_MINUTES, MONTH, RESOLVED, SUMMARISED, SUMS
+from server.sync.ended_summary import DAY_MINUTES, MONTH, OPEN_SPAN, OPEN_SPAN_WHERE, RESOLVED, SUMMARISED, SUMS
 from server.sync.report_keys import KEY_COLUMNS
 
 DISSATISFIED = "dissatisfied"
@@ -71,14 +71,17 @@ _MOMENTS = {"rec": "received_at", "e": "ended_at", "due": "received_due_at", "r1
 
 
 # Beside the summary's whole months (``:full_opens`` to ``:full_closes``), the period's dossiers read row by row,
-# each part an index range (server/sync/ended_summary.ROW_INDEXES): open now; ended after the whole months;
-# ended in the period before them; ended in them but not summarised (ended_summary.SUMMARISED, given an end
-# and a code). The parts are disjoint, each an index-only scan. A period without a whole month reads every
-# dossier as rows this way (``:full_opens`` = ``:full_closes`` = the close): for a recent week those ended since
-# it opened and those open now, not every receipt before its close.
+# each part an index range (server/sync/ended_summary.ROW_INDEXES): open now; ended in the period after the
+# whole months; open at the close and ended later (a GiST range, the one part that is not index-only); ended in
+# the period before the whole months; ended in them but not summarised (ended_summary.SUMMARISED, given an end
+# and a code). The parts are disjoint. A period without a whole month reads every dossier as rows this way
+# (``:full_opens`` = ``:full_closes`` = the close): for a recent week those ended since it opened and those
+# open now, not every receipt before its close.
 _BESIDE_SUMMARY = (
     "received_at < :closes_at AND ended_at IS NULL",
-    "received_at < :closes_at AND ended_at >= :full_closes",
+    "received_at < :closes_at AND ended_at >= :full_closes AND ended_at < :closes_at",
+    # open at the close, ended later: through ix_dossiers_open_span (GiST), not every end after the close
+    f"{OPEN_SPAN_WHERE} AND {OPEN_SPAN} @> CAST(:closes_at AS timestamp)",
     "received_at < :closes_at AND ended_at >= :opens_at AND ended_at < :full_opens",
     "received_at < :closes_at AND ended_at >= :full_opens AND ended_at < :full_closes"
     " AND (ended_class IS NULL OR report_key IS NULL OR received_at > ended_at)",
@@ -350,6 +353,32 @@ def whole_months(period: Period) -> list[date]:
     return months
 
 
+COMPRESSION = 4
+"""The summary's rows of a period's whole months are read when they stand for this many dossiers each or more
+(a year of a province's 20,720 report keys: 35,475 rows for 619,000 dossiers, 17); otherwise those months are
+read as before the summary, every row in one scan of the receipts (a few months: about 3 dossiers a row,
+and adding the rows up cost more than reading the dossiers: 0.8× in bench/bench_province.py --compare)."""
+
+
+def _worth_summing(session: Session, months: list[date]) -> bool:
+    """Whether the summary rows of ``months`` save reading their dossiers (:data:`COMPRESSION`)."""
+    years, loose = _spans(months)
+    rows, dossiers = session.execute(
+        text(
+            "SELECT count(*), coalesce(sum(n), 0) FROM ended_summary WHERE (span = 12 AND month = ANY(CAST(:years"
+            " AS date[]))) OR (span = 1 AND month = ANY(CAST(:loose AS date[])))"
+        ),
+        {"years": years, "loose": loose},
+    ).one()
+    return bool(dossiers >= COMPRESSION * rows)
+
+
+def _spans(months: list[date]) -> tuple[list[date], list[date]]:
+    """The whole years among ``months`` (their 1 January) and the other months."""
+    years = sorted({m.replace(month=1) for m in months if m.month == 1 and m.replace(month=12) in months})
+    return years, [m for m in months if m.replace(month=1) not in years]
+
+
 def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
@@ -360,8 +389,10 @@ def _cells(
     if units is not None and not units:
         return [], []
     postgres = session.get_bind().dialect.name == "postgresql"
-    summary = summary and postgres
-    months = whole_months(period) if summary else []
+    months = whole_months(period) if summary and postgres else []
+    # whole months whose summary rows would not pay: every row, as before the summary (its row parts read a
+    # few months of ends slower than one scan of the receipts); no whole month (a week): the row parts
+    summary = summary and postgres and (not months or _worth_summing(session, months))
     sql = text(_cells_sql(postgres, units is not None, levels, summary)).bindparams(
         bindparam("opens_at", type_=DateTime()), bindparam("closes_at", type_=DateTime())
     )
@@ -377,8 +408,8 @@ def _cells(
         session.execute(text("SET LOCAL work_mem = '64MB'"))
         if summary:  # without a whole month, no summary row: the whole period is read as rows, by the end
             after = _next_month(months[-1]) if months else period.end
-            years = sorted({m.replace(month=1) for m in months if m.month == 1 and m.replace(month=12) in months})
-            params |= {"years": years, "loose": [m for m in months if m.replace(month=1) not in years],
+            years, loose = _spans(months)
+            params |= {"years": years, "loose": loose,
                        "months": [datetime.combine(m, time()) for m in months],
                        "full_opens": datetime.combine(months[0], time()) if months else period.closes,
                        "full_closes": datetime.combine(after, time()) if months else period.closes}  # fmt: skip

@@ -34,7 +34,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base
 from server.models import UtcDateTime
-from server.sync.ended_summary import EXPRESSION_INDEXES, ROW_INDEXES, SUMMARISED
+from server.sync.ended_summary import (
+    EXPRESSION_INDEXES,
+    OPEN_SPAN,
+    OPEN_SPAN_INDEX,
+    OPEN_SPAN_WHERE,
+    ROW_INDEXES,
+    SUMMARISED,
+)
 
 INDICATOR_COLUMNS = ("ended_at", "report_key", "end_status", "ended_class", "digitised", "processing_minutes",
                      "processing_us", "processing_day_minutes", "received_due_at", "supplement1_requested_at",
@@ -226,6 +233,9 @@ class ServerDossier(Base):
                 name, *(text(p) if "(" in p else p for p in parts), postgresql_where=text(SUMMARISED.format(p=""))
             ).ddl_if(dialect="postgresql")
             for name, parts in EXPRESSION_INDEXES.items()
+        ),
+        Index(OPEN_SPAN_INDEX, text(OPEN_SPAN), postgresql_using="gist", postgresql_where=text(OPEN_SPAN_WHERE)).ddl_if(
+            dialect="postgresql"
         ),
     )
 

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.indicators import Period
 from server.db import make_engine
-from server.sync import ended_summary
+from server.sync import ended_summary, indicators
 from server.sync.indicators import _cells, whole_months
 from server.sync.models import ReportKey, ServerDossier
 
@@ -235,7 +236,9 @@ WHOLE = [Period(date(2026, 1, 1), date(2026, 12, 31)), Period(date(2025, 11, 1),
 def _cells_both_ways(s: Session, period: Period, units: list[str] | None, levels: str) -> tuple[Any, Any]:
     by_rows = _cells(s, period, units, levels, summary=False)
     s.rollback()
-    by_summary = _cells(s, period, units, levels, summary=True)
+    # the summary's rows however few dossiers they stand for (the test's data is small)
+    with mock.patch.object(indicators, "COMPRESSION", 0):
+        by_summary = _cells(s, period, units, levels, summary=True)
     s.rollback()
 
     def norm(found: tuple[list[Any], list[Any]]) -> list[list[tuple[str, ...]]]:
@@ -311,3 +314,23 @@ def test_two_writers_in_opposite_orders_wait_instead_of_deadlocking(pg: Engine) 
     with pg.connect() as conn:
         assert _summary(conn) == _defined(conn)
         assert conn.execute(text("SELECT sum(dissatisfied) FROM ended_summary WHERE span = 1")).scalar() == 4
+
+
+def test_months_whose_rows_would_not_pay_are_read_as_before(pg: Engine) -> None:
+    """The months' summary rows are read only when each stands for COMPRESSION dossiers or more; else the period
+    is read as every row. 40 dossiers ended in January 2026, one report key: one month row."""
+    _reset(pg)
+    base = {"length": 3, "hour": 9, "key": 1, "cls": 2, "coded": "code", "rating": None, "digitised": False,
+            "scan": True, "channel": 1, "end_status": 9, "minutes": 300, "day_minutes": 480,
+            "supplements": 0}  # fmt: skip
+    _write(pg, [_row(i, base | {"received": 95 + i % 20}) for i in range(40)], [], bulk=False)
+    january = Period(date(2026, 1, 1), date(2026, 1, 31))
+    with Session(pg) as s:
+        assert indicators._worth_summing(s, whole_months(january))  # 40 ≥ 4 × 1
+        with mock.patch.object(indicators, "COMPRESSION", 41):
+            assert not indicators._worth_summing(s, whole_months(january))  # 40 < 41 × 1
+            read = mock.patch.object(indicators, "_with_summary", side_effect=AssertionError("summary read"))
+            with read:
+                by_rows = _cells(s, january, None, "both")  # every row, as before the summary
+        s.rollback()
+        assert by_rows == _cells(s, january, None, "both", summary=False)
