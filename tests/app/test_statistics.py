@@ -10,8 +10,8 @@ from app.services.dossiers import search
 from app.store.db import transaction
 from app.store.statistics import MIN_ROWS, analyse, analysed_rows, statistics_stale
 from tests.app.test_reception import draft, receive
-from ui.main import StoreLoader, refresh_statistics_in_background
-from ui.ops import OpRunner
+from tests.ui.test_processing_refresh_start import counting_runner
+from ui.main import refresh_statistics_in_background
 
 STATUS_QUERY = "SELECT id FROM dossier WHERE status = :s ORDER BY id DESC LIMIT 200"
 
@@ -84,15 +84,7 @@ def test_the_start_analyses_in_the_background_once(qtbot, factory, actor, catalo
     receive(factory, actor, catalog, draft(catalog, "1.004859"))
     with transaction(factory) as s:
         copies(s, MIN_ROWS)
-    runner = OpRunner(StoreLoader.opened(factory))
-    writes: list[bool] = []
-    real_run = runner.run
-
-    def counting(fn, on_success, on_failure=None, *, write):
-        writes.append(write)
-        real_run(fn, on_success, on_failure, write=write)
-
-    runner.run = counting  # type: ignore[method-assign]
+    runner, writes = counting_runner(factory)
     refresh_statistics_in_background(runner)
     qtbot.waitUntil(lambda: len(writes) == 2, timeout=10_000)
     assert runner.wait()

@@ -15,11 +15,8 @@ from ui.main import StoreLoader, refresh_processing_in_background
 from ui.ops import OpRunner
 
 
-def test_the_start_refreshes_a_store_made_stale_in_batches(qtbot, factory, actor, catalog) -> None:
-    _ended(factory, actor, catalog, 5)
-    _holiday(factory, START.date() + timedelta(days=1))
-    with factory() as s:
-        assert _stale_rows(s) == 5
+def counting_runner(factory) -> tuple[OpRunner, list[bool]]:
+    """An op runner on ``factory`` and the list it appends each job's ``write`` flag to, as jobs start."""
     runner = OpRunner(StoreLoader.opened(factory))
     writes: list[bool] = []
     real_run = runner.run
@@ -29,6 +26,15 @@ def test_the_start_refreshes_a_store_made_stale_in_batches(qtbot, factory, actor
         real_run(fn, on_success, on_failure, write=write)
 
     runner.run = counting  # type: ignore[method-assign]
+    return runner, writes
+
+
+def test_the_start_refreshes_a_store_made_stale_in_batches(qtbot, factory, actor, catalog) -> None:
+    _ended(factory, actor, catalog, 5)
+    _holiday(factory, START.date() + timedelta(days=1))
+    with factory() as s:
+        assert _stale_rows(s) == 5
+    runner, writes = counting_runner(factory)
     refresh_processing_in_background(runner, batch=2)
 
     def done() -> bool:
